@@ -1,0 +1,112 @@
+// args.cpp: parsing of `attn` arguments. Every message names the offending argument.
+#include "cli/args.h"
+#include <cmath>
+#include <cstdlib>
+
+namespace attn::cli {
+
+const char* const kUsage =
+    "usage:\n"
+    "  attn run --q Q.npy --k K.npy --v V.npy [options] [--dump DIR]\n"
+    "  attn run --x X.npy --wq WQ.npy --wk WK.npy --wv WV.npy [--wo WO.npy] --heads H [options] [--dump DIR]\n"
+    "  attn run --preset NAME [options] [--dump DIR]\n"
+    "  attn presets                      # lists preset names with one line each\n"
+    "options:\n"
+    "  --mask none|causal|window:W|FILE.npy   (FILE: n_q x n_k, nonzero = may attend)\n"
+    "  --scale auto|none|FLOAT                (auto = 1/sqrt(d_k))\n"
+    "  --temperature T                        (T > 0)\n"
+    "  --normalizer softmax|sum|sigmoid|sparsemax|entmax15|hardmax\n"
+    "  --posenc none|sinusoidal|rope          (with --x or --preset)\n";
+
+namespace {
+bool parse_float(const std::string& s, float* out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(v) || std::fabs(v) > 3.4e38) return false;
+  *out = float(v);
+  return true;
+}
+bool parse_int(const std::string& s, int lo, int hi, int* out) {
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return false;
+  int v = std::atoi(s.c_str());
+  if (v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+}  // namespace
+
+bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
+  if (a.empty() || a[0] == "help" || a[0] == "--help" || a[0] == "-h") { o->command = "help"; return true; }
+  o->command = a[0];
+  if (o->command == "presets") {
+    if (a.size() > 1) { *err = "'presets' takes no arguments (got '" + a[1] + "')"; return false; }
+    return true;
+  }
+  if (o->command != "run") { *err = "unknown command '" + a[0] + "' (use run or presets; see attn --help)"; return false; }
+  for (size_t i = 1; i < a.size(); i++) {
+    const std::string& f = a[i];
+    if (f == "--help" || f == "-h") { o->command = "help"; return true; }
+    if (f.rfind("--", 0) != 0) { *err = "unexpected argument '" + f + "' (options start with --)"; return false; }
+    if (i + 1 >= a.size()) { *err = "option " + f + " needs a value"; return false; }
+    const std::string& v = a[++i];
+    std::string* path = f == "--q" ? &o->q : f == "--k" ? &o->k : f == "--v" ? &o->v : f == "--x" ? &o->x
+                      : f == "--wq" ? &o->wq : f == "--wk" ? &o->wk : f == "--wv" ? &o->wv : f == "--wo" ? &o->wo
+                      : f == "--preset" ? &o->preset : f == "--dump" ? &o->dump : nullptr;
+    if (path) {
+      if (v.empty()) { *err = "option " + f + " needs a non-empty value"; return false; }
+      *path = v;
+    } else if (f == "--heads") {
+      if (!parse_int(v, 1, 64, &o->heads)) { *err = "--heads must be an integer from 1 to 64 (got '" + v + "')"; return false; }
+      o->heads_given = true;
+    } else if (f == "--mask") {
+      o->mask_given = true;
+      if (v == "none") o->cfg.mask = MaskKind::None;
+      else if (v == "causal") o->cfg.mask = MaskKind::Causal;
+      else if (v.rfind("window:", 0) == 0) {
+        if (!parse_int(v.substr(7), 0, 1 << 20, &o->cfg.window)) { *err = "--mask window:W needs an integer W >= 0 (got '" + v + "')"; return false; }
+        o->cfg.mask = MaskKind::Window;
+      } else if (v.size() > 4 && v.substr(v.size() - 4) == ".npy") {
+        o->cfg.mask = MaskKind::Custom;
+        o->mask_file = v;
+      } else { *err = "--mask must be none, causal, window:W or a .npy file (got '" + v + "')"; return false; }
+    } else if (f == "--scale") {
+      o->scale_given = true;
+      if (v == "auto") o->cfg.scale = ScaleMode::Auto;
+      else if (v == "none") o->cfg.scale = ScaleMode::None;
+      else if (parse_float(v, &o->cfg.scale_value)) o->cfg.scale = ScaleMode::Custom;
+      else { *err = "--scale must be auto, none or a finite number (got '" + v + "')"; return false; }
+    } else if (f == "--temperature") {
+      o->temp_given = true;
+      if (!parse_float(v, &o->cfg.temperature) || !(o->cfg.temperature > 0)) {
+        *err = "--temperature must be a finite number > 0 (got '" + v + "')";
+        return false;
+      }
+    } else if (f == "--normalizer") {
+      o->norm_given = true;
+      if (v == "entmax15") { o->cfg.normalizer = Normalizer::Entmax; o->cfg.entmax_alpha = 1.5f; }
+      else if (v == "entmax" || !parse_name(v, &o->cfg.normalizer)) {
+        *err = "unknown normalizer '" + v + "' (use softmax, sum, sigmoid, sparsemax, entmax15 or hardmax)";
+        return false;
+      }
+    } else if (f == "--posenc") {
+      o->posenc_given = true;
+      if (!parse_name(v, &o->cfg.posenc)) { *err = "--posenc must be none, sinusoidal or rope (got '" + v + "')"; return false; }
+    } else {
+      *err = "unknown option '" + f + "' (see attn --help)";
+      return false;
+    }
+  }
+  const bool qkv = !o->q.empty() || !o->k.empty() || !o->v.empty();
+  const bool xw = !o->x.empty() || !o->wq.empty() || !o->wk.empty() || !o->wv.empty() || !o->wo.empty();
+  const int modes = int(qkv) + int(xw) + int(!o->preset.empty());
+  if (modes == 0) { *err = "run needs --q/--k/--v, --x with --wq/--wk/--wv, or --preset"; return false; }
+  if (modes > 1) { *err = "use only one of --q/--k/--v, --x/--w*, --preset"; return false; }
+  if (qkv && (o->q.empty() || o->k.empty() || o->v.empty())) { *err = "--q, --k and --v must be given together"; return false; }
+  if (xw && (o->x.empty() || o->wq.empty() || o->wk.empty() || o->wv.empty())) { *err = "--x needs --wq, --wk and --wv"; return false; }
+  if (qkv && o->posenc_given) { *err = "--posenc needs --x or --preset (Q and K are already given)"; return false; }
+  if (qkv && o->heads_given) { *err = "--heads needs --x (with --q/--k/--v there is one head)"; return false; }
+  return true;
+}
+
+}  // namespace attn::cli

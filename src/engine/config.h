@@ -1,0 +1,78 @@
+// config.h: the one source of truth. A Config plus its seed determines every number;
+// the UI, the URL, the CLI and the presets all edit or serialize this struct.
+#pragma once
+#include <string>
+#include <vector>
+#include "tensor.h"
+
+namespace attn {
+
+enum class Input { Sentence, Matrices, QKV };  // where X (or Q/K/V) comes from
+enum class PosEnc { None, Sinusoidal, Rope };
+enum class Init { Designed, Xavier, Kaiming, Identity };
+enum class ScoreFn { Dot, Additive };
+enum class ScaleMode { Auto, None, Custom };
+enum class MaskKind { None, Causal, Padding, Window, Custom };
+enum class Normalizer { Softmax, Sum, Sigmoid, Sparsemax, Entmax, Hardmax };
+enum class Target { X, Wq, Wk, Wv, Q, K, V };  // matrices whose cells the user may edit
+
+// A user's edit of one cell, applied after the matrix is built and before it is used.
+struct CellEdit {
+  Target target;
+  int row, col;
+  float value;
+};
+
+struct Config {
+  Input input = Input::Sentence;
+  std::string sentence = "The cat sat on the mat because it was tired";
+  std::string source;  // non-empty: cross-attention, K and V come from this sentence
+  int d_model = 8;
+  int n_heads = 2;
+  PosEnc posenc = PosEnc::None;
+  Init init = Init::Designed;
+  ScoreFn score = ScoreFn::Dot;
+  ScaleMode scale = ScaleMode::Auto;
+  float scale_value = 1.0f;     // used when scale == Custom
+  MaskKind mask = MaskKind::None;
+  int window = 1;               // half-width w for MaskKind::Window
+  std::vector<int> padding;     // key positions that are padding, for MaskKind::Padding
+  MaskBits custom_mask;         // (n_q, n_k) row-major, 1 = may attend, for MaskKind::Custom
+  int custom_rows = 0, custom_cols = 0;
+  Normalizer normalizer = Normalizer::Softmax;
+  float temperature = 1.0f;     // T > 0; weights are normalize(scores / T)
+  float entmax_alpha = 1.5f;    // alpha in [1, 2] for Normalizer::Entmax
+  float dropout = 0.0f;         // training-mode dropout probability on weights, 0 = off
+  bool linear = false;          // also compute linear attention for side-by-side display
+  uint64_t seed = 1;
+  std::vector<CellEdit> edits;
+
+  // User-supplied matrices. Empty means "not supplied"; with Init set, W_* are drawn instead.
+  Mat X, X_src;                 // (n_q, d_model), (n_k, d_model) for Input::Matrices
+  Mat Wq, Wk, Wv, Wo;           // (d_model, d_model); Wo may stay empty (= identity)
+  Mat Q_in, K_in, V_in;         // (n_q, d), (n_k, d), (n_k, d_v) for Input::QKV (one head)
+};
+
+// Resource limits, checked before allocating. The platform layer may lower them (wasm).
+struct Limits {
+  int max_n = 4096;             // staged path: the trace holds (n, n) matrices per head
+  int max_d_model = 1024;
+  int max_heads = 64;
+  double max_trace_bytes = 1.5e9;
+};
+
+// Names used by the CLI, the URL and the UI: one table each way.
+const char* name_of(PosEnc);
+const char* name_of(Init);
+const char* name_of(ScoreFn);
+const char* name_of(MaskKind);
+const char* name_of(Normalizer);
+const char* name_of(Target);
+bool parse_name(const std::string&, PosEnc*);
+bool parse_name(const std::string&, Init*);
+bool parse_name(const std::string&, ScoreFn*);
+bool parse_name(const std::string&, MaskKind*);
+bool parse_name(const std::string&, Normalizer*);
+bool parse_name(const std::string&, Target*);
+
+}  // namespace attn

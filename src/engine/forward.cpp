@@ -1,0 +1,224 @@
+// forward.cpp: the staged forward pass. Validates, then runs the stages in order and keeps
+// every intermediate in the Trace. Sizes are checked before anything large is allocated.
+#include <cmath>
+#include <sstream>
+#include "engine/engine.h"
+#include "engine/stages.h"
+#include "engine/vocab.h"
+
+namespace attn {
+
+namespace {
+
+std::string shape(const Mat& m) { return std::to_string(m.rows()) + "x" + std::to_string(m.cols()); }
+
+bool all_finite(const Mat& m, const char* what, std::string* err) {
+  for (Eigen::Index r = 0; r < m.rows(); r++)
+    for (Eigen::Index c = 0; c < m.cols(); c++)
+      if (!std::isfinite(m(r, c))) {
+        *err = std::string(what) + " has " + (std::isnan(m(r, c)) ? "NaN" : "Inf") + " at row " +
+               std::to_string(r + 1) + ", column " + std::to_string(c + 1);
+        return false;
+      }
+  return true;
+}
+
+void apply_edits(const Config& cfg, Target target, Mat* m) {
+  for (const CellEdit& e : cfg.edits)
+    if (e.target == target && e.row >= 0 && e.col >= 0 && e.row < m->rows() && e.col < m->cols() &&
+        std::isfinite(e.value))
+      (*m)(e.row, e.col) = e.value;
+}
+
+// (n_q, n_k) matrices kept per head: scores, scaled, masked, weights (+ linear implied weights)
+double trace_bytes(int n_q, int n_k, int heads, bool linear) {
+  return double(n_q) * n_k * heads * (linear ? 5 : 4) * sizeof(float);
+}
+
+}  // namespace
+
+std::string validate(const Config& cfg, const Limits& lim) {
+  std::ostringstream e;
+  if (!(cfg.temperature > 0) || !std::isfinite(cfg.temperature))
+    e << "temperature must be a finite number > 0 (got " << cfg.temperature << ")";
+  else if (cfg.input != Input::QKV && (cfg.d_model < 1 || cfg.d_model > lim.max_d_model))
+    e << "d_model must be between 1 and " << lim.max_d_model << " (got " << cfg.d_model << ")";
+  else if (cfg.input != Input::QKV && (cfg.n_heads < 1 || cfg.n_heads > lim.max_heads))
+    e << "heads must be between 1 and " << lim.max_heads << " (got " << cfg.n_heads << ")";
+  else if (cfg.input != Input::QKV && cfg.d_model % cfg.n_heads != 0)
+    e << "d_model (" << cfg.d_model << ") must be divisible by heads (" << cfg.n_heads << ")";
+  else if (cfg.scale == ScaleMode::Custom && !std::isfinite(cfg.scale_value))
+    e << "the custom scale must be a finite number (got " << cfg.scale_value << ")";
+  else if (cfg.mask == MaskKind::Window && cfg.window < 0)
+    e << "the window half-width must be >= 0 (got " << cfg.window << ")";
+  else if (!(cfg.dropout >= 0 && cfg.dropout < 1))
+    e << "dropout must be in [0, 1) (got " << cfg.dropout << ")";
+  else if (!(cfg.entmax_alpha >= 1 && cfg.entmax_alpha <= 2))
+    e << "entmax alpha must be in [1, 2] (got " << cfg.entmax_alpha << ")";
+  return e.str();
+}
+
+Trace forward(const Config& cfg, const Limits& lim) {
+  Trace t;
+  t.cfg = cfg;
+  auto fail = [&](const std::string& msg) { t.ok = false; t.error = msg; return t; };
+  if (std::string err = validate(cfg, lim); !err.empty()) return fail(err);
+
+  // ---- stage 1: input (tokens and embeddings, or Q/K/V given directly)
+  const bool qkv = cfg.input == Input::QKV;
+  if (qkv) {
+    if (cfg.Q_in.size() == 0 || cfg.K_in.size() == 0 || cfg.V_in.size() == 0)
+      return fail("Q, K and V must all be given");
+    if (cfg.Q_in.cols() != cfg.K_in.cols())
+      return fail("Q is " + shape(cfg.Q_in) + " and K is " + shape(cfg.K_in) + ": they need the same number of columns (d_k)");
+    if (cfg.V_in.rows() != cfg.K_in.rows())
+      return fail("K is " + shape(cfg.K_in) + " and V is " + shape(cfg.V_in) + ": they need the same number of rows (keys)");
+    t.n_q = int(cfg.Q_in.rows());
+    t.n_k = int(cfg.K_in.rows());
+    t.d_model = t.d_head = int(cfg.Q_in.cols());
+    t.n_heads = 1;
+    t.cross = true;
+  } else {
+    t.d_model = cfg.d_model;
+    t.n_heads = cfg.n_heads;
+    t.d_head = cfg.d_model / cfg.n_heads;
+    if (cfg.input == Input::Matrices) {
+      if (cfg.X.size() == 0) return fail("no X matrix was given");
+      if (cfg.X.cols() != cfg.d_model)
+        return fail("X is " + shape(cfg.X) + " but d_model is " + std::to_string(cfg.d_model));
+      t.n_q = int(cfg.X.rows());
+      t.cross = cfg.X_src.size() > 0;
+      t.n_k = t.cross ? int(cfg.X_src.rows()) : t.n_q;
+      if (t.cross && cfg.X_src.cols() != cfg.d_model)
+        return fail("the source X is " + shape(cfg.X_src) + " but d_model is " + std::to_string(cfg.d_model));
+    } else {
+      t.tokens_q = tokenize(cfg.sentence);
+      t.cross = !cfg.source.empty();
+      t.tokens_k = t.cross ? tokenize(cfg.source) : t.tokens_q;
+      if (t.tokens_q.empty()) return fail("the sentence has no tokens: type at least one word");
+      if (t.tokens_k.empty()) return fail("the source sentence has no tokens");
+      t.n_q = int(t.tokens_q.size());
+      t.n_k = int(t.tokens_k.size());
+    }
+  }
+  if (t.n_q > lim.max_n || t.n_k > lim.max_n)
+    return fail("sequence length " + std::to_string(std::max(t.n_q, t.n_k)) + " is above the staged limit of " +
+                std::to_string(lim.max_n) + " tokens (the trace keeps n x n matrices per head)");
+  if (double b = trace_bytes(t.n_q, t.n_k, t.n_heads, cfg.linear); b > lim.max_trace_bytes)
+    return fail("n = " + std::to_string(t.n_q) + " with " + std::to_string(t.n_heads) + " heads needs " +
+                std::to_string(int(b / 1e6)) + " MB for the trace, above the limit of " +
+                std::to_string(int(lim.max_trace_bytes / 1e6)) + " MB: use fewer heads or a shorter sequence");
+  if (t.tokens_q.empty())
+    for (int i = 0; i < t.n_q; i++) t.tokens_q.push_back(qkv ? "q" + std::to_string(i + 1) : "t" + std::to_string(i + 1));
+  if (t.tokens_k.empty())
+    for (int j = 0; j < t.n_k; j++) t.tokens_k.push_back(qkv ? "k" + std::to_string(j + 1) : "s" + std::to_string(j + 1));
+
+  std::string err;
+  const int d = t.d_model, H = t.n_heads, dh = t.d_head;
+  if (qkv) {
+    t.Q = cfg.Q_in;  // (n_q, d)
+    t.K = cfg.K_in;  // (n_k, d)
+    t.V = cfg.V_in;  // (n_k, d_v)
+    apply_edits(cfg, Target::Q, &t.Q);
+    apply_edits(cfg, Target::K, &t.K);
+    apply_edits(cfg, Target::V, &t.V);
+  } else {
+    if (cfg.input == Input::Matrices) {
+      t.X = cfg.X;
+      t.X_src = t.cross ? cfg.X_src : cfg.X;
+    } else {
+      t.X = embed(t.tokens_q, d);
+      t.X_src = t.cross ? embed(t.tokens_k, d) : t.X;
+    }
+    apply_edits(cfg, Target::X, &t.X);
+    if (!t.cross) t.X_src = t.X;
+    if (!all_finite(t.X, "X", &err)) return fail(err);
+
+    // ---- stage 1b: positional encoding (sinusoidal is added to X; RoPE rotates Q and K below)
+    const int n_max = std::max(t.n_q, t.n_k);
+    t.PE = cfg.posenc == PosEnc::Sinusoidal ? sinusoidal_table(n_max, d) : Mat(Mat::Zero(n_max, d));
+    t.Xpe = t.X + t.PE.topRows(t.n_q);
+    t.Xpe_src = t.X_src + t.PE.topRows(t.n_k);
+
+    // ---- stage 2: projections Q = X.W_q, K = X_src.W_k, V = X_src.W_v
+    Rng rng(cfg.seed);
+    auto weight = [&](const Mat& given, Target which, const char* name, Mat* out) {
+      Mat drawn = init_weights(cfg.init, which, d, &rng);  // always drawn, so seeds stay aligned
+      if (given.size() == 0) { *out = drawn; return true; }
+      if (given.rows() != d || given.cols() != d) {
+        err = std::string(name) + " is " + shape(given) + " but must be " + std::to_string(d) + "x" + std::to_string(d);
+        return false;
+      }
+      *out = given;
+      return true;
+    };
+    if (!weight(cfg.Wq, Target::Wq, "W_q", &t.Wq) || !weight(cfg.Wk, Target::Wk, "W_k", &t.Wk) ||
+        !weight(cfg.Wv, Target::Wv, "W_v", &t.Wv) || !weight(cfg.Wo, Target::X, "W_o", &t.Wo))
+      return fail(err);
+    apply_edits(cfg, Target::Wq, &t.Wq);
+    apply_edits(cfg, Target::Wk, &t.Wk);
+    apply_edits(cfg, Target::Wv, &t.Wv);
+    t.Q = t.Xpe * t.Wq;      // (n_q, d)
+    t.K = t.Xpe_src * t.Wk;  // (n_k, d)
+    t.V = t.Xpe_src * t.Wv;  // (n_k, d)
+    if (cfg.posenc == PosEnc::Rope) {
+      apply_rope(&t.Q, H);
+      apply_rope(&t.K, H);
+    }
+    apply_edits(cfg, Target::Q, &t.Q);
+    apply_edits(cfg, Target::K, &t.K);
+    apply_edits(cfg, Target::V, &t.V);
+  }
+  if (!all_finite(t.Q, "Q", &err) || !all_finite(t.K, "K", &err) || !all_finite(t.V, "V", &err)) return fail(err);
+
+  // ---- stage 3: mask bits, shared by every head
+  std::string notice;
+  t.allowed = build_mask(cfg, t.n_q, t.n_k, &notice);
+  if (!notice.empty()) t.notices.push_back(notice);
+
+  // ---- stages 4-7, per head: scores, scaling, mask, normalization, weighted sum
+  const int dv = qkv ? int(t.V.cols()) : dh;
+  switch (cfg.scale) {
+    case ScaleMode::Auto: t.scale = 1.0f / std::sqrt(float(dh)); break;
+    case ScaleMode::None: t.scale = 1.0f; break;
+    case ScaleMode::Custom: t.scale = cfg.scale_value; break;
+  }
+  t.heads.resize(size_t(H));
+  t.concat = Mat::Zero(t.n_q, qkv ? dv : d);
+  int masked_rows = 0;
+  for (int h = 0; h < H; h++) {
+    HeadTrace& ht = t.heads[size_t(h)];
+    ht.q = t.Q.middleCols(h * dh, dh);   // (n_q, dh)
+    ht.k = t.K.middleCols(h * dh, dh);   // (n_k, dh)
+    ht.v = t.V.middleCols(qkv ? 0 : h * dh, dv);  // (n_k, dv)
+    if (cfg.score == ScoreFn::Additive) {
+      Rng arng(cfg.seed * 31 + uint64_t(h) + 7);
+      float a = std::sqrt(3.0f / float(dh));
+      ht.add_w1.resize(dh, dh); ht.add_w2.resize(dh, dh); ht.add_v.resize(1, dh);
+      for (Mat* m : {&ht.add_w1, &ht.add_w2, &ht.add_v})
+        for (Eigen::Index i = 0; i < m->size(); i++) m->data()[i] = arng.uniform(-a, a);
+      ht.scores = additive_scores(ht.q, ht.k, ht.add_w1, ht.add_w2, ht.add_v);
+    } else {
+      ht.scores = dot_scores(ht.q, ht.k);
+    }
+    ht.scaled = ht.scores * t.scale;
+    if (!all_finite(ht.scaled, "the scaled scores", &err)) return fail("head " + std::to_string(h + 1) + ": " + err + " (the scale is too large)");
+    ht.masked = apply_mask(ht.scaled, t.allowed);
+    if (!normalize_rows(ht.masked, cfg.normalizer, cfg.temperature, cfg.entmax_alpha, &ht, &err))
+      return fail("head " + std::to_string(h + 1) + ", " + err);
+    apply_dropout(&ht.weights, cfg.dropout, cfg.seed + uint64_t(h));
+    ht.out = attend(ht.weights, ht.v);  // (n_q, dv)
+    if (cfg.linear) linear_attention(ht.q, ht.k, ht.v, cfg.mask == MaskKind::Causal, &ht.lin_out, &ht.lin_weights);
+    t.concat.middleCols(qkv ? 0 : h * dh, dv) = ht.out;
+    for (const RowStats& s : ht.stats) masked_rows += s.all_masked;
+  }
+  if (masked_rows > 0)
+    t.notices.push_back(std::to_string(masked_rows) + " row(s) have every key masked: their weights and output are 0");
+
+  // ---- stage 8: concat . W_o
+  t.output = qkv ? t.concat : Mat(t.concat * t.Wo);  // (n_q, d)
+  t.ok = true;
+  return t;
+}
+
+}  // namespace attn

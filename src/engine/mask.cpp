@@ -1,0 +1,47 @@
+// mask.cpp: which keys each query may see. Blocked scores become -inf, so they get
+// exactly zero weight after normalization: causal (GPT) hides the future, padding hides
+// filler tokens, a window keeps attention local, a painted mask does anything else.
+#include <cmath>
+#include <limits>
+#include "engine/stages.h"
+
+namespace attn {
+
+MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice) {
+  MaskBits m(size_t(n_q) * n_k, 1);  // (n_q, n_k)
+  for (int i = 0; i < n_q; i++)
+    for (int j = 0; j < n_k; j++) {
+      uint8_t& a = m[size_t(i) * n_k + j];
+      switch (cfg.mask) {
+        case MaskKind::None: break;
+        case MaskKind::Causal: a = j <= i; break;
+        case MaskKind::Window: a = std::abs(i - j) <= cfg.window; break;
+        case MaskKind::Padding: break;  // below
+        case MaskKind::Custom:
+          if (i < cfg.custom_rows && j < cfg.custom_cols &&
+              cfg.custom_mask.size() == size_t(cfg.custom_rows) * cfg.custom_cols)
+            a = cfg.custom_mask[size_t(i) * cfg.custom_cols + j] ? 1 : 0;
+          break;
+      }
+    }
+  if (cfg.mask == MaskKind::Padding)
+    for (int j : cfg.padding)
+      if (j >= 0 && j < n_k)
+        for (int i = 0; i < n_q; i++) m[size_t(i) * n_k + j] = 0;
+  if (cfg.mask == MaskKind::Custom && notice &&
+      (cfg.custom_rows != n_q || cfg.custom_cols != n_k))
+    *notice = "the painted mask is " + std::to_string(cfg.custom_rows) + "x" + std::to_string(cfg.custom_cols) +
+              " but the scores are " + std::to_string(n_q) + "x" + std::to_string(n_k) +
+              "; cells outside it are allowed";
+  return m;
+}
+
+Mat apply_mask(const Mat& scaled, const MaskBits& allowed) {
+  Mat masked = scaled;  // (n_q, n_k)
+  const float ninf = -std::numeric_limits<float>::infinity();
+  for (Eigen::Index i = 0; i < masked.size(); i++)
+    if (!allowed[size_t(i)]) masked.data()[i] = ninf;
+  return masked;
+}
+
+}  // namespace attn

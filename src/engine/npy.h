@@ -1,0 +1,27 @@
+// npy.h: reading and writing numpy .npy files (2-D and 3-D float32/float64, little-endian).
+// A boundary: every failure returns a message naming what is wrong and where.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+#include "engine/tensor.h"
+
+namespace attn {
+
+struct NpyArray {
+  std::vector<int64_t> shape;
+  std::vector<float> data;  // C order, converted to float32
+};
+
+// Parses an in-memory .npy; *err is "what is wrong" (the caller adds the file name).
+bool npy_parse(const uint8_t* bytes, size_t size, NpyArray* out, std::string* err);
+// A 2-D finite matrix, or an error naming the first NaN/Inf position or the wrong rank.
+bool npy_to_mat(const NpyArray& a, Mat* out, std::string* err);
+// Reads a file into a 2-D finite matrix; *err starts with the path.
+bool npy_load_mat(const std::string& path, Mat* out, std::string* err);
+
+// Encodes float32 data of the given shape (C order) as a version-1.0 .npy.
+std::string npy_encode(const float* data, const std::vector<int64_t>& shape);
+bool npy_save(const std::string& path, const float* data, const std::vector<int64_t>& shape, std::string* err);
+
+}  // namespace attn

@@ -1,0 +1,40 @@
+// rng.h: the project-owned random number generator.
+// xorshift64* plus Box-Muller, so native, wasm and the CLI draw the same numbers
+// (std::rand and std::*_distribution differ between glibc and musl).
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+namespace attn {
+
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {
+    if (s == 0) s = 0x2545F4914F6CDD1Dull;
+    for (int i = 0; i < 4; i++) next();
+  }
+  uint64_t next() {
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    return s * 0x2545F4914F6CDD1Dull;
+  }
+  // uniform in [0, 1) with 24 bits, exact in float
+  float uniform() { return float(next() >> 40) * (1.0f / 16777216.0f); }
+  float uniform(float lo, float hi) { return lo + (hi - lo) * uniform(); }
+  // standard normal by Box-Muller, computed in double for identical results everywhere
+  float normal() {
+    double u1 = (double(next() >> 11) + 1.0) * (1.0 / 9007199254740993.0);
+    double u2 = double(next() >> 11) * (1.0 / 9007199254740992.0);
+    return float(std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2));
+  }
+};
+
+// FNV-1a: a word's stable seed for the hash-seeded fallback embedding.
+inline uint64_t hash_str(const char* p, size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) { h ^= uint8_t(p[i]); h *= 1099511628211ull; }
+  return h;
+}
+
+}  // namespace attn

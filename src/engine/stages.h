@@ -1,0 +1,52 @@
+// stages.h: one free function per pipeline stage, each in its own file.
+// Shapes: n_q queries, n_k keys, d = d_model, dh = d_head.
+#pragma once
+#include <string>
+#include <vector>
+#include "engine/config.h"
+#include "engine/rng.h"
+#include "engine/trace.h"
+
+namespace attn {
+
+// posenc.cpp: (n, d) table, PE(pos, 2i) = sin(pos / 10000^(2i/d)), PE(pos, 2i+1) = cos(...)
+Mat sinusoidal_table(int n, int d);
+// posenc.cpp: rotates pairs (2p, 2p+1) of every head block of M (n, n_heads*dh) by pos * theta_p
+void apply_rope(Mat* M, int n_heads);
+
+// projection.cpp: (d, d) weights for one of W_q, W_k, W_v (Target) or W_o (Target::X)
+Mat init_weights(Init init, Target which, int d, Rng* rng);
+
+// scores.cpp: (n_q, n_k) = q (n_q, dh) . k^T (n_k, dh)
+Mat dot_scores(const Mat& q, const Mat& k);
+// scores.cpp: (n_q, n_k), s_ij = v . tanh(W1 q_i + W2 k_j); W1, W2 (dh, dh), v (1, dh)
+Mat additive_scores(const Mat& q, const Mat& k, const Mat& w1, const Mat& w2, const Mat& v);
+
+// mask.cpp: (n_q, n_k) allowed bits for the config's mask; notes mismatches in *notice
+MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice);
+// mask.cpp: (n_q, n_k) copy of scaled with -inf where blocked
+Mat apply_mask(const Mat& scaled, const MaskBits& allowed);
+
+// normalize.cpp: one row of n logits (-inf = masked) -> n weights, all in double.
+// Returns false with *err set when the normalizer is undefined for the row (sum of non-positives).
+struct RowResult {
+  std::vector<float> w;
+  double shift = 0, denom = 0;  // softmax: row max and sum of exponentials; sum: the sum
+  bool all_masked = false;
+};
+bool normalize_row(const float* logits, int n, Normalizer norm, float temperature, float alpha,
+                   RowResult* out, std::string* err);
+// normalize.cpp: whole matrix, row by row; fills weights (n_q, n_k), stats, row_max, row_sum
+bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float alpha, HeadTrace* h,
+                    std::string* err);
+RowStats row_stats(const float* w, int n, bool all_masked);
+// normalize.cpp: seeded training-mode dropout on weights (n_q, n_k), kept cells scaled by 1/(1-p)
+void apply_dropout(Mat* weights, float p, uint64_t seed);
+
+// attend.cpp: (n_q, dh) = weights (n_q, n_k) . v (n_k, dh)
+Mat attend(const Mat& weights, const Mat& v);
+
+// linear_attention.cpp: phi(x) = elu(x) + 1; out (n_q, dh) in O(n); implied (n_q, n_k) if non-null
+void linear_attention(const Mat& q, const Mat& k, const Mat& v, bool causal, Mat* out, Mat* implied);
+
+}  // namespace attn

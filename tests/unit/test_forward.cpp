@@ -1,0 +1,253 @@
+// test_forward.cpp: the staged forward pass against the naive reference at odd sizes,
+// plus the structural properties attention must have.
+#include <doctest.h>
+#include <cmath>
+#include "engine/engine.h"
+#include "engine/stages.h"
+#include "reference.h"
+
+using namespace attn;
+
+namespace {
+Config matrices_config(int n, int d, int heads, uint64_t seed) {
+  Config c;
+  c.input = Input::Matrices;
+  c.d_model = d;
+  c.n_heads = heads;
+  c.X = ref::random_mat(n, d, seed);
+  c.Wq = ref::random_mat(d, d, seed + 1, 0.5f);
+  c.Wk = ref::random_mat(d, d, seed + 2, 0.5f);
+  c.Wv = ref::random_mat(d, d, seed + 3, 0.5f);
+  c.Wo = ref::random_mat(d, d, seed + 4, 0.5f);
+  return c;
+}
+}  // namespace
+
+TEST_CASE("multi-head forward matches the naive reference at odd sizes") {
+  for (auto size : {std::tuple{1, 1, 1}, {3, 6, 3}, {17, 12, 4}, {33, 8, 2}, {5, 9, 3}}) {
+    const int n = std::get<0>(size), d = std::get<1>(size), H = std::get<2>(size);
+    CAPTURE(n); CAPTURE(d); CAPTURE(H);
+    for (MaskKind mk : {MaskKind::None, MaskKind::Causal, MaskKind::Window}) {
+      Config c = matrices_config(n, d, H, uint64_t(n * 100 + d));
+      c.mask = mk;
+      c.window = 2;
+      c.temperature = 0.7f;
+      Trace t = forward(c);
+      REQUIRE_MESSAGE(t.ok, t.error);
+      const int dh = d / H;
+      ref::M Q = ref::matmul(ref::from(c.X), ref::from(c.Wq)), K = ref::matmul(ref::from(c.X), ref::from(c.Wk)),
+             V = ref::matmul(ref::from(c.X), ref::from(c.Wv));
+      ref::check_close(t.Q, Q, 1e-4, "Q");
+      std::vector<uint8_t> allowed(size_t(n) * n);
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+          allowed[size_t(i) * n + j] = mk == MaskKind::None ? 1 : mk == MaskKind::Causal ? j <= i : std::abs(i - j) <= 2;
+      ref::M concat(size_t(n), std::vector<double>(size_t(d), 0.0));
+      for (int h = 0; h < H; h++) {
+        auto slice = [&](const ref::M& m) {
+          ref::M r(size_t(n), std::vector<double>(size_t(dh), 0.0));
+          for (int i = 0; i < n; i++)
+            for (int k = 0; k < dh; k++) r[size_t(i)][size_t(k)] = m[size_t(i)][size_t(h * dh + k)];
+          return r;
+        };
+        ref::M W, O;
+        ref::attention(slice(Q), slice(K), slice(V), 1.0 / std::sqrt(double(dh)), allowed, 0.7, &W, &O);
+        // tolerance: float32 accumulation over d terms of O(1) values
+        ref::check_close(t.heads[size_t(h)].weights, W, 2e-5, "weights");
+        ref::check_close(t.heads[size_t(h)].out, O, 1e-4, "head output");
+        for (int i = 0; i < n; i++)
+          for (int k = 0; k < dh; k++) concat[size_t(i)][size_t(h * dh + k)] = O[size_t(i)][size_t(k)];
+      }
+      ref::check_close(t.output, ref::matmul(concat, ref::from(c.Wo)), 2e-4, "output");
+    }
+  }
+}
+
+TEST_CASE("rows sum to 1 and the causal upper triangle is exactly 0") {
+  Config c;
+  c.mask = MaskKind::Causal;
+  Trace t = forward(c);
+  REQUIRE(t.ok);
+  for (const HeadTrace& h : t.heads)
+    for (int i = 0; i < t.n_q; i++) {
+      CHECK(h.weights.row(i).sum() == doctest::Approx(1.0).epsilon(1e-6));
+      for (int j = i + 1; j < t.n_k; j++) CHECK(h.weights(i, j) == 0.0f);
+    }
+}
+
+TEST_CASE("a row with every key masked has zero weights and output, flagged, no NaN") {
+  Config c;
+  c.sentence = "a b c";
+  c.mask = MaskKind::Custom;
+  c.custom_rows = c.custom_cols = 3;
+  c.custom_mask = {1, 1, 0, 0, 0, 0, 1, 0, 1};  // row 2 blocks everything
+  Trace t = forward(c);
+  REQUIRE(t.ok);
+  for (const HeadTrace& h : t.heads) {
+    CHECK(h.stats[1].all_masked);
+    CHECK(h.weights.row(1).cwiseAbs().sum() == 0.0f);
+    CHECK(h.out.row(1).cwiseAbs().sum() == 0.0f);
+    CHECK(h.weights.allFinite());
+  }
+  CHECK(t.output.allFinite());
+  CHECK_FALSE(t.notices.empty());
+}
+
+TEST_CASE("permutation equivariance without positions, broken by positional encoding") {
+  for (PosEnc pe : {PosEnc::None, PosEnc::Sinusoidal, PosEnc::Rope}) {
+    CAPTURE(int(pe));
+    Config a;
+    a.init = Init::Xavier;
+    a.posenc = pe;
+    a.sentence = "dog bites man";
+    Config b = a;
+    b.sentence = "man bites dog";
+    Trace ta = forward(a), tb = forward(b);
+    REQUIRE(ta.ok);
+    REQUIRE(tb.ok);
+    // permutation p: a's row 0 (dog) is b's row 2, row 1 stays, row 2 (man) is b's row 0
+    const int p[] = {2, 1, 0};
+    float worst = 0;
+    for (int i = 0; i < 3; i++) worst = std::max(worst, (ta.output.row(i) - tb.output.row(p[i])).cwiseAbs().maxCoeff());
+    if (pe == PosEnc::None) CHECK(worst < 1e-5f);
+    else CHECK(worst > 1e-2f);
+  }
+}
+
+TEST_CASE("sinusoidal table follows the definition") {
+  Mat pe = sinusoidal_table(5, 6);
+  CHECK(pe(0, 0) == doctest::Approx(0.0));
+  CHECK(pe(0, 1) == doctest::Approx(1.0));
+  CHECK(pe(3, 2) == doctest::Approx(std::sin(3 / std::pow(10000.0, 2.0 / 6))));
+  CHECK(pe(3, 5) == doctest::Approx(std::cos(3 / std::pow(10000.0, 4.0 / 6))));
+}
+
+TEST_CASE("RoPE makes q.k depend only on the offset i - j") {
+  Mat q = ref::random_mat(1, 8, 5), k = ref::random_mat(1, 8, 6);
+  Mat Q(6, 8), K(6, 8);
+  for (int i = 0; i < 6; i++) { Q.row(i) = q; K.row(i) = k; }
+  apply_rope(&Q, 2);
+  apply_rope(&K, 2);
+  // per head, (pos 3, pos 1) and (pos 5, pos 3) have the same offset
+  for (int h = 0; h < 2; h++) {
+    float a = Q.row(3).segment(h * 4, 4).dot(K.row(1).segment(h * 4, 4));
+    float b = Q.row(5).segment(h * 4, 4).dot(K.row(3).segment(h * 4, 4));
+    CHECK(a == doctest::Approx(b).epsilon(1e-5));
+  }
+  CHECK(Q.row(4).norm() == doctest::Approx(q.norm()).epsilon(1e-6));
+}
+
+TEST_CASE("linear attention: O(n) output equals its implied weights times V, causal too") {
+  for (bool causal : {false, true}) {
+    Mat q = ref::random_mat(17, 5, 11), k = ref::random_mat(17, 5, 12), v = ref::random_mat(17, 3, 13);
+    Mat out, implied;
+    linear_attention(q, k, v, causal, &out, &implied);
+    ref::check_close(out, ref::matmul(ref::from(implied), ref::from(v)), 1e-4, "linear out");
+    for (int i = 0; i < 17; i++) {
+      CHECK(implied.row(i).sum() == doctest::Approx(1.0).epsilon(1e-5));
+      if (causal) for (int j = i + 1; j < 17; j++) CHECK(implied(i, j) == 0.0f);
+    }
+    // the definition directly: phi = elu + 1, weight_ij proportional to phi(q_i).phi(k_j)
+    auto phi = [](float x) { return x > 0 ? x + 1.0 : std::exp(double(x)); };
+    double num = 0, den = 0;
+    for (int j = 0; j < (causal ? 5 : 17); j++) {
+      double kv = 0;
+      for (int t = 0; t < 5; t++) kv += phi(q(4, t)) * phi(k(j, t));
+      den += kv;
+      if (j == 2) num = kv;
+    }
+    CHECK(implied(4, 2) == doctest::Approx(num / den).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("cross-attention: queries from one sentence, keys and values from another") {
+  Config c;
+  c.sentence = "I am a student";
+  c.source = "Je suis étudiant";
+  Trace t = forward(c);
+  REQUIRE(t.ok);
+  CHECK(t.n_q == 4);
+  CHECK(t.n_k == 3);
+  CHECK(t.heads[0].weights.rows() == 4);
+  CHECK(t.heads[0].weights.cols() == 3);
+  CHECK(t.tokens_k[2] == "étudiant");
+}
+
+TEST_CASE("additive scores follow v.tanh(W1 q + W2 k)") {
+  Config c;
+  c.score = ScoreFn::Additive;
+  Trace t = forward(c);
+  REQUIRE(t.ok);
+  const HeadTrace& h = t.heads[1];
+  double s = 0;
+  for (int u = 0; u < t.d_head; u++) {
+    double a = 0, b = 0;
+    for (int w = 0; w < t.d_head; w++) { a += h.add_w1(u, w) * h.q(2, w); b += h.add_w2(u, w) * h.k(5, w); }
+    s += h.add_v(0, u) * std::tanh(a + b);
+  }
+  CHECK(h.scores(2, 5) == doctest::Approx(s).epsilon(1e-5));
+}
+
+TEST_CASE("dropout is seeded, zeroes cells and rescales the rest") {
+  Config c;
+  c.dropout = 0.5f;
+  Trace a = forward(c), b = forward(c);
+  c.dropout = 0;
+  Trace plain = forward(c);
+  REQUIRE(a.ok);
+  CHECK(a.heads[0].weights == b.heads[0].weights);
+  int zeros = 0;
+  for (Eigen::Index i = 0; i < a.heads[0].weights.size(); i++) {
+    float w = a.heads[0].weights.data()[i], p = plain.heads[0].weights.data()[i];
+    if (w == 0) zeros++;
+    else CHECK(w == doctest::Approx(2 * p));
+  }
+  CHECK(zeros > 20);  // 100 cells at p = 0.5
+}
+
+TEST_CASE("explain gives the arithmetic of a score and of a softmax weight") {
+  Config c;
+  c.input = Input::QKV;
+  c.Q_in = Mat(1, 4); c.Q_in << 1, 0, 1, 0;
+  c.K_in = Mat(3, 4); c.K_in << 0.5f, 0.2f, 0.1f, 0.3f, 0.1f, 0.8f, 0.2f, 0.1f, 0.2f, 0.1f, 0.9f, 0.4f;
+  c.V_in = Mat::Identity(3, 3);
+  c.scale = ScaleMode::None;
+  Trace t = forward(c);
+  REQUIRE(t.ok);
+  Explanation s = explain(t, MatrixId::Scores, 0, 0, 2);
+  REQUIRE(s.ok);
+  CHECK(s.terms.size() == 4);
+  CHECK(s.value == doctest::Approx(1.1));
+  CHECK(s.text == "s₁₃ = q₁·k₃ = 1.00×0.20 + 0.00×0.10 + 1.00×0.90 + 0.00×0.40 = 1.10");
+  Explanation w = explain(t, MatrixId::Weights, 0, 0, 0);
+  CHECK(w.value == doctest::Approx(0.29502533));
+  // e^(0.6 - 1.1) = 0.607; denominator = 1 + e^-0.5 + e^-0.8 = 2.056
+  CHECK(w.text == "α₁₁ = e^(0.60−1.10) / Σ = 0.607/2.06 = 0.295");
+  Explanation o = explain(t, MatrixId::HeadOut, 0, 0, 2);
+  CHECK(o.value == doctest::Approx(0.48641453));
+  CHECK_FALSE(explain(t, MatrixId::Scores, 0, 5, 0).ok);  // out of range: refused, no crash
+}
+
+TEST_CASE("bad configs are refused with a message, never a crash") {
+  Config c;
+  c.temperature = 0;
+  CHECK(forward(c).error.find("temperature") != std::string::npos);
+  c = Config{};
+  c.d_model = 10;
+  c.n_heads = 3;
+  CHECK(forward(c).error.find("divisible") != std::string::npos);
+  c = Config{};
+  c.sentence = "  ";
+  CHECK(forward(c).error.find("no tokens") != std::string::npos);
+  c = Config{};
+  c.input = Input::Matrices;
+  c.d_model = 8;
+  c.X = Mat::Zero(5000, 8);
+  CHECK(forward(c).error.find("4096") != std::string::npos);
+  c = Config{};
+  c.normalizer = Normalizer::Sum;
+  c.init = Init::Xavier;
+  Trace t = forward(c);
+  CHECK_FALSE(t.ok);
+  CHECK(t.error.find("row") != std::string::npos);
+}
