@@ -48,7 +48,7 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
     const std::string& f = a[i];
     if (f == "--help" || f == "-h") { o->command = "help"; return true; }
     if (f.rfind("--", 0) != 0) { *err = "unexpected argument '" + f + "' (options start with --)"; return false; }
-    if (i + 1 >= a.size()) { *err = "option " + f + " needs a value"; return false; }
+    if (i + 1 >= a.size() || a[i + 1].rfind("--", 0) == 0) { *err = "option " + f + " needs a value"; return false; }
     const std::string& v = a[++i];
     std::string* path = f == "--q" ? &o->q : f == "--k" ? &o->k : f == "--v" ? &o->v : f == "--x" ? &o->x
                       : f == "--wq" ? &o->wq : f == "--wk" ? &o->wk : f == "--wv" ? &o->wv : f == "--wo" ? &o->wo
