@@ -1,0 +1,261 @@
+// app.cpp: init / frame / shutdown, the once-per-frame recompute, fonts, themes, keyboard
+// shortcuts and the layout that places the panels (three columns, or one on a phone).
+#include "app/app.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include "app/ui.h"
+#include "engine/presets.h"
+#include "engine/vocab.h"
+#include "imgui.h"
+#include "imgui_impl_opengl3.h"
+#include "platform/platform.h"
+
+extern "C" const unsigned char font_inter[];
+extern "C" const unsigned int font_inter_size;
+extern "C" const unsigned char font_mono[];
+extern "C" const unsigned int font_mono_size;
+
+namespace attn {
+
+namespace {
+App g_app;
+
+void build_fonts(float scale) {
+  App& a = g_app;
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  static ImVector<ImWchar> ranges;
+  if (ranges.empty()) {
+    ImFontGlyphRangesBuilder b;
+    b.AddRanges(io.Fonts->GetGlyphRangesDefault());
+    // Greek (α Σ τ φ λ), punctuation (… − ′), sub/superscripts (₁ ⊤), arrows, math (∞ √ ·), shapes (◀ ▶)
+    static const ImWchar extra[] = {0x0370, 0x03FF, 0x1D00, 0x1DBF, 0x2000, 0x209F, 0x2190, 0x21FF,
+                                    0x2200, 0x22FF, 0x25A0, 0x25FF, 0x2C60, 0x2C7F, 0};
+    b.AddRanges(extra);
+    b.BuildRanges(&ranges);
+  }
+  ImFontConfig cfg;
+  cfg.FontDataOwnedByAtlas = false;  // the bytes are static, embedded at build time
+  void* inter = const_cast<unsigned char*>(font_inter);
+  void* mono = const_cast<unsigned char*>(font_mono);
+  // Each font borrows the other's glyphs where it has none (Inter lacks ⊤, JetBrains Mono lacks ᵢ ⱼ ₊).
+  ImFontConfig merge = cfg;
+  merge.MergeMode = true;
+  auto add = [&](void* main, unsigned main_size, void* other, unsigned other_size, float px) {
+    ImFont* f = io.Fonts->AddFontFromMemoryTTF(main, int(main_size), std::round(px * scale), &cfg, ranges.Data);
+    io.Fonts->AddFontFromMemoryTTF(other, int(other_size), std::round(px * scale), &merge, ranges.Data);
+    return f;
+  };
+  a.font_ui = add(inter, font_inter_size, mono, font_mono_size, 15.0f);
+  a.font_mono = add(mono, font_mono_size, inter, font_inter_size, 13.0f);
+  a.font_title = add(inter, font_inter_size, mono, font_mono_size, 20.0f);
+  io.Fonts->Build();
+  a.font_scale = scale;
+}
+
+void apply_theme(bool light, float scale) {
+  ImGuiStyle& st = ImGui::GetStyle();
+  st = ImGuiStyle();
+  if (light) ImGui::StyleColorsLight(&st);
+  else ImGui::StyleColorsDark(&st);
+  st.WindowRounding = 0;
+  st.FrameRounding = 4;
+  st.GrabRounding = 4;
+  st.ChildRounding = 6;
+  st.TabRounding = 4;
+  st.FramePadding = ImVec2(7, 4);
+  st.ItemSpacing = ImVec2(8, 6);
+  st.WindowPadding = ImVec2(10, 10);
+  if (!light) {
+    st.Colors[ImGuiCol_WindowBg] = ImVec4(0.09f, 0.10f, 0.12f, 1);
+    st.Colors[ImGuiCol_ChildBg] = ImVec4(0.12f, 0.13f, 0.16f, 1);
+    st.Colors[ImGuiCol_PlotLinesHovered] = ImVec4(1.0f, 0.75f, 0.2f, 1);
+  } else {
+    st.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.98f, 1);
+    st.Colors[ImGuiCol_ChildBg] = ImVec4(1, 1, 1, 1);
+    st.Colors[ImGuiCol_PlotLinesHovered] = ImVec4(0.85f, 0.35f, 0.0f, 1);
+  }
+  st.ScaleAllSizes(scale);
+}
+
+// NOTE: ImGui 1.86 names only navigation keys; letters and digits are the backend's key
+// codes, which for GLFW (native and emscripten) are their ASCII capitals.
+bool pressed(ImGuiKey k) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(k)); }
+bool pressed_char(char c) { return ImGui::IsKeyPressed(int(c), false); }
+
+void keyboard() {
+  App& a = g_app;
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput || io.KeyCtrl || io.KeyAlt || io.KeySuper) return;
+  const int last = int(Stage::Count) - 1;
+  if (pressed(ImGuiKey_RightArrow)) { a.view.stage = std::min(last, a.view.stage + 1); a.view.playing = false; }
+  if (pressed(ImGuiKey_LeftArrow)) { a.view.stage = std::max(0, a.view.stage - 1); a.view.playing = false; }
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) { a.view.playing = !a.view.playing; a.view.play_last_ms = 0; }
+  if (pressed(ImGuiKey_UpArrow)) a.view.query = std::max(0, a.view.query - 1);
+  if (pressed(ImGuiKey_DownArrow)) a.view.query = std::min(std::max(0, a.trace.n_q - 1), a.view.query + 1);
+  if (pressed_char('H')) a.view.show_help = !a.view.show_help;
+  if (pressed(ImGuiKey_Escape)) { a.view.show_help = false; a.view.pinned = false; }
+  if (pressed_char('T')) a.view.light = !a.view.light;
+  if (pressed_char('G')) a.view.heads_grid = !a.view.heads_grid;
+  for (int k = 0; k < 8; k++)
+    if (pressed_char(char('1' + k)) && k < a.trace.n_heads) a.view.head = k;
+}
+
+void parse_args(const std::vector<std::string>& args) {
+  for (const std::string& s : args) {
+    if (s.rfind("--frames=", 0) == 0) g_app.max_frames = std::atoi(s.c_str() + 9);
+    else if (s.rfind("preset=", 0) == 0) load_preset(s.substr(7));
+  }
+}
+}  // namespace
+
+App& app() { return g_app; }
+
+void set_status(const std::string& msg) {
+  g_app.status = msg;
+  g_app.status_ms = platform::now_ms();
+}
+
+void load_preset(const std::string& name) {
+  App& a = g_app;
+  Config c;
+  if (!apply_preset(name, &c)) { set_status("unknown preset '" + name + "'"); return; }
+  a.cfg = c;
+  a.preset = name;
+  a.sentence_buf = c.sentence;
+  a.source_buf = c.source;
+  a.view.query = 0;
+  a.view.head = 0;
+  a.view.pinned = false;
+  // open each preset on the row that shows its lesson
+  const char* focus = name == "cat-it" ? "it" : name == "grandmother" ? "incredible" : name.rfind("trophy", 0) == 0 ? "it's" : name == "translate" ? "student" : nullptr;
+  if (focus) {
+    auto toks = tokenize(c.sentence);
+    for (size_t i = 0; i < toks.size(); i++) if (toks[i] == focus) a.view.query = int(i);
+  }
+  a.dirty = true;
+}
+
+void recompute_if_dirty() {
+  App& a = g_app;
+  if (!a.dirty) return;
+  a.dirty = false;
+  double t0 = platform::now_ms();
+  Trace t = forward(a.cfg, a.limits);
+  t.compute_ms = platform::now_ms() - t0;
+  if (t.ok) {
+    a.trace = std::move(t);
+  } else {
+    // keep showing the last good trace; say what was refused and why
+    set_status("refused: " + t.error);
+    if (!a.trace.ok) a.trace = std::move(t);
+  }
+  a.version++;
+  a.view.head = std::clamp(a.view.head, 0, std::max(0, a.trace.n_heads - 1));
+  a.view.query = std::clamp(a.view.query, 0, std::max(0, a.trace.n_q - 1));
+}
+
+void mark(const char* name) {
+  ImVec2 p0 = ImGui::GetItemRectMin(), p1 = ImGui::GetItemRectMax();
+  g_app.rects[name] = Rect{p0.x, p0.y, p1.x, p1.y};
+}
+
+void app_init(const std::vector<std::string>& args) {
+  App& a = g_app;
+  load_preset("cat-it");
+  parse_args(args);
+  std::string err;
+  if (!gfx::init(platform::glsl_preamble(), &err)) {
+    a.gfx_error = err;
+    std::fprintf(stderr, "%s\n", err.c_str());
+  }
+}
+
+void app_frame() {
+  App& a = g_app;
+  const double t_start = platform::now_ms();
+  // fonts and sizes follow the device pixel ratio (browser zoom, moving between screens)
+  const float dpr = std::clamp(platform::pixel_ratio(), 0.5f, 4.0f);
+  static bool last_light = false;
+  if (dpr != a.font_scale || last_light != a.view.light) {
+    if (dpr != a.font_scale) {
+      build_fonts(dpr);
+      ImGui_ImplOpenGL3_DestroyFontsTexture();
+      ImGui_ImplOpenGL3_CreateFontsTexture();
+    }
+    apply_theme(a.view.light, dpr);
+    last_light = a.view.light;
+  }
+  a.s = dpr;
+  platform::begin_frame();
+  recompute_if_dirty();
+  a.view.hover_prev = a.view.hover;
+  a.view.hover_prev_id = a.view.hover_id;
+  a.view.hover_prev_i = a.view.hover_i;
+  a.view.hover_prev_j = a.view.hover_j;
+  a.view.hover = false;
+  keyboard();
+  if (a.view.playing && platform::now_ms() - a.view.play_last_ms > 1600) {
+    a.view.stage = (a.view.stage + 1) % int(Stage::Count);
+    a.view.play_last_ms = platform::now_ms();
+  }
+
+  ImGuiIO& io = ImGui::GetIO();
+  const float s = a.s;
+  a.narrow = io.DisplaySize.x / s < 760;
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(io.DisplaySize);
+  ImGui::PushFont(a.font_ui);
+  ImGui::Begin("##root", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                      ImGuiWindowFlags_NoSavedSettings | (a.narrow ? 0 : ImGuiWindowFlags_NoScrollbar));
+  ui::draw_stepper();
+  if (a.narrow) {
+    // phone: one column, everything in reading order
+    ui::draw_stage();
+    ImGui::Separator();
+    ui::draw_row_bars();
+    ImGui::Separator();
+    ui::draw_tokens();
+    if (ImGui::CollapsingHeader("Controls", ImGuiTreeNodeFlags_DefaultOpen)) ui::draw_controls();
+    if (ImGui::CollapsingHeader("All heads")) ui::draw_heads_grid();
+    if (ImGui::CollapsingHeader("Cost")) ui::draw_cost();
+  } else {
+    const float avail_h = ImGui::GetContentRegionAvail().y;
+    const float left_w = 290 * s, right_w = std::min(380 * s, io.DisplaySize.x * 0.3f);
+    ImGui::BeginChild("controls", ImVec2(left_w, avail_h), true);
+    ui::draw_controls();
+    ImGui::EndChild();
+    ImGui::SameLine();
+    const float center_w = ImGui::GetContentRegionAvail().x - right_w - ImGui::GetStyle().ItemSpacing.x;
+    ImGui::BeginChild("stage", ImVec2(center_w, avail_h), true, ImGuiWindowFlags_HorizontalScrollbar);
+    if (a.view.heads_grid) ui::draw_heads_grid();
+    else ui::draw_stage();
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("side", ImVec2(right_w, avail_h), true);
+    if (ImGui::BeginTabBar("sidetabs")) {
+      if (ImGui::BeginTabItem("Query row")) { ui::draw_row_bars(); ImGui::EndTabItem(); }
+      if (ImGui::BeginTabItem("Tokens")) { ui::draw_tokens(); ImGui::EndTabItem(); }
+      if (ImGui::BeginTabItem("Cost")) { ui::draw_cost(); ImGui::EndTabItem(); }
+      ImGui::EndTabBar();
+    }
+    ImGui::EndChild();
+  }
+  ImGui::End();
+  if (a.view.show_help) ui::draw_help();
+  ui::draw_import_dialog();
+  ImGui::PopFont();
+  platform::end_frame();
+  a.frame_ms = platform::now_ms() - t_start;
+  a.frames++;
+  if (a.max_frames > 0 && a.frames >= a.max_frames) platform::request_quit();
+}
+
+void app_shutdown() {
+  for (auto& [k, h] : g_app.heatmaps) gfx::release(&h);
+  gfx::shutdown();
+}
+
+}  // namespace attn

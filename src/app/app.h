@@ -1,0 +1,90 @@
+// app.h: all app state in one struct: the engine config (the one source of truth), the trace
+// computed from it, and view-only state (stage, head, query, hover, theme). Panels read the
+// trace and edit only the config; the engine recomputes once per frame when it is dirty.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+#include "app/gfx.h"
+#include "engine/engine.h"
+
+struct ImFont;
+
+namespace attn {
+
+struct Rect { float x0, y0, x1, y1; };
+
+struct View {
+  int stage = 0;                 // Stage index, 0..7
+  int head = 0;                  // selected head
+  int query = 0;                 // selected query row
+  bool playing = false;
+  double play_last_ms = 0;
+  bool heads_grid = false;       // all heads as a grid instead of one head in full
+  bool show_help = false;
+  bool light = false;            // theme
+  // hover this frame (written by matrix views) and last frame (read for linked highlighting)
+  bool hover = false, hover_prev = false;
+  MatrixId hover_id = MatrixId::Weights, hover_prev_id = MatrixId::Weights;
+  int hover_i = -1, hover_j = -1, hover_prev_i = -1, hover_prev_j = -1;
+  // a tapped cell keeps its explanation on screen (touch has no hover)
+  bool pinned = false;
+  MatrixId pin_id = MatrixId::Weights;
+  int pin_head = 0, pin_i = 0, pin_j = 0;
+  int right_tab = 0;
+};
+
+// A value drag on an editable cell in progress.
+struct CellDrag {
+  bool active = false;
+  Target target = Target::X;
+  int row = 0, col = 0;
+  float start_value = 0, start_x = 0;
+  bool moved = false;
+};
+
+struct App {
+  Config cfg;
+  Trace trace;
+  Limits limits;
+  bool dirty = true;
+  uint64_t version = 0;          // bumps on every recompute; heatmaps re-upload on change
+  std::string preset = "cat-it";
+  View view;
+  CellDrag drag;
+  int mask_paint = -1;           // -1 idle, else the value being painted (0 blocked, 1 allowed)
+  std::string status;            // last user-facing message (export, import, refusal)
+  double status_ms = 0;
+  std::string sentence_buf, source_buf;
+  std::map<std::string, gfx::Heatmap> heatmaps;
+  std::map<std::string, Rect> rects;  // named control rectangles, for tests and tooling
+  ImFont* font_ui = nullptr;
+  ImFont* font_mono = nullptr;
+  ImFont* font_title = nullptr;
+  float font_scale = 0;
+  float s = 1;                   // UI scale (device pixel ratio)
+  bool narrow = false;           // phone layout: one column
+  int frames = 0, max_frames = 0;
+  double frame_ms = 0;           // last frame's duration, for the overlay
+  std::string gfx_error;
+  // an imported matrix waiting for the user to say what it is
+  bool import_open = false;
+  std::string import_name;
+  Mat import_mat;
+};
+
+App& app();
+void app_init(const std::vector<std::string>& args);
+void app_frame();
+void app_shutdown();
+
+// Config edits from panels: mark dirty so the engine recomputes once this frame.
+void set_status(const std::string& msg);
+void load_preset(const std::string& name);
+void recompute_if_dirty();
+void mark(const char* name);      // records the last item's rectangle under name
+std::string state_json();         // the app state for tests and the host page
+// A dropped or picked file: parsed now, applied after the user picks what it is (import.cpp).
+void app_import(const std::string& name, const std::string& bytes);
+
+}  // namespace attn

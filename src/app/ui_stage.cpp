@@ -1,0 +1,329 @@
+// ui_stage.cpp: the current stage: its formula, two or three sentences on what it means,
+// and its matrices, with linked highlighting between them. Also the explanation card.
+#include <algorithm>
+#include <cmath>
+#include "app/ui.h"
+#include "engine/saturation.h"
+#include "engine/vocab.h"
+
+namespace attn::ui {
+
+namespace {
+
+struct StageText {
+  const char* formula;
+  const char* prose;
+};
+
+const char* normalizer_formula(Normalizer n) {
+  switch (n) {
+    case Normalizer::Softmax: return "αᵢⱼ = exp(mᵢⱼ/T − maxₖ mᵢₖ/T) / Σₖ exp(mᵢₖ/T − maxₖ mᵢₖ/T)";
+    case Normalizer::Sum: return "αᵢⱼ = mᵢⱼ / Σₖ mᵢₖ   (only defined when every score is > 0)";
+    case Normalizer::Sigmoid: return "αᵢⱼ = 1 / (1 + e^(−mᵢⱼ/T))   (per cell, rows do not sum to 1)";
+    case Normalizer::Sparsemax: return "αᵢⱼ = max(mᵢⱼ/T − τᵢ, 0),  τᵢ chosen so the row sums to 1";
+    case Normalizer::Entmax: return "αᵢⱼ = [(α−1) mᵢⱼ/T − τᵢ]₊^(1/(α−1)),  τᵢ chosen so the row sums to 1";
+    case Normalizer::Hardmax: return "αᵢⱼ = 1/k for the k keys with the row's largest score, else 0";
+  }
+  return "";
+}
+
+StageText stage_text(int stage, const Trace& t) {
+  switch (Stage(stage)) {
+    case Stage::Embed:
+      return {t.cfg.posenc == PosEnc::Sinusoidal ? "x′ᵢ = xᵢ + PEᵢ,   PE(pos, 2i) = sin(pos / 10000^(2i/d)),  PE(pos, 2i+1) = cos(…)" : "x′ᵢ = xᵢ   (no positional encoding: the model sees a bag of words)",
+              "Each token becomes a vector of d_model numbers. In this vocabulary the first 8 dimensions are readable features "
+              "(animate, thing, container, pronoun, action, quality, function, person); unknown words get a hash-seeded vector. "
+              "Attention itself ignores order, so any sense of position must be added here (sinusoidal) or rotated into Q and K (RoPE)."};
+    case Stage::Project:
+      return {"Q = X′ W_q,   K = X′ W_k,   V = X′ W_v,   each split into heads of d_head columns",
+              "Three learned views of every token: the query says what a token is looking for, the key what it offers, "
+              "the value what it passes on when chosen. Drag any number sideways to edit it and watch everything downstream change."};
+    case Stage::Scores:
+      return {t.cfg.score == ScoreFn::Additive ? "sᵢⱼ = v⊤ tanh(W₁ qᵢ + W₂ kⱼ)   (additive, Bahdanau 2015)" : "sᵢⱼ = qᵢ · kⱼ = Σₜ qᵢₜ kⱼₜ   (S = Q K⊤)",
+              "Every query is compared with every key: a large score means the key offers what the query looks for. "
+              "This is the n × n step whose cost grows quadratically with the sequence length."};
+    case Stage::Scale:
+      return {"s′ᵢⱼ = sᵢⱼ × scale,   scale = 1/√d_k by default",
+              "A dot product of d_k random terms grows like √d_k. Unscaled, large d_k pushes softmax into saturation: one key takes "
+              "almost all the weight and the gradients of the others vanish. Dividing by √d_k keeps the scores' spread constant."};
+    case Stage::Mask:
+      return {"mᵢⱼ = s′ᵢⱼ where query i may see key j, −∞ elsewhere",
+              "Masking decides who may look at whom. Causal (GPT) hides the future; padding hides filler tokens; a window keeps "
+              "attention local. A −∞ score becomes exactly 0 weight. Click or drag cells below to paint your own mask."};
+    case Stage::Normalize:
+      return {normalizer_formula(t.cfg.normalizer),
+              "Each row of scores becomes weights. Softmax exponentiates, so it amplifies differences: a score 2 higher gets e² ≈ 7.4× "
+              "the weight. Temperature T divides the scores first: low T sharpens towards argmax, high T flattens towards uniform."};
+    case Stage::Attend:
+      return {"oᵢ = Σⱼ αᵢⱼ vⱼ   (O = A V)",
+              "Each output row is a blend of the value rows, in the proportions the weights give. A token that attends mostly "
+              "to \"cat\" comes out looking mostly like cat's value."};
+    case Stage::Output:
+      return {"Y = concat(O¹, …, Oᴴ) W_o",
+              "The heads work in parallel on their own slices of d_model; their outputs sit side by side and W_o mixes them back "
+              "into one d_model vector per token."};
+    default: return {"", ""};
+  }
+}
+
+// width for k matrices side by side in the remaining space, or the full width when too narrow
+float share(int k) {
+  const float w = ImGui::GetContentRegionAvail().x;
+  const float each = (w - ImGui::GetStyle().ItemSpacing.x * float(k - 1)) / float(k);
+  return each < 150 * app().s ? w : each;
+}
+
+// puts the next matrix beside the previous one when it fits
+void next_slot(float used, float each) {
+  if (each < ImGui::GetContentRegionAvail().x * 0.95f && used > 0) ImGui::SameLine();
+}
+
+std::vector<std::string> feature_labels(int d) {
+  std::vector<std::string> r;
+  for (int c = 0; c < d; c++) r.push_back(c < kFeatureCount ? feature_name(c) : std::to_string(c + 1));
+  return r;
+}
+
+void group_matrix(const MatrixView& v, float w) {
+  ImGui::BeginGroup();
+  MatrixView c = v;
+  c.max_w = w;
+  matrix_view(c);
+  ImGui::EndGroup();
+}
+
+void saturation_plot() {
+  App& a = app();
+  static std::vector<SaturationPoint> curve;
+  if (curve.empty()) curve = saturation_curve(16, 48, 1);
+  const float s = a.s, W = std::min(ImGui::GetContentRegionAvail().x, 420 * s), H = 110 * s;
+  ImGui::TextUnformatted("Largest softmax weight of 16 random keys as d_k grows");
+  ImVec2 p = ImGui::GetCursorScreenPos();
+  ImGui::Dummy(ImVec2(W, H + 18 * s));
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRect(p, ImVec2(p.x + W, p.y + H), ImGui::GetColorU32(ImGuiCol_Border));
+  const int n = int(curve.size());
+  auto pt = [&](int i, float y) { return ImVec2(p.x + 6 * s + (W - 12 * s) * i / float(n - 1), p.y + H - 4 * s - (H - 8 * s) * y); };
+  for (int i = 0; i + 1 < n; i++) {
+    dl->AddLine(pt(i, curve[size_t(i)].max_weight_unscaled), pt(i + 1, curve[size_t(i + 1)].max_weight_unscaled), IM_COL32(230, 90, 60, 255), 2.5f * s);
+    dl->AddLine(pt(i, curve[size_t(i)].max_weight_scaled), pt(i + 1, curve[size_t(i + 1)].max_weight_scaled), IM_COL32(80, 160, 230, 255), 2.5f * s);
+  }
+  // mark the current d_k
+  int cur = 0;
+  for (int i = 0; i < n; i++) if (curve[size_t(i)].d_k <= a.trace.d_head) cur = i;
+  dl->AddLine(ImVec2(pt(cur, 0).x, p.y), ImVec2(pt(cur, 0).x, p.y + H), ImGui::GetColorU32(ImGuiCol_TextDisabled), 1.0f);
+  for (int i = 0; i < n; i += 3) {
+    std::string l = std::to_string(curve[size_t(i)].d_k);
+    dl->AddText(ImVec2(pt(i, 0).x - 4 * s, p.y + H + 2 * s), ImGui::GetColorU32(ImGuiCol_TextDisabled), l.c_str());
+  }
+  ImGui::TextColored(ImVec4(0.9f, 0.35f, 0.24f, 1), "unscaled");
+  ImGui::SameLine();
+  ImGui::TextColored(ImVec4(0.31f, 0.63f, 0.9f, 1), "scaled by 1/√d_k");
+  ImGui::SameLine();
+  ImGui::TextDisabled("(x: d_k = 1 … 512, line: this model's d_k = %d)", a.trace.d_head);
+}
+
+}  // namespace
+
+void draw_stage() {
+  App& a = app();
+  const Trace& t = a.trace;
+  if (!t.ok) {
+    ImGui::TextColored(ImVec4(1, 0.4f, 0.3f, 1), "Cannot compute: %s", t.error.c_str());
+    return;
+  }
+  const int h = std::clamp(a.view.head, 0, t.n_heads - 1);
+  const HeadTrace& ht = t.heads[size_t(h)];
+  const StageText st = stage_text(a.view.stage, t);
+  ImGui::PushFont(a.font_title);
+  ImGui::Text("%d. %s", a.view.stage + 1, stage_name(Stage(a.view.stage)));
+  ImGui::PopFont();
+  if (t.n_heads > 1 && a.view.stage >= 1 && a.view.stage <= 6) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "head %d of %d", h + 1, t.n_heads);
+  }
+  ImGui::PushFont(a.font_mono);
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextUnformatted(st.formula);
+  ImGui::PopTextWrapPos();
+  ImGui::PopFont();
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextDisabled("%s", st.prose);
+  ImGui::PopTextWrapPos();
+  ImGui::Spacing();
+
+  // linked highlighting from last frame's hover: weight (i, j) -> query row i, key row j
+  int hq = -1, hk = -1, hc = -1;
+  if (a.view.hover_prev) {
+    MatrixId id = a.view.hover_prev_id;
+    if (id == MatrixId::Weights || id == MatrixId::Scores || id == MatrixId::Scaled || id == MatrixId::Masked || id == MatrixId::LinWeights) {
+      hq = a.view.hover_prev_i;
+      hk = a.view.hover_prev_j;
+    } else if (id == MatrixId::HeadOut) {
+      hq = a.view.hover_prev_i;
+      hc = a.view.hover_prev_j;
+    }
+  }
+  const float avail_h = std::max(200 * a.s, ImGui::GetContentRegionAvail().y - 90 * a.s);
+  const float tall = a.narrow ? 420 * a.s : avail_h;
+  const int dh = t.d_head, off = t.cfg.input == Input::QKV ? 0 : h * dh;
+  const bool qkv_in = t.cfg.input == Input::QKV;
+  auto view = [&](const char* key, const char* title, MatrixId id, const Mat& m, const std::vector<std::string>* rows,
+                  const std::vector<std::string>* cols, gfx::Colormap cm) {
+    MatrixView v;
+    v.key = key; v.title = title; v.id = id; v.head = h; v.m = &m; v.rows = rows; v.cols = cols; v.cmap = cm;
+    v.max_h = tall;
+    return v;
+  };
+  const auto D = gfx::Colormap::Diverging, Sq = gfx::Colormap::Sequential;
+  static std::vector<std::string> feat;
+  feat = feature_labels(t.d_model);
+  switch (Stage(a.view.stage)) {
+    case Stage::Embed: {
+      if (qkv_in) { ImGui::TextWrapped("This preset gives Q, K and V directly: there are no embeddings. Step on to Q / K / V."); break; }
+      const bool pe = t.cfg.posenc == PosEnc::Sinusoidal;
+      float w = share(pe ? 3 : 1);
+      MatrixView x = view("X", "X  (embeddings)", MatrixId::X, t.X, &t.tokens_q, &feat, D);
+      x.editable = true; x.target = Target::X; x.max_h = tall * (pe ? 1.0f : 0.9f);
+      group_matrix(x, w);
+      if (pe) {
+        next_slot(w, w);
+        group_matrix(view("PE", "PE  (sinusoidal)", MatrixId::PE, t.PE, nullptr, nullptr, D), w);
+        next_slot(w, w);
+        group_matrix(view("Xpe", "X′ = X + PE", MatrixId::Xpe, t.Xpe, &t.tokens_q, &feat, D), w);
+      }
+      if (t.cross) ImGui::TextDisabled("Cross-attention: keys and values come from \"%s\".", t.cfg.source.c_str());
+      break;
+    }
+    case Stage::Project: {
+      float w = share(3);
+      static char tq[32], tk[32], tv[32];
+      std::snprintf(tq, sizeof tq, "Q  (head %d)", h + 1);
+      std::snprintf(tk, sizeof tk, "K  (head %d)", h + 1);
+      std::snprintf(tv, sizeof tv, "V  (head %d)", h + 1);
+      MatrixView q = view("Qp", tq, MatrixId::Q, ht.q, &t.tokens_q, nullptr, D), k = view("Kp", tk, MatrixId::K, ht.k, &t.tokens_k, nullptr, D),
+                 v = view("Vp", tv, MatrixId::V, ht.v, &t.tokens_k, nullptr, D);
+      q.editable = k.editable = v.editable = true;
+      q.target = Target::Q; k.target = Target::K; v.target = Target::V;
+      q.col_offset = k.col_offset = off; v.col_offset = qkv_in ? 0 : off;
+      q.max_h = k.max_h = v.max_h = tall * 0.55f;
+      group_matrix(q, w); next_slot(w, w); group_matrix(k, w); next_slot(w, w); group_matrix(v, w);
+      if (!qkv_in && ImGui::CollapsingHeader("Weights W_q, W_k, W_v (editable)")) {
+        MatrixView wq = view("Wq", "W_q", MatrixId::Count, t.Wq, &feat, nullptr, D), wk = view("Wk", "W_k", MatrixId::Count, t.Wk, &feat, nullptr, D),
+                   wv = view("Wv", "W_v", MatrixId::Count, t.Wv, &feat, nullptr, D);
+        wq.editable = wk.editable = wv.editable = true;
+        wq.target = Target::Wq; wk.target = Target::Wk; wv.target = Target::Wv;
+        wq.max_h = wk.max_h = wv.max_h = tall * 0.6f;
+        group_matrix(wq, w); next_slot(w, w); group_matrix(wk, w); next_slot(w, w); group_matrix(wv, w);
+      }
+      break;
+    }
+    case Stage::Scores: {
+      float w = share(3);
+      MatrixView q = view("Qs", "Q", MatrixId::Q, ht.q, &t.tokens_q, nullptr, D), k = view("Ks", "K", MatrixId::K, ht.k, &t.tokens_k, nullptr, D);
+      q.highlight_row = hq; k.highlight_row = hk;
+      q.max_h = k.max_h = tall * 0.5f;
+      MatrixView sc = view("S", "S = Q K⊤", MatrixId::Scores, ht.scores, &t.tokens_q, &t.tokens_k, D);
+      sc.select_rows = true;
+      group_matrix(q, w); next_slot(w, w); group_matrix(k, w); next_slot(w, w); group_matrix(sc, w);
+      break;
+    }
+    case Stage::Scale: {
+      float w = share(2);
+      ImGui::Text("scale = %s", fmt(t.scale, 4).c_str());
+      ImGui::SameLine();
+      ImGui::TextDisabled(t.cfg.scale == ScaleMode::Auto ? "(1/√%d)" : t.cfg.scale == ScaleMode::None ? "(scaling off)" : "(custom)", dh);
+      MatrixView sc = view("S2", "S", MatrixId::Scores, ht.scores, &t.tokens_q, &t.tokens_k, D), sd = view("Sd", "S′ = S × scale", MatrixId::Scaled, ht.scaled, &t.tokens_q, &t.tokens_k, D);
+      sc.max_h = sd.max_h = tall * 0.55f;
+      sc.select_rows = sd.select_rows = true;
+      group_matrix(sc, w); next_slot(w, w); group_matrix(sd, w);
+      saturation_plot();
+      break;
+    }
+    case Stage::Mask: {
+      MatrixView m = view("M", "masked scores (click / drag to paint)", MatrixId::Masked, ht.masked, &t.tokens_q, &t.tokens_k, D);
+      m.mask_paint = true;
+      m.max_h = tall * 0.85f;
+      group_matrix(m, share(1));
+      if (t.cfg.mask == MaskKind::Custom && ImGui::Button("Reset painted mask")) { a.cfg.mask = MaskKind::None; a.cfg.custom_mask.clear(); a.dirty = true; }
+      break;
+    }
+    case Stage::Normalize: {
+      const bool lin = t.cfg.linear && ht.lin_weights.size() > 0;
+      float w = share(lin ? 2 : 1);
+      MatrixView wv = view("A", "weights A", MatrixId::Weights, ht.weights, &t.tokens_q, &t.tokens_k, Sq);
+      wv.select_rows = true;
+      wv.highlight_row = a.view.query;
+      wv.max_h = tall * 0.6f;
+      group_matrix(wv, w);
+      if (lin) {
+        next_slot(w, w);
+        MatrixView lv = view("L", "linear attention's implied weights (φ = elu+1)", MatrixId::LinWeights, ht.lin_weights, &t.tokens_q, &t.tokens_k, Sq);
+        lv.max_h = tall * 0.6f;
+        group_matrix(lv, w);
+      }
+      float w3 = share(3);
+      MatrixView q = view("Qn", "Q", MatrixId::Q, ht.q, &t.tokens_q, nullptr, D), k = view("Kn", "K", MatrixId::K, ht.k, &t.tokens_k, nullptr, D),
+                 v = view("Vn", "V", MatrixId::V, ht.v, &t.tokens_k, nullptr, D);
+      q.highlight_row = hq; k.highlight_row = hk; v.highlight_row = hk;
+      q.max_h = k.max_h = v.max_h = tall * 0.3f;
+      q.show_legend = k.show_legend = v.show_legend = false;
+      group_matrix(q, w3); next_slot(w3, w3); group_matrix(k, w3); next_slot(w3, w3); group_matrix(v, w3);
+      break;
+    }
+    case Stage::Attend: {
+      float w = share(3);
+      MatrixView wv = view("A2", "A", MatrixId::Weights, ht.weights, &t.tokens_q, &t.tokens_k, Sq);
+      MatrixView v = view("V2", "V", MatrixId::V, ht.v, &t.tokens_k, nullptr, D);
+      MatrixView o = view("O", "O = A V", MatrixId::HeadOut, ht.out, &t.tokens_q, nullptr, D);
+      wv.highlight_row = hq; v.highlight_col = hc; o.highlight_row = hq;
+      wv.select_rows = true;
+      wv.max_h = v.max_h = o.max_h = tall * 0.7f;
+      group_matrix(wv, w); next_slot(w, w); group_matrix(v, w); next_slot(w, w); group_matrix(o, w);
+      if (t.cfg.linear && ht.lin_out.size()) {
+        MatrixView lo = view("LO", "linear attention output (O(n))", MatrixId::LinOut, ht.lin_out, &t.tokens_q, nullptr, D);
+        lo.max_h = tall * 0.4f;
+        group_matrix(lo, w);
+      }
+      break;
+    }
+    case Stage::Output: {
+      float w = share(qkv_in ? 1 : 3);
+      MatrixView c = view("C", "concat(heads)", MatrixId::Concat, t.concat, &t.tokens_q, nullptr, D);
+      c.max_h = tall * 0.7f;
+      group_matrix(c, w);
+      if (!qkv_in) {
+        next_slot(w, w);
+        group_matrix(view("Wo", "W_o", MatrixId::Count, t.Wo, nullptr, nullptr, D), w);
+        next_slot(w, w);
+        MatrixView y = view("Y", "Y = concat · W_o", MatrixId::Output, t.output, &t.tokens_q, nullptr, D);
+        y.max_h = tall * 0.7f;
+        group_matrix(y, w);
+      }
+      break;
+    }
+    default: break;
+  }
+  draw_explain_card();
+}
+
+void draw_explain_card() {
+  App& a = app();
+  const View& v = a.view;
+  Explanation e;
+  if (v.hover_prev) e = explain(a.trace, v.hover_prev_id, v.head, v.hover_prev_i, v.hover_prev_j);
+  if (!e.ok && v.pinned) e = explain(a.trace, v.pin_id, v.pin_head, v.pin_i, v.pin_j);
+  ImGui::Spacing();
+  ImGui::Separator();
+  if (!e.ok) {
+    ImGui::TextDisabled("Hover or tap any cell to see the arithmetic that produced it.");
+    return;
+  }
+  ImGui::PushFont(a.font_mono);
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextUnformatted(e.text.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::PopFont();
+}
+
+}  // namespace attn::ui
