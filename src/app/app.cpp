@@ -190,6 +190,7 @@ void app_frame() {
   }
   a.s = dpr;
   platform::begin_frame();
+  a.rects.clear();  // re-recorded as controls are drawn this frame
   recompute_if_dirty();
   a.view.hover_prev = a.view.hover;
   a.view.hover_prev_id = a.view.hover_id;

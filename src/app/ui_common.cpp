@@ -122,6 +122,7 @@ bool matrix_view(const MatrixView& v) {
   else ImGui::Dummy(size);
   ImGui::SetCursorScreenPos(p0);
   ImGui::InvisibleButton("cells", ImVec2(std::max(size.x, 1.0f), std::max(size.y, 1.0f)));
+  mark((std::string("cells:") + v.key).c_str());
   const bool hovered = ImGui::IsItemHovered();
   const bool active = ImGui::IsItemActive();
   // ---- numbers on top: dark on the light middle of a colormap, white on its dark ends

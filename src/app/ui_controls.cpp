@@ -16,7 +16,10 @@ bool combo(const char* label, E* e, std::initializer_list<std::pair<E, const cha
   bool changed = false;
   if (ImGui::BeginCombo(label, cur)) {
     for (auto& [v, n] : items)
+    {
       if (ImGui::Selectable(n, v == *e)) { *e = v; changed = true; }
+      mark((std::string(label + 2) + ":" + n).c_str());  // e.g. "mask:causal (GPT)", for tests
+    }
     ImGui::EndCombo();
   }
   return changed;
@@ -35,7 +38,10 @@ void draw_controls() {
   const Preset* cur = find_preset(a.preset);
   if (ImGui::BeginCombo("##preset", cur ? cur->title : "(custom)")) {
     for (const Preset& p : presets())
+    {
       if (ImGui::Selectable(p.title, a.preset == p.name)) load_preset(p.name);
+      mark((std::string("preset:") + p.name).c_str());
+    }
     ImGui::EndCombo();
   }
   mark("preset");

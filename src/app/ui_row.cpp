@@ -63,7 +63,9 @@ void draw_row_bars() {
   ImGui::SetNextItemWidth(-1);
   if (ImGui::SliderFloat("##T", &a.cfg.temperature, 0.05f, 20.0f, "temperature T = %.2f", ImGuiSliderFlags_Logarithmic)) a.dirty = true;
   const RowStats& st = ht.stats[size_t(i)];
+  ImGui::PushTextWrapPos(0);
   ImGui::Text("entropy %.3f nats (max %.3f) · max weight %.3f · %d nonzero", st.entropy, std::log(double(t.n_k)), st.max_w, st.nonzero);
+  ImGui::PopTextWrapPos();
   if (st.all_masked) ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "every key is masked for this query: weights and output are 0");
   if (t.n_k > 64) { ImGui::TextDisabled("(bars show at most 64 keys; %d here)", t.n_k); }
   const int nk = std::min(t.n_k, 64);

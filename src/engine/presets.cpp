@@ -60,7 +60,7 @@ void linear(Config* c) {
 
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> list = {
-      {"cat-it", "The cat … it was tired", "Row \"it\": the pronoun's query finds \"cat\", because \"tired\" says it is animate.", cat_it},
+      {"cat-it", "The cat … it was tired", "Row \"it\": its query finds \"cat\" because \"tired\" says it is animate.", cat_it},
       {"grandmother", "My grandmother bakes cookies", "Row \"incredible\": a quality looks for the thing it describes, \"cookies\".", grandmother},
       {"trophy-big", "Trophy … too big", "Row \"it's\": \"too big\" points the pronoun at the trophy.", trophy_big},
       {"trophy-small", "Trophy … too small", "Row \"it's\": \"too small\" points it at the suitcase instead.", trophy_small},

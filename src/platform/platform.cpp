@@ -53,6 +53,11 @@ bool init(const char* title, int width, int height, std::string* err) {
   glfwSwapInterval(1);
 #ifndef __EMSCRIPTEN__
   glfwSetDropCallback(s.window, on_drop);
+  // Ctrl+Q quits the desktop app. Installed before ImGui's backend, which chains to it, so a
+  // press is never lost between frames (ImGui 1.86 samples key state once per frame).
+  glfwSetKeyCallback(s.window, [](GLFWwindow* w, int key, int, int action, int mods) {
+    if (key == GLFW_KEY_Q && action == GLFW_PRESS && (mods & GLFW_MOD_CONTROL)) glfwSetWindowShouldClose(w, GLFW_TRUE);
+  });
 #endif
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();

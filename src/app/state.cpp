@@ -1,0 +1,70 @@
+// state.cpp: the app's state as JSON, for the page's test hook and (later) the host page.
+#include <cstdio>
+#include "app/app.h"
+
+namespace attn {
+
+namespace {
+std::string esc(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    if (c == '"' || c == '\\') { r += '\\'; r += c; }
+    else if (static_cast<unsigned char>(c) < 0x20) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); r += b; }
+    else r += c;
+  }
+  return r;
+}
+}  // namespace
+
+std::string state_json() {
+  const App& a = app();
+  const Trace& t = a.trace;
+  const View& v = a.view;
+  char num[64];
+  auto f = [&](double x) { std::snprintf(num, sizeof num, "%.6g", x); return std::string(num); };
+  std::string hover;
+  if (v.hover_prev) {
+    Explanation e = explain(t, v.hover_prev_id, v.head, v.hover_prev_i, v.hover_prev_j);
+    hover = "{\"matrix\":\"" + std::string(matrix_name(v.hover_prev_id)) + "\",\"i\":" + std::to_string(v.hover_prev_i) +
+            ",\"j\":" + std::to_string(v.hover_prev_j) + ",\"text\":\"" + esc(e.ok ? e.text : "") + "\"}";
+  } else {
+    hover = "null";
+  }
+  std::string w = "null";
+  if (t.ok && v.head < int(t.heads.size()) && v.query < t.n_q) {
+    w = "[";
+    const Mat& m = t.heads[size_t(v.head)].weights;
+    for (int j = 0; j < t.n_k; j++) w += (j ? "," : "") + f(m(v.query, j));
+    w += "]";
+  }
+  return std::string("{") +
+         "\"frames\":" + std::to_string(a.frames) +
+         ",\"ok\":" + (t.ok ? "true" : "false") +
+         ",\"error\":\"" + esc(t.error) + "\"" +
+         ",\"status\":\"" + esc(a.status) + "\"" +
+         ",\"preset\":\"" + esc(a.preset) + "\"" +
+         ",\"stage\":" + std::to_string(v.stage) +
+         ",\"stage_name\":\"" + esc(stage_name(Stage(v.stage))) + "\"" +
+         ",\"head\":" + std::to_string(v.head) +
+         ",\"query\":" + std::to_string(v.query) +
+         ",\"heads_grid\":" + (v.heads_grid ? "true" : "false") +
+         ",\"theme\":\"" + (v.light ? "light" : "dark") + "\"" +
+         ",\"help\":" + (v.show_help ? "true" : "false") +
+         ",\"narrow\":" + (a.narrow ? "true" : "false") +
+         ",\"dpr\":" + f(a.s) +
+         ",\"n_q\":" + std::to_string(t.n_q) + ",\"n_k\":" + std::to_string(t.n_k) +
+         ",\"d_model\":" + std::to_string(a.cfg.d_model) + ",\"n_heads\":" + std::to_string(a.cfg.n_heads) +
+         ",\"normalizer\":\"" + name_of(a.cfg.normalizer) + "\"" +
+         ",\"mask\":\"" + name_of(a.cfg.mask) + "\"" +
+         ",\"posenc\":\"" + name_of(a.cfg.posenc) + "\"" +
+         ",\"temperature\":" + f(a.cfg.temperature) +
+         ",\"edits\":" + std::to_string(a.cfg.edits.size()) +
+         ",\"compute_ms\":" + f(t.compute_ms) +
+         ",\"tokens_q\":" + [&] { std::string r = "["; for (size_t i = 0; i < t.tokens_q.size(); i++) r += (i ? ",\"" : "\"") + esc(t.tokens_q[i]) + "\""; return r + "]"; }() +
+         ",\"tokens_k\":" + [&] { std::string r = "["; for (size_t i = 0; i < t.tokens_k.size(); i++) r += (i ? ",\"" : "\"") + esc(t.tokens_k[i]) + "\""; return r + "]"; }() +
+         ",\"row_weights\":" + w +
+         ",\"hover\":" + hover +
+         "}";
+}
+
+}  // namespace attn

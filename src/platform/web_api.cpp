@@ -1,0 +1,44 @@
+// web_api.cpp: the functions the page's JavaScript may call (read-only test hook).
+// Compiled only for the web; arguments are validated, results are JSON or plain text.
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#include <string>
+#include "app/app.h"
+
+namespace {
+std::string g_out;  // returned strings live until the next call
+}  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE const char* attn_state_json() {
+  g_out = attn::state_json();
+  return g_out.c_str();
+}
+
+// {"x0":..,"y0":..,"x1":..,"y1":..} in CSS pixels, or {} when the control was not drawn
+EMSCRIPTEN_KEEPALIVE const char* attn_control_rect(const char* name) {
+  const attn::App& a = attn::app();
+  auto it = a.rects.find(name ? name : "");
+  if (it == a.rects.end()) { g_out = "{}"; return g_out.c_str(); }
+  const float s = a.s > 0 ? a.s : 1;
+  char b[160];
+  snprintf(b, sizeof b, "{\"x0\":%.1f,\"y0\":%.1f,\"x1\":%.1f,\"y1\":%.1f}", it->second.x0 / s, it->second.y0 / s, it->second.x1 / s, it->second.y1 / s);
+  g_out = b;
+  return g_out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* attn_explain(const char* matrix, int head, int i, int j) {
+  const attn::App& a = attn::app();
+  for (int id = 0; id < int(attn::MatrixId::Count); id++)
+    if (std::string(matrix ? matrix : "") == attn::matrix_name(attn::MatrixId(id))) {
+      attn::Explanation e = attn::explain(a.trace, attn::MatrixId(id), head, i, j);
+      g_out = e.ok ? e.text : "";
+      return g_out.c_str();
+    }
+  g_out = "";
+  return g_out.c_str();
+}
+
+}  // extern "C"
+#endif

@@ -1,0 +1,33 @@
+// screens.mjs: screenshots for people to look at (not a test): 1280x800, device pixel ratio 2,
+// and a 390x844 phone, each on the Normalization stage with a hovered cell.
+// Usage: node tests/browser/screens.mjs SITE_DIR OUT_DIR
+import path from 'node:path';
+import fs from 'node:fs';
+import { serve, launch, open, waitFrames, state, rect, click, nextFrames } from './harness.mjs';
+
+const site = path.resolve(process.argv[2] || 'build/web');
+const out = path.resolve(process.argv[3] || 'build/screens');
+fs.mkdirSync(out, { recursive: true });
+const { server, url } = await serve(site);
+const { browser, cleanup } = await launch();
+try {
+  for (const [name, opts] of [['web-1280x800', { width: 1280, height: 800, dpr: 1 }], ['web-dpr2', { width: 1280, height: 800, dpr: 2 }],
+                              ['phone-390x844', { width: 390, height: 844, dpr: 3 }]]) {
+    const { page, errors, context } = await open(browser, url, opts);
+    await waitFrames(page, 3, 20000);
+    await click(page, 'stage5');
+    const s = await state(page);
+    const r = await rect(page, 'cells:A');
+    if (r.x0 !== undefined) {
+      const i = s.tokens_q.indexOf('it'), j = s.tokens_k.indexOf('cat');
+      await page.mouse.move(r.x0 + (j + 0.5) * (r.x1 - r.x0) / s.n_k, r.y0 + (i + 0.5) * (r.y1 - r.y0) / s.n_q);
+    }
+    await nextFrames(page, 4);
+    await page.screenshot({ path: path.join(out, `${name}.png`) });
+    console.log(`${name}.png${errors.length ? '  errors: ' + errors.join('; ') : ''}`);
+    await context.close();
+  }
+} finally {
+  await cleanup();
+  server.close();
+}

@@ -1,0 +1,89 @@
+// smoke.mjs: the page in headless Chromium. A first frame within 15 s, a canvas that is not
+// blank, zero console errors, and real clicks that change the app's state; then the stepper,
+// hover explanations, mask and normalizer changes (the playground's acceptance list).
+// Usage: node tests/browser/smoke.mjs SITE_DIR [--shots DIR]
+import path from 'node:path';
+import { serve, launch, open, waitFrames, state, rect, click, nextFrames, pixelStats, check, summary, assert } from './harness.mjs';
+
+const site = path.resolve(process.argv[2] || 'build/web');
+const shotsAt = process.argv.indexOf('--shots');
+const shots = shotsAt > 0 ? process.argv[shotsAt + 1] : null;
+const { server, url } = await serve(site);
+const { browser, cleanup } = await launch();
+
+try {
+  const { page, errors } = await open(browser, url);
+  const t0 = Date.now();
+  await check('first frame within 15 s', async () => {
+    await waitFrames(page, 2, 15000);
+    console.log(`     first frames after ${Date.now() - t0} ms`);
+  });
+  await check('canvas is not blank', async () => {
+    await nextFrames(page, 5);
+    const s = await pixelStats(page);
+    assert(s.variance > 100, `pixel variance ${s.variance.toFixed(1)} is too low`);
+  });
+  await check('clicking "next" advances the stage', async () => {
+    const before = (await state(page)).stage;
+    await click(page, 'next');
+    const after = (await state(page)).stage;
+    assert(after === before + 1, `stage ${before} -> ${after}`);
+  });
+  await check('stepping through all 8 stages of a preset (buttons and keys)', async () => {
+    await click(page, 'stage0');
+    const seen = [];
+    for (let i = 0; i < 8; i++) {
+      const s = await state(page);
+      seen.push(s.stage);
+      if (i < 7) { await page.keyboard.press('ArrowRight'); await nextFrames(page, 2); }
+    }
+    assert(seen.join() === '0,1,2,3,4,5,6,7', `stages seen: ${seen}`);
+    await click(page, 'prev');
+    assert((await state(page)).stage === 6, 'prev did not go back');
+  });
+  await check('hovering a weight shows its arithmetic', async () => {
+    await click(page, 'stage5');  // Normalization
+    const s = await state(page);
+    const r = await rect(page, 'cells:A');
+    assert(r.x0 !== undefined, 'weights matrix not on screen');
+    const i = s.tokens_q.indexOf('it'), j = s.tokens_k.indexOf('cat');
+    const cw = (r.x1 - r.x0) / s.n_k, ch = (r.y1 - r.y0) / s.n_q;
+    await page.mouse.move(r.x0 + (j + 0.5) * cw, r.y0 + (i + 0.5) * ch);
+    await nextFrames(page, 3);
+    const h = (await state(page)).hover;
+    assert(h && h.matrix === 'weights' && h.i === i && h.j === j, `hover ${JSON.stringify(h)}`);
+    assert(/^α₈₂ = e\^\(/.test(h.text) && h.text.endsWith('= 0.329'), `explanation: ${h.text}`);
+    const direct = await page.evaluate(() => attnTest.explain('scores', 0, 7, 1));
+    assert(direct.startsWith('s₈₂ = q₈·k₂ = '), `score explanation: ${direct}`);
+    if (shots) await page.screenshot({ path: `${shots}/hover.png` });
+  });
+  await check('"it" attends most to "cat" in the default preset', async () => {
+    const s = await state(page);
+    const w = s.row_weights;
+    assert(s.tokens_q[s.query] === 'it', `selected query ${s.tokens_q[s.query]}`);
+    assert(w.indexOf(Math.max(...w)) === s.tokens_k.indexOf('cat'), `weights ${w}`);
+  });
+  await check('changing the mask to causal zeroes the future', async () => {
+    await page.mouse.move(5, 5);
+    await click(page, 'mask');
+    await click(page, 'mask:causal (GPT)');
+    const s = await state(page);
+    assert(s.mask === 'causal', `mask is ${s.mask}`);
+    const future = s.row_weights.slice(s.query + 1);
+    assert(future.every((x) => x === 0), `future weights ${future}`);
+  });
+  await check('changing the normalizer to sparsemax gives exact zeros', async () => {
+    await click(page, 'normalizer');
+    await click(page, 'norm:sparsemax');
+    const s = await state(page);
+    assert(s.normalizer === 'sparsemax', `normalizer is ${s.normalizer}`);
+    const sum = s.row_weights.reduce((a, b) => a + b, 0);
+    assert(Math.abs(sum - 1) < 1e-5 && s.row_weights.some((x) => x === 0), `row ${s.row_weights}`);
+  });
+  await check('zero console errors', async () => assert(errors.length === 0, errors.join('\n')));
+  if (shots) await page.screenshot({ path: `${shots}/web-1280x800.png` });
+} finally {
+  await cleanup();
+  server.close();
+}
+process.exit(summary() ? 0 : 1);
