@@ -237,9 +237,16 @@ void app_frame() {
     ImGui::SameLine();
     ImGui::BeginChild("side", ImVec2(right_w, avail_h), true);
     if (ImGui::BeginTabBar("sidetabs")) {
-      if (ImGui::BeginTabItem("Query row")) { ui::draw_row_bars(); ImGui::EndTabItem(); }
-      if (ImGui::BeginTabItem("Tokens")) { ui::draw_tokens(); ImGui::EndTabItem(); }
-      if (ImGui::BeginTabItem("Cost")) { ui::draw_cost(); ImGui::EndTabItem(); }
+      // NOTE: ImGui 1.86 has no "item rect" for a closed tab, so each tab marks its own label
+      bool row = ImGui::BeginTabItem("Query row");
+      mark("tab:row");
+      if (row) { ui::draw_row_bars(); ImGui::EndTabItem(); }
+      bool tok = ImGui::BeginTabItem("Tokens");
+      mark("tab:tokens");
+      if (tok) { ui::draw_tokens(); ImGui::EndTabItem(); }
+      bool cost = ImGui::BeginTabItem("Cost");
+      mark("tab:cost");
+      if (cost) { ui::draw_cost(); ImGui::EndTabItem(); }
       ImGui::EndTabBar();
     }
     ImGui::EndChild();

@@ -33,6 +33,7 @@ struct MatrixView {
 // Draws a matrix: heatmap (shader) with numbers when cells are large enough, labels, legend,
 // hover explanation, linked highlights, cell editing. Returns true when hovered.
 bool matrix_view(const MatrixView& v);
+float matrix_view_width(const MatrixView& v);  // the width matrix_view will take
 
 // ---- panels
 void draw_stepper();       // ui_stepper.cpp: stage row, prev/next/play

@@ -56,6 +56,41 @@ void set_edit(Config* cfg, Target t, int r, int c, float v) {
 }
 }  // namespace
 
+namespace {
+struct Geom {
+  float label_w, label_h, cw, ch;
+  bool numbers;
+};
+// Cell and label sizes: numbers when they fit in the space given, square heatmap cells otherwise.
+// Call with the mono font pushed.
+Geom geometry(const MatrixView& v) {
+  const float s = app().s;
+  const int R = int(v.m->rows()), C = int(v.m->cols());
+  Geom g;
+  const float num_w = ImGui::CalcTextSize("−0.00").x + 6 * s, num_h = ImGui::GetTextLineHeight() + 4 * s;
+  float lw = 0;
+  if (v.rows)
+    for (const auto& t : *v.rows) lw = std::max(lw, ImGui::CalcTextSize(t.c_str()).x);
+  g.label_w = v.rows ? std::min(lw, 90 * s) + 6 * s : 22 * s;
+  g.label_h = ImGui::GetTextLineHeight() + 4 * s;
+  const float avail_w = std::max(40 * s, v.max_w - g.label_w);
+  const float avail_h = std::max(40 * s, v.max_h - g.label_h - (v.show_legend ? 26 * s : 0));
+  g.numbers = C * num_w <= avail_w && R * num_h <= avail_h;
+  if (g.numbers) { g.cw = num_w; g.ch = num_h; }
+  else g.cw = g.ch = std::max(1.0f, std::floor(std::min(avail_w / C, std::min(avail_h / R, 28 * s))));
+  return g;
+}
+}  // namespace
+
+float matrix_view_width(const MatrixView& v) {
+  if (!v.m || v.m->size() == 0) return 0;
+  ImGui::PushFont(app().font_mono);
+  Geom g = geometry(v);
+  ImGui::PopFont();
+  float legend = v.show_legend ? 200 * app().s : 0;
+  return std::max(g.label_w + g.cw * float(v.m->cols()), legend);
+}
+
 bool matrix_view(const MatrixView& v) {
   App& a = app();
   if (!v.m || v.m->size() == 0) return false;
@@ -68,30 +103,20 @@ bool matrix_view(const MatrixView& v) {
     ImGui::SameLine();
     ImGui::TextDisabled("%d×%d", R, C);
   }
-  // ---- geometry: numbers when they fit, otherwise square heatmap cells
   ImGui::PushFont(a.font_mono);
-  const float num_w = ImGui::CalcTextSize("−0.00").x + 6 * s, num_h = ImGui::GetTextLineHeight() + 4 * s;
-  float label_w = 0;
-  if (v.rows)
-    for (const auto& t : *v.rows) label_w = std::max(label_w, ImGui::CalcTextSize(t.c_str()).x);
-  label_w = v.rows ? std::min(label_w, 90 * s) + 6 * s : 22 * s;
-  const float label_h = ImGui::GetTextLineHeight() + 4 * s;
-  const float avail_w = std::max(40 * s, v.max_w - label_w), avail_h = std::max(40 * s, v.max_h - label_h - (v.show_legend ? 26 * s : 0));
-  float cw, ch;
-  bool numbers = C * num_w <= avail_w && R * num_h <= avail_h;
-  if (numbers) { cw = num_w; ch = num_h; }
-  else {
-    cw = ch = std::max(1.0f, std::floor(std::min(avail_w / C, std::min(avail_h / R, 28 * s))));
-  }
+  const Geom g = geometry(v);
+  const float label_w = g.label_w, label_h = g.label_h, cw = g.cw, ch = g.ch;
+  const bool numbers = g.numbers;
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const ImVec2 p0(origin.x + label_w, origin.y + label_h);
   const ImVec2 size(cw * C, ch * R);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   // ---- column labels (tokens for keys, indices otherwise)
-  for (int j = 0; j < C; j++) {
-    if (cw < 10 * s && j % std::max(1, int(std::ceil(24 * s / cw))) != 0) continue;
+  // labels every `step` columns when cells are narrower than a short label
+  const int step = cw >= 26 * s ? 1 : std::max(1, int(std::ceil(26 * s / cw)));
+  for (int j = 0; j < C; j += step) {
     std::string lab = v.cols && j < int(v.cols->size()) ? (*v.cols)[size_t(j)] : std::to_string(j + 1);
-    lab = clip_label(lab, std::max(cw, 24 * s) - 2 * s);
+    lab = clip_label(lab, step * cw - 3 * s);
     ImU32 col = j == v.highlight_col ? ImGui::GetColorU32(ImGuiCol_Text) : ImGui::GetColorU32(ImGuiCol_TextDisabled);
     dl->AddText(ImVec2(p0.x + j * cw + 2 * s, origin.y), col, lab.c_str());
   }

@@ -66,30 +66,25 @@ StageText stage_text(int stage, const Trace& t) {
   }
 }
 
-// width for k matrices side by side in the remaining space, or the full width when too narrow
-float share(int k) {
-  const float w = ImGui::GetContentRegionAvail().x;
-  const float each = (w - ImGui::GetStyle().ItemSpacing.x * float(k - 1)) / float(k);
-  return each < 150 * app().s ? w : each;
-}
-
-// puts the next matrix beside the previous one when it fits
-void next_slot(float used, float each) {
-  if (each < ImGui::GetContentRegionAvail().x * 0.95f && used > 0) ImGui::SameLine();
-}
+// Flow layout: each matrix takes its natural width and goes beside the previous one when it fits.
+struct Flow {
+  float right = ImGui::GetCursorScreenPos().x + ImGui::GetContentRegionAvail().x;
+  bool first = true;
+  void place(MatrixView v) {
+    v.max_w = ImGui::GetContentRegionAvail().x;
+    const float w = matrix_view_width(v);
+    if (!first && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x * 2 + w <= right) ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 2);
+    first = false;
+    ImGui::BeginGroup();
+    matrix_view(v);
+    ImGui::EndGroup();
+  }
+};
 
 std::vector<std::string> feature_labels(int d) {
   std::vector<std::string> r;
   for (int c = 0; c < d; c++) r.push_back(c < kFeatureCount ? feature_name(c) : std::to_string(c + 1));
   return r;
-}
-
-void group_matrix(const MatrixView& v, float w) {
-  ImGui::BeginGroup();
-  MatrixView c = v;
-  c.max_w = w;
-  matrix_view(c);
-  ImGui::EndGroup();
 }
 
 void saturation_plot() {
@@ -178,25 +173,26 @@ void draw_stage() {
   const auto D = gfx::Colormap::Diverging, Sq = gfx::Colormap::Sequential;
   static std::vector<std::string> feat;
   feat = feature_labels(t.d_model);
+  Flow flow;
   switch (Stage(a.view.stage)) {
     case Stage::Embed: {
       if (qkv_in) { ImGui::TextWrapped("This preset gives Q, K and V directly: there are no embeddings. Step on to Q / K / V."); break; }
       const bool pe = t.cfg.posenc == PosEnc::Sinusoidal;
-      float w = share(pe ? 3 : 1);
       MatrixView x = view("X", "X  (embeddings)", MatrixId::X, t.X, &t.tokens_q, &feat, D);
-      x.editable = true; x.target = Target::X; x.max_h = tall * (pe ? 1.0f : 0.9f);
-      group_matrix(x, w);
+      x.editable = true; x.target = Target::X;
+      if (pe) x.max_h = tall * 0.5f;
+      flow.place(x);
       if (pe) {
-        next_slot(w, w);
-        group_matrix(view("PE", "PE  (sinusoidal)", MatrixId::PE, t.PE, nullptr, nullptr, D), w);
-        next_slot(w, w);
-        group_matrix(view("Xpe", "X′ = X + PE", MatrixId::Xpe, t.Xpe, &t.tokens_q, &feat, D), w);
+        MatrixView p = view("PE", "PE  (sinusoidal)", MatrixId::PE, t.PE, nullptr, nullptr, D);
+        MatrixView xp = view("Xpe", "X′ = X + PE", MatrixId::Xpe, t.Xpe, &t.tokens_q, &feat, D);
+        p.max_h = xp.max_h = tall * 0.5f;
+        flow.place(p);
+        flow.place(xp);
       }
       if (t.cross) ImGui::TextDisabled("Cross-attention: keys and values come from \"%s\".", t.cfg.source.c_str());
       break;
     }
     case Stage::Project: {
-      float w = share(3);
       static char tq[32], tk[32], tv[32];
       std::snprintf(tq, sizeof tq, "Q  (head %d)", h + 1);
       std::snprintf(tk, sizeof tk, "K  (head %d)", h + 1);
@@ -206,37 +202,55 @@ void draw_stage() {
       q.editable = k.editable = v.editable = true;
       q.target = Target::Q; k.target = Target::K; v.target = Target::V;
       q.col_offset = k.col_offset = off; v.col_offset = qkv_in ? 0 : off;
-      q.max_h = k.max_h = v.max_h = tall * 0.55f;
-      group_matrix(q, w); next_slot(w, w); group_matrix(k, w); next_slot(w, w); group_matrix(v, w);
+      q.max_h = k.max_h = v.max_h = tall * 0.5f;
+      flow.place(q); flow.place(k); flow.place(v);
       if (!qkv_in && ImGui::CollapsingHeader("Weights W_q, W_k, W_v (editable)")) {
+        Flow wf;
         MatrixView wq = view("Wq", "W_q", MatrixId::Count, t.Wq, &feat, nullptr, D), wk = view("Wk", "W_k", MatrixId::Count, t.Wk, &feat, nullptr, D),
                    wv = view("Wv", "W_v", MatrixId::Count, t.Wv, &feat, nullptr, D);
         wq.editable = wk.editable = wv.editable = true;
         wq.target = Target::Wq; wk.target = Target::Wk; wv.target = Target::Wv;
         wq.max_h = wk.max_h = wv.max_h = tall * 0.6f;
-        group_matrix(wq, w); next_slot(w, w); group_matrix(wk, w); next_slot(w, w); group_matrix(wv, w);
+        wf.place(wq); wf.place(wk); wf.place(wv);
       }
       break;
     }
     case Stage::Scores: {
-      float w = share(3);
       MatrixView q = view("Qs", "Q", MatrixId::Q, ht.q, &t.tokens_q, nullptr, D), k = view("Ks", "K", MatrixId::K, ht.k, &t.tokens_k, nullptr, D);
       q.highlight_row = hq; k.highlight_row = hk;
-      q.max_h = k.max_h = tall * 0.5f;
+      q.max_h = k.max_h = tall * 0.45f;
       MatrixView sc = view("S", "S = Q K⊤", MatrixId::Scores, ht.scores, &t.tokens_q, &t.tokens_k, D);
       sc.select_rows = true;
-      group_matrix(q, w); next_slot(w, w); group_matrix(k, w); next_slot(w, w); group_matrix(sc, w);
+      sc.max_h = tall * 0.5f;
+      flow.place(q); flow.place(k); flow.place(sc);
       break;
     }
     case Stage::Scale: {
-      float w = share(2);
       ImGui::Text("scale = %s", fmt(t.scale, 4).c_str());
       ImGui::SameLine();
       ImGui::TextDisabled(t.cfg.scale == ScaleMode::Auto ? "(1/√%d)" : t.cfg.scale == ScaleMode::None ? "(scaling off)" : "(custom)", dh);
+      if (!qkv_in) {
+        // d_k = d_model / heads: changing it here changes d_model
+        ImGui::SameLine();
+        int dk_log = 0;
+        while ((1 << dk_log) < dh) dk_log++;
+        ImGui::SetNextItemWidth(std::min(220 * a.s, ImGui::GetContentRegionAvail().x * 0.5f));
+        if (ImGui::SliderInt("##dk", &dk_log, 0, 6, ("d_k = " + std::to_string(1 << dk_log)).c_str())) {
+          a.cfg.d_model = std::min(512, (1 << dk_log) * a.cfg.n_heads);
+          a.cfg.edits.clear();
+          a.dirty = true;
+        }
+        mark("d_k");
+        help_marker("d_k is each head's width (d_model / heads). Raise it with scaling off to watch the weights collapse onto one key.");
+        ImGui::SameLine();
+        bool on = a.cfg.scale != ScaleMode::None;
+        if (ImGui::Checkbox("scaling on", &on)) { a.cfg.scale = on ? ScaleMode::Auto : ScaleMode::None; a.dirty = true; }
+        mark("scaling_on");
+      }
       MatrixView sc = view("S2", "S", MatrixId::Scores, ht.scores, &t.tokens_q, &t.tokens_k, D), sd = view("Sd", "S′ = S × scale", MatrixId::Scaled, ht.scaled, &t.tokens_q, &t.tokens_k, D);
-      sc.max_h = sd.max_h = tall * 0.55f;
+      sc.max_h = sd.max_h = tall * 0.5f;
       sc.select_rows = sd.select_rows = true;
-      group_matrix(sc, w); next_slot(w, w); group_matrix(sd, w);
+      flow.place(sc); flow.place(sd);
       saturation_plot();
       break;
     }
@@ -244,61 +258,56 @@ void draw_stage() {
       MatrixView m = view("M", "masked scores (click / drag to paint)", MatrixId::Masked, ht.masked, &t.tokens_q, &t.tokens_k, D);
       m.mask_paint = true;
       m.max_h = tall * 0.85f;
-      group_matrix(m, share(1));
+      flow.place(m);
       if (t.cfg.mask == MaskKind::Custom && ImGui::Button("Reset painted mask")) { a.cfg.mask = MaskKind::None; a.cfg.custom_mask.clear(); a.dirty = true; }
       break;
     }
     case Stage::Normalize: {
       const bool lin = t.cfg.linear && ht.lin_weights.size() > 0;
-      float w = share(lin ? 2 : 1);
       MatrixView wv = view("A", "weights A", MatrixId::Weights, ht.weights, &t.tokens_q, &t.tokens_k, Sq);
       wv.select_rows = true;
       wv.highlight_row = a.view.query;
       wv.max_h = tall * 0.6f;
-      group_matrix(wv, w);
+      flow.place(wv);
       if (lin) {
-        next_slot(w, w);
         MatrixView lv = view("L", "linear attention's implied weights (φ = elu+1)", MatrixId::LinWeights, ht.lin_weights, &t.tokens_q, &t.tokens_k, Sq);
         lv.max_h = tall * 0.6f;
-        group_matrix(lv, w);
+        flow.place(lv);
       }
-      float w3 = share(3);
+      Flow f2;
       MatrixView q = view("Qn", "Q", MatrixId::Q, ht.q, &t.tokens_q, nullptr, D), k = view("Kn", "K", MatrixId::K, ht.k, &t.tokens_k, nullptr, D),
                  v = view("Vn", "V", MatrixId::V, ht.v, &t.tokens_k, nullptr, D);
       q.highlight_row = hq; k.highlight_row = hk; v.highlight_row = hk;
       q.max_h = k.max_h = v.max_h = tall * 0.3f;
       q.show_legend = k.show_legend = v.show_legend = false;
-      group_matrix(q, w3); next_slot(w3, w3); group_matrix(k, w3); next_slot(w3, w3); group_matrix(v, w3);
+      f2.place(q); f2.place(k); f2.place(v);
       break;
     }
     case Stage::Attend: {
-      float w = share(3);
       MatrixView wv = view("A2", "A", MatrixId::Weights, ht.weights, &t.tokens_q, &t.tokens_k, Sq);
       MatrixView v = view("V2", "V", MatrixId::V, ht.v, &t.tokens_k, nullptr, D);
       MatrixView o = view("O", "O = A V", MatrixId::HeadOut, ht.out, &t.tokens_q, nullptr, D);
       wv.highlight_row = hq; v.highlight_col = hc; o.highlight_row = hq;
       wv.select_rows = true;
-      wv.max_h = v.max_h = o.max_h = tall * 0.7f;
-      group_matrix(wv, w); next_slot(w, w); group_matrix(v, w); next_slot(w, w); group_matrix(o, w);
+      wv.max_h = v.max_h = o.max_h = tall * 0.5f;
+      flow.place(wv); flow.place(v); flow.place(o);
       if (t.cfg.linear && ht.lin_out.size()) {
         MatrixView lo = view("LO", "linear attention output (O(n))", MatrixId::LinOut, ht.lin_out, &t.tokens_q, nullptr, D);
         lo.max_h = tall * 0.4f;
-        group_matrix(lo, w);
+        flow.place(lo);
       }
       break;
     }
     case Stage::Output: {
-      float w = share(qkv_in ? 1 : 3);
       MatrixView c = view("C", "concat(heads)", MatrixId::Concat, t.concat, &t.tokens_q, nullptr, D);
-      c.max_h = tall * 0.7f;
-      group_matrix(c, w);
+      c.max_h = tall * 0.5f;
+      flow.place(c);
       if (!qkv_in) {
-        next_slot(w, w);
-        group_matrix(view("Wo", "W_o", MatrixId::Count, t.Wo, nullptr, nullptr, D), w);
-        next_slot(w, w);
+        MatrixView wo = view("Wo", "W_o", MatrixId::Count, t.Wo, nullptr, nullptr, D);
         MatrixView y = view("Y", "Y = concat · W_o", MatrixId::Output, t.output, &t.tokens_q, nullptr, D);
-        y.max_h = tall * 0.7f;
-        group_matrix(y, w);
+        wo.max_h = y.max_h = tall * 0.5f;
+        flow.place(wo);
+        flow.place(y);
       }
       break;
     }
