@@ -27,8 +27,108 @@
       if (t) for (const m of touchMap[type]) forward(m, t);
     }, { capture: true, passive: false });
   }
+  // The URL fragment is the state: key=value pairs, passed to main() as one argument.
+  const embed = document.body.dataset.embed === '1';
+  const initial = location.hash.replace(/^#/, '');
+  const args = [];
+  if (initial.indexOf('=') >= 0) args.push(initial.slice(0, 200000));
+  if (embed) args.push('embed=1');
+  let published = initial;
+  let lastWrite = 0, pending = null;
+  // Called by the app whenever its state text changes; at most ~4 history writes a second.
+  window.attnPublish = function (text) {
+    pending = String(text);
+    const now = performance.now();
+    const write = function () {
+      if (pending === null) return;
+      published = pending;
+      pending = null;
+      lastWrite = performance.now();
+      try { history.replaceState(null, '', '#' + published); } catch (e) { /* sandboxed iframe */ }
+    };
+    if (now - lastWrite > 250) write(); else setTimeout(write, 260);
+  };
+  window.addEventListener('hashchange', function () {
+    const h = location.hash.replace(/^#/, '');
+    if (h !== published && Module.calledRun) { published = h; Module.ccall('attn_set_state', null, ['string'], [h.slice(0, 200000)]); }
+  });
+  window.attnOpen = function (url) {
+    const u = new URL(String(url), location.href);
+    if (u.origin === location.origin) window.open(u.href, '_blank', 'noopener');
+  };
+
+  // Files: the picker and drops on the canvas hand bytes to the app, which validates them.
+  const picker = document.createElement('input');
+  picker.type = 'file';
+  picker.accept = '.npy,.csv,.json';
+  picker.style.display = 'none';
+  document.body.appendChild(picker);
+  function importFile(file) {
+    if (!file || !Module.calledRun) return;
+    if (file.size > 256 * 1024 * 1024) { Module.ccall('attn_import', null, ['string', 'number', 'number'], [file.name, 0, -1]); return; }
+    file.arrayBuffer().then(function (buf) {
+      const bytes = new Uint8Array(buf);
+      const ptr = Module._malloc(Math.max(1, bytes.length));
+      if (!ptr) return;
+      Module.HEAPU8.set(bytes, ptr);
+      Module.ccall('attn_import', null, ['string', 'number', 'number'], [file.name, ptr, bytes.length]);
+      Module._free(ptr);
+    });
+  }
+  picker.addEventListener('change', function () { importFile(picker.files[0]); picker.value = ''; });
+  window.attnPickFile = function () { picker.click(); };
+  canvas.addEventListener('dragover', function (e) { e.preventDefault(); });
+  canvas.addEventListener('drop', function (e) { e.preventDefault(); if (e.dataTransfer && e.dataTransfer.files.length) importFile(e.dataTransfer.files[0]); });
+
+  // Host-page API (postMessage). Only these shapes are accepted; anything else is ignored.
+  function stateObject() {
+    const out = {};
+    for (const pair of Module.ccall('attn_get_state', 'string', [], []).split('&')) {
+      const i = pair.indexOf('=');
+      if (i > 0) out[pair.slice(0, i)] = decodeURIComponent(pair.slice(i + 1));
+    }
+    return out;
+  }
+  function stateText(obj) {
+    const parts = [];
+    for (const k of Object.keys(obj).slice(0, 64)) {
+      const v = obj[k];
+      if (!/^[A-Za-z]{1,16}$/.test(k)) continue;
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
+      parts.push(k + '=' + encodeURIComponent(String(typeof v === 'boolean' ? (v ? 1 : 0) : v)).slice(0, 60000));
+    }
+    return parts.join('&');
+  }
+  const host = window.parent !== window ? window.parent : null;
+  function reply(e, msg) { try { e.source.postMessage(msg, e.origin === 'null' ? '*' : e.origin); } catch (err) { /* gone */ } }
+  window.addEventListener('message', function (e) {
+    const d = e.data;
+    if (!Module.calledRun || !e.source || typeof d !== 'object' || d === null || Array.isArray(d) || typeof d.type !== 'string') return;
+    if (d.type === 'attn:set-state' && typeof d.state === 'object' && d.state !== null && !Array.isArray(d.state)) {
+      Module.ccall('attn_set_state', null, ['string'], [stateText(d.state)]);
+    } else if (d.type === 'attn:get-state' && (typeof d.id === 'string' || typeof d.id === 'number')) {
+      reply(e, { type: 'attn:state', id: d.id, state: stateObject() });
+    } else if (d.type === 'attn:step' && Number.isInteger(d.delta)) {
+      Module.ccall('attn_step', null, ['number'], [d.delta]);
+    }
+  });
+  if (host) {
+    let lastHeight = 0;
+    const tell = function () {
+      const s = JSON.parse(Module.ccall('attn_state_json', 'string', [], []));
+      if (s.frames < 1) return;
+      if (!tell.ready) { tell.ready = true; host.postMessage({ type: 'attn:ready' }, '*'); }
+      if (s.content_height && Math.abs(s.content_height - lastHeight) > 2) {
+        lastHeight = s.content_height;
+        host.postMessage({ type: 'attn:resize', height: Math.ceil(s.content_height) }, '*');
+      }
+    };
+    setInterval(function () { if (Module.calledRun) tell(); }, 250);
+  }
+
   window.Module = {
     canvas: canvas,
+    arguments: args,
     print: function (t) { console.log(t); },
     printErr: function (t) { console.warn(t); },
     onAbort: function (what) { fail('Attention Playground stopped: ' + what + '. Reload the page to start again.'); },

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include "app/ui.h"
+#include "engine/png.h"
 #include "engine/presets.h"
 #include "engine/vocab.h"
 #include "imgui.h"
@@ -80,38 +81,119 @@ void apply_theme(bool light, float scale) {
   st.ScaleAllSizes(scale);
 }
 
-// NOTE: ImGui 1.86 names only navigation keys; letters and digits are the backend's key
-// codes, which for GLFW (native and emscripten) are their ASCII capitals.
-bool pressed(ImGuiKey k) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(k)); }
-bool pressed_char(char c) { return ImGui::IsKeyPressed(int(c), false); }
-
 void keyboard() {
   App& a = g_app;
   ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput || io.KeyCtrl || io.KeyAlt || io.KeySuper) return;
+  if (io.WantTextInput) return;
   const int last = int(Stage::Count) - 1;
-  if (pressed(ImGuiKey_RightArrow)) { a.view.stage = std::min(last, a.view.stage + 1); a.view.playing = false; }
-  if (pressed(ImGuiKey_LeftArrow)) { a.view.stage = std::max(0, a.view.stage - 1); a.view.playing = false; }
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) { a.view.playing = !a.view.playing; a.view.play_last_ms = 0; }
-  if (pressed(ImGuiKey_UpArrow)) a.view.query = std::max(0, a.view.query - 1);
-  if (pressed(ImGuiKey_DownArrow)) a.view.query = std::min(std::max(0, a.trace.n_q - 1), a.view.query + 1);
-  if (pressed_char('H')) a.view.show_help = !a.view.show_help;
-  if (pressed(ImGuiKey_Escape)) { a.view.show_help = false; a.view.pinned = false; }
-  if (pressed_char('T')) a.view.light = !a.view.light;
-  if (pressed_char('G')) a.view.heads_grid = !a.view.heads_grid;
-  for (int k = 0; k < 8; k++)
-    if (pressed_char(char('1' + k)) && k < a.trace.n_heads) a.view.head = k;
+  for (int k : platform::keys_pressed()) {
+    switch (k) {
+      case platform::kKeyRight: a.view.stage = std::min(last, a.view.stage + 1); a.view.playing = false; break;
+      case platform::kKeyLeft: a.view.stage = std::max(0, a.view.stage - 1); a.view.playing = false; break;
+      case platform::kKeySpace: a.view.playing = !a.view.playing; a.view.play_last_ms = 0; break;
+      case platform::kKeyUp: a.view.query = std::max(0, a.view.query - 1); break;
+      case platform::kKeyDown: a.view.query = std::min(std::max(0, a.trace.n_q - 1), a.view.query + 1); break;
+      case platform::kKeyEscape: a.view.show_help = false; a.view.pinned = false; break;
+      case 'H': a.view.show_help = !a.view.show_help; break;
+      case 'T': a.view.light = !a.view.light; break;
+      case 'G': a.view.heads_grid = !a.view.heads_grid; break;
+      default:
+        if (k >= '1' && k <= '8' && k - '1' < a.trace.n_heads) a.view.head = k - '1';
+    }
+  }
 }
 
+// --frames=N, plus key=value pairs (the URL fragment's keys) joined into one state text
 void parse_args(const std::vector<std::string>& args) {
+  std::string state;
   for (const std::string& s : args) {
     if (s.rfind("--frames=", 0) == 0) g_app.max_frames = std::atoi(s.c_str() + 9);
-    else if (s.rfind("preset=", 0) == 0) load_preset(s.substr(7));
+    else if (s.find('=') != std::string::npos) state += (state.empty() ? "" : "&") + (s[0] == '#' ? s.substr(1) : s);
+    else set_status("ignored argument '" + s.substr(0, 40) + "' (use key=value or --frames=N)");
   }
+  if (!state.empty()) apply_share_state(state);
 }
 }  // namespace
 
+void finish_frame(int capture, double t_start);
+
+// Embed mode: only the panels named in panels=, side by side when wide, stacked otherwise.
+void draw_embed_panels() {
+  App& a = g_app;
+  std::vector<std::string> names;
+  size_t p = 0;
+  while (p <= a.view.panels.size()) {
+    size_t q = a.view.panels.find(',', p);
+    if (q == std::string::npos) q = a.view.panels.size();
+    if (q > p) names.push_back(a.view.panels.substr(p, q - p));
+    p = q + 1;
+  }
+  if (names.empty()) names.push_back("stage");
+  auto draw = [&](const std::string& n) {
+    if (n == "stage") { if (a.view.heads_grid) ui::draw_heads_grid(); else ui::draw_stage(); }
+    else if (n == "row") ui::draw_row_bars();
+    else if (n == "tokens") ui::draw_tokens();
+    else if (n == "controls") ui::draw_controls();
+    else if (n == "heads") ui::draw_heads_grid();
+    else if (n == "cost") ui::draw_cost();
+  };
+  const bool side = !a.narrow && names.size() > 1 && names[0] == "stage";
+  if (!side) {
+    for (const auto& n : names) { draw(n); ImGui::Separator(); }
+    return;
+  }
+  const float h = ImGui::GetContentRegionAvail().y, right = ImGui::GetContentRegionAvail().x * 0.36f;
+  ImGui::BeginChild("embed_stage", ImVec2(ImGui::GetContentRegionAvail().x - right - ImGui::GetStyle().ItemSpacing.x, h), true);
+  draw(names[0]);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("embed_side", ImVec2(right, h), true);
+  for (size_t i = 1; i < names.size(); i++) { draw(names[i]); if (i + 1 < names.size()) ImGui::Separator(); }
+  ImGui::EndChild();
+}
+
 App& app() { return g_app; }
+
+ShareState share_state() {
+  const App& a = g_app;
+  ShareState s;
+  s.cfg = a.cfg;
+  s.preset = a.preset;
+  s.stage = a.view.stage;
+  s.head = a.view.head;
+  s.query = a.view.query;
+  s.grid = a.view.heads_grid;
+  s.light = a.view.light;
+  s.embed = a.view.embed;
+  if (a.view.embed) s.panels = a.view.panels;
+  return s;
+}
+
+void apply_share_state(const std::string& text) {
+  App& a = g_app;
+  std::vector<std::string> notes;
+  ShareState s = decode_state(text, &notes);
+  a.cfg = s.cfg;
+  a.preset = s.preset;
+  a.sentence_buf = s.cfg.sentence;
+  a.source_buf = s.cfg.source;
+  a.view.stage = s.stage;
+  a.view.head = s.head;
+  a.view.query = s.query;
+  a.view.heads_grid = s.grid;
+  a.view.light = s.light;
+  a.view.embed = s.embed;
+  if (!s.panels.empty()) a.view.panels = s.panels;
+  a.view.pinned = false;
+  a.dirty = true;
+  if (!notes.empty()) {
+    std::string msg = "link: " + notes[0];
+    if (notes.size() > 1) msg += " (+" + std::to_string(notes.size() - 1) + " more)";
+    set_status(msg);
+  }
+  // the URL shows what is in force, with the ignored parts dropped
+  a.published.clear();
+}
 
 void set_status(const std::string& msg) {
   g_app.status = msg;
@@ -178,18 +260,23 @@ void app_frame() {
   const double t_start = platform::now_ms();
   // fonts and sizes follow the device pixel ratio (browser zoom, moving between screens)
   const float dpr = std::clamp(platform::pixel_ratio(), 0.5f, 4.0f);
+  // a capture frame draws everything at twice the resolution, offscreen
+  const int capture = a.capture;
+  const float want = capture ? dpr * 2 : dpr;
   static bool last_light = false;
-  if (dpr != a.font_scale || last_light != a.view.light) {
-    if (dpr != a.font_scale) {
-      build_fonts(dpr);
+  if (want != a.font_scale || last_light != a.view.light) {
+    if (want != a.font_scale) {
+      build_fonts(want);
       ImGui_ImplOpenGL3_DestroyFontsTexture();
       ImGui_ImplOpenGL3_CreateFontsTexture();
     }
-    apply_theme(a.view.light, dpr);
+    apply_theme(a.view.light, want);
     last_light = a.view.light;
   }
-  a.s = dpr;
-  platform::begin_frame();
+  a.s = want;
+  const ImVec2 last_size = ImGui::GetIO().DisplaySize;
+  if (capture) platform::begin_frame(int(last_size.x * 2), int(last_size.y * 2));
+  else platform::begin_frame();
   a.rects.clear();  // re-recorded as controls are drawn this frame
   recompute_if_dirty();
   a.view.hover_prev = a.view.hover;
@@ -206,13 +293,20 @@ void app_frame() {
   ImGuiIO& io = ImGui::GetIO();
   const float s = a.s;
   a.narrow = io.DisplaySize.x / s < 760;
+  ImGui::PushFont(a.font_ui);
+  if (capture == 2) {
+    ui::draw_capture_matrix();
+    finish_frame(capture, t_start);
+    return;
+  }
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(io.DisplaySize);
-  ImGui::PushFont(a.font_ui);
   ImGui::Begin("##root", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus |
                                       ImGuiWindowFlags_NoSavedSettings | (a.narrow ? 0 : ImGuiWindowFlags_NoScrollbar));
   ui::draw_stepper();
-  if (a.narrow) {
+  if (a.view.embed) {
+    draw_embed_panels();
+  } else if (a.narrow) {
     // phone: one column, everything in reading order
     ui::draw_stage();
     ImGui::Separator();
@@ -251,11 +345,46 @@ void app_frame() {
     }
     ImGui::EndChild();
   }
+  a.content_height = (ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y) / a.s;
   ImGui::End();
   if (a.view.show_help) ui::draw_help();
   ui::draw_import_dialog();
+  finish_frame(capture, t_start);
+}
+
+// Renders (or captures) the frame, saves a captured picture, keeps the URL current.
+void finish_frame(int capture, double t_start) {
+  App& a = g_app;
   ImGui::PopFont();
-  platform::end_frame();
+  if (capture) {
+    std::vector<uint8_t> px;
+    platform::end_frame(&px);
+    const ImVec2 size = ImGui::GetIO().DisplaySize;
+    int x0 = 0, y0 = 0, w = int(size.x), h = int(size.y);
+    if (capture == 2) {  // crop to the matrix window
+      x0 = std::max(0, int(a.capture_crop.x0));
+      y0 = std::max(0, int(a.capture_crop.y0));
+      w = std::min(int(size.x) - x0, int(a.capture_crop.x1 - a.capture_crop.x0));
+      h = std::min(int(size.y) - y0, int(a.capture_crop.y1 - a.capture_crop.y0));
+    }
+    if (w > 0 && h > 0 && px.size() == size_t(size.x) * size_t(size.y) * 4) {
+      std::vector<uint8_t> crop(size_t(w) * h * 4);
+      for (int y = 0; y < h; y++)
+        std::copy_n(px.begin() + (size_t(y0 + y) * size_t(size.x) + x0) * 4, size_t(w) * 4, crop.begin() + size_t(y) * w * 4);
+      const std::string name = (capture == 2 ? a.capture_matrix : std::string("attention-playground")) + "@2x.png";
+      set_status(platform::save_file(name, png_encode(crop.data(), w, h), "image/png") + " (" + std::to_string(w) + "×" + std::to_string(h) + ")");
+    } else {
+      set_status("could not capture the picture");
+    }
+    a.capture = 0;
+  } else {
+    platform::end_frame();
+  }
+  // keep the URL equal to the state, without flooding the history (replace, not push)
+  if (a.frames % 10 == 0) {
+    std::string st = encode_state(share_state());
+    if (st != a.published) { platform::publish_state(st); a.published = st; }
+  }
   a.frame_ms = platform::now_ms() - t_start;
   a.frames++;
   if (a.max_frames > 0 && a.frames >= a.max_frames) platform::request_quit();

@@ -7,6 +7,7 @@
 #include <vector>
 #include "app/gfx.h"
 #include "engine/engine.h"
+#include "engine/share_state.h"
 
 struct ImFont;
 
@@ -32,6 +33,8 @@ struct View {
   MatrixId pin_id = MatrixId::Weights;
   int pin_head = 0, pin_i = 0, pin_j = 0;
   int right_tab = 0;
+  bool embed = false;            // chrome-less mode for iframes
+  std::string panels = "stage";  // embed: which panels to show
 };
 
 // A value drag on an editable cell in progress.
@@ -67,6 +70,12 @@ struct App {
   int frames = 0, max_frames = 0;
   double frame_ms = 0;           // last frame's duration, for the overlay
   std::string gfx_error;
+  std::string published;         // the state text last written to the URL
+  // export of a picture: the next frame renders offscreen at 2x, then is saved as PNG
+  int capture = 0;               // 0 none, 1 the whole view, 2 one matrix
+  std::string capture_matrix;    // which matrix (ExportItem::stem) when capture == 2
+  Rect capture_crop{0, 0, 0, 0};
+  float content_height = 0;      // CSS px the layout wants (embed: told to the host page)
   // an imported matrix waiting for the user to say what it is
   bool import_open = false;
   std::string import_name;
@@ -86,5 +95,8 @@ void mark(const char* name);      // records the last item's rectangle under nam
 std::string state_json();         // the app state for tests and the host page
 // A dropped or picked file: parsed now, applied after the user picks what it is (import.cpp).
 void app_import(const std::string& name, const std::string& bytes);
+// The shareable state (URL fragment, postMessage, desktop arguments).
+ShareState share_state();
+void apply_share_state(const std::string& text);
 
 }  // namespace attn

@@ -3,6 +3,8 @@
 // it is, and is applied only if the engine accepts the resulting config.
 #include <algorithm>
 #include "app/ui.h"
+#include <cctype>
+#include "engine/matrix_text.h"
 #include "engine/npy.h"
 
 namespace attn {
@@ -10,13 +12,31 @@ namespace attn {
 void app_import(const std::string& name, const std::string& bytes) {
   App& a = app();
   const std::string base = name.substr(name.find_last_of("/\\") + 1);
-  NpyArray arr;
   std::string err;
-  if (bytes.empty()) { set_status(base + ": the file is empty or could not be read"); return; }
-  if (!npy_parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &arr, &err) || !npy_to_mat(arr, &a.import_mat, &err)) {
-    set_status(base + ": " + err);
+  if (bytes.empty()) { set_status(base + ": the file is empty, too large or could not be read"); return; }
+  auto ends = [&](const char* ext) {
+    std::string e = ext, b = base;
+    for (char& c : b) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return b.size() >= e.size() && b.compare(b.size() - e.size(), e.size(), e) == 0;
+  };
+  Mat m;
+  bool ok;
+  if (ends(".npy")) {
+    NpyArray arr;
+    ok = npy_parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &arr, &err) && npy_to_mat(arr, &m, &err);
+  } else if (ends(".csv")) {
+    ok = parse_csv(bytes, &m, &err);
+  } else if (ends(".json")) {
+    ok = parse_json_matrix(bytes, &m, &err);
+  } else {
+    ok = false;
+    err = "unsupported file type; use .npy, .csv or .json";
+  }
+  if (!ok) {
+    set_status(base + ": " + err + " (nothing was changed)");
     return;
   }
+  a.import_mat = std::move(m);
   if (a.import_mat.rows() > a.limits.max_n || a.import_mat.cols() > a.limits.max_n) {
     set_status(base + ": " + std::to_string(a.import_mat.rows()) + "x" + std::to_string(a.import_mat.cols()) + " is larger than the limit of " + std::to_string(a.limits.max_n));
     return;
@@ -44,11 +64,15 @@ bool apply(const char* what, bool adopt, std::string* err) {
     c.X = m;
     c.X_src = Mat();
   } else if (w == "W_q" || w == "W_k" || w == "W_v") {
-    if (c.input == Input::QKV) { *err = "the current setup gives Q, K, V directly; W matrices do not apply"; return false; }
+    if (c.input == Input::QKV || c.input == Input::Weights) { *err = "the current setup gives Q, K, V directly; W matrices do not apply"; return false; }
     if (R != c.d_model || C != c.d_model) { *err = w + " must be " + std::to_string(c.d_model) + "x" + std::to_string(c.d_model) + " (d_model), got " + std::to_string(R) + "x" + std::to_string(C); return false; }
     (w == "W_q" ? c.Wq : w == "W_k" ? c.Wk : c.Wv) = m;
+  } else if (w == "weights") {  // shown as they are
+    c.input = Input::Weights;
+    c.A_in = m;
   } else {  // Q, K or V: switch to giving Q, K, V directly, starting from the current head's
     if (c.input != Input::QKV) {
+      if (a.trace.heads.empty() || a.trace.heads[0].q.size() == 0) { *err = "there is no current Q/K/V to start from; import X first"; return false; }
       const HeadTrace& h = a.trace.heads[size_t(a.view.head)];
       c.Q_in = h.q; c.K_in = h.k; c.V_in = h.v;
       c.input = Input::QKV;
@@ -83,9 +107,11 @@ void draw_import_dialog() {
   static bool adopt = false;
   ImGui::Text("%s: %d × %d", a.import_name.c_str(), int(a.import_mat.rows()), int(a.import_mat.cols()));
   ImGui::TextUnformatted("Use it as:");
-  for (const char* w : {"X", "W_q", "W_k", "W_v", "Q", "K", "V"}) {
+  for (const char* w : {"X", "W_q", "W_k", "W_v", "Q", "K", "V", "weights"}) {
     ImGui::SameLine();
-    if (ImGui::Button(w)) {
+    const bool clicked = ImGui::Button(w);
+    mark((std::string("import:") + w).c_str());
+    if (clicked) {
       if (apply(w, adopt, &err)) { set_status("imported " + a.import_name + " as " + w); err.clear(); ImGui::CloseCurrentPopup(); }
     }
   }

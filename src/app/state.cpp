@@ -52,6 +52,10 @@ std::string state_json() {
          ",\"help\":" + (v.show_help ? "true" : "false") +
          ",\"narrow\":" + (a.narrow ? "true" : "false") +
          ",\"dpr\":" + f(a.s) +
+         ",\"embed\":" + (v.embed ? "true" : "false") +
+         ",\"panels\":\"" + esc(v.panels) + "\"" +
+         ",\"content_height\":" + f(a.content_height) +
+         ",\"url_state\":\"" + esc(encode_state(share_state())) + "\"" +
          ",\"n_q\":" + std::to_string(t.n_q) + ",\"n_k\":" + std::to_string(t.n_k) +
          ",\"d_model\":" + std::to_string(a.cfg.d_model) + ",\"n_heads\":" + std::to_string(a.cfg.n_heads) +
          ",\"normalizer\":\"" + name_of(a.cfg.normalizer) + "\"" +

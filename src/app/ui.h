@@ -46,5 +46,18 @@ void draw_cost();          // ui_cost.cpp: n^2 cells, memory, FLOPs, time
 void draw_help();          // ui_help.cpp: shortcuts overlay
 void draw_explain_card();  // ui_stage.cpp: pinned or hovered cell's arithmetic
 void draw_import_dialog(); // import.cpp: "use this matrix as X / W / Q / K / V"
+void draw_share_button();  // ui_share.cpp: link and iframe snippet
+void draw_export_button(); // ui_share.cpp: PNG / CSV / JSON / .npy / NumPy
+void draw_capture_matrix();// ui_share.cpp: the single matrix drawn for a PNG export
+
+// Every matrix that can be exported, for the current head.
+struct ExportItem {
+  std::string label;   // "weights (head 1)"
+  std::string stem;    // "weights_h1"
+  const Mat* m;
+  MatrixId id;
+  gfx::Colormap cmap;
+};
+std::vector<ExportItem> export_items();
 
 }  // namespace attn::ui

@@ -52,7 +52,10 @@ void draw_controls() {
   }
   ImGui::Separator();
 
-  if (c.input == Input::QKV) {
+  if (c.input == Input::Weights) {
+    ImGui::TextWrapped("Showing an imported %d × %d weight matrix as it is.", int(c.A_in.rows()), int(c.A_in.cols()));
+    if (ImGui::Button("Back to the sentence")) { c.input = Input::Sentence; c.A_in.resize(0, 0); d = true; }
+  } else if (c.input == Input::QKV) {
     ImGui::TextWrapped("Q, K and V are given directly (one head). Edit their cells in stage 2.");
   } else if (c.input == Input::Matrices) {
     ImGui::TextWrapped("X comes from an imported matrix (%d × %d).", int(c.X.rows()), int(c.X.cols()));
@@ -67,7 +70,7 @@ void draw_controls() {
     if (ImGui::InputText("##source", &a.source_buf)) { c.source = a.source_buf; c.edits.clear(); d = true; }
   }
 
-  if (c.input != Input::QKV) {
+  if (c.input == Input::Sentence || c.input == Input::Matrices) {
     ImGui::TextUnformatted("d_model and heads");
     help_marker("d_model is the width of every token vector; heads split it into n_heads slices of d_head = d_model / heads columns.");
     static const int dims[] = {4, 8, 16, 32, 64, 128, 256, 512};

@@ -161,8 +161,9 @@ void draw_stage() {
   }
   const float avail_h = std::max(200 * a.s, ImGui::GetContentRegionAvail().y - 90 * a.s);
   const float tall = a.narrow ? 420 * a.s : avail_h;
-  const int dh = t.d_head, off = t.cfg.input == Input::QKV ? 0 : h * dh;
-  const bool qkv_in = t.cfg.input == Input::QKV;
+  // Q/K/V or the weights themselves were given: there are no embeddings or projections
+  const bool qkv_in = t.cfg.input == Input::QKV || t.cfg.input == Input::Weights;
+  const int dh = t.d_head, off = qkv_in ? 0 : h * dh;
   auto view = [&](const char* key, const char* title, MatrixId id, const Mat& m, const std::vector<std::string>* rows,
                   const std::vector<std::string>* cols, gfx::Colormap cm) {
     MatrixView v;

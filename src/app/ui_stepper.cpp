@@ -2,25 +2,43 @@
 // the head selector, theme and help. The current stage is highlighted.
 #include <algorithm>
 #include "app/ui.h"
+#include "platform/platform.h"
 
 namespace attn::ui {
 
 void draw_stepper() {
   App& a = app();
   const float s = a.s;
-  ImGui::PushFont(a.font_title);
-  ImGui::TextUnformatted("Attention Playground");
-  ImGui::PopFont();
-  ImGui::SameLine();
-  ImGui::TextDisabled(a.narrow ? "" : "every step of attention, live");
-  // right-aligned: theme and help
-  const float bw = ImGui::CalcTextSize("Light theme").x + ImGui::CalcTextSize("Help (H)").x + 40 * s;
-  ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 10 * s, ImGui::GetWindowContentRegionMax().x - bw));
-  if (ImGui::SmallButton(a.view.light ? "Dark theme" : "Light theme")) a.view.light = !a.view.light;
-  mark("theme");
-  ImGui::SameLine();
-  if (ImGui::SmallButton("Help (H)")) a.view.show_help = !a.view.show_help;
-  mark("help");
+  if (a.view.embed) {
+    // embedded: no title row, just a way out to the full playground at the same state
+    if (ImGui::SmallButton("Open full playground ↗")) {
+      ShareState st = share_state();
+      st.embed = false;
+      st.panels.clear();
+      platform::open_url("index.html#" + encode_state(st));
+    }
+    mark("open_full");
+    ImGui::SameLine();
+  } else {
+    ImGui::PushFont(a.font_title);
+    ImGui::TextUnformatted("Attention Playground");
+    ImGui::PopFont();
+    ImGui::SameLine();
+    ImGui::TextDisabled(a.narrow ? "" : "every step of attention, live");
+    // right-aligned: share, export, theme and help
+    const float bw = ImGui::CalcTextSize("Share / EmbedExportLight themeHelp (H)").x + 64 * s;
+    ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 10 * s, ImGui::GetWindowContentRegionMax().x - bw));
+    if (ImGui::GetCursorPosX() + bw > ImGui::GetWindowContentRegionMax().x + 1) ImGui::NewLine();
+    draw_share_button();
+    ImGui::SameLine();
+    draw_export_button();
+    ImGui::SameLine();
+    if (ImGui::SmallButton(a.view.light ? "Dark theme" : "Light theme")) a.view.light = !a.view.light;
+    mark("theme");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Help (H)")) a.view.show_help = !a.view.show_help;
+    mark("help");
+  }
 
   const int last = int(Stage::Count) - 1;
   if (ImGui::ArrowButton("prev", ImGuiDir_Left)) { a.view.stage = std::max(0, a.view.stage - 1); a.view.playing = false; }

@@ -7,7 +7,7 @@
 
 namespace attn {
 
-enum class Input { Sentence, Matrices, QKV };  // where X (or Q/K/V) comes from
+enum class Input { Sentence, Matrices, QKV, Weights };  // where X, Q/K/V or the weights come from
 enum class PosEnc { None, Sinusoidal, Rope };
 enum class Init { Designed, Xavier, Kaiming, Identity };
 enum class ScoreFn { Dot, Additive };
@@ -51,6 +51,7 @@ struct Config {
   Mat X, X_src;                 // (n_q, d_model), (n_k, d_model) for Input::Matrices
   Mat Wq, Wk, Wv, Wo;           // (d_model, d_model); Wo may stay empty (= identity)
   Mat Q_in, K_in, V_in;         // (n_q, d), (n_k, d), (n_k, d_v) for Input::QKV (one head)
+  Mat A_in;                     // (n_q, n_k) attention weights shown as they are, Input::Weights
 };
 
 // Resource limits, checked before allocating. The platform layer may lower them (wasm).

@@ -59,6 +59,11 @@ Explanation explain(const Trace& t, MatrixId id, int head, int i, int j) {
   e.value = (*m)(i, j);
   const HeadTrace* h = head >= 0 && head < int(t.heads.size()) ? &t.heads[size_t(head)] : nullptr;
   const std::string ij = idx2(i, j);
+  if (t.cfg.input == Input::Weights) {
+    e.symbol = "α" + ij;
+    e.text = e.symbol + " = " + num(e.value, 3) + " (imported as it is)";
+    return e;
+  }
   switch (id) {
     case MatrixId::Scores:
       if (t.cfg.score == ScoreFn::Additive) {

@@ -64,6 +64,34 @@ Trace forward(const Config& cfg, const Limits& lim) {
   auto fail = [&](const std::string& msg) { t.ok = false; t.error = msg; return t; };
   if (std::string err = validate(cfg, lim); !err.empty()) return fail(err);
 
+  // ---- imported attention weights: shown as they are (one head, V = identity, output = A)
+  if (cfg.input == Input::Weights) {
+    if (cfg.A_in.size() == 0) return fail("no weight matrix was given");
+    if (cfg.A_in.rows() > lim.max_n || cfg.A_in.cols() > lim.max_n)
+      return fail("the weight matrix is " + shape(cfg.A_in) + ", above the limit of " + std::to_string(lim.max_n));
+    std::string err;
+    if (!all_finite(cfg.A_in, "the weight matrix", &err)) return fail(err);
+    t.n_q = int(cfg.A_in.rows());
+    t.n_k = t.d_model = t.d_head = int(cfg.A_in.cols());
+    t.n_heads = 1;
+    t.cross = true;
+    for (int i = 0; i < t.n_q; i++) t.tokens_q.push_back("q" + std::to_string(i + 1));
+    for (int j = 0; j < t.n_k; j++) t.tokens_k.push_back("k" + std::to_string(j + 1));
+    t.allowed.assign(size_t(t.n_q) * t.n_k, 1);
+    t.heads.resize(1);
+    HeadTrace& h = t.heads[0];
+    h.scores = h.scaled = h.masked = h.weights = cfg.A_in;
+    h.v = Mat::Identity(t.n_k, t.n_k);
+    h.out = cfg.A_in;
+    for (int i = 0; i < t.n_q; i++) h.stats.push_back(row_stats(h.weights.row(i).data(), t.n_k, false));
+    h.row_max.assign(size_t(t.n_q), 0.0f);
+    h.row_sum.assign(size_t(t.n_q), 0.0f);
+    t.concat = t.output = cfg.A_in;
+    t.ok = true;
+    t.notices.push_back("showing an imported weight matrix as it is: the stages before it are not computed");
+    return t;
+  }
+
   // ---- stage 1: input (tokens and embeddings, or Q/K/V given directly)
   const bool qkv = cfg.input == Input::QKV;
   if (qkv) {

@@ -1,7 +1,9 @@
 // platform.cpp: GLFW window, GL context, ImGui backends, main loop, canvas sizing and files.
 // The only file (with web_api.cpp) that knows whether it runs natively or in a browser.
 #include "platform/platform.h"
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include "app/gl.h"
 #define GLFW_INCLUDE_NONE
@@ -21,6 +23,8 @@ namespace attn::platform {
 namespace {
 struct {
   GLFWwindow* window = nullptr;
+  int capture_w = 0, capture_h = 0;
+  std::vector<int> keys_pending, keys_frame;
   void (*frame)() = nullptr;
   void (*drop)(const std::string&, const std::string&) = nullptr;
   bool quit = false;
@@ -53,12 +57,22 @@ bool init(const char* title, int width, int height, std::string* err) {
   glfwSwapInterval(1);
 #ifndef __EMSCRIPTEN__
   glfwSetDropCallback(s.window, on_drop);
-  // Ctrl+Q quits the desktop app. Installed before ImGui's backend, which chains to it, so a
-  // press is never lost between frames (ImGui 1.86 samples key state once per frame).
-  glfwSetKeyCallback(s.window, [](GLFWwindow* w, int key, int, int action, int mods) {
-    if (key == GLFW_KEY_Q && action == GLFW_PRESS && (mods & GLFW_MOD_CONTROL)) glfwSetWindowShouldClose(w, GLFW_TRUE);
-  });
 #endif
+  // Installed before ImGui's backend, which chains to it: every press is queued for the app's
+  // shortcuts, and Ctrl+Q quits the desktop app.
+  glfwSetKeyCallback(s.window, [](GLFWwindow* w, int key, int, int action, int mods) {
+    if (action != GLFW_PRESS) return;
+#ifndef __EMSCRIPTEN__
+    if (key == GLFW_KEY_Q && (mods & GLFW_MOD_CONTROL)) glfwSetWindowShouldClose(w, GLFW_TRUE);
+#else
+    (void)w;
+#endif
+    if (mods & (GLFW_MOD_CONTROL | GLFW_MOD_ALT | GLFW_MOD_SUPER)) return;
+    int k = key == GLFW_KEY_LEFT ? kKeyLeft : key == GLFW_KEY_RIGHT ? kKeyRight : key == GLFW_KEY_UP ? kKeyUp
+          : key == GLFW_KEY_DOWN ? kKeyDown : key == GLFW_KEY_SPACE ? kKeySpace : key == GLFW_KEY_ESCAPE ? kKeyEscape
+          : (key >= GLFW_KEY_0 && key <= GLFW_KEY_9) || (key >= GLFW_KEY_A && key <= GLFW_KEY_Z) ? key : -1;
+    if (k >= 0 && s.keys_pending.size() < 64) s.keys_pending.push_back(k);
+  });
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // layout is code, not a file the user must manage
@@ -96,8 +110,14 @@ double now_ms() {
 #endif
 }
 
-void begin_frame() {
+const std::vector<int>& keys_pressed() { return s.keys_frame; }
+
+void begin_frame(int capture_w, int capture_h) {
+  s.capture_w = capture_w;
+  s.capture_h = capture_h;
   glfwPollEvents();
+  s.keys_frame.swap(s.keys_pending);
+  s.keys_pending.clear();
 #ifdef __EMSCRIPTEN__
   // NOTE: emscripten's GLFW has no high-DPI support: size the backing store to CSS size x DPR
   // ourselves (glfwSetWindowSize would try fullscreen when the size equals the screen's).
@@ -119,11 +139,44 @@ void begin_frame() {
   // The canvas backing store is already in device pixels; fonts are scaled instead.
   io.DisplayFramebufferScale = ImVec2(1, 1);
 #endif
+  if (capture_w > 0) {
+    io.DisplaySize = ImVec2(float(capture_w), float(capture_h));
+    io.DisplayFramebufferScale = ImVec2(1, 1);
+  }
   ImGui::NewFrame();
 }
 
-void end_frame() {
+void end_frame(std::vector<uint8_t>* capture_rgba) {
   ImGui::Render();
+  if (s.capture_w > 0) {
+    // offscreen: an RGBA8 target of the capture size, read back, never presented
+    const int w = s.capture_w, h = s.capture_h;
+    GLuint tex = 0, fbo = 0;
+    glGenTextures(1, &tex);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+    glGenFramebuffers(1, &fbo);
+    glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex, 0);
+    glViewport(0, 0, w, h);
+    ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (capture_rgba) {
+      std::vector<uint8_t> px(size_t(w) * h * 4);
+      glPixelStorei(GL_PACK_ALIGNMENT, 1);
+      glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+      capture_rgba->resize(px.size());
+      for (int y = 0; y < h; y++)  // GL's first row is the bottom one
+        std::copy(px.begin() + size_t(h - 1 - y) * w * 4, px.begin() + size_t(h - y) * w * 4, capture_rgba->begin() + size_t(y) * w * 4);
+    }
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    glDeleteFramebuffers(1, &fbo);
+    glDeleteTextures(1, &tex);
+    s.capture_w = s.capture_h = 0;
+    return;
+  }
   int w = 0, h = 0;
   glfwGetFramebufferSize(s.window, &w, &h);
   glViewport(0, 0, w, h);
@@ -178,6 +231,45 @@ std::string save_file(const std::string& name, const std::string& bytes, const c
 #endif
 }
 
-void copy_text(const std::string& text) { ImGui::SetClipboardText(text.c_str()); }
+void copy_text(const std::string& text) {
+  ImGui::SetClipboardText(text.c_str());
+#ifdef __EMSCRIPTEN__
+  // NOTE: emscripten's GLFW clipboard stays inside the page; also offer it to the system.
+  EM_ASM({ if (navigator.clipboard) navigator.clipboard.writeText(UTF8ToString($0)).catch(function () {}); }, text.c_str());
+#endif
+}
+
+std::string page_url() {
+#ifdef __EMSCRIPTEN__
+  static char buf[4096];
+  buf[0] = 0;
+  EM_ASM({ stringToUTF8(location.href.split('#')[0], $0, $1); }, buf, int(sizeof buf));
+  return buf;
+#else
+  return "index.html";
+#endif
+}
+
+void pick_file() {
+#ifdef __EMSCRIPTEN__
+  EM_ASM({ if (window.attnPickFile) window.attnPickFile(); });
+#endif
+}
+
+void publish_state(const std::string& text) {
+#ifdef __EMSCRIPTEN__
+  EM_ASM({ if (window.attnPublish) window.attnPublish(UTF8ToString($0)); }, text.c_str());
+#else
+  (void)text;
+#endif
+}
+
+void open_url(const std::string& url) {
+#ifdef __EMSCRIPTEN__
+  EM_ASM({ if (window.attnOpen) window.attnOpen(UTF8ToString($0)); }, url.c_str());
+#else
+  std::printf("%s\n", url.c_str());
+#endif
+}
 
 }  // namespace attn::platform

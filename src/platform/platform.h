@@ -1,6 +1,7 @@
 // platform.h: the thin layer that differs between desktop (GLFW + GLES3) and browser
 // (emscripten GLFW + WebGL2). Same API on both sides; each function branches inside.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,20 @@ void shutdown();
 void request_quit();
 
 // Frame bracket: begin polls input and sizes the canvas; end renders ImGui and presents.
-void begin_frame();
-void end_frame();
+// A capture frame (capture_w > 0) renders offscreen at that size instead of presenting, and
+// end_frame returns its pixels (RGBA, top row first) for export.
+void begin_frame(int capture_w = 0, int capture_h = 0);
+void end_frame(std::vector<uint8_t>* capture_rgba = nullptr);
+// Asks the page to open its file picker (web); on the desktop, files are dropped on the window.
+void pick_file();
+// The page's address without its fragment (web), or "index.html" on the desktop.
+std::string page_url();
+
+// Keys pressed since the previous frame, in order, even if already released (ImGui 1.86
+// samples key state once per frame and would miss a quick tap). Letters and digits as their
+// ASCII capitals; the named keys below for the rest.
+enum : int { kKeyLeft = 1000, kKeyRight, kKeyUp, kKeyDown, kKeySpace, kKeyEscape };
+const std::vector<int>& keys_pressed();
 
 float pixel_ratio();             // device pixel ratio (web) or content scale (desktop)
 const char* glsl_preamble();     // prepended to every shader in shaders/
@@ -24,6 +37,10 @@ double now_ms();
 // Returns a message for the user ("saved weights.npy" / "could not write ...").
 std::string save_file(const std::string& name, const std::string& bytes, const char* mime);
 void copy_text(const std::string& text);
+// Web: replaces the URL fragment (history.replaceState) and tells an embedding host page.
+void publish_state(const std::string& state_text);
+// Web: opens a URL relative to the page in a new tab; desktop: prints it.
+void open_url(const std::string& url);
 // Dropped or picked files arrive here as (name, bytes).
 void set_drop_handler(void (*fn)(const std::string& name, const std::string& bytes));
 

@@ -2,6 +2,8 @@
 // Compiled only for the web; arguments are validated, results are JSON or plain text.
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include "app/app.h"
 
@@ -38,6 +40,30 @@ EMSCRIPTEN_KEEPALIVE const char* attn_explain(const char* matrix, int head, int 
     }
   g_out = "";
   return g_out.c_str();
+}
+
+// Applies key=value state text (from the URL fragment or a host page's message).
+EMSCRIPTEN_KEEPALIVE void attn_set_state(const char* text) {
+  if (text) attn::apply_share_state(text);
+}
+
+// The current state as key=value text.
+EMSCRIPTEN_KEEPALIVE const char* attn_get_state() {
+  g_out = attn::encode_state(attn::share_state());
+  return g_out.c_str();
+}
+
+// Moves the stepper by delta stages (clamped).
+EMSCRIPTEN_KEEPALIVE void attn_step(int delta) {
+  attn::View& v = attn::app().view;
+  v.stage = std::max(0, std::min(int(attn::Stage::Count) - 1, v.stage + std::max(-8, std::min(8, delta))));
+  v.playing = false;
+}
+
+// A file from the page's picker or a drop on the canvas: name and bytes in the wasm heap.
+EMSCRIPTEN_KEEPALIVE void attn_import(const char* name, const uint8_t* bytes, int size) {
+  if (!name || !bytes || size < 0) return;
+  attn::app_import(name, std::string(reinterpret_cast<const char*>(bytes), size_t(size)));
 }
 
 }  // extern "C"
