@@ -52,6 +52,7 @@ test: native wasm
 	cd $(NATIVE) && ctest --output-on-failure
 	cd $(WASM) && ctest --output-on-failure
 	node tests/browser/smoke.mjs $(SITE)
+	node tests/browser/share.mjs $(SITE)
 	tests/desktop/smoke.sh $(NATIVE)/attention-playground
 
 clean:

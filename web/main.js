@@ -132,7 +132,11 @@
     print: function (t) { console.log(t); },
     printErr: function (t) { console.warn(t); },
     onAbort: function (what) { fail('Attention Playground stopped: ' + what + '. Reload the page to start again.'); },
-    onRuntimeInitialized: function () { status.className = 'hidden'; canvas.focus(); },
+    onRuntimeInitialized: function () {
+      status.className = 'hidden';
+      // an embed must not steal focus or scroll its host page; the full page takes keys at once
+      if (!embed && window.parent === window) canvas.focus({ preventScroll: true });
+    },
   };
   // A read-only hook for tests and tooling: the app's state and the rectangles of named controls.
   window.attnTest = {

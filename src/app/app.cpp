@@ -118,6 +118,11 @@ void parse_args(const std::vector<std::string>& args) {
 void finish_frame(int capture, double t_start);
 
 // Embed mode: only the panels named in panels=, side by side when wide, stacked otherwise.
+bool embed_side_by_side() {
+  const App& a = g_app;
+  return !a.narrow && a.view.panels.rfind("stage,", 0) == 0;
+}
+
 void draw_embed_panels() {
   App& a = g_app;
   std::vector<std::string> names;
@@ -137,19 +142,25 @@ void draw_embed_panels() {
     else if (n == "heads") ui::draw_heads_grid();
     else if (n == "cost") ui::draw_cost();
   };
-  const bool side = !a.narrow && names.size() > 1 && names[0] == "stage";
+  const bool side = embed_side_by_side();
   if (!side) {
     for (const auto& n : names) { draw(n); ImGui::Separator(); }
     return;
   }
   const float h = ImGui::GetContentRegionAvail().y, right = ImGui::GetContentRegionAvail().x * 0.36f;
+  const float top = ImGui::GetCursorPosY();
+  const ImVec2 pad = ImGui::GetStyle().WindowPadding;
   ImGui::BeginChild("embed_stage", ImVec2(ImGui::GetContentRegionAvail().x - right - ImGui::GetStyle().ItemSpacing.x, h), true);
   draw(names[0]);
+  float need = ImGui::GetCursorPosY();
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("embed_side", ImVec2(right, h), true);
   for (size_t i = 1; i < names.size(); i++) { draw(names[i]); if (i + 1 < names.size()) ImGui::Separator(); }
+  need = std::max(need, ImGui::GetCursorPosY());
   ImGui::EndChild();
+  // the height the panels' content needs, independent of the iframe's current height
+  a.content_height = (top + need + 2 * pad.y) / a.s;
 }
 
 App& app() { return g_app; }
@@ -302,7 +313,9 @@ void app_frame() {
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(io.DisplaySize);
   ImGui::Begin("##root", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus |
-                                      ImGuiWindowFlags_NoSavedSettings | (a.narrow ? 0 : ImGuiWindowFlags_NoScrollbar));
+                                      ImGuiWindowFlags_NoSavedSettings | (a.narrow && !a.view.embed ? 0 : ImGuiWindowFlags_NoScrollbar));
+  // NOTE: embeds never show a scrollbar: its appearing would narrow the layout, change the
+  // content height the host sizes the iframe to, and make it disappear again.
   ui::draw_stepper();
   if (a.view.embed) {
     draw_embed_panels();
@@ -345,7 +358,8 @@ void app_frame() {
     }
     ImGui::EndChild();
   }
-  a.content_height = (ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y) / a.s;
+  if (!(a.view.embed && a.content_height > 0 && embed_side_by_side()))
+    a.content_height = (ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y) / a.s;
   ImGui::End();
   if (a.view.show_help) ui::draw_help();
   ui::draw_import_dialog();

@@ -145,11 +145,16 @@ void draw_capture_matrix() {
     v.cmap = it.cmap;
     v.max_w = ImGui::GetIO().DisplaySize.x - 40 * a.s;
     v.max_h = ImGui::GetIO().DisplaySize.y - 60 * a.s;
+    // NOTE: an auto-resizing window is hidden on its first frame; use the whole display and
+    // crop to the matrix's own rectangle instead.
     ImGui::SetNextWindowPos(ImVec2(0, 0));
-    ImGui::Begin("##capture", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings);
+    ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
+    ImGui::Begin("##capture", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings);
+    ImGui::BeginGroup();
     matrix_view(v);
-    ImVec2 p = ImGui::GetWindowPos(), sz = ImGui::GetWindowSize();
-    a.capture_crop = Rect{p.x, p.y, p.x + sz.x, p.y + sz.y};
+    ImGui::EndGroup();
+    const ImVec2 p0 = ImGui::GetItemRectMin(), p1 = ImGui::GetItemRectMax(), pad = ImGui::GetStyle().WindowPadding;
+    a.capture_crop = Rect{p0.x - pad.x, p0.y - pad.y, p1.x + pad.x, p1.y + pad.y};
     ImGui::End();
   }
 }

@@ -160,7 +160,9 @@ void draw_stage() {
     }
   }
   const float avail_h = std::max(200 * a.s, ImGui::GetContentRegionAvail().y - 90 * a.s);
-  const float tall = a.narrow ? 420 * a.s : avail_h;
+  // NOTE: an embed reports its content height to the host page, which resizes the iframe; sizes
+  // that followed the iframe's height would feed back, so embeds use a fixed matrix height.
+  const float tall = a.narrow || a.view.embed ? 420 * a.s : avail_h;
   // Q/K/V or the weights themselves were given: there are no embeddings or projections
   const bool qkv_in = t.cfg.input == Input::QKV || t.cfg.input == Input::Weights;
   const int dh = t.d_head, off = qkv_in ? 0 : h * dh;

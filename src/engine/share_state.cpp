@@ -61,11 +61,12 @@ bool to_double(const std::string& s, double lo, double hi, double* out) {
   return true;
 }
 
-bool to_int(const std::string& s, long lo, long hi, long* out) {
+// NOTE: long is 32 bits in wasm32; seeds need 64.
+bool to_int(const std::string& s, long long lo, long long hi, long long* out) {
   if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return false;
   long long v = std::strtoll(s.c_str(), nullptr, 10);
   if (v < lo || v > hi) return false;
-  *out = long(v);
+  *out = v;
   return true;
 }
 
@@ -83,7 +84,7 @@ std::string encode_mask(const Config& c) {
 
 bool decode_mask(const std::string& s, Config* c) {
   size_t x = s.find('x'), colon = s.find(':');
-  long R, C;
+  long long R, C;
   if (x == std::string::npos || colon == std::string::npos || colon < x) return false;
   if (!to_int(s.substr(0, x), 1, 4096, &R) || !to_int(s.substr(x + 1, colon - x - 1), 1, 4096, &C)) return false;
   const std::string bits = s.substr(colon + 1);
@@ -121,7 +122,7 @@ bool decode_edits(const std::string& s, Config* c) {
     size_t d1 = item.find('.'), d2 = d1 == std::string::npos ? d1 : item.find('.', d1 + 1), colon = item.find(':');
     if (d1 == std::string::npos || d2 == std::string::npos || colon == std::string::npos || colon < d2) return false;
     CellEdit e;
-    long r, col;
+    long long r, col;
     double v;
     if (!parse_name(item.substr(0, d1), &e.target) || !to_int(item.substr(d1 + 1, d2 - d1 - 1), 0, 4095, &r) ||
         !to_int(item.substr(d2 + 1, colon - d2 - 1), 0, 4095, &col) || !to_double(item.substr(colon + 1), -1e6, 1e6, &v))
@@ -213,7 +214,7 @@ ShareState decode_state(const std::string& text_in, std::vector<std::string>* no
   Config& c = s.cfg;
   for (const auto& [k, v] : pairs) {
     double d;
-    long n;
+    long long n;
     bool ok = true;
     if (k == "preset") continue;
     else if (k == "sentence" || k == "source") {
@@ -247,7 +248,7 @@ ShareState decode_state(const std::string& text_in, std::vector<std::string>* no
     else if (k == "norm") ok = parse_name(v, &c.normalizer);
     else if (k == "alpha") { ok = to_double(v, 1, 2, &d); if (ok) c.entmax_alpha = float(d); }
     else if (k == "T") { ok = to_double(v, 1e-6, 1e6, &d) && d > 0; if (ok) c.temperature = float(d); }
-    else if (k == "seed") { ok = to_int(v, 0, 999999999999L, &n); if (ok) c.seed = uint64_t(n); }
+    else if (k == "seed") { ok = to_int(v, 0, 999999999999LL, &n); if (ok) c.seed = uint64_t(n); }
     else if (k == "dropout") { ok = to_double(v, 0, 0.95, &d); if (ok) c.dropout = float(d); }
     else if (k == "linear") { ok = v == "0" || v == "1"; if (ok) c.linear = v == "1"; }
     else if (k == "edits") ok = decode_edits(v, &c);

@@ -85,8 +85,10 @@ export async function pixelStats(page) {
 
 let passed = 0, failed = 0;
 export async function check(name, fn) {
-  try { await fn(); passed++; console.log(`ok   ${name}`); }
-  catch (e) { failed++; console.log(`FAIL ${name}: ${e.message}`); }
+  const t0 = Date.now();
+  const secs = () => `(${((Date.now() - t0) / 1000).toFixed(1)} s)`;
+  try { await fn(); passed++; console.log(`ok   ${name} ${secs()}`); }
+  catch (e) { failed++; console.log(`FAIL ${name} ${secs()}: ${e.message}`); }
 }
 export function summary() { console.log(`${passed} passed, ${failed} failed`); return failed === 0; }
 export function assert(cond, msg) { if (!cond) throw new Error(msg); }
