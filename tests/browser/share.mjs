@@ -31,7 +31,7 @@ try {
       assert(s1.preset === p, `${p}: preset ${s1.preset}`);
       const fresh = await open(browser, `${url}#${s1.url_state}`);
       await waitFrames(fresh.page, 2, 15000);
-      await nextFrames(fresh.page, 12);
+      await nextFrames(fresh.page, 2);
       const s2 = await state(fresh.page);
       assert(s2.url_state === s1.url_state, `${p}:\n  ${s1.url_state}\n  ${s2.url_state}`);
       assert(JSON.stringify(s2.row_weights) === JSON.stringify(s1.row_weights), `${p}: weights differ`);
