@@ -11,15 +11,20 @@ JOBS      ?= $(shell nproc)
 NATIVE    := $(BUILD)/native
 WASM      := $(BUILD)/wasm
 SITE      := $(abspath $(BUILD)/web)
+ASAN      := $(BUILD)/asan
+FUZZB     := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
 # NOTE: Debian's emscripten needs Debian's node modules (acorn) on NODE_PATH.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: serve test desktop web cli bench clean deps-web deps-test native wasm test-unit test-cli test-browser test-desktop
+.PHONY: serve test desktop web cli fuzz clean deps-web deps-test deps-fuzz native wasm asan
 
 deps-web:
 	@.ci/install-deps web $(IMGUI_DIR)
 deps-test:
 	@.ci/install-deps test $(IMGUI_DIR)
+deps-fuzz:
+	@.ci/install-deps fuzz $(IMGUI_DIR)
 
 $(NATIVE)/CMakeCache.txt:
 	cmake -S . -B $(NATIVE) -DCMAKE_BUILD_TYPE=Release -DIMGUI_DIR=$(IMGUI_DIR)
@@ -33,6 +38,24 @@ wasm-web: deps-web $(WASM)/CMakeCache.txt
 	cmake --build $(WASM) -j $(JOBS) --target app
 wasm: deps-test $(WASM)/CMakeCache.txt
 	cmake --build $(WASM) -j $(JOBS)
+
+# native unit, CLI and corpus-replay tests under AddressSanitizer + UndefinedBehaviorSanitizer
+$(ASAN)/CMakeCache.txt:
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTN_SANITIZE=ON -DIMGUI_DIR=/nonexistent
+asan: deps-test $(ASAN)/CMakeCache.txt
+	cmake --build $(ASAN) -j $(JOBS) --target attn_tests attn replay_fuzz_npy replay_fuzz_text replay_fuzz_state replay_fuzz_cli_args replay_fuzz_engine
+
+# libFuzzer: each target for FUZZ_SECONDS; new crash inputs land in tests/fuzz/corpus/TARGET/
+$(FUZZB)/CMakeCache.txt:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZB) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTN_FUZZ=ON -DIMGUI_DIR=/nonexistent
+fuzz: deps-fuzz $(FUZZB)/CMakeCache.txt
+	cmake --build $(FUZZB) -j $(JOBS) --target fuzz_npy fuzz_text fuzz_state fuzz_cli_args fuzz_engine
+	@for t in fuzz_npy fuzz_text fuzz_state fuzz_cli_args fuzz_engine; do \
+	  mkdir -p $(FUZZB)/work/$$t; \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  $(FUZZB)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=tests/fuzz/corpus/$$t/ \
+	    $(FUZZB)/work/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E "^stat::(number_of_executed_units|peak_rss)|cov:|ERROR|crash-" | tail -4 || exit 1; \
+	done
 
 web: wasm-web
 	@echo "Static site ready in $(SITE) (copy the folder to any static host)"
@@ -48,12 +71,13 @@ cli: deps-test $(NATIVE)/CMakeCache.txt
 desktop: native
 	$(NATIVE)/attention-playground $(ARGS)
 
-test: native wasm
+test: native wasm asan
 	cd $(NATIVE) && ctest --output-on-failure
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure
 	cd $(WASM) && ctest --output-on-failure
 	node tests/browser/smoke.mjs $(SITE)
 	node tests/browser/share.mjs $(SITE)
 	tests/desktop/smoke.sh $(NATIVE)/attention-playground
 
 clean:
-	rm -rf $(NATIVE) $(WASM) $(SITE)
+	rm -rf $(NATIVE) $(WASM) $(SITE) $(ASAN) $(FUZZB)

@@ -236,7 +236,17 @@ Trace forward(const Config& cfg, const Limits& lim) {
       return fail("head " + std::to_string(h + 1) + ", " + err);
     apply_dropout(&ht.weights, cfg.dropout, cfg.seed + uint64_t(h));
     ht.out = attend(ht.weights, ht.v);  // (n_q, dv)
-    if (cfg.linear) linear_attention(ht.q, ht.k, ht.v, cfg.mask == MaskKind::Causal, &ht.lin_out, &ht.lin_weights);
+    // values near the float32 limit (1e38) can overflow in the weighted sum: refuse, never NaN
+    if (!all_finite(ht.out, "the weighted sum", &err))
+      return fail("head " + std::to_string(h + 1) + ": " + err + ": it overflows float32; scale V down");
+    if (cfg.linear) {
+      linear_attention(ht.q, ht.k, ht.v, cfg.mask == MaskKind::Causal, &ht.lin_out, &ht.lin_weights);
+      if (!ht.lin_out.allFinite() || !ht.lin_weights.allFinite()) {
+        ht.lin_out.resize(0, 0);
+        ht.lin_weights.resize(0, 0);
+        t.notices.push_back("linear attention overflows float32 for head " + std::to_string(h + 1) + " (exp of large q, k): not shown");
+      }
+    }
     t.concat.middleCols(qkv ? 0 : h * dh, dv) = ht.out;
     for (const RowStats& s : ht.stats) masked_rows += s.all_masked;
   }
@@ -245,6 +255,7 @@ Trace forward(const Config& cfg, const Limits& lim) {
 
   // ---- stage 8: concat . W_o
   t.output = qkv ? t.concat : Mat(t.concat * t.Wo);  // (n_q, d)
+  if (!all_finite(t.output, "the output", &err)) return fail(err + ": concat · W_o overflows float32; scale the input down");
   t.ok = true;
   return t;
 }

@@ -27,8 +27,9 @@ void softmax(const Row& z, Row* p, double* shift, double* denom) {
 void sparsemax(const Row& z, Row* p, double* tau_out) {
   Row s = z;
   std::sort(s.begin(), s.end(), std::greater<double>());
-  double cum = 0, tau = 0;
-  for (size_t k = 1; k <= s.size(); k++) {
+  // k = 1 is always in the support (1 + z > z); testing it would fail for |z| ~ 1e30 in double
+  double cum = s[0], tau = s[0] - 1.0;
+  for (size_t k = 2; k <= s.size(); k++) {
     cum += s[k - 1];
     if (1.0 + k * s[k - 1] > cum) tau = (cum - 1.0) / double(k);
   }
@@ -107,8 +108,12 @@ bool normalize_row(const float* logits, int n, Normalizer norm, float temperatur
     out->all_masked = true;
     return true;
   }
-  // pass 2: the normalizer itself
+  // pass 2: the normalizer itself. All of them are shift-invariant, so the sparse ones work on
+  // z - max: thresholds near 1 then keep their precision even for logits of 1e30.
   Row p(z.size(), 0.0);
+  const double zmax = *std::max_element(z.begin(), z.end());
+  Row zs = z;
+  for (double& v : zs) v -= zmax;
   switch (norm) {
     case Normalizer::Softmax: softmax(z, &p, &out->shift, &out->denom); break;
     case Normalizer::Sum: {
@@ -129,15 +134,18 @@ bool normalize_row(const float* logits, int n, Normalizer norm, float temperatur
     case Normalizer::Sigmoid:
       for (size_t i = 0; i < z.size(); i++) p[i] = 1.0 / (1.0 + std::exp(-z[i]));
       break;
-    case Normalizer::Sparsemax: sparsemax(z, &p, &out->shift); break;
+    case Normalizer::Sparsemax: sparsemax(zs, &p, &out->shift); break;
     case Normalizer::Entmax:
       if (alpha <= 1.0f) softmax(z, &p, &out->shift, &out->denom);
-      else if (alpha >= 2.0f) sparsemax(z, &p, &out->shift);
-      else if (alpha == 1.5f) entmax15(z, &p, &out->shift);
-      else entmax_bisect(z, alpha, &p, &out->shift);
+      else if (alpha >= 2.0f) sparsemax(zs, &p, &out->shift);
+      else if (alpha == 1.5f) entmax15(zs, &p, &out->shift);
+      else entmax_bisect(zs, alpha, &p, &out->shift);
       break;
     case Normalizer::Hardmax: hardmax(z, &p); break;
   }
+  // report tau on the caller's scale: sparsemax thresholds z, entmax thresholds (alpha-1) z
+  if (norm == Normalizer::Sparsemax || (norm == Normalizer::Entmax && alpha >= 2.0f)) out->shift += zmax;
+  else if (norm == Normalizer::Entmax && alpha > 1.0f) out->shift += (double(alpha) - 1.0) * zmax;
   for (size_t i = 0; i < z.size(); i++) out->w[size_t(idx[i])] = float(p[i]);
   return true;
 }

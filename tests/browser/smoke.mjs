@@ -80,6 +80,44 @@ try {
     const sum = s.row_weights.reduce((a, b) => a + b, 0);
     assert(Math.abs(sum - 1) < 1e-5 && s.row_weights.some((x) => x === 0), `row ${s.row_weights}`);
   });
+  await check('phone 390x844: one column, taps and drags work', async () => {
+    const phone = await open(browser, url, { width: 390, height: 844, dpr: 3 });
+    await waitFrames(phone.page, 2, 15000);
+    await nextFrames(phone.page, 2);
+    let s = await state(phone.page);
+    assert(s.narrow, 'the layout did not switch to one column');
+    const r = await rect(phone.page, 'next');
+    await phone.page.touchscreen.tap((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2);
+    await nextFrames(phone.page, 3);
+    s = await state(phone.page);
+    assert(s.stage === 1, `tap on next: stage ${s.stage}`);
+    // drag a value of Q sideways with a finger: the cell is edited and everything recomputes
+    const c = await rect(phone.page, 'cells:Qp');
+    assert(c.x0 !== undefined, 'Q is not on screen');
+    const cs = phone.page.context();
+    const cdp = await cs.newCDPSession(phone.page);
+    const x = c.x0 + 5, y = c.y0 + 5;
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+    await nextFrames(phone.page, 2);
+    for (let k = 1; k <= 6; k++) { await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: x + 10 * k, y }] }); await nextFrames(phone.page, 1); }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await nextFrames(phone.page, 3);
+    s = await state(phone.page);
+    assert(s.edits === 1, `edits after a drag: ${s.edits}`);
+    assert(phone.errors.length === 0, phone.errors.join('; '));
+    await phone.context.close();
+  });
+  await check('8 heads, n = 64: recompute time', async () => {
+    const words = Array.from({ length: 64 }, (_, i) => ['the', 'cat', 'sat', 'on', 'mat', 'it', 'was', 'tired'][i % 8]).join(' ');
+    await page.evaluate((w) => { location.hash = `sentence=${encodeURIComponent(w)}&d=64&heads=8&stage=6`; }, words);
+    await nextFrames(page, 10);
+    const s = await state(page);
+    assert(s.n_q === 64 && s.n_heads === 8 && s.ok, `n=${s.n_q} heads=${s.n_heads}`);
+    const t0 = Date.now(), f0 = s.frames;
+    await page.waitForTimeout(2000);
+    const s2 = await state(page);
+    console.log(`     n=64, 8 heads, d_model=64: recompute ${s.compute_ms.toFixed(2)} ms; ${((s2.frames - f0) / ((Date.now() - t0) / 1000)).toFixed(1)} frames/s under SwiftShader`);
+  });
   await check('zero console errors', async () => assert(errors.length === 0, errors.join('\n')));
   if (shots) await page.screenshot({ path: `${shots}/web-1280x800.png` });
 } finally {
