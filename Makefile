@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 # NOTE: Debian's emscripten needs Debian's node modules (acorn) on NODE_PATH.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: serve test desktop web cli fuzz clean deps-web deps-test deps-fuzz native wasm asan
+.PHONY: serve test desktop web cli fuzz soak clean deps-web deps-test deps-fuzz native wasm asan
 
 deps-web:
 	@.ci/install-deps web $(IMGUI_DIR)
@@ -78,6 +78,11 @@ test: native wasm asan
 	node tests/browser/smoke.mjs $(SITE)
 	node tests/browser/share.mjs $(SITE)
 	tests/desktop/smoke.sh $(NATIVE)/attention-playground
+
+# long-running robustness checks, on demand
+soak: native web
+	node tests/browser/soak.mjs $(SITE) 2000
+	tests/desktop/soak.sh $(NATIVE)/attention-playground 10000
 
 clean:
 	rm -rf $(NATIVE) $(WASM) $(SITE) $(ASAN) $(FUZZB)

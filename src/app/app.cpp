@@ -257,6 +257,8 @@ void mark(const char* name) {
 
 void app_init(const std::vector<std::string>& args) {
   App& a = g_app;
+  // NOTE: checked before allocating; a failed wasm memory growth would abort the module
+  a.limits.max_trace_bytes = platform::memory_budget();
   load_preset("cat-it");
   parse_args(args);
   std::string err;

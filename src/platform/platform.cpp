@@ -93,6 +93,14 @@ float pixel_ratio() {
 #endif
 }
 
+double memory_budget() {
+#ifdef __EMSCRIPTEN__
+  return 512e6;
+#else
+  return 1.5e9;
+#endif
+}
+
 const char* glsl_preamble() {
 #ifdef __EMSCRIPTEN__
   return "#version 300 es\nprecision highp float;\nprecision highp int;\n#define WEB 1\n";

@@ -29,7 +29,9 @@ std::string page_url();
 enum : int { kKeyLeft = 1000, kKeyRight, kKeyUp, kKeyDown, kKeySpace, kKeyEscape };
 const std::vector<int>& keys_pressed();
 
-float pixel_ratio();             // device pixel ratio (web) or content scale (desktop)
+float pixel_ratio();
+// Bytes the staged trace may use: the wasm heap is capped at 2 GB, so the web keeps a margin.
+double memory_budget();             // device pixel ratio (web) or content scale (desktop)
 const char* glsl_preamble();     // prepended to every shader in shaders/
 double now_ms();
 
