@@ -74,8 +74,10 @@ void apply_theme(bool light, float scale) {
     st.Colors[ImGuiCol_ChildBg] = ImVec4(0.12f, 0.13f, 0.16f, 1);
     st.Colors[ImGuiCol_PlotLinesHovered] = ImVec4(1.0f, 0.75f, 0.2f, 1);
   } else {
-    st.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.98f, 1);
-    st.Colors[ImGuiCol_ChildBg] = ImVec4(1, 1, 1, 1);
+    st.Colors[ImGuiCol_WindowBg] = ImVec4(0.93f, 0.94f, 0.96f, 1);
+    st.Colors[ImGuiCol_ChildBg] = ImVec4(0.985f, 0.985f, 0.99f, 1);
+    st.Colors[ImGuiCol_FrameBg] = ImVec4(0.88f, 0.90f, 0.94f, 1);
+    st.Colors[ImGuiCol_TextDisabled] = ImVec4(0.40f, 0.42f, 0.46f, 1);  // readable on white
     st.Colors[ImGuiCol_PlotLinesHovered] = ImVec4(0.85f, 0.35f, 0.0f, 1);
   }
   st.ScaleAllSizes(scale);

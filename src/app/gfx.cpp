@@ -32,6 +32,18 @@ GLuint compile(GLenum type, const char* name, const char* preamble, const char* 
   return s;
 }
 
+// NOTE: WebGL2 cannot filter R32F; NEAREST is also what a cell grid wants.
+void make_texture(GLuint* tex, GLint internal, int w, int h, GLenum format, GLenum type, const void* data) {
+  if (!*tex) glGenTextures(1, tex);
+  glBindTexture(GL_TEXTURE_2D, *tex);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glTexImage2D(GL_TEXTURE_2D, 0, internal, w, h, 0, format, type, data);
+}
+
 }  // namespace
 
 bool init(const char* preamble, std::string* err) {
@@ -85,30 +97,16 @@ unsigned render(Heatmap* h, const Mat& m, uint64_t version, Colormap cmap, float
   glGetIntegerv(GL_FRAMEBUFFER_BINDING, &prev_fbo);
   glGetIntegerv(GL_VIEWPORT, prev_vp);
   if (new_data) {
-    if (!h->values_tex) glGenTextures(1, &h->values_tex);
-    glBindTexture(GL_TEXTURE_2D, h->values_tex);
-    // NOTE: WebGL2 cannot filter R32F; NEAREST is also what a cell grid wants.
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
     std::vector<float> data(m.data(), m.data() + m.size());
     for (float& v : data)
       if (v == -std::numeric_limits<float>::infinity()) v = -3.0e38f;  // the shader's "masked" sentinel
-    glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_R32F, GLsizei(m.cols()), GLsizei(m.rows()), 0, GL_RED, GL_FLOAT, data.data());
+    make_texture(&h->values_tex, GL_R32F, int(m.cols()), int(m.rows()), GL_RED, GL_FLOAT, data.data());
     h->rows = int(m.rows());
     h->cols = int(m.cols());
     h->version = version;
   }
   if (!h->color_tex || px_w != h->px_w || px_h != h->px_h) {
-    if (!h->color_tex) glGenTextures(1, &h->color_tex);
-    glBindTexture(GL_TEXTURE_2D, h->color_tex);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, px_w, px_h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+    make_texture(&h->color_tex, GL_RGBA8, px_w, px_h, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
     if (!h->fbo) glGenFramebuffers(1, &h->fbo);
     glBindFramebuffer(GL_FRAMEBUFFER, h->fbo);
     glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, h->color_tex, 0);

@@ -6,6 +6,7 @@
 #include <cctype>
 #include "engine/matrix_text.h"
 #include "engine/npy.h"
+#include "platform/platform.h"
 
 namespace attn {
 
@@ -121,7 +122,10 @@ void draw_import_dialog() {
     ImGui::TextColored(ImVec4(1, 0.5f, 0.3f, 1), "Not applied: %s", err.c_str());
     ImGui::PopTextWrapPos();
   }
-  if (ImGui::Button("Cancel")) { err.clear(); ImGui::CloseCurrentPopup(); }
+  bool escape = false;
+  for (int k : platform::keys_pressed()) escape |= k == platform::kKeyEscape;
+  if (ImGui::Button("Cancel") || escape) { err.clear(); ImGui::CloseCurrentPopup(); }
+  mark("import:cancel");
   ImGui::EndPopup();
 }
 

@@ -1,5 +1,6 @@
-// screens.mjs: screenshots for people to look at (not a test): 1280x800, device pixel ratio 2,
-// and a 390x844 phone, each on the Normalization stage with a hovered cell.
+// screens.mjs: screenshots for people to look at (not a test): 1280x800, device pixel ratio 2
+// and a 390x844 phone on the Normalization stage with a hovered cell; then every stage and
+// panel at 1280x800 (stage0..7, tab-tokens, tab-cost, grid, help, light).
 // Usage: node tests/browser/screens.mjs SITE_DIR OUT_DIR
 import path from 'node:path';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ const out = path.resolve(process.argv[3] || 'build/screens');
 fs.mkdirSync(out, { recursive: true });
 const { server, url } = await serve(site);
 const { browser, cleanup } = await launch();
+const shot = async (page, name) => { await page.screenshot({ path: path.join(out, `${name}.png`) }); console.log(`${name}.png`); };
 try {
   for (const [name, opts] of [['web-1280x800', { width: 1280, height: 800, dpr: 1 }], ['web-dpr2', { width: 1280, height: 800, dpr: 2 }],
                               ['phone-390x844', { width: 390, height: 844, dpr: 3 }]]) {
@@ -23,10 +25,25 @@ try {
       await page.mouse.move(r.x0 + (j + 0.5) * (r.x1 - r.x0) / s.n_k, r.y0 + (i + 0.5) * (r.y1 - r.y0) / s.n_q);
     }
     await nextFrames(page, 4);
-    await page.screenshot({ path: path.join(out, `${name}.png`) });
-    console.log(`${name}.png${errors.length ? '  errors: ' + errors.join('; ') : ''}`);
+    await shot(page, name);
+    if (errors.length) console.log('  errors: ' + errors.join('; '));
     await context.close();
   }
+  const { page, errors } = await open(browser, url);
+  await waitFrames(page, 3, 20000);
+  for (let i = 0; i < 8; i++) {
+    await click(page, `stage${i}`);
+    await page.mouse.move(2, 790);
+    await nextFrames(page, 3);
+    await shot(page, `stage${i}`);
+  }
+  for (const tab of ['tokens', 'cost']) { await click(page, `tab:${tab}`); await nextFrames(page, 2); await shot(page, `tab-${tab}`); }
+  for (const [key, name] of [['g', 'grid'], ['g', null], ['h', 'help'], ['h', null], ['t', 'light']]) {
+    await page.keyboard.press(key);
+    await nextFrames(page, 3);
+    if (name) await shot(page, name);
+  }
+  console.log(errors.length ? 'errors: ' + errors.join('; ') : 'no console errors');
 } finally {
   await cleanup();
   server.close();

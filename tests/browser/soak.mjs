@@ -50,6 +50,9 @@ try {
     if (i % 400 === 399) console.log(`     ${i + 1} actions, memory ${(await memory()) / 1e6} MB`);
   }
   await page.setViewportSize({ width: 1280, height: 800 });
+  // close whatever the random actions left open (an import dialog is modal), then use a control
+  for (let k = 0; k < 2; k++) { await page.keyboard.press('Escape'); await nextFrames(page, 2); }
+  await page.mouse.click(640, 2);
   await page.evaluate(() => { location.hash = 'preset=cat-it&stage=1'; });
   await nextFrames(page, 5);
   const before = (await state(page)).stage;
