@@ -26,7 +26,8 @@ void draw_stepper() {
     ImGui::SameLine();
     ImGui::TextDisabled(a.narrow ? "" : "every step of attention, live");
     // right-aligned: share, export, theme and help
-    const float bw = ImGui::CalcTextSize("Share / EmbedExportLight themeHelp (H)").x + 64 * s;
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const float bw = ImGui::CalcTextSize("Share / EmbedExportLight themeHelp (H)").x + 8 * st.FramePadding.x + 3 * st.ItemSpacing.x + 4 * s;
     ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 10 * s, ImGui::GetWindowContentRegionMax().x - bw));
     if (ImGui::GetCursorPosX() + bw > ImGui::GetWindowContentRegionMax().x + 1) ImGui::NewLine();
     draw_share_button();
