@@ -23,13 +23,14 @@ void draw_stepper() {
     ImGui::PushFont(a.font_title);
     ImGui::TextUnformatted("Attention Playground");
     ImGui::PopFont();
-    ImGui::SameLine();
-    ImGui::TextDisabled(a.narrow ? "" : "every step of attention, live");
-    // right-aligned: share, export, theme and help
+    // right-aligned share, export, theme and help; on a phone they get their own row
     const ImGuiStyle& st = ImGui::GetStyle();
     const float bw = ImGui::CalcTextSize("Share / EmbedExportLight themeHelp (H)").x + 8 * st.FramePadding.x + 3 * st.ItemSpacing.x + 4 * s;
-    ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 10 * s, ImGui::GetWindowContentRegionMax().x - bw));
-    if (ImGui::GetCursorPosX() + bw > ImGui::GetWindowContentRegionMax().x + 1) ImGui::NewLine();
+    if (!a.narrow) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("every step of attention, live");
+      ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 10 * s, ImGui::GetWindowContentRegionMax().x - bw));
+    }
     draw_share_button();
     ImGui::SameLine();
     draw_export_button();
