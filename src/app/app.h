@@ -32,7 +32,6 @@ struct View {
   bool pinned = false;
   MatrixId pin_id = MatrixId::Weights;
   int pin_head = 0, pin_i = 0, pin_j = 0;
-  int right_tab = 0;
   bool embed = false;            // chrome-less mode for iframes
   std::string panels = "stage";  // embed: which panels to show
 };

@@ -29,7 +29,6 @@ bool combo(const char* label, E* e, std::initializer_list<std::pair<E, const cha
 void draw_controls() {
   App& a = app();
   Config& c = a.cfg;
-  const float s = a.s;
   bool d = false;  // dirty
   ImGui::PushItemWidth(-1);
 
@@ -156,7 +155,6 @@ void draw_controls() {
     if (ImGui::SmallButton("Clear edits")) { c.edits.clear(); d = true; }
   }
   ImGui::PopItemWidth();
-  (void)s;
   if (d) { a.dirty = true; }
 }
 

@@ -27,8 +27,8 @@ void draw_cost() {
   const double n = t.n_q, d = t.d_model, H = t.n_heads;
   ImGui::Text("n = %d tokens, d_model = %d, %d head(s)", t.n_q, t.d_model, t.n_heads);
   ImGui::Text("score cells: n² × heads = %s", human(double(t.n_q) * t.n_k * H, "").c_str());
-  ImGui::Text("trace memory: %s", human(double(t.n_q) * t.n_k * H * 4 * 4, "B").c_str());
-  help_marker("The staged trace keeps scores, scaled, masked and weights: four n × n float32 matrices per head.");
+  ImGui::Text("trace memory: %s", human(trace_bytes(t.n_q, t.n_k, t.n_heads, t.cfg.linear), "B").c_str());
+  help_marker("The staged trace keeps scores, scaled, masked and weights (and linear attention's implied weights when shown): n × n float32 matrices per head.");
   ImGui::Text("FLOPs: %s", human(flops(n, d), "FLOP").c_str());
   ImGui::Text("last recompute: %.3f ms   (frame %.1f ms)", t.compute_ms, a.frame_ms);
   help_marker("Measured time of the last full forward pass of the engine (all stages, all heads), on this device.");

@@ -9,6 +9,9 @@ namespace attn {
 // One forward pass of the staged path: fills every intermediate. Never throws.
 Trace forward(const Config& cfg, const Limits& limits = Limits{});
 
+// Bytes of the n x n matrices the staged trace keeps: the quantity Limits::max_trace_bytes bounds.
+double trace_bytes(int n_q, int n_k, int heads, bool linear);
+
 // Empty when the config can run; otherwise a message naming the setting and the fix.
 std::string validate(const Config& cfg, const Limits& limits = Limits{});
 

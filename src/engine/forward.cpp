@@ -30,12 +30,12 @@ void apply_edits(const Config& cfg, Target target, Mat* m) {
       (*m)(e.row, e.col) = e.value;
 }
 
+}  // namespace
+
 // (n_q, n_k) matrices kept per head: scores, scaled, masked, weights (+ linear implied weights)
 double trace_bytes(int n_q, int n_k, int heads, bool linear) {
   return double(n_q) * n_k * heads * (linear ? 5 : 4) * sizeof(float);
 }
-
-}  // namespace
 
 std::string validate(const Config& cfg, const Limits& lim) {
   std::ostringstream e;
