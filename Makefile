@@ -3,6 +3,7 @@
 #   make test     build native + wasm and run every test (unit, CLI, browser, desktop)
 #   make desktop  run the native app        make web   static site in build/web
 #   make cli      build build/native/attn   make clean
+#   make bench    our kernels vs tfjs-backend-wasm, onnxruntime-web and numpy: build/bench/results.json
 
 BUILD     ?= build
 IMGUI_DIR ?= $(abspath $(BUILD)/_deps/imgui)
@@ -17,7 +18,7 @@ FUZZ_SECONDS ?= 60
 # NOTE: Debian's emscripten needs Debian's node modules (acorn) on NODE_PATH.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: serve test desktop web cli fuzz soak clean deps-web deps-test deps-fuzz native wasm asan
+.PHONY: serve test desktop web cli fuzz soak bench clean deps-web deps-test deps-fuzz native wasm asan
 
 deps-web:
 	@.ci/install-deps web $(IMGUI_DIR)
@@ -78,11 +79,16 @@ test: native wasm asan
 	node tests/browser/smoke.mjs $(SITE)
 	node tests/browser/share.mjs $(SITE)
 	tests/desktop/smoke.sh $(NATIVE)/attention-playground
+	node tests/bench/bench.mjs $(BUILD) --smoke
 
 # long-running robustness checks, on demand
 soak: native web
 	node tests/browser/soak.mjs $(SITE) 2000
 	tests/desktop/soak.sh $(NATIVE)/attention-playground 10000
 
+# every implementation on the same inputs, each checked against the scalar reference, then timed
+bench: native wasm
+	node tests/bench/bench.mjs $(BUILD)
+
 clean:
-	rm -rf $(NATIVE) $(WASM) $(SITE) $(ASAN) $(FUZZB)
+	rm -rf $(NATIVE) $(WASM) $(SITE) $(ASAN) $(FUZZB) $(BUILD)/bench

@@ -1,6 +1,7 @@
 // state.cpp: the app's state as JSON, for the page's test hook and (later) the host page.
 #include <cstdio>
 #include "app/app.h"
+#include "engine/kernels.h"
 
 namespace attn {
 
@@ -64,6 +65,8 @@ std::string state_json() {
          ",\"temperature\":" + f(a.cfg.temperature) +
          ",\"edits\":" + std::to_string(a.cfg.edits.size()) +
          ",\"compute_ms\":" + f(t.compute_ms) +
+         ",\"kernel_backend\":\"" + kern::backend() + "\"" +
+         ",\"simd\":" + (kern::simd_active() ? "true" : "false") +
          ",\"tokens_q\":" + [&] { std::string r = "["; for (size_t i = 0; i < t.tokens_q.size(); i++) r += (i ? ",\"" : "\"") + esc(t.tokens_q[i]) + "\""; return r + "]"; }() +
          ",\"tokens_k\":" + [&] { std::string r = "["; for (size_t i = 0; i < t.tokens_k.size(); i++) r += (i ? ",\"" : "\"") + esc(t.tokens_k[i]) + "\""; return r + "]"; }() +
          ",\"row_weights\":" + w +

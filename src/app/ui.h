@@ -43,6 +43,7 @@ void draw_row_bars();      // ui_row.cpp: selected query's scores vs weights, no
 void draw_tokens();        // ui_tokens.cpp: BertViz-style lines
 void draw_heads_grid();    // ui_heads.cpp: all heads as small heatmaps
 void draw_cost();          // ui_cost.cpp: n^2 cells, memory, FLOPs, time
+void draw_perf_badge(float room);  // ui_perf.cpp: last recompute time, kernel backend, SIMD (if it fits)
 void draw_help();          // ui_help.cpp: shortcuts overlay
 void draw_explain_card();  // ui_stage.cpp: pinned or hovered cell's arithmetic
 void draw_import_dialog(); // import.cpp: "use this matrix as X / W / Q / K / V"

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include "app/ui.h"
+#include "engine/kernels.h"
 
 namespace attn::ui {
 
@@ -32,6 +33,9 @@ void draw_cost() {
   ImGui::Text("FLOPs: %s", human(flops(n, d), "FLOP").c_str());
   ImGui::Text("last recompute: %.3f ms   (frame %.1f ms)", t.compute_ms, a.frame_ms);
   help_marker("Measured time of the last full forward pass of the engine (all stages, all heads), on this device.");
+  ImGui::Text("kernels: %s, SIMD %s", kern::backend(), kern::simd_active() ? "on" : "off");
+  help_marker("The instruction set the engine's matrix kernels were built for: wasm-simd128 in the browser, "
+              "avx2-fma or sse2 natively. Every kernel is tested against a plain scalar reference.");
   ImGui::Spacing();
   ImGui::TextUnformatted("As n grows (same d_model and heads)");
   if (ImGui::BeginTable("growth", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {

@@ -29,6 +29,7 @@ void draw_stepper() {
     if (!a.narrow) {
       ImGui::SameLine();
       ImGui::TextDisabled("every step of attention, live");
+      draw_perf_badge(ImGui::GetWindowContentRegionMax().x - bw - ImGui::GetCursorPosX() - 40 * s);
       ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 10 * s, ImGui::GetWindowContentRegionMax().x - bw));
     }
     draw_share_button();

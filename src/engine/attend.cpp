@@ -1,10 +1,19 @@
 // attend.cpp: the weighted sum. Each output row is a blend of the value rows,
 // mixed in the proportions the weights give.
+#include "engine/kernels.h"
 #include "engine/stages.h"
 
 namespace attn {
 
 // weights (n_q, n_k) . v (n_k, dh) -> (n_q, dh)
-Mat attend(const Mat& weights, const Mat& v) { return weights * v; }
+Mat attend(const Mat& weights, const Mat& v) { return matmul(weights, v); }
+
+// (m, k) . (k, n) on the SIMD kernel; every product of the staged path goes through here
+Mat matmul(const Mat& a, const Mat& b) {
+  Mat c(a.rows(), b.cols());
+  kern::gemm(int(a.rows()), int(b.cols()), int(a.cols()), a.data(), int(a.cols()), b.data(), int(b.cols()), c.data(),
+             int(c.cols()));
+  return c;
+}
 
 }  // namespace attn

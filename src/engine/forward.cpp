@@ -169,10 +169,22 @@ Trace forward(const Config& cfg, const Limits& lim) {
     t.Xpe_src = t.X_src + t.PE.topRows(t.n_k);
 
     // ---- stage 2: projections Q = X.W_q, K = X_src.W_k, V = X_src.W_v
-    Rng rng(cfg.seed);
-    auto weight = [&](const Mat& given, Target which, const char* name, Mat* out) {
-      Mat drawn = init_weights(cfg.init, which, d, &rng);  // always drawn, so seeds stay aligned
-      if (given.size() == 0) { *out = drawn; return true; }
+    // The drawn weights depend only on (init, d, seed): keep the last set, so an edit elsewhere
+    // does not redraw 4 d^2 random numbers on every recompute.
+    struct Drawn { Init init; int d; uint64_t seed; Mat w[4]; };
+    thread_local Drawn drawn{Init::Designed, -1, 0, {}};
+    if (drawn.d != d || drawn.init != cfg.init || drawn.seed != cfg.seed) {
+      Rng rng(cfg.seed);  // drawn in a fixed order, so seeds stay aligned whichever are given
+      const Target order[4] = {Target::Wq, Target::Wk, Target::Wv, Target::X};
+      for (int i = 0; i < 4; i++) drawn.w[i] = init_weights(cfg.init, order[i], d, &rng);
+      drawn.init = cfg.init;
+      drawn.d = d;
+      drawn.seed = cfg.seed;
+    }
+    int slot = 0;
+    auto weight = [&](const Mat& given, Target, const char* name, Mat* out) {
+      const Mat& w = drawn.w[slot++];
+      if (given.size() == 0) { *out = w; return true; }
       if (given.rows() != d || given.cols() != d) {
         err = std::string(name) + " is " + shape(given) + " but must be " + std::to_string(d) + "x" + std::to_string(d);
         return false;
@@ -186,9 +198,9 @@ Trace forward(const Config& cfg, const Limits& lim) {
     apply_edits(cfg, Target::Wq, &t.Wq);
     apply_edits(cfg, Target::Wk, &t.Wk);
     apply_edits(cfg, Target::Wv, &t.Wv);
-    t.Q = t.Xpe * t.Wq;      // (n_q, d)
-    t.K = t.Xpe_src * t.Wk;  // (n_k, d)
-    t.V = t.Xpe_src * t.Wv;  // (n_k, d)
+    t.Q = matmul(t.Xpe, t.Wq);      // (n_q, d)
+    t.K = matmul(t.Xpe_src, t.Wk);  // (n_k, d)
+    t.V = matmul(t.Xpe_src, t.Wv);  // (n_k, d)
     if (cfg.posenc == PosEnc::Rope) {
       apply_rope(&t.Q, H);
       apply_rope(&t.K, H);
@@ -254,7 +266,7 @@ Trace forward(const Config& cfg, const Limits& lim) {
     t.notices.push_back(std::to_string(masked_rows) + " row(s) have every key masked: their weights and output are 0");
 
   // ---- stage 8: concat . W_o
-  t.output = qkv ? t.concat : Mat(t.concat * t.Wo);  // (n_q, d)
+  t.output = qkv ? t.concat : matmul(t.concat, t.Wo);  // (n_q, d)
   if (!all_finite(t.output, "the output", &err)) return fail(err + ": concat · W_o overflows float32; scale the input down");
   t.ok = true;
   return t;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include "engine/kernels.h"
 #include "engine/stages.h"
 
 namespace attn {
@@ -154,14 +155,18 @@ RowStats row_stats(const float* w, int n, bool all_masked) {
   RowStats s{0, 0, 0, all_masked};
   double sum = 0;
   for (int j = 0; j < n; j++) sum += w[j];
+  // float log: the entropy is shown with 2 decimals, and this runs for every row on every recompute
+  const float inv = sum > 0 ? float(1.0 / sum) : 0.0f;
+  double h = 0;
   for (int j = 0; j < n; j++) {
     if (w[j] > 0) {
       s.nonzero++;
-      double p = w[j] / sum;  // sigmoid rows do not sum to 1: entropy of the renormalized row
-      s.entropy -= float(p * std::log(p));
+      const float p = w[j] * inv;  // sigmoid rows do not sum to 1: entropy of the renormalized row
+      h -= double(p) * std::log(p);
     }
     s.max_w = std::max(s.max_w, w[j]);
   }
+  s.entropy = float(h);
   return s;
 }
 
@@ -173,7 +178,20 @@ bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float
   h->row_max.assign(size_t(n_q), 0.0f);
   h->row_sum.assign(size_t(n_q), 0.0f);
   RowResult r;
+  // softmax at T = 1 (the common case, and every recompute while dragging) runs on the SIMD
+  // row kernel in float; everything else takes the double path above.
+  const bool fast = norm == Normalizer::Softmax && temperature == 1.0f;
   for (int i = 0; i < n_q; i++) {
+    if (fast) {
+      float* w = h->weights.row(i).data();
+      float sum = 0;
+      const float m = kern::softmax_row(masked.row(i).data(), w, n_k, &sum);
+      const bool all_masked = sum == 0;
+      h->row_max[size_t(i)] = all_masked ? 0.0f : m;
+      h->row_sum[size_t(i)] = sum;
+      h->stats[size_t(i)] = row_stats(w, n_k, all_masked);
+      continue;
+    }
     std::string row_err;
     if (!normalize_row(masked.row(i).data(), n_k, norm, temperature, alpha, &r, &row_err)) {
       if (err) *err = "row " + std::to_string(i + 1) + ": " + row_err;

@@ -1,12 +1,18 @@
 // scores.cpp: how well each query matches each key. Dot product (Vaswani et al. 2017)
 // or additive (Bahdanau et al. 2015), before any scaling.
 #include <cmath>
+#include "engine/kernels.h"
 #include "engine/stages.h"
 
 namespace attn {
 
 // q (n_q, dh), k (n_k, dh) -> (n_q, n_k)
-Mat dot_scores(const Mat& q, const Mat& k) { return q * k.transpose(); }
+Mat dot_scores(const Mat& q, const Mat& k) {
+  Mat s(q.rows(), k.rows());
+  kern::gemm_nt(int(q.rows()), int(k.rows()), int(q.cols()), q.data(), int(q.cols()), k.data(), int(k.cols()), s.data(),
+                int(s.cols()));
+  return s;
+}
 
 // s_ij = v . tanh(W1 q_i + W2 k_j). Projects once (n*dh^2), then n_q*n_k*dh tanh's.
 Mat additive_scores(const Mat& q, const Mat& k, const Mat& w1, const Mat& w2, const Mat& v) {

@@ -117,6 +117,8 @@ try {
     await page.waitForTimeout(2000);
     const s2 = await state(page);
     console.log(`     n=64, 8 heads, d_model=64: recompute ${s.compute_ms.toFixed(2)} ms; ${((s2.frames - f0) / ((Date.now() - t0) / 1000)).toFixed(1)} frames/s under SwiftShader`);
+    // the overlay's facts: the page runs the wasm SIMD128 kernels
+    assert(s2.kernel_backend === 'wasm-simd128' && s2.simd === true, `kernels ${s2.kernel_backend}, simd ${s2.simd}`);
   });
   await check('zero console errors', async () => assert(errors.length === 0, errors.join('\n')));
   if (shots) await page.screenshot({ path: `${shots}/web-1280x800.png` });

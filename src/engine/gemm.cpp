@@ -1,0 +1,123 @@
+// gemm.cpp: blocked matrix products (GotoBLAS loop order) and the row kernels: exp, softmax.
+// B is packed once per (KC x NC) block into NR-wide panels that stay in L1 while the tile
+// kernel sweeps the rows of A.
+#include <cmath>
+#include <limits>
+#include <vector>
+#include "engine/kernels.h"
+#include "engine/microkernel.h"
+
+namespace attn::kern {
+
+using namespace attn::micro;
+
+namespace {
+
+constexpr int KC = 256;  // depth of a packed block: an NR panel is KC * NR * 4 bytes (8 KB in wasm)
+constexpr int NC = 512;  // width of a packed B block: KC * NC * 4 = 512 KB, about L2
+constexpr int MC = 64;   // rows of a packed A block: MC * KC * 4 = 64 KB, streamed once per B panel
+
+thread_local std::vector<float> packed_b, packed_a;
+
+// shared driver: pack(B, ..., out) lays out a (kc, nc) block of B or of B^T. A is copied block by
+// block into contiguous rows (lda = kc), so the tile reads 4 short sequential streams from L2
+// instead of 4 rows that lie a whole matrix row apart.
+template <typename Pack>
+void blocked(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate, Pack pack) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {  // empty sum: C = 0 (or unchanged)
+    if (!accumulate)
+      for (int i = 0; i < m; i++) std::fill(C + size_t(i) * ldc, C + size_t(i) * ldc + n, 0.0f);
+    return;
+  }
+  packed_b.resize(size_t(KC) * round_up(std::min(n, NC), NR));
+  packed_a.resize(size_t(KC) * MC);
+  for (int jc = 0; jc < n; jc += NC) {
+    const int nc = std::min(NC, n - jc);
+    for (int pc = 0; pc < k; pc += KC) {
+      const int kc = std::min(KC, k - pc);
+      const bool acc = accumulate || pc > 0;
+      pack(B, ldb, pc, kc, jc, nc, packed_b.data());
+      for (int ic = 0; ic < m; ic += MC) {
+        const int mc = std::min(MC, m - ic);
+        for (int i = 0; i < mc; i++)
+          std::copy(A + size_t(ic + i) * lda + pc, A + size_t(ic + i) * lda + pc + kc, packed_a.data() + size_t(i) * kc);
+        for (int jr = 0; jr < nc; jr += NR) {
+          const float* bp = packed_b.data() + size_t(jr) * kc;
+          const int nr = std::min(NR, nc - jr);
+          for (int ir = 0; ir < mc; ir += MR) {
+            const float* a = packed_a.data() + size_t(ir) * kc;
+            float* c = C + size_t(ic + ir) * ldc + jc + jr;
+            const int mr = std::min(MR, mc - ir);
+            if (mr == MR && nr == NR) tile(kc, a, kc, bp, c, ldc, acc);
+            else tile_edge(kc, a, kc, bp, c, ldc, acc, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const char* backend() { return simd::name(); }
+bool simd_active() { return simd::kVector; }
+
+void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+          bool accumulate) {
+  blocked(m, n, k, A, lda, B, ldb, C, ldc, accumulate, pack_b);
+}
+
+void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             float alpha) {
+  blocked(m, n, k, A, lda, B, ldb, C, ldc, false, pack_bt);
+  if (alpha != 1.0f)
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < n; j++) C[size_t(i) * ldc + j] *= alpha;
+}
+
+void exp(const float* x, float* y, int n) {
+  int i = 0;
+  for (; i + W <= n; i += W) store(y + i, simd::exp(load(x + i)));
+  // leftovers: one padded vector, so the tail gets the same rounding as the body
+  if (i < n) {
+    float in[W], out[W];
+    for (int j = 0; j < W; j++) in[j] = i + j < n ? x[i + j] : 0.0f;
+    store(out, simd::exp(load(in)));
+    for (int j = 0; i + j < n; j++) y[i + j] = out[j];
+  }
+}
+
+float softmax_row(const float* x, float* w, int n, float* sum_out) {
+  // pass 1: row max
+  const float ninf = -std::numeric_limits<float>::infinity();
+  F vm = splat(ninf);
+  int j = 0;
+  for (; j + W <= n; j += W) vm = simd::max(vm, load(x + j));
+  float m = hmax(vm);
+  for (; j < n; j++) m = x[j] > m ? x[j] : m;
+  if (m == ninf) {  // every key masked: zero weights, never NaN
+    for (j = 0; j < n; j++) w[j] = 0.0f;
+    if (sum_out) *sum_out = 0.0f;
+    return m;
+  }
+  // pass 2: e^(x - max) and the sum (the shift keeps every exponent <= 0)
+  F vs = splat(0.0f);
+  const F vmax = splat(m);
+  for (j = 0; j + W <= n; j += W) {
+    F e = simd::exp(sub(load(x + j), vmax));
+    store(w + j, e);
+    vs = add(vs, e);
+  }
+  float s = hsum(vs);
+  for (; j < n; j++) s += (w[j] = std::exp(x[j] - m));  // leftovers
+  // pass 3: normalize
+  const F inv = splat(1.0f / s);
+  for (j = 0; j + W <= n; j += W) store(w + j, mul(load(w + j), inv));
+  for (; j < n; j++) w[j] *= 1.0f / s;
+  if (sum_out) *sum_out = s;
+  return m;
+}
+
+}  // namespace attn::kern

@@ -1,0 +1,86 @@
+// kernels.h: the hot loops behind a float* + dimensions API, in two versions each:
+// attn::kern (SIMD, blocked: what the engine runs) and attn::kref (plain scalar loops, always
+// compiled: the test oracle every optimized kernel is checked against at odd sizes).
+// All matrices are row-major; ld* is the distance in floats between consecutive rows.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+namespace attn {
+
+// Which keys a query row may see, as a rule rather than an n x n buffer, so that the fused
+// path can skip whole blocks (causal: j <= i + offset; window: |i + offset - j| <= window).
+struct MaskRule {
+  enum Kind { None, Causal, Window } kind = None;
+  int window = 0;
+  int offset = 0;  // query i sits at key position i + offset (n_k - n_q for a KV-cache view)
+  bool allowed(int i, int j) const {
+    int p = i + offset;
+    return kind == None || (kind == Causal ? j <= p : (j - p <= window && p - j <= window));
+  }
+  // first and one-past-last allowed key for query row i (may be empty)
+  void range(int i, int n_k, int* lo, int* hi) const {
+    int p = i + offset;
+    *lo = kind == Window ? p - window : 0;
+    *hi = kind == None ? n_k : p + (kind == Window ? window : 0) + 1;
+    if (*lo < 0) *lo = 0;
+    if (*hi > n_k) *hi = n_k;
+  }
+};
+
+// Scratch memory the fused path reuses between calls (O(n d), never n x n).
+struct Workspace {
+  std::vector<float> buf;
+  float* get(size_t n) {
+    if (buf.size() < n) buf.resize(n);
+    return buf.data();
+  }
+};
+
+namespace kern {
+
+// "wasm-simd128", "avx2-fma", "sse2" or "scalar": the instruction set the kernels were built for
+const char* backend();
+bool simd_active();
+
+// C (m, n) = A (m, k) . B (k, n), or C += A . B when accumulate
+void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+          bool accumulate = false);
+// C (m, n) = alpha * A (m, k) . B^T, with B given as (n, k)
+void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             float alpha = 1.0f);
+// y[i] = e^x[i]; x may be -inf (gives 0)
+void exp(const float* x, float* y, int n);
+// one row: w = softmax(x) with -inf entries at exactly 0; returns the row max (lse = max + log sum).
+// An all -inf row gives w = 0 and returns -inf.
+float softmax_row(const float* x, float* w, int n, float* sum_out);
+
+// Fused scaled dot-product attention, online softmax over key blocks (Milakov & Gimelshein 2018,
+// FlashAttention): O (n_q, dv) = softmax(scale Q K^T | mask) V, and lse (n_q) = log-sum-exp of
+// each row's scaled, masked scores, so any weight can be recomputed later as
+// exp(scale q_i.k_j - lse_i). Masked blocks are skipped, never computed. Rows with no allowed
+// key get O = 0 and lse = -inf. Extra memory: O(n_k d + block^2), in *ws.
+void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
+               const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse,
+               Workspace* ws);
+
+// weights w[r][c] = exp(scale q_i.k_j - lse_i) for a tile of rows i0.. and columns j0.., read
+// straight from Q, K and the stored lse: how the UI shows n x n weights without storing them.
+void weights_tile(int i0, int rows, int j0, int cols, int istep, int jstep, int dk, const float* Q, int ldq,
+                  const float* K, int ldk, const float* lse, float scale, MaskRule mask, float* out);
+
+}  // namespace kern
+
+namespace kref {
+void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+          bool accumulate = false);
+void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             float alpha = 1.0f);
+void exp(const float* x, float* y, int n);
+float softmax_row(const float* x, float* w, int n, float* sum_out);
+// the textbook three passes in double, storing the full (n_q, n_k) matrix: the oracle
+void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
+               const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse);
+}  // namespace kref
+
+}  // namespace attn

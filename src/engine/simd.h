@@ -1,0 +1,161 @@
+// simd.h: the few vector operations the kernels need, written once per instruction set:
+// wasm SIMD128 (4 lanes), x86 AVX2+FMA (8 lanes), x86 SSE2 (4 lanes), scalar (1 lane).
+// Compiler intrinsics only (no emscripten headers). Kernels are written against this API.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#define ATTN_SIMD_NAME "wasm-simd128"
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define ATTN_SIMD_NAME "avx2-fma"
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#define ATTN_SIMD_NAME "sse2"
+#else
+#define ATTN_SIMD_NAME "scalar"
+#endif
+
+namespace attn::simd {
+
+#if defined(__wasm_simd128__)
+using F = v128_t;
+using I = v128_t;
+constexpr int W = 4;
+inline F load(const float* p) { return wasm_v128_load(p); }
+inline void store(float* p, F v) { wasm_v128_store(p, v); }
+inline F splat(float x) { return wasm_f32x4_splat(x); }
+// one float loaded and broadcast: v128.load32_splat, a single instruction
+inline F bcast(const float* p) { return wasm_v128_load32_splat(p); }
+inline F add(F a, F b) { return wasm_f32x4_add(a, b); }
+inline F sub(F a, F b) { return wasm_f32x4_sub(a, b); }
+inline F mul(F a, F b) { return wasm_f32x4_mul(a, b); }
+// NOTE: no fused multiply-add in Debian's emscripten; mul + add is what V8 gets either way.
+inline F madd(F a, F b, F c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+// NOTE: pmax/pmin, not max/min: V8 lowers f32x4.max to a long NaN-propagating sequence,
+// pmax to one maxps. Our inputs are never NaN (checked at the boundary).
+inline F max(F a, F b) { return wasm_f32x4_pmax(a, b); }
+inline F min(F a, F b) { return wasm_f32x4_pmin(a, b); }
+inline I lt(F a, F b) { return wasm_f32x4_lt(a, b); }
+inline F andnot(F a, I m) { return wasm_v128_andnot(a, m); }  // a & ~m
+inline I as_i(F a) { return a; }
+inline F as_f(I a) { return a; }
+inline I iadd(I a, I b) { return wasm_i32x4_add(a, b); }
+inline I isplat(int32_t x) { return wasm_i32x4_splat(x); }
+inline I shl23(I a) { return wasm_i32x4_shl(a, 23); }
+#elif defined(__AVX2__) && defined(__FMA__)
+using F = __m256;
+using I = __m256i;
+constexpr int W = 8;
+inline F load(const float* p) { return _mm256_loadu_ps(p); }
+inline void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+inline F splat(float x) { return _mm256_set1_ps(x); }
+inline F bcast(const float* p) { return _mm256_broadcast_ss(p); }
+inline F add(F a, F b) { return _mm256_add_ps(a, b); }
+inline F sub(F a, F b) { return _mm256_sub_ps(a, b); }
+inline F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+inline F madd(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+inline F max(F a, F b) { return _mm256_max_ps(a, b); }
+inline F min(F a, F b) { return _mm256_min_ps(a, b); }
+inline I lt(F a, F b) { return _mm256_castps_si256(_mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
+inline F andnot(F a, I m) { return _mm256_andnot_ps(_mm256_castsi256_ps(m), a); }
+inline I as_i(F a) { return _mm256_castps_si256(a); }
+inline F as_f(I a) { return _mm256_castsi256_ps(a); }
+inline I iadd(I a, I b) { return _mm256_add_epi32(a, b); }
+inline I isplat(int32_t x) { return _mm256_set1_epi32(x); }
+inline I shl23(I a) { return _mm256_slli_epi32(a, 23); }
+#elif defined(__SSE2__)
+using F = __m128;
+using I = __m128i;
+constexpr int W = 4;
+inline F load(const float* p) { return _mm_loadu_ps(p); }
+inline void store(float* p, F v) { _mm_storeu_ps(p, v); }
+inline F splat(float x) { return _mm_set1_ps(x); }
+inline F bcast(const float* p) { return _mm_load1_ps(p); }
+inline F add(F a, F b) { return _mm_add_ps(a, b); }
+inline F sub(F a, F b) { return _mm_sub_ps(a, b); }
+inline F mul(F a, F b) { return _mm_mul_ps(a, b); }
+inline F madd(F a, F b, F c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
+inline F max(F a, F b) { return _mm_max_ps(a, b); }
+inline F min(F a, F b) { return _mm_min_ps(a, b); }
+inline I lt(F a, F b) { return _mm_castps_si128(_mm_cmplt_ps(a, b)); }
+inline F andnot(F a, I m) { return _mm_andnot_ps(_mm_castsi128_ps(m), a); }
+inline I as_i(F a) { return _mm_castps_si128(a); }
+inline F as_f(I a) { return _mm_castsi128_ps(a); }
+inline I iadd(I a, I b) { return _mm_add_epi32(a, b); }
+inline I isplat(int32_t x) { return _mm_set1_epi32(x); }
+inline I shl23(I a) { return _mm_slli_epi32(a, 23); }
+#else
+using F = float;
+using I = int32_t;
+constexpr int W = 1;
+inline F load(const float* p) { return *p; }
+inline void store(float* p, F v) { *p = v; }
+inline F splat(float x) { return x; }
+inline F bcast(const float* p) { return *p; }
+inline F add(F a, F b) { return a + b; }
+inline F sub(F a, F b) { return a - b; }
+inline F mul(F a, F b) { return a * b; }
+inline F madd(F a, F b, F c) { return a * b + c; }
+inline F max(F a, F b) { return a < b ? b : a; }
+inline F min(F a, F b) { return b < a ? b : a; }
+inline I lt(F a, F b) { return a < b ? -1 : 0; }
+inline F andnot(F a, I m) { return m ? 0.0f : a; }
+inline I as_i(F a) { I i; std::memcpy(&i, &a, 4); return i; }
+inline F as_f(I a) { F f; std::memcpy(&f, &a, 4); return f; }
+inline I iadd(I a, I b) { return int32_t(uint32_t(a) + uint32_t(b)); }
+inline I isplat(int32_t x) { return x; }
+inline I shl23(I a) { return int32_t(uint32_t(a) << 23); }
+#endif
+
+constexpr bool kVector = W > 1;
+#if defined(__FMA__) && !defined(__wasm_simd128__)
+constexpr bool kFma = true;   // madd is one fused instruction
+#else
+constexpr bool kFma = false;  // madd is a mul and an add
+#endif
+inline const char* name() { return ATTN_SIMD_NAME; }
+
+// e^x for every lane (Cephes expf polynomial, ~2 ulp on [-87, 88]). Lanes below -87.3,
+// including -inf from the mask, give exactly 0, so masked keys get exactly zero weight.
+// Rounding and 2^n use the 1.5*2^23 trick: integer bit operations only, because float->int
+// conversion is a slow sequence in V8 (it saturates) and a scalar loop in emscripten's SSE shim.
+inline F exp(F x) {
+  const I zero_mask = lt(x, splat(-87.33654f));
+  x = min(max(x, splat(-87.33654f)), splat(88.3762626f));
+  const F magic = splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer in the low bits
+  F t = madd(x, splat(1.44269504088896341f), magic);
+  const I n = iadd(as_i(t), isplat(-0x4B400000));  // round(x / ln 2) as int32
+  t = sub(t, magic);
+  F r = sub(x, mul(t, splat(0.693359375f)));        // x - n ln2, in two parts for precision
+  r = sub(r, mul(t, splat(-2.12194440e-4f)));
+  F p = splat(1.9875691500e-4f);
+  p = madd(p, r, splat(1.3981999507e-3f));
+  p = madd(p, r, splat(8.3334519073e-3f));
+  p = madd(p, r, splat(4.1665795894e-2f));
+  p = madd(p, r, splat(1.6666665459e-1f));
+  p = madd(p, r, splat(5.0000001201e-1f));
+  p = madd(p, mul(r, r), add(r, splat(1.0f)));
+  const F pow2n = as_f(shl23(iadd(n, isplat(127))));
+  return andnot(mul(p, pow2n), zero_mask);
+}
+
+// lane reductions through memory: they run once per row, not in the inner loops
+inline float hsum(F v) {
+  float a[W];
+  std::memcpy(a, &v, sizeof(a));
+  float s = 0;
+  for (int i = 0; i < W; i++) s += a[i];
+  return s;
+}
+inline float hmax(F v) {
+  float a[W];
+  std::memcpy(a, &v, sizeof(a));
+  float m = a[0];
+  for (int i = 1; i < W; i++) m = a[i] > m ? a[i] : m;
+  return m;
+}
+
+}  // namespace attn::simd

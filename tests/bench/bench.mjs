@@ -1,0 +1,111 @@
+// bench.mjs: make bench. Runs our kernels (wasm under node, native) and the peers on the same
+// inputs, one process per implementation and size, checks every result against our scalar
+// reference before timing it, and writes build/bench/results.json plus a table of ratios.
+//   node tests/bench/bench.mjs BUILD_DIR [--smoke]
+// --smoke: n = 64 and the 512 x 8-head shapes once each, 1 repetition: proves the harness works.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const build = resolve(process.argv[2] || 'build');
+const smoke = process.argv.includes('--smoke');
+const out = join(build, 'bench');
+const nativeBench = join(build, 'native', 'attn_bench');
+const wasmBench = join(build, 'wasm', 'attn_bench.js');
+const reps = smoke ? 1 : 5;
+
+// (n, d, heads, causal, proj)
+const configs = [];
+for (const n of smoke ? [64] : [64, 256, 1024, 4096, 16384])
+  for (const causal of [0, 1]) configs.push({ n, d: 64, heads: 1, causal, proj: 0 });
+for (const proj of [0, 1]) configs.push({ n: 512, d: 64, heads: 8, causal: 0, proj });
+
+// The peers keep three (heads, n, n) float tensors: at n = 16384 that is 3 GiB, past what a wasm
+// heap can hold, so they are not run there (recorded as skipped, with the reason).
+const n2Bytes = (c) => 4 * c.heads * c.n * c.n;
+const impls = [
+  { impl: 'attn-wasm', cmd: (dir) => ['node', ['--no-experimental-fetch', wasmBench, 'run', dir, 'attn-wasm', reps]] },
+  { impl: 'attn-native', cmd: (dir) => [nativeBench, ['run', dir, 'attn-native', reps]] },
+  { impl: 'tfjs-wasm-best', cmd: (dir) => ['node', [join(here, 'peer.mjs'), 'tfjs-wasm-best', dir, reps]], n2: true },
+  { impl: 'tfjs-wasm-idiomatic', cmd: (dir) => ['node', [join(here, 'peer.mjs'), 'tfjs-wasm-idiomatic', dir, reps]], n2: true,
+    skip: (c) => (c.n > 4096 ? 'over 10 s per pass at n = 16384 (measured 1 s at 4096)' : null) },
+  { impl: 'ort-wasm-1t', cmd: (dir) => ['node', [join(here, 'peer.mjs'), 'ort-wasm-1t', dir, reps]], n2: true },
+  { impl: 'ort-wasm-2t', cmd: (dir) => ['node', [join(here, 'peer.mjs'), 'ort-wasm-2t', dir, reps]], n2: true },
+  { impl: 'numpy-openblas', cmd: (dir) => ['/usr/bin/python3', [join(here, 'numpy_peer.py'), dir, reps]], n2: true },
+];
+
+function runJson(file, args, env = {}) {
+  const text = execFileSync(file, args.map(String), { env: { ...process.env, ...env }, encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'], timeout: 600000, maxBuffer: 1 << 24 });
+  const line = text.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) throw new Error(`no JSON record from ${file} ${args.join(' ')}`);
+  return JSON.parse(line);
+}
+
+const results = [];
+let failures = 0;
+function record(r) {
+  results.push(r);
+  const what = r.error ? `FAILED: ${r.error}` : r.skipped ? `skipped: ${r.skipped}` :
+    `${r.ms_median.toFixed(3)} ms  ${r.gflops.toFixed(1)} GFLOP/s  err ${Number(r.max_abs_err).toExponential(1)}  mem ${r.peak_mem_mb} MB`;
+  console.log(`  ${r.impl.padEnd(20)} ${what}`);
+}
+
+console.log(`# attention bench ${new Date().toISOString()} on ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}`);
+for (const [impl, file, args] of [['peak-wasm-simd', 'node', ['--no-experimental-fetch', wasmBench, 'peak', 'peak-wasm-simd']],
+  ['peak-native', nativeBench, ['peak', 'peak-native']]])
+  record(smoke ? { impl, skipped: 'smoke mode' } : runJson(file, args));
+
+for (const c of configs) {
+  const name = `n${c.n}_d${c.d}_h${c.heads}_c${c.causal}_p${c.proj}`;
+  const dir = join(out, 'data', name);
+  mkdirSync(dir, { recursive: true });
+  console.log(`\n## n=${c.n} d=${c.d} heads=${c.heads} causal=${c.causal} proj=${c.proj}`);
+  // inputs and reference rows (scalar oracle, in double) for every implementation to read
+  execFileSync(nativeBench, ['gen', dir, c.n, c.d, c.heads, c.causal, c.proj].map(String), { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const it of impls) {
+    const base = { impl: it.impl, n: c.n, d: c.d, heads: c.heads, causal: !!c.causal, proj: !!c.proj };
+    const skip = it.skip?.(c) || (it.n2 && 3 * n2Bytes(c) > 2 ** 31 ? `needs ${(3 * n2Bytes(c) / 2 ** 30).toFixed(0)} GiB of n x n tensors` : null);
+    if (skip) { record({ ...base, skipped: skip }); continue; }
+    try {
+      const [file, args] = it.cmd(dir);
+      const r = runJson(file, args, { OPENBLAS_NUM_THREADS: '1' });
+      // a result is only a result if it is right: compare with the scalar reference (float32 rounding)
+      if (!(r.max_abs_err < 1e-4)) { r.error = `max_abs_err ${r.max_abs_err} against the reference`; failures++; }
+      record(r);
+    } catch (e) {
+      record({ ...base, error: String(e.message).split('\n').slice(0, 2).join(' ') });
+      if (it.impl.startsWith('attn-')) failures++;
+    }
+  }
+}
+if (!smoke) {
+  console.log('\n## staged trace (every intermediate, as the UI recomputes on an edit)');
+  for (const [impl, file, args] of [['attn-wasm-staged', 'node', ['--no-experimental-fetch', wasmBench, 'staged', 256, 8, 512, 20]],
+    ['attn-native-staged', nativeBench, ['staged', 256, 8, 512, 20]]])
+    record({ ...runJson(file, args.map(String)), impl });
+}
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
+
+// ratios: our time / the best peer's time (below 1 = we are faster), and our share of the peak
+const peak = Object.fromEntries(results.filter((r) => r.impl.startsWith('peak-')).map((r) => [r.impl, r.gflops]));
+const key = (r) => `${r.n}/${r.heads}/${r.causal}/${r.proj}`;
+console.log('\n| n | heads | causal | proj | attn-wasm ms | best wasm peer (1 thread) | speed-up | % wasm peak | attn-native ms | numpy ms | speed-up |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+for (const c of configs) {
+  const rs = results.filter((r) => key(r) === key({ ...c, causal: !!c.causal, proj: !!c.proj }) && r.ms_median > 0 && !r.error);
+  const get = (i) => rs.find((r) => r.impl === i);
+  const w = get('attn-wasm'), nat = get('attn-native'), np = get('numpy-openblas');
+  const peers = ['tfjs-wasm-best', 'ort-wasm-1t'].map(get).filter(Boolean).sort((a, b) => a.ms_median - b.ms_median);
+  const f = (x) => (x ? x.toFixed(2) : '-');
+  console.log(`| ${c.n} | ${c.heads} | ${c.causal ? 'yes' : 'no'} | ${c.proj ? 'yes' : 'no'} | ${f(w?.ms_median)} | ` +
+    `${peers[0] ? `${peers[0].impl} ${f(peers[0].ms_median)}` : '-'} | ${peers[0] && w ? f(peers[0].ms_median / w.ms_median) + '×' : '-'} | ` +
+    `${w && peak['peak-wasm-simd'] ? Math.round(100 * w.gflops / peak['peak-wasm-simd']) + '%' : '-'} | ${f(nat?.ms_median)} | ${f(np?.ms_median)} | ` +
+    `${nat && np ? f(np.ms_median / nat.ms_median) + '×' : '-'} |`);
+}
+console.log(`\nwrote ${join(out, 'results.json')} (${results.length} records)`);
+if (failures) { console.error(`bench: ${failures} of our runs failed or disagreed with the reference`); process.exit(1); }

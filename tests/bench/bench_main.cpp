@@ -1,0 +1,387 @@
+// bench_main.cpp: the benchmark program for our own kernels, built natively (attn_bench) and
+// for node (attn_bench.js, the same source). The node driver (bench.mjs) runs it:
+//   attn_bench gen DIR N D HEADS CAUSAL PROJ   write the inputs (.npy) and reference rows
+//   attn_bench run DIR IMPL REPS               time our fused forward on them, print a JSON record
+//   attn_bench staged N HEADS D_MODEL REPS     time the UI's staged forward() (every intermediate)
+//   attn_bench peak IMPL                       mul+add throughput from registers: the SIMD peak
+// Inputs are a fixed hash of the index, so every implementation sees the same numbers.
+#include <sys/resource.h>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "engine/engine.h"
+#include "engine/kernels.h"
+#include "engine/microkernel.h"
+#include "engine/npy.h"
+#include "engine/simd.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// NOTE: V8 compiles a wasm function first with its baseline compiler and uses the optimized
+// version only from the next call on (no on-stack replacement), and binaryen inlines any function
+// with a single call site. Timed code is therefore called through a volatile function pointer,
+// which nothing can inline, so every timed call after warm-up runs optimized code.
+template <typename Fn>
+Fn opaque(Fn f) {
+  static Fn volatile p;
+  p = f;
+  return p;
+}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+// murmur3's finalizer of (index, stream): uniform in [-1, 1) with 24 bits
+float hashed(uint32_t i, uint32_t stream) {
+  uint32_t x = i * 0x9E3779B1u + stream * 0x85EBCA77u + 0x165667B1u;
+  x ^= x >> 15; x *= 0x85EBCA77u; x ^= x >> 13; x *= 0xC2B2AE3Du; x ^= x >> 16;
+  return float(x >> 8) * (2.0f / 16777216.0f) - 1.0f;
+}
+std::vector<float> make(size_t n, uint32_t stream, float scale) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; i++) v[i] = hashed(uint32_t(i), stream) * scale;
+  return v;
+}
+
+struct Cfg {
+  int n = 0, d = 64, heads = 1, causal = 0, proj = 0;
+  int width() const { return heads * d; }  // d_model
+};
+
+double max_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+
+bool load(const std::string& path, std::vector<float>* out) {
+  attn::Mat m;
+  std::string err;
+  if (!attn::npy_load_mat(path, &m, &err)) {
+    std::fprintf(stderr, "error: %s\n", err.c_str());
+    return false;
+  }
+  out->assign(m.data(), m.data() + m.size());
+  return true;
+}
+
+bool save(const std::string& path, const std::vector<float>& v, int rows, int cols) {
+  std::string err;
+  if (!attn::npy_save(path, v.data(), {rows, cols}, &err)) {
+    std::fprintf(stderr, "error: %s\n", err.c_str());
+    return false;
+  }
+  return true;
+}
+
+attn::MaskRule rule(const Cfg& c) {
+  attn::MaskRule r;
+  r.kind = c.causal ? attn::MaskRule::Causal : attn::MaskRule::None;
+  return r;
+}
+
+// Our multi-head forward on the fused path. q, k, v (n, H d) or, with proj, x (n, dm) and
+// w* (dm, dm). out (n, H d). scratch holds Q, K, V, O when projecting.
+struct Fused {
+  std::vector<float> Q, K, V, O, lse;
+  attn::Workspace ws;
+  void run(const Cfg& c, const std::vector<float>* in, float* out) {
+    const int n = c.n, dm = c.width();
+    const float *q = in[0].data(), *k = in[1].data(), *v = in[2].data();
+    float* o = out;
+    if (c.proj) {
+      Q.resize(size_t(n) * dm); K.resize(Q.size()); V.resize(Q.size()); O.resize(Q.size());
+      attn::kern::gemm(n, dm, dm, in[0].data(), dm, in[1].data(), dm, Q.data(), dm);  // (n, dm) = X Wq
+      attn::kern::gemm(n, dm, dm, in[0].data(), dm, in[2].data(), dm, K.data(), dm);
+      attn::kern::gemm(n, dm, dm, in[0].data(), dm, in[3].data(), dm, V.data(), dm);
+      q = Q.data(); k = K.data(); v = V.data(); o = O.data();
+    }
+    lse.resize(size_t(n));
+    for (int h = 0; h < c.heads; h++)
+      attn::kern::attention(n, n, c.d, c.d, q + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm,
+                            1.0f / std::sqrt(float(c.d)), rule(c), o + h * c.d, dm, lse.data(), &ws);
+    if (c.proj) attn::kern::gemm(n, dm, dm, O.data(), dm, in[4].data(), dm, out, dm);  // (n, dm) = O Wo
+  }
+};
+
+// rows of the reference output, from the scalar oracles (kref) in double
+std::vector<float> reference_rows(const Cfg& c, const std::vector<float>* in, const std::vector<int>& rows) {
+  const int n = c.n, dm = c.width();
+  std::vector<float> Q, K, V;
+  const float *q = in[0].data(), *k = in[1].data(), *v = in[2].data();
+  if (c.proj) {
+    Q.resize(size_t(rows.size()) * dm); K.resize(size_t(n) * dm); V.resize(K.size());
+    for (size_t r = 0; r < rows.size(); r++)
+      attn::kref::gemm(1, dm, dm, in[0].data() + size_t(rows[r]) * dm, dm, in[1].data(), dm, Q.data() + r * dm, dm);
+    attn::kref::gemm(n, dm, dm, in[0].data(), dm, in[2].data(), dm, K.data(), dm);
+    attn::kref::gemm(n, dm, dm, in[0].data(), dm, in[3].data(), dm, V.data(), dm);
+    k = K.data(); v = V.data();
+  }
+  std::vector<float> o(rows.size() * size_t(dm)), out(o.size());
+  float lse;
+  for (size_t r = 0; r < rows.size(); r++) {
+    const float* qr = c.proj ? Q.data() + r * dm : q + size_t(rows[r]) * dm;
+    attn::MaskRule m = rule(c);
+    m.offset = rows[r];  // one query row at position rows[r]
+    for (int h = 0; h < c.heads; h++)
+      attn::kref::attention(1, n, c.d, c.d, qr + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm,
+                            1.0f / std::sqrt(float(c.d)), m, o.data() + r * dm + h * c.d, dm, &lse);
+  }
+  if (!c.proj) return o;
+  attn::kref::gemm(int(rows.size()), dm, dm, o.data(), dm, in[4].data(), dm, out.data(), dm);
+  return out;
+}
+
+// at most 64 rows spread over the sequence, always the first and the last
+std::vector<int> sample_rows(int n) {
+  std::vector<int> r;
+  const int count = std::min(n, 64);
+  for (int i = 0; i < count; i++) r.push_back(count == 1 ? 0 : int((long long)i * (n - 1) / (count - 1)));
+  return r;
+}
+
+double attention_flops(const Cfg& c) {
+  // QK^T and PV, 2 n^2 d each per head; causal does (n + 1) / 2n of it. Projections: 4 (n dm^2) MACs.
+  double f = 4.0 * c.n * double(c.n) * c.d * c.heads;
+  if (c.causal) f *= (c.n + 1.0) / (2.0 * c.n);
+  if (c.proj) f += 4 * 2.0 * c.n * double(c.width()) * c.width();
+  return f;
+}
+
+bool read_cfg(const std::string& dir, Cfg* c) {
+  FILE* f = std::fopen((dir + "/cfg.txt").c_str(), "r");
+  if (!f) { std::fprintf(stderr, "error: %s/cfg.txt is missing (run gen first)\n", dir.c_str()); return false; }
+  int ok = std::fscanf(f, "%d %d %d %d %d", &c->n, &c->d, &c->heads, &c->causal, &c->proj);
+  std::fclose(f);
+  return ok == 5;
+}
+
+const char* kNames[] = {"q", "k", "v"};
+const char* kProjNames[] = {"x", "wq", "wk", "wv", "wo"};
+
+int cmd_gen(int argc, char** argv) {
+  if (argc < 8) return 2;
+  const std::string dir = argv[2];
+  Cfg c;
+  c.n = std::atoi(argv[3]); c.d = std::atoi(argv[4]); c.heads = std::atoi(argv[5]);
+  c.causal = std::atoi(argv[6]); c.proj = std::atoi(argv[7]);
+  const int dm = c.width();
+  std::vector<float> in[5];
+  const int count = c.proj ? 5 : 3;
+  for (int i = 0; i < count; i++) {
+    const bool weight = c.proj && i > 0;
+    // weights ~ U(-1, 1) / sqrt(dm) keep projected activations O(1), like a trained layer
+    in[i] = make(size_t(weight ? dm : c.n) * dm, uint32_t(i + 1), weight ? 1.0f / std::sqrt(float(dm)) : 1.0f);
+    if (!save(dir + "/" + (c.proj ? kProjNames[i] : kNames[i]) + ".npy", in[i], weight ? dm : c.n, dm)) return 1;
+  }
+  std::vector<int> rows = sample_rows(c.n);
+  std::vector<float> ri(rows.begin(), rows.end());
+  std::vector<float> ref = reference_rows(c, in, rows);
+  if (!save(dir + "/rows.npy", ri, int(rows.size()), 1) || !save(dir + "/ref.npy", ref, int(rows.size()), dm)) return 1;
+  FILE* f = std::fopen((dir + "/cfg.txt").c_str(), "w");
+  if (!f) return 1;
+  std::fprintf(f, "%d %d %d %d %d\n", c.n, c.d, c.heads, c.causal, c.proj);
+  std::fclose(f);
+  return 0;
+}
+
+void print_record(const char* impl, const Cfg& c, double ms, double mem, double err, const char* extra) {
+  std::printf("{\"impl\":\"%s\",\"n\":%d,\"d\":%d,\"heads\":%d,\"causal\":%s,\"proj\":%s,\"ms_median\":%.4f,"
+              "\"gflops\":%.3f,\"peak_mem_mb\":%.2f,\"max_abs_err\":%.3g%s}\n",
+              impl, c.n, c.d, c.heads, c.causal ? "true" : "false", c.proj ? "true" : "false", ms,
+              attention_flops(c) / (ms * 1e6), mem, err, extra);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+int cmd_run(int argc, char** argv) {
+  if (argc < 5) return 2;
+  const std::string dir = argv[2];
+  const char* impl = argv[3];
+  const int reps = std::max(1, std::atoi(argv[4]));
+  Cfg c;
+  if (!read_cfg(dir, &c)) return 1;
+  const double mem0 = max_rss_mb();
+  std::vector<float> in[5], rows_f, ref;
+  const int count = c.proj ? 5 : 3;
+  for (int i = 0; i < count; i++)
+    if (!load(dir + "/" + (c.proj ? kProjNames[i] : kNames[i]) + ".npy", &in[i])) return 1;
+  if (!load(dir + "/rows.npy", &rows_f) || !load(dir + "/ref.npy", &ref)) return 1;
+  const int dm = c.width();
+  std::vector<float> out(size_t(c.n) * dm);
+  Fused f;
+  auto run = opaque(+[](Fused* f, const Cfg* c, const std::vector<float>* in, float* out) { f->run(*c, in, out); });
+  for (int i = 0; i < 3; i++) run(&f, &c, in, out.data());  // warm-up, and the result we check
+  double err = 0;
+  for (size_t r = 0; r < rows_f.size(); r++)
+    for (int j = 0; j < dm; j++)
+      err = std::max(err, double(std::fabs(out[size_t(rows_f[r]) * dm + j] - ref[r * dm + j])));
+  std::vector<double> times;
+  const auto start = Clock::now();
+  for (int i = 0; i < reps || (ms_since(start) < 1000 && i < 50); i++) {
+    auto t0 = Clock::now();
+    run(&f, &c, in, out.data());
+    times.push_back(ms_since(t0));
+  }
+  char extra[96] = "";
+  double mem = max_rss_mb() - mem0;
+#if defined(__EMSCRIPTEN__)
+  // getrusage is empty under emscripten; the wasm heap (it never shrinks, so it is the high-water
+  // mark, inputs included) is what a browser tab would have to give us
+  mem = double(__builtin_wasm_memory_size(0)) * 65536 / 1048576;
+  std::snprintf(extra, sizeof extra, ",\"wasm_heap_mb\":%.1f", mem);
+#endif
+  print_record(impl, c, median(times), mem, err, extra);
+  return 0;
+}
+
+// the interactive recompute: every intermediate of the staged path, as the UI runs it
+int cmd_staged(int argc, char** argv) {
+  if (argc < 6) return 2;
+  attn::Config cfg;
+  const int n = std::atoi(argv[2]), heads = std::atoi(argv[3]), dm = std::atoi(argv[4]), reps = std::atoi(argv[5]);
+  cfg.input = attn::Input::Matrices;
+  cfg.d_model = dm;
+  cfg.n_heads = heads;
+  cfg.init = attn::Init::Xavier;
+  cfg.X = attn::Mat(n, dm);
+  for (int i = 0; i < cfg.X.size(); i++) cfg.X.data()[i] = hashed(uint32_t(i), 9);
+  std::vector<double> times;
+  auto fwd = opaque(+[](const attn::Config* c) { return attn::forward(*c); });
+  attn::Trace t = fwd(&cfg);  // warm-up
+  if (!t.ok) { std::fprintf(stderr, "error: %s\n", t.error.c_str()); return 1; }
+  for (int i = 0; i < std::max(1, reps); i++) {
+    cfg.edits = {{attn::Target::X, i % n, i % dm, 0.5f}};  // an edit, as when dragging a cell
+    auto t0 = Clock::now();
+    t = fwd(&cfg);
+    times.push_back(ms_since(t0));
+  }
+  Cfg c;
+  c.n = n; c.heads = heads; c.d = dm / heads; c.proj = 1;
+  print_record("staged", c, median(times), 0.0, 0.0, "");
+  return 0;
+}
+
+// The SIMD peak: A independent multiply chains feeding A independent add chains, so one mul
+// and one add per lane per step with nothing but pipeline latency between them (what a GEMM's
+// inner loop does: acc += a * b). b is 1 at run time, so no value drifts into denormals.
+// NOTE: V8 runs a wasm function's first calls in its baseline compiler and switches to the
+// optimizing one only for later calls (no on-stack replacement), so each measurement is one
+// short call repeated many times, after warm-up calls.
+volatile float g_one = 1.0f;
+template <int A>
+__attribute__((noinline)) attn::simd::F peak_loop(int iters, attn::simd::F seed) {
+  using namespace attn::simd;
+  F p[A], acc[A];
+  for (int i = 0; i < A; i++) { p[i] = add(seed, splat(i * 1e-3f)); acc[i] = splat(0.0f); }
+  const F b = splat(g_one);
+  for (int it = 0; it < iters; it++)
+    for (int i = 0; i < A; i++) {
+      p[i] = mul(p[i], b);
+      acc[i] = add(acc[i], p[i]);
+    }
+  F s = acc[0];
+  for (int i = 1; i < A; i++) s = add(s, acc[i]);
+  return mul(s, splat(1e-9f));
+}
+// with fused multiply-add (native AVX2+FMA): A chains of acc = x * b + acc, 2 flops per lane
+template <int A>
+__attribute__((noinline)) attn::simd::F peak_loop_fma(int iters, attn::simd::F seed) {
+  using namespace attn::simd;
+  F acc[A];
+  for (int i = 0; i < A; i++) acc[i] = splat(0.0f);
+  const F b = splat(g_one);
+  for (int it = 0; it < iters; it++)
+    for (int i = 0; i < A; i++) acc[i] = madd(seed, b, acc[i]);
+  F s = acc[0];
+  for (int i = 1; i < A; i++) s = add(s, acc[i]);
+  return mul(s, splat(1e-9f));
+}
+
+template <int A>
+double peak_of(float* sink) {
+  using namespace attn::simd;
+  const int iters = 20000;
+  auto loop = opaque(kFma ? peak_loop_fma<A + 4> : peak_loop<A>);
+  F s = splat(1.0f);
+  for (int w = 0; w < 200; w++) s = loop(iters, s);  // warm-up: tier up
+  double best = 0;
+  for (int trial = 0; trial < 5; trial++) {
+    auto t0 = Clock::now();
+    for (int k = 0; k < 100; k++) s = loop(iters, s);
+    best = std::max(best, 2.0 * W * (kFma ? A + 4 : A) * iters * 100 / (ms_since(t0) / 1000) / 1e9);
+  }
+  *sink += hsum(s);
+  return best;
+}
+
+int cmd_peak(int argc, char** argv) {
+  const char* impl = argc > 2 ? argv[2] : "peak";
+  float sink = 0;
+  double best = 0;
+  int best_a = 0;
+  double p[] = {peak_of<4>(&sink), peak_of<6>(&sink), peak_of<8>(&sink)};
+  for (int i = 0; i < 3; i++)
+    if (p[i] > best) { best = p[i]; best_a = 4 + 2 * i + (attn::simd::kFma ? 4 : 0); }
+  std::printf("{\"impl\":\"%s\",\"n\":0,\"d\":0,\"heads\":0,\"causal\":false,\"proj\":false,\"ms_median\":0,"
+              "\"gflops\":%.2f,\"peak_mem_mb\":0,\"max_abs_err\":0,\"backend\":\"%s\",\"accumulators\":%d%s}\n",
+              impl, best, attn::kern::backend(), best_a, sink == 12345.0f ? " " : "");
+  return 0;
+}
+
+__attribute__((noinline)) void tile_call(const float* a, const float* bp, float* c) {
+  attn::micro::tile(256, a, 256, bp, c, attn::micro::NR, true);
+}
+
+// one product, for tuning the tile: gemm M N K (C = A B) and gemm_nt (C = A B^T)
+int cmd_gemm(int argc, char** argv) {
+  if (argc < 5) return 2;
+  const int m = std::atoi(argv[2]), n = std::atoi(argv[3]), k = std::atoi(argv[4]);
+  std::vector<float> A = make(size_t(m) * k, 1, 1.0f), B = make(size_t(k) * n, 2, 1.0f), C(size_t(m) * n);
+  {  // the tile alone, from L1: the ceiling for every product
+    std::vector<float> a(4 * 256, 0.5f), bp(256 * attn::micro::NR, 0.25f), c(4 * attn::micro::NR);
+    std::vector<double> times;
+    for (int i = 0; i < 30; i++) {
+      auto t0 = Clock::now();
+      auto call = opaque(tile_call);
+      for (int r = 0; r < 2000; r++) call(a.data(), bp.data(), c.data());
+      times.push_back(ms_since(t0));
+    }
+    std::printf("tile %dx%d from L1: %.1f GFLOP/s\n", attn::micro::MR, attn::micro::NR,
+                2.0 * attn::micro::MR * attn::micro::NR * 256 * 2000 / (median(times) * 1e6));
+  }
+  for (int nt = 0; nt < 2; nt++) {
+    std::vector<double> times;
+    for (int i = 0; i < 30; i++) {
+      auto t0 = Clock::now();
+      if (nt) opaque(attn::kern::gemm_nt)(m, n, k, A.data(), k, B.data(), k, C.data(), n, 1.0f);
+      else opaque(attn::kern::gemm)(m, n, k, A.data(), k, B.data(), n, C.data(), n, false);
+      times.push_back(ms_since(t0));
+    }
+    std::printf("%s %dx%dx%d: %.3f ms, %.1f GFLOP/s\n", nt ? "gemm_nt" : "gemm", m, n, k, median(times),
+                2.0 * m * n * k / (median(times) * 1e6));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string cmd = argc > 1 ? argv[1] : "";
+  int rc = 2;
+  if (cmd == "gen") rc = cmd_gen(argc, argv);
+  else if (cmd == "run") rc = cmd_run(argc, argv);
+  else if (cmd == "staged") rc = cmd_staged(argc, argv);
+  else if (cmd == "peak") rc = cmd_peak(argc, argv);
+  else if (cmd == "gemm") rc = cmd_gemm(argc, argv);
+  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS | staged N HEADS D_MODEL REPS | peak IMPL\n");
+  return rc;
+}

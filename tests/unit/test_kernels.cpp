@@ -1,0 +1,175 @@
+// test_kernels.cpp: every SIMD kernel against its scalar reference (kref) at odd sizes, so the
+// leftover lanes, edge tiles and partial blocks are all exercised. Runs natively and in wasm.
+#include <doctest.h>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+#include "engine/kernels.h"
+#include "engine/rng.h"
+
+namespace {
+
+std::vector<float> random(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
+  attn::Rng rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = rng.uniform(lo, hi);
+  return v;
+}
+
+float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  float m = 0;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (std::isinf(a[i]) || std::isinf(b[i])) {
+      if (a[i] != b[i]) return std::numeric_limits<float>::infinity();
+      continue;
+    }
+    m = std::max(m, std::fabs(a[i] - b[i]));
+  }
+  return m;
+}
+
+const int kSizes[] = {1, 3, 4, 7, 8, 9, 17, 33, 64, 65, 130};
+
+}  // namespace
+
+TEST_CASE("kernels: the backend names the instruction set it was built for") {
+  std::string b = attn::kern::backend();
+#if defined(__wasm_simd128__)
+  CHECK(b == "wasm-simd128");
+  CHECK(attn::kern::simd_active());
+#else
+  CHECK((b == "avx2-fma" || b == "sse2" || b == "scalar"));
+#endif
+}
+
+TEST_CASE("kernels: gemm and gemm_nt match the scalar reference at odd sizes") {
+  for (int m : {1, 3, 5, 17, 33})
+    for (int n : kSizes)
+      for (int k : {1, 7, 64, 300}) {  // 300 > KC: two depth blocks, the second accumulating
+        const int lda = k + 3, ldb = n + 5, ldc = n + 2;  // padded rows: ld is honoured
+        auto A = random(size_t(m) * lda, 1 + m), B = random(size_t(k) * ldb, 2 + n), Bt = random(size_t(n) * (k + 1), 3 + k);
+        auto C0 = random(size_t(m) * ldc, 4);
+        std::vector<float> c = C0, r = C0;
+        attn::kern::gemm(m, n, k, A.data(), lda, B.data(), ldb, c.data(), ldc, true);
+        attn::kref::gemm(m, n, k, A.data(), lda, B.data(), ldb, r.data(), ldc, true);
+        // |error| <= k * eps * sum |a b| ~ 300 * 6e-8: float accumulation against a double one
+        INFO("gemm m=" << m << " n=" << n << " k=" << k);
+        CHECK(max_abs_diff(c, r) < 1e-4f);
+        c = C0;
+        r = C0;
+        attn::kern::gemm_nt(m, n, k, A.data(), lda, Bt.data(), k + 1, c.data(), ldc, 0.37f);
+        attn::kref::gemm_nt(m, n, k, A.data(), lda, Bt.data(), k + 1, r.data(), ldc, 0.37f);
+        CHECK(max_abs_diff(c, r) < 1e-4f);
+      }
+  // n wider than one packed block (NC = 512) and a row padding column untouched
+  const int m = 6, n = 1030, k = 20;
+  auto A = random(size_t(m) * k, 9), B = random(size_t(k) * n, 10);
+  std::vector<float> c(size_t(m) * (n + 1), 5.0f), r = c;
+  attn::kern::gemm(m, n, k, A.data(), k, B.data(), n, c.data(), n + 1);
+  attn::kref::gemm(m, n, k, A.data(), k, B.data(), n, r.data(), n + 1);
+  CHECK(max_abs_diff(c, r) < 1e-5f);
+  for (int i = 0; i < m; i++) CHECK(c[size_t(i) * (n + 1) + n] == 5.0f);
+}
+
+TEST_CASE("kernels: SIMD exp is within 3 ulp of exp and gives exactly 0 for -inf") {
+  std::vector<float> x;
+  for (float v = -87.0f; v <= 88.0f; v += 0.0731f) x.push_back(v);
+  x.push_back(0.0f);
+  x.push_back(-1e-30f);
+  std::vector<float> y(x.size()), r(x.size());
+  attn::kern::exp(x.data(), y.data(), int(x.size()));
+  attn::kref::exp(x.data(), r.data(), int(x.size()));
+  for (size_t i = 0; i < x.size(); i++) {
+    INFO("x = " << x[i]);
+    CHECK(std::fabs(y[i] - r[i]) <= 3 * std::numeric_limits<float>::epsilon() * r[i] + 1e-37f);
+  }
+  float m[5] = {-std::numeric_limits<float>::infinity(), -1000.0f, -88.0f, -3.0e38f, 0.0f}, o[5];
+  attn::kern::exp(m, o, 5);
+  CHECK(o[0] == 0.0f);
+  CHECK(o[1] == 0.0f);
+  CHECK(o[2] == 0.0f);  // below the smallest normal result: flushed, like a masked key
+  CHECK(o[3] == 0.0f);
+  CHECK(o[4] == 1.0f);
+}
+
+TEST_CASE("kernels: softmax_row matches the reference, with masked entries and all-masked rows") {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  for (int n : kSizes) {
+    auto x = random(size_t(n), 50 + n, -30.0f, 30.0f);
+    for (int j = 0; j < n; j += 3) x[size_t(j)] = ninf;
+    if (n == 1) x[0] = 2.0f;
+    std::vector<float> w(static_cast<size_t>(n)), r(static_cast<size_t>(n));
+    float sw, sr;
+    float mw = attn::kern::softmax_row(x.data(), w.data(), n, &sw);
+    float mr = attn::kref::softmax_row(x.data(), r.data(), n, &sr);
+    INFO("n = " << n);
+    CHECK(mw == mr);
+    CHECK(max_abs_diff(w, r) < 1e-6f);
+    CHECK(sw == doctest::Approx(sr).epsilon(1e-5));
+    for (int j = 0; j < n; j += 3)
+      if (n > 1) CHECK(w[size_t(j)] == 0.0f);
+  }
+  std::vector<float> x(9, ninf), w(9, 7.0f);
+  float s = 1;
+  CHECK(attn::kern::softmax_row(x.data(), w.data(), 9, &s) == ninf);
+  CHECK(s == 0.0f);
+  for (float v : w) CHECK(v == 0.0f);
+}
+
+TEST_CASE("kernels: fused attention matches the three-pass reference, every mask, odd sizes") {
+  using attn::MaskRule;
+  attn::Workspace ws;
+  struct Case { int n_q, n_k, dk, dv; MaskRule mask; float scale; };
+  std::vector<Case> cases;
+  for (int n : {1, 3, 17, 33, 130, 300})
+    for (int dk : {1, 7, 64})
+      for (MaskRule::Kind kind : {MaskRule::None, MaskRule::Causal, MaskRule::Window}) {
+        MaskRule mr;
+        mr.kind = kind;
+        mr.window = 5;
+        cases.push_back({n, n, dk, dk == 7 ? 17 : dk, mr, 1.0f / std::sqrt(float(dk))});
+      }
+  MaskRule cross;  // cross-attention shapes and a KV-cache offset
+  cases.push_back({5, 300, 64, 64, cross, 0.125f});
+  cross.kind = MaskRule::Causal;
+  cross.offset = 250;
+  cases.push_back({50, 300, 64, 33, cross, 0.125f});
+  cross.offset = -10;  // the first 10 queries see no key at all
+  cases.push_back({40, 300, 16, 16, cross, -0.5f});
+  MaskRule none;
+  cases.push_back({64, 64, 64, 64, none, 40.0f});  // large logits: the online max must rescale
+  for (const Case& c : cases) {
+    const int ldq = c.dk + 1, ldk = c.dk + 2, ldv = c.dv + 3, ldo = c.dv + 1;
+    auto Q = random(size_t(c.n_q) * ldq, 7 + c.n_q), K = random(size_t(c.n_k) * ldk, 8 + c.dk);
+    auto V = random(size_t(c.n_k) * ldv, 9 + c.dv);
+    std::vector<float> o(size_t(c.n_q) * ldo, 0.0f), ro = o, lse(size_t(c.n_q)), rl = lse;
+    attn::kern::attention(c.n_q, c.n_k, c.dk, c.dv, Q.data(), ldq, K.data(), ldk, V.data(), ldv, c.scale, c.mask,
+                          o.data(), ldo, lse.data(), &ws);
+    attn::kref::attention(c.n_q, c.n_k, c.dk, c.dv, Q.data(), ldq, K.data(), ldk, V.data(), ldv, c.scale, c.mask,
+                          ro.data(), ldo, rl.data());
+    INFO("n_q=" << c.n_q << " n_k=" << c.n_k << " dk=" << c.dk << " dv=" << c.dv << " mask=" << int(c.mask.kind)
+                << " offset=" << c.mask.offset << " scale=" << c.scale);
+    // outputs are convex blends of V entries in [-1, 1]: float rounding of the running sums, plus
+    // the float error of each logit (|scale| * dk * 2 eps) moving the weights by as much
+    CHECK(max_abs_diff(o, ro) < 2e-5f + std::fabs(c.scale) * c.dk * 1.2e-7f);
+    CHECK(max_abs_diff(lse, rl) < 1e-4f * (1.0f + std::fabs(c.scale) * c.dk));
+    // the stored log-sum-exp recovers any weight without an n x n buffer
+    const int rows = std::min(c.n_q, 9), cols = std::min(c.n_k, 11);
+    std::vector<float> tile(size_t(rows) * cols);
+    const int istep = c.n_q / rows, jstep = c.n_k / cols;
+    attn::kern::weights_tile(0, rows, 0, cols, istep, jstep, c.dk, Q.data(), ldq, K.data(), ldk, lse.data(), c.scale,
+                             c.mask, tile.data());
+    for (int r = 0; r < rows; r++) {
+      const int i = r * istep;
+      std::vector<float> srow(size_t(c.n_k)), w(size_t(c.n_k));
+      for (int j = 0; j < c.n_k; j++) {
+        double s = 0;
+        for (int t = 0; t < c.dk; t++) s += double(Q[size_t(i) * ldq + t]) * K[size_t(j) * ldk + t];
+        srow[size_t(j)] = c.mask.allowed(i, j) ? float(s * c.scale) : -std::numeric_limits<float>::infinity();
+      }
+      attn::kref::softmax_row(srow.data(), w.data(), c.n_k, nullptr);
+      for (int cc = 0; cc < cols; cc++) CHECK(tile[size_t(r) * cols + cc] == doctest::Approx(w[size_t(cc * jstep)]).epsilon(1e-4).scale(1e-6));
+    }
+  }
+}
