@@ -145,5 +145,6 @@
     explain: function (matrix, head, i, j) {
       return Module.ccall('attn_explain', 'string', ['string', 'number', 'number', 'number'], [String(matrix), head | 0, i | 0, j | 0]);
     },
+    memoryFailure: function () { return Module.ccall('attn_test_memory_failure', 'string', [], []); },
   };
 })();

@@ -1,6 +1,7 @@
 // forward.cpp: the staged forward pass. Validates, then runs the stages in order and keeps
 // every intermediate in the Trace. Sizes are checked before anything large is allocated.
 #include <cmath>
+#include <new>
 #include <sstream>
 #include "engine/engine.h"
 #include "engine/stages.h"
@@ -58,7 +59,9 @@ std::string validate(const Config& cfg, const Limits& lim) {
   return e.str();
 }
 
-Trace forward(const Config& cfg, const Limits& lim) {
+namespace {
+
+Trace forward_staged(const Config& cfg, const Limits& lim) {
   Trace t;
   t.cfg = cfg;
   auto fail = [&](const std::string& msg) { t.ok = false; t.error = msg; return t; };
@@ -270,6 +273,24 @@ Trace forward(const Config& cfg, const Limits& lim) {
   if (!all_finite(t.output, "the output", &err)) return fail(err + ": concat · W_o overflows float32; scale the input down");
   t.ok = true;
   return t;
+}
+
+}  // namespace
+
+// The size checks above refuse what cannot fit before allocating; this catch is the second line:
+// an allocation that still fails (in wasm: the browser refuses to grow the heap) comes back as a
+// refused request, never as an abort. The caller keeps its last good trace.
+Trace forward(const Config& cfg, const Limits& lim) {
+  try {
+    return forward_staged(cfg, lim);
+  } catch (const std::bad_alloc&) {
+    Trace t;
+    t.cfg = cfg;
+    t.ok = false;
+    t.error = "out of memory: this device would not give the engine enough memory for the trace; "
+              "use a shorter sequence or fewer heads";
+    return t;
+  }
 }
 
 }  // namespace attn

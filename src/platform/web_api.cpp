@@ -53,6 +53,27 @@ EMSCRIPTEN_KEEPALIVE const char* attn_get_state() {
   return g_out.c_str();
 }
 
+// Test hook for the memory-failure path: asks the engine, with the size limits lifted, for a
+// trace of n = 16000 (4 GB of n x n matrices, past the 2 GB the heap may grow to). The growth is
+// refused, the engine reports it, the app keeps its last good trace; then the settings come back.
+// Returns the message the user saw.
+EMSCRIPTEN_KEEPALIVE const char* attn_test_memory_failure() {
+  attn::App& a = attn::app();
+  const attn::Config saved = a.cfg;
+  const attn::Limits saved_limits = a.limits;
+  a.limits.max_n = 1 << 20;
+  a.limits.max_trace_bytes = 1e15;
+  a.cfg.input = attn::Input::QKV;
+  a.cfg.Q_in = a.cfg.K_in = a.cfg.V_in = attn::Mat::Constant(16000, 1, 0.5f);
+  a.dirty = true;
+  attn::recompute_if_dirty();
+  g_out = a.status;
+  a.cfg = saved;
+  a.limits = saved_limits;
+  a.dirty = true;
+  return g_out.c_str();
+}
+
 // Moves the stepper by delta stages (clamped).
 EMSCRIPTEN_KEEPALIVE void attn_step(int delta) {
   attn::View& v = attn::app().view;

@@ -120,6 +120,17 @@ try {
     // the overlay's facts: the page runs the wasm SIMD128 kernels
     assert(s2.kernel_backend === 'wasm-simd128' && s2.simd === true, `kernels ${s2.kernel_backend}, simd ${s2.simd}`);
   });
+  await check('a refused heap growth is reported, and the app keeps working', async () => {
+    const before = await state(page);
+    const msg = await page.evaluate(() => attnTest.memoryFailure());
+    assert(/out of memory/.test(msg), `status after the failed growth: "${msg}"`);
+    await nextFrames(page, 3);
+    await click(page, 'stage2');
+    await nextFrames(page, 3);
+    const after = await state(page);
+    assert(after.ok && after.stage === 2 && after.n_q === before.n_q, `after: ok=${after.ok} stage=${after.stage} n=${after.n_q}`);
+    console.log(`     "${msg}"; wasm heap now ${await page.evaluate(() => (Module.HEAPU8.length / 1048576).toFixed(0))} MB`);
+  });
   await check('zero console errors', async () => assert(errors.length === 0, errors.join('\n')));
   if (shots) await page.screenshot({ path: `${shots}/web-1280x800.png` });
 } finally {

@@ -251,3 +251,23 @@ TEST_CASE("bad configs are refused with a message, never a crash") {
   CHECK_FALSE(t.ok);
   CHECK(t.error.find("row") != std::string::npos);
 }
+
+#if defined(__EMSCRIPTEN__)
+// The size checks normally refuse first; here they are lifted so the allocation itself fails:
+// n = 16000 needs 1 GB per n x n matrix, and the heap may grow to 2 GB at most.
+TEST_CASE("forward: a refused wasm heap growth comes back as a message, never an abort") {
+  attn::Config c;
+  c.input = attn::Input::QKV;
+  c.Q_in = c.K_in = c.V_in = attn::Mat::Constant(16000, 1, 0.5f);
+  attn::Limits lim;
+  lim.max_n = 1 << 20;
+  lim.max_trace_bytes = 1e15;
+  attn::Trace t = attn::forward(c, lim);
+  CHECK_FALSE(t.ok);
+  CHECK(t.error.rfind("out of memory", 0) == 0);
+  // the engine is still usable afterwards, with the default preset's numbers
+  attn::Trace u = attn::forward(attn::Config{});
+  REQUIRE(u.ok);
+  CHECK(u.n_q == 10);
+}
+#endif
