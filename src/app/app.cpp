@@ -333,6 +333,7 @@ void app_frame() {
     if (ImGui::CollapsingHeader("Controls", ImGuiTreeNodeFlags_DefaultOpen)) ui::draw_controls();
     if (ImGui::CollapsingHeader("All heads")) ui::draw_heads_grid();
     if (ImGui::CollapsingHeader("Cost")) ui::draw_cost();
+    if (ImGui::CollapsingHeader("Long sequence")) ui::draw_long();
   } else {
     const float avail_h = ImGui::GetContentRegionAvail().y;
     const float left_w = 290 * s, right_w = std::min(380 * s, io.DisplaySize.x * 0.3f);
@@ -358,6 +359,9 @@ void app_frame() {
       bool cost = ImGui::BeginTabItem("Cost");
       mark("tab:cost");
       if (cost) { ui::draw_cost(); ImGui::EndTabItem(); }
+      bool lng = ImGui::BeginTabItem("Long n");
+      mark("tab:long");
+      if (lng) { ui::draw_long(); ImGui::EndTabItem(); }
       ImGui::EndTabBar();
     }
     ImGui::EndChild();

@@ -7,6 +7,7 @@
 #include <vector>
 #include "app/gfx.h"
 #include "engine/engine.h"
+#include "engine/long_attention.h"
 #include "engine/share_state.h"
 
 struct ImFont;
@@ -45,6 +46,21 @@ struct CellDrag {
   bool moved = false;
 };
 
+// The long-sequence view: the fused path at n in the thousands, weights recomputed per window.
+struct LongView {
+  int n = 8192, d = 64;
+  bool causal = true;
+  LongTrace trace;               // O(n d): Q, K, V, output, row log-sum-exp
+  double ms = 0;                 // last fused forward
+  int i0 = 0, j0 = 0;            // top-left cell of the window
+  int window = 0;                // cells per side shown (0 = the whole matrix)
+  uint64_t version = 0;          // bumps when the window or the trace changes
+  Mat tile;                      // (texels, texels) weights of the window, sampled
+  float hover_w = -1;
+  int hover_i = -1, hover_j = -1;
+  float wheel = 0;               // wheel notches not yet turned into zoom steps
+};
+
 struct App {
   Config cfg;
   Trace trace;
@@ -79,6 +95,7 @@ struct App {
   bool import_open = false;
   std::string import_name;
   Mat import_mat;
+  LongView longv;
 };
 
 App& app();

@@ -66,6 +66,12 @@ std::string state_json() {
          ",\"edits\":" + std::to_string(a.cfg.edits.size()) +
          ",\"compute_ms\":" + f(t.compute_ms) +
          ",\"kernel_backend\":\"" + kern::backend() + "\"" +
+         ",\"long\":{\"ok\":" + (a.longv.trace.ok ? "true" : "false") + ",\"n\":" + std::to_string(a.longv.trace.n) +
+         ",\"causal\":" + (a.longv.trace.causal ? "true" : "false") + ",\"ms\":" + f(a.longv.ms) +
+         ",\"bytes\":" + f(a.longv.trace.bytes) + ",\"i0\":" + std::to_string(a.longv.i0) +
+         ",\"j0\":" + std::to_string(a.longv.j0) + ",\"window\":" + std::to_string(a.longv.window) +
+         ",\"hover_i\":" + std::to_string(a.longv.hover_i) + ",\"hover_j\":" + std::to_string(a.longv.hover_j) +
+         ",\"hover_w\":" + f(a.longv.hover_w) + "}" +
          ",\"simd\":" + (kern::simd_active() ? "true" : "false") +
          ",\"tokens_q\":" + [&] { std::string r = "["; for (size_t i = 0; i < t.tokens_q.size(); i++) r += (i ? ",\"" : "\"") + esc(t.tokens_q[i]) + "\""; return r + "]"; }() +
          ",\"tokens_k\":" + [&] { std::string r = "["; for (size_t i = 0; i < t.tokens_k.size(); i++) r += (i ? ",\"" : "\"") + esc(t.tokens_k[i]) + "\""; return r + "]"; }() +

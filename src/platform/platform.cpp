@@ -77,6 +77,13 @@ bool init(const char* title, int width, int height, std::string* err) {
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // layout is code, not a file the user must manage
   ImGui_ImplGlfw_InitForOpenGL(s.window, true);
+#ifdef __EMSCRIPTEN__
+  // NOTE: emscripten 3.1.6's GLFW passes the browser's raw wheel deltas: pixels (100 per notch in
+  // Chrome) with the browser's sign (positive = down). GLFW and ImGui expect notches, positive = up.
+  glfwSetScrollCallback(s.window, [](GLFWwindow* w, double dx, double dy) {
+    ImGui_ImplGlfw_ScrollCallback(w, -dx / 100.0, -dy / 100.0);
+  });
+#endif
   ImGui_ImplOpenGL3_Init("#version 300 es");
   return true;
 }

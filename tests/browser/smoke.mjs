@@ -120,6 +120,39 @@ try {
     // the overlay's facts: the page runs the wasm SIMD128 kernels
     assert(s2.kernel_backend === 'wasm-simd128' && s2.simd === true, `kernels ${s2.kernel_backend}, simd ${s2.simd}`);
   });
+  await check('long sequence: n = 8192 on the fused path, pan and zoom over weights never stored', async () => {
+    const heap0 = await page.evaluate(() => Module.HEAPU8.length);
+    await click(page, 'tab:long');
+    await click(page, 'long:run');
+    await page.waitForFunction(() => attnTest.state().long.ok, null, { timeout: 60000 });
+    let s = await state(page);
+    assert(s.long.n === 8192 && s.long.causal && s.long.window === 8192, `long: ${JSON.stringify(s.long)}`);
+    const grew = (await page.evaluate(() => Module.HEAPU8.length) - heap0) / 1048576;
+    // O(n d): Q, K, V, O of 8192 x 64 floats are 8 MB; one n x n float matrix would be 256 MB
+    assert(grew < 64, `wasm heap grew by ${grew.toFixed(1)} MB`);
+    const m = await rect(page, 'long:map');
+    const cx = (m.x0 + m.x1) / 2, cy = (m.y0 + m.y1) / 2;
+    await page.mouse.move(cx, cy);
+    await nextFrames(page, 3);
+    s = await state(page);
+    assert(s.long.hover_i >= 0 && s.long.hover_w >= 0, `hover: ${JSON.stringify(s.long)}`);
+    if (s.long.hover_j > s.long.hover_i) assert(s.long.hover_w === 0, 'causal: a future key has weight 0');
+    for (let k = 0; k < 3; k++) { await page.mouse.wheel(0, -100); await nextFrames(page, 2); }
+    s = await state(page);
+    assert(s.long.window === 1024, `three wheel steps in: window ${s.long.window}`);
+    const before = { i0: s.long.i0, j0: s.long.j0 };
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx - 60, cy - 60, { steps: 6 });
+    await page.mouse.up();
+    await nextFrames(page, 3);
+    s = await state(page);
+    assert(s.long.i0 > before.i0 && s.long.j0 > before.j0, `drag: ${JSON.stringify(before)} -> ${s.long.i0},${s.long.j0}`);
+    await click(page, 'long:reset');
+    s = await state(page);
+    assert(s.long.window === 8192 && s.long.i0 === 0, `reset: ${JSON.stringify(s.long)}`);
+    console.log(`     n = 8192 causal: fused forward ${s.long.ms.toFixed(0)} ms, trace ${(s.long.bytes / 1e6).toFixed(1)} MB, heap +${grew.toFixed(1)} MB`);
+  });
   await check('a refused heap growth is reported, and the app keeps working', async () => {
     const before = await state(page);
     const msg = await page.evaluate(() => attnTest.memoryFailure());
