@@ -11,7 +11,7 @@ namespace attn::kern {
 using namespace attn::micro;
 
 namespace {
-constexpr int BR = 32;   // query rows per block: the (BR, dv) output tile stays in L1
+constexpr int BR = 8 * MR;  // query rows per block (32 or 48): the (BR, dv) output tile stays in L1
 constexpr int BC = 128;  // keys per block: a multiple of NR; (BR, BC) scores = 16 KB
 }  // namespace
 

@@ -347,7 +347,7 @@ int cmd_gemm(int argc, char** argv) {
   const int m = std::atoi(argv[2]), n = std::atoi(argv[3]), k = std::atoi(argv[4]);
   std::vector<float> A = make(size_t(m) * k, 1, 1.0f), B = make(size_t(k) * n, 2, 1.0f), C(size_t(m) * n);
   {  // the tile alone, from L1: the ceiling for every product
-    std::vector<float> a(4 * 256, 0.5f), bp(256 * attn::micro::NR, 0.25f), c(4 * attn::micro::NR);
+    std::vector<float> a(attn::micro::MR * 256, 0.5f), bp(256 * attn::micro::NR, 0.25f), c(attn::micro::MR * attn::micro::NR);
     std::vector<double> times;
     for (int i = 0; i < 30; i++) {
       auto t0 = Clock::now();
