@@ -14,6 +14,7 @@ namespace {
 std::string shape(const Mat& m) { return std::to_string(m.rows()) + "x" + std::to_string(m.cols()); }
 
 bool all_finite(const Mat& m, const char* what, std::string* err) {
+  if (m.allFinite()) return true;  // the common case, vectorized; the scan below finds where
   for (Eigen::Index r = 0; r < m.rows(); r++)
     for (Eigen::Index c = 0; c < m.cols(); c++)
       if (!std::isfinite(m(r, c))) {

@@ -15,7 +15,7 @@ namespace {
 
 constexpr int KC = 256;  // depth of a packed block: an NR panel is KC * NR * 4 bytes (8 KB in wasm)
 constexpr int NC = 512;  // width of a packed B block: KC * NC * 4 = 512 KB, about L2
-constexpr int MC = 64;   // rows of a packed A block: MC * KC * 4 = 64 KB, streamed once per B panel
+constexpr int MC = 16 * MR;  // rows of a packed A block (64 or 96): MC * KC * 4 <= 96 KB, in L2
 
 thread_local std::vector<float> packed_b, packed_a;
 
@@ -32,7 +32,7 @@ void blocked(int m, int n, int k, const float* A, int lda, const float* B, int l
     return;
   }
   packed_b.resize(size_t(KC) * round_up(std::min(n, NC), NR));
-  packed_a.resize(size_t(KC) * MC);
+  packed_a.resize(size_t(KC) * MC);  // rows past m are zeroed below: edge tiles read MR rows
   for (int jc = 0; jc < n; jc += NC) {
     const int nc = std::min(NC, n - jc);
     for (int pc = 0; pc < k; pc += KC) {
@@ -43,6 +43,7 @@ void blocked(int m, int n, int k, const float* A, int lda, const float* B, int l
         const int mc = std::min(MC, m - ic);
         for (int i = 0; i < mc; i++)
           std::copy(A + size_t(ic + i) * lda + pc, A + size_t(ic + i) * lda + pc + kc, packed_a.data() + size_t(i) * kc);
+        for (int i = mc; i < round_up(mc, MR); i++) std::fill_n(packed_a.data() + size_t(i) * kc, kc, 0.0f);
         for (int jr = 0; jr < nc; jr += NR) {
           const float* bp = packed_b.data() + size_t(jr) * kc;
           const int nr = std::min(NR, nc - jr);

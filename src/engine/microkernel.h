@@ -63,27 +63,12 @@ __attribute__((noinline)) inline void tile(int kc, const float* a, int lda, cons
   if constexpr (MR > 5) put(5, c50, c51);
 }
 
-// The same for an edge tile: only mr x nr of C is written (A rows beyond mr are read from
-// row 0 and thrown away).
+// The same for an edge tile: only mr x nr of C is written. The tile is computed whole into a
+// buffer (A must have MR readable rows: callers pad) and the valid part copied out.
 inline void tile_edge(int kc, const float* a, int lda, const float* bp, float* c, int ldc, bool accumulate,
                       int mr, int nr) {
-  float buf[MR * NR];
-  const float* rows[MR];
-  for (int r = 0; r < MR; r++) rows[r] = a + (r < mr ? r : 0) * lda;
-  F acc[MR][2];
-  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = splat(0.0f);
-  for (int t = 0; t < kc; t++) {
-    const F b0 = load(bp + t * NR), b1 = load(bp + t * NR + W);
-    for (int r = 0; r < MR; r++) {
-      F x = bcast(rows[r] + t);
-      acc[r][0] = madd(x, b0, acc[r][0]);
-      acc[r][1] = madd(x, b1, acc[r][1]);
-    }
-  }
-  for (int r = 0; r < MR; r++) {
-    store(buf + r * NR, acc[r][0]);
-    store(buf + r * NR + W, acc[r][1]);
-  }
+  alignas(32) float buf[MR * NR];
+  tile(kc, a, lda, bp, buf, NR, false);
   for (int r = 0; r < mr; r++)
     for (int j = 0; j < nr; j++) c[r * ldc + j] = buf[r * NR + j] + (accumulate ? c[r * ldc + j] : 0.0f);
 }
@@ -91,13 +76,18 @@ inline void tile_edge(int kc, const float* a, int lda, const float* bp, float* c
 // Pack columns [j0, j0 + nc) x rows [t0, t0 + kc) of B (k, n) row-major into panels of NR columns:
 // panel p is (kc, NR) contiguous; columns past nc are zero.
 inline void pack_b(const float* B, int ldb, int t0, int kc, int j0, int nc, float* out) {
-  for (int p = 0; p < nc; p += NR) {
-    const int w = std::min(NR, nc - p);
-    for (int t = 0; t < kc; t++) {
-      const float* src = B + size_t(t0 + t) * ldb + j0 + p;
+  // row by row: B is read contiguously, each row scattered to its NR-wide slot in every panel
+  for (int t = 0; t < kc; t++) {
+    const float* src = B + size_t(t0 + t) * ldb + j0;
+    int p = 0;
+    for (; p + NR <= nc; p += NR) {
       float* dst = out + size_t(p) * kc + size_t(t) * NR;
-      std::memcpy(dst, src, size_t(w) * sizeof(float));
-      for (int j = w; j < NR; j++) dst[j] = 0.0f;
+      store(dst, load(src + p));
+      store(dst + W, load(src + p + W));
+    }
+    if (p < nc) {  // last, partial panel: zero padding
+      float* dst = out + size_t(p) * kc + size_t(t) * NR;
+      for (int j = 0; j < NR; j++) dst[j] = p + j < nc ? src[p + j] : 0.0f;
     }
   }
 }
