@@ -4,6 +4,7 @@
 #include <new>
 #include <sstream>
 #include "engine/engine.h"
+#include "engine/kernels.h"
 #include "engine/stages.h"
 #include "engine/vocab.h"
 
@@ -14,7 +15,7 @@ namespace {
 std::string shape(const Mat& m) { return std::to_string(m.rows()) + "x" + std::to_string(m.cols()); }
 
 bool all_finite(const Mat& m, const char* what, std::string* err) {
-  if (m.allFinite()) return true;  // the common case, vectorized; the scan below finds where
+  if (kern::all_finite(m.data(), size_t(m.size()))) return true;  // the common case (SIMD); then find where
   for (Eigen::Index r = 0; r < m.rows(); r++)
     for (Eigen::Index c = 0; c < m.cols(); c++)
       if (!std::isfinite(m(r, c))) {
@@ -202,9 +203,7 @@ Trace forward_staged(const Config& cfg, const Limits& lim) {
     apply_edits(cfg, Target::Wq, &t.Wq);
     apply_edits(cfg, Target::Wk, &t.Wk);
     apply_edits(cfg, Target::Wv, &t.Wv);
-    t.Q = matmul(t.Xpe, t.Wq);      // (n_q, d)
-    t.K = matmul(t.Xpe_src, t.Wk);  // (n_k, d)
-    t.V = matmul(t.Xpe_src, t.Wv);  // (n_k, d)
+    project_qkv(t.Xpe, t.Xpe_src, t.Wq, t.Wk, t.Wv, &t.Q, &t.K, &t.V);  // (n_q, d), (n_k, d), (n_k, d)
     if (cfg.posenc == PosEnc::Rope) {
       apply_rope(&t.Q, H);
       apply_rope(&t.K, H);

@@ -2,6 +2,7 @@
 // B is packed once per (KC x NC) block into NR-wide panels that stay in L1 while the tile
 // kernel sweeps the rows of A.
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 #include "engine/kernels.h"
@@ -88,6 +89,26 @@ void exp(const float* x, float* y, int n) {
     store(out, simd::exp(load(in)));
     for (int j = 0; i + j < n; j++) y[i + j] = out[j];
   }
+}
+
+// x - x is 0 for every finite x and NaN for +-inf and NaN
+bool all_finite(const float* x, size_t n) {
+  size_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W)
+    if (!all_zero_diff(add(add(load(x + i), load(x + i + W)), add(load(x + i + 2 * W), load(x + i + 3 * W)))) &&
+        !(all_zero_diff(load(x + i)) && all_zero_diff(load(x + i + W)) && all_zero_diff(load(x + i + 2 * W)) &&
+          all_zero_diff(load(x + i + 3 * W))))
+      return false;
+  for (; i < n; i++)  // leftovers
+    if (!(x[i] - x[i] == 0.0f)) return false;
+  return true;
+}
+
+bool same_bits(const float* a, const float* b, size_t n) {
+  size_t i = 0;
+  for (; i + W <= n; i += W)
+    if (!all_eq(load(a + i), load(b + i))) return false;
+  return i == n || std::memcmp(a + i, b + i, (n - i) * sizeof(float)) == 0;  // leftovers
 }
 
 float softmax_row(const float* x, float* w, int n, float* sum_out) {

@@ -51,6 +51,10 @@ void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int l
              float alpha = 1.0f);
 // y[i] = e^x[i]; x may be -inf (gives 0)
 void exp(const float* x, float* y, int n);
+// true when every x[i] is finite (no NaN, no +-inf)
+bool all_finite(const float* x, size_t n);
+// true when a and b hold the same bits (a cache check: is this the input we saw last time?)
+bool same_bits(const float* a, const float* b, size_t n);
 // one row: w = softmax(x) with -inf entries at exactly 0; returns the row max (lse = max + log sum).
 // An all -inf row gives w = 0 and returns -inf.
 float softmax_row(const float* x, float* w, int n, float* sum_out);

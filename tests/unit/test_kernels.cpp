@@ -173,3 +173,27 @@ TEST_CASE("kernels: fused attention matches the three-pass reference, every mask
     }
   }
 }
+
+TEST_CASE("kernels: all_finite and same_bits against their definitions at odd sizes") {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  for (int n : kSizes) {
+    auto x = random(size_t(n), 60 + n, -1e38f, 1e38f);
+    CHECK(attn::kern::all_finite(x.data(), x.size()));
+    for (float bad : {inf, -inf, nan})
+      for (int at : {0, n / 2, n - 1}) {
+        auto y = x;
+        y[size_t(at)] = bad;
+        INFO("n = " << n << ", bad value at " << at);
+        CHECK_FALSE(attn::kern::all_finite(y.data(), y.size()));
+      }
+    auto z = x;
+    CHECK(attn::kern::same_bits(x.data(), z.data(), x.size()));
+    for (int at : {0, n / 2, n - 1}) {
+      z = x;
+      z[size_t(at)] = std::nextafter(z[size_t(at)], 0.0f);  // one ulp apart
+      CHECK_FALSE(attn::kern::same_bits(x.data(), z.data(), x.size()));
+    }
+  }
+  const float pz = 0.0f, nz = -0.0f;  // equal as numbers, different bits: a cache must see them differ
+  CHECK_FALSE(attn::kern::same_bits(&pz, &nz, 1));
+}
