@@ -271,3 +271,32 @@ TEST_CASE("forward: a refused wasm heap growth comes back as a message, never an
   CHECK(u.n_q == 10);
 }
 #endif
+
+// The staged path redoes only the rows of Q, K, V whose row of X changed since the last call;
+// the result must be the very same numbers as computing everything again.
+TEST_CASE("forward: an edit of one X cell recomputes its rows, bit-identical to a full recompute") {
+  attn::Config c;
+  c.input = attn::Input::Matrices;
+  c.d_model = 16;
+  c.n_heads = 2;
+  c.init = attn::Init::Xavier;
+  c.X = attn::Mat(20, 16);
+  for (int i = 0; i < c.X.size(); i++) c.X.data()[i] = std::sin(0.37f * float(i));
+  attn::Trace before = attn::forward(c);
+  attn::Config edited = c;
+  edited.edits.push_back({attn::Target::X, 3, 5, 0.7f});
+  attn::Trace incremental = attn::forward(edited);  // rows 3 of Q, K, V redone
+  attn::Config other = c;
+  other.seed = 99;  // different weights: the next call must compute everything
+  attn::forward(other);
+  attn::Trace full = attn::forward(edited);
+  REQUIRE(before.ok);
+  REQUIRE(incremental.ok);
+  REQUIRE(full.ok);
+  CHECK(incremental.Q == full.Q);
+  CHECK(incremental.K == full.K);
+  CHECK(incremental.V == full.V);
+  CHECK(incremental.output == full.output);
+  CHECK(incremental.Q.row(3) != before.Q.row(3));  // the edit did reach Q
+  CHECK(incremental.Q.row(4) == before.Q.row(4));
+}
