@@ -104,7 +104,7 @@ void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const 
           const F vnew = splat(m_new);
           F vs = splat(0.0f);
           for (int c = 0; c < bc; c += W) {
-            F e = simd::exp(sub(load(s + c), vnew));
+            F e = simd::exp_nonpos(sub(load(s + c), vnew));
             store(s + c, e);
             vs = add(vs, e);
           }

@@ -152,6 +152,27 @@ inline F exp(F x) {
   return andnot(mul(p, pow2n), zero_mask);
 }
 
+// e^x for x <= 0 only (softmax after subtracting the row max): no upper clamp, and lanes below
+// -87.3 give ~1e-38 instead of exactly 0, which a sum of weights cannot tell apart. Six fewer
+// operations than exp() in the fused kernel's innermost non-GEMM loop.
+inline F exp_nonpos(F x) {
+  x = max(x, splat(-87.33654f));
+  const F magic = splat(12582912.0f);
+  F t = madd(x, splat(1.44269504088896341f), magic);
+  const I n = iadd(as_i(t), isplat(-0x4B400000 + 127));  // round(x / ln 2) + exponent bias
+  t = sub(t, magic);
+  F r = sub(x, mul(t, splat(0.693359375f)));
+  r = sub(r, mul(t, splat(-2.12194440e-4f)));
+  F p = splat(1.9875691500e-4f);
+  p = madd(p, r, splat(1.3981999507e-3f));
+  p = madd(p, r, splat(8.3334519073e-3f));
+  p = madd(p, r, splat(4.1665795894e-2f));
+  p = madd(p, r, splat(1.6666665459e-1f));
+  p = madd(p, r, splat(5.0000001201e-1f));
+  p = madd(p, mul(r, r), add(r, splat(1.0f)));
+  return mul(p, as_f(shl23(n)));
+}
+
 // lane reductions through memory: they run once per row, not in the inner loops
 inline float hsum(F v) {
   float a[W];

@@ -67,20 +67,33 @@ for (const c of configs) {
   console.log(`\n## n=${c.n} d=${c.d} heads=${c.heads} causal=${c.causal} proj=${c.proj}`);
   // inputs and reference rows (scalar oracle, in double) for every implementation to read
   execFileSync(nativeBench, ['gen', dir, c.n, c.d, c.heads, c.causal, c.proj].map(String), { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (const it of impls) {
-    const base = { impl: it.impl, n: c.n, d: c.d, heads: c.heads, causal: !!c.causal, proj: !!c.proj };
-    const skip = it.skip?.(c) || (it.n2 && 3 * n2Bytes(c) > 2 ** 31 ? `needs ${(3 * n2Bytes(c) / 2 ** 30).toFixed(0)} GiB of n x n tensors` : null);
-    if (skip) { record({ ...base, skipped: skip }); continue; }
-    try {
-      const [file, args] = it.cmd(dir);
-      const r = runJson(file, args, { OPENBLAS_NUM_THREADS: '1' });
-      // a result is only a result if it is right: compare with the scalar reference (float32 rounding)
-      if (!(r.max_abs_err < 1e-4)) { r.error = `max_abs_err ${r.max_abs_err} against the reference`; failures++; }
-      record(r);
-    } catch (e) {
-      record({ ...base, error: String(e.message).split('\n').slice(0, 2).join(' ') });
-      if (it.impl.startsWith('attn-')) failures++;
+  // Two rounds over all implementations (one for n = 16384 and in smoke mode), keeping each
+  // implementation's faster round: the machines are shared, and a burst of outside load during
+  // one implementation's turn would otherwise decide a ratio.
+  const best = new Map();
+  const roundsHere = smoke || c.n > 4096 ? 1 : 2;
+  for (let round = 0; round < roundsHere; round++) {
+    for (const it of impls) {
+      const base = { impl: it.impl, n: c.n, d: c.d, heads: c.heads, causal: !!c.causal, proj: !!c.proj };
+      const skip = it.skip?.(c) || (it.n2 && 3 * n2Bytes(c) > 2 ** 31 ? `needs ${(3 * n2Bytes(c) / 2 ** 30).toFixed(0)} GiB of n x n tensors` : null);
+      if (skip) { best.set(it.impl, { ...base, skipped: skip }); continue; }
+      let r;
+      try {
+        const [file, args] = it.cmd(dir);
+        r = runJson(file, args, { OPENBLAS_NUM_THREADS: '1' });
+        // a result is only a result if it is right: compare with the scalar reference (float32 rounding)
+        if (!(r.max_abs_err < 1e-4)) r.error = `max_abs_err ${r.max_abs_err} against the reference`;
+      } catch (e) {
+        r = { ...base, error: String(e.message).split('\n').slice(0, 2).join(' ') };
+      }
+      const prev = best.get(it.impl);
+      if (!prev || prev.error || (!r.error && r.ms_median < prev.ms_median)) best.set(it.impl, r);
     }
+  }
+  for (const it of impls) {
+    const r = best.get(it.impl);
+    if (r.error && (it.impl.startsWith('attn-') || /max_abs_err/.test(r.error))) failures++;
+    record(r);
   }
 }
 if (!smoke) {
