@@ -244,7 +244,8 @@ Trace forward_staged(const Config& cfg, const Limits& lim) {
     } else {
       ht.scores = dot_scores(ht.q, ht.k);
     }
-    ht.scaled = ht.scores * t.scale;
+    ht.scaled.resize(ht.scores.rows(), ht.scores.cols());
+    kern::scale(ht.scores.data(), t.scale, ht.scaled.data(), size_t(ht.scores.size()));
     if (!all_finite(ht.scaled, "the scaled scores", &err)) return fail("head " + std::to_string(h + 1) + ": " + err + " (the scale is too large)");
     ht.masked = apply_mask(ht.scaled, t.allowed);
     if (!normalize_rows(ht.masked, cfg.normalizer, cfg.temperature, cfg.entmax_alpha, &ht, &err))

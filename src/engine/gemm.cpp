@@ -91,6 +91,37 @@ void exp(const float* x, float* y, int n) {
   }
 }
 
+void scale(const float* x, float a, float* y, size_t n) {
+  const F va = splat(a);
+  size_t i = 0;
+  for (; i + W <= n; i += W) store(y + i, mul(load(x + i), va));
+  for (; i < n; i++) y[i] = a * x[i];  // leftovers
+}
+
+void row_moments(const float* x, const float* w, int n, double* wx, int* nonzero, float* max_w) {
+  const F zero = splat(0.0f), one = splat(1.0f);
+  F acc = zero, cnt = zero, mx = zero;
+  int j = 0;
+  for (; j + W <= n; j += W) {
+    const F wv = load(w + j);
+    const I pos = gt(wv, zero);
+    acc = madd(wv, keep(load(x + j), pos), acc);  // masked x = -inf has w = 0: kept out, never 0 * inf
+    cnt = add(cnt, keep(one, pos));
+    mx = simd::max(mx, wv);
+  }
+  double s = hsum(acc);
+  float c = hsum(cnt), m = hmax(mx);
+  for (; j < n; j++)  // leftovers
+    if (w[j] > 0) {
+      s += double(w[j]) * x[j];
+      c += 1;
+      m = std::max(m, w[j]);
+    }
+  *wx = s;
+  *nonzero = int(c);
+  *max_w = m;
+}
+
 // x - x is 0 for every finite x and NaN for +-inf and NaN
 bool all_finite(const float* x, size_t n) {
   size_t i = 0;

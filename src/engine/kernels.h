@@ -51,6 +51,11 @@ void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int l
              float alpha = 1.0f);
 // y[i] = e^x[i]; x may be -inf (gives 0)
 void exp(const float* x, float* y, int n);
+// y[i] = a * x[i]
+void scale(const float* x, float a, float* y, size_t n);
+// a softmax row's moments from its logits x (-inf where masked) and weights w: the sum of
+// w_j x_j over w_j > 0 (for the entropy), how many w_j > 0, and the largest w_j
+void row_moments(const float* x, const float* w, int n, double* wx, int* nonzero, float* max_w);
 // true when every x[i] is finite (no NaN, no +-inf)
 bool all_finite(const float* x, size_t n);
 // true when a and b hold the same bits (a cache check: is this the input we saw last time?)
@@ -82,6 +87,7 @@ void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int l
              float alpha = 1.0f);
 void exp(const float* x, float* y, int n);
 float softmax_row(const float* x, float* w, int n, float* sum_out);
+void row_moments(const float* x, const float* w, int n, double* wx, int* nonzero, float* max_w);
 // the textbook three passes in double, storing the full (n_q, n_k) matrix: the oracle
 void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
                const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse);

@@ -46,6 +46,18 @@ float softmax_row(const float* x, float* w, int n, float* sum_out) {
   return float(m);
 }
 
+void row_moments(const float* x, const float* w, int n, double* wx, int* nonzero, float* max_w) {
+  *wx = 0;
+  *nonzero = 0;
+  *max_w = 0;
+  for (int j = 0; j < n; j++)
+    if (w[j] > 0) {
+      *wx += double(w[j]) * x[j];
+      ++*nonzero;
+      *max_w = std::max(*max_w, w[j]);
+    }
+}
+
 void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
                const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse) {
   std::vector<double> s(size_t(n_q) * n_k);  // (n_q, n_k): the whole matrix, on purpose

@@ -1,6 +1,7 @@
 // mask.cpp: which keys each query may see. Blocked scores become -inf, so they get
 // exactly zero weight after normalization: causal (GPT) hides the future, padding hides
 // filler tokens, a window keeps attention local, a painted mask does anything else.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include "engine/stages.h"
@@ -38,6 +39,7 @@ MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice) {
 
 Mat apply_mask(const Mat& scaled, const MaskBits& allowed) {
   Mat masked = scaled;  // (n_q, n_k)
+  if (std::find(allowed.begin(), allowed.end(), uint8_t(0)) == allowed.end()) return masked;  // nothing blocked
   const float ninf = -std::numeric_limits<float>::infinity();
   for (Eigen::Index i = 0; i < masked.size(); i++)
     if (!allowed[size_t(i)]) masked.data()[i] = ninf;

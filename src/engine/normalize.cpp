@@ -190,15 +190,9 @@ bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float
       h->row_max[size_t(i)] = all_masked ? 0.0f : m;
       h->row_sum[size_t(i)] = sum;
       // entropy without a log per cell: ln p_j = x_j - m - ln s, so H = m + ln s - sum_j p_j x_j
-      const float* x = masked.row(i).data();
       RowStats st{0, 0, 0, all_masked};
       double px = 0;
-      for (int j = 0; j < n_k; j++)
-        if (w[j] > 0) {
-          st.nonzero++;
-          px += double(w[j]) * x[j];
-          st.max_w = std::max(st.max_w, w[j]);
-        }
+      kern::row_moments(masked.row(i).data(), w, n_k, &px, &st.nonzero, &st.max_w);
       st.entropy = all_masked ? 0.0f : float(std::max(0.0, double(m) + std::log(double(sum)) - px));
       h->stats[size_t(i)] = st;
       continue;

@@ -46,6 +46,8 @@ inline I iadd(I a, I b) { return wasm_i32x4_add(a, b); }
 inline I isplat(int32_t x) { return wasm_i32x4_splat(x); }
 inline I shl23(I a) { return wasm_i32x4_shl(a, 23); }
 inline bool all_eq(F a, F b) { return wasm_i32x4_all_true(wasm_i32x4_eq(a, b)); }  // bitwise lanes
+inline I gt(F a, F b) { return wasm_f32x4_gt(a, b); }
+inline F keep(F a, I m) { return wasm_v128_and(a, m); }  // a where m, else 0
 inline bool all_zero_diff(F x) { return wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(x, x), wasm_f32x4_splat(0))); }
 #elif defined(__AVX2__) && defined(__FMA__)
 using F = __m256;
@@ -71,6 +73,8 @@ inline I shl23(I a) { return _mm256_slli_epi32(a, 23); }
 inline bool all_eq(F a, F b) {
   return _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b))) == -1;
 }
+inline I gt(F a, F b) { return _mm256_castps_si256(_mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
+inline F keep(F a, I m) { return _mm256_and_ps(a, _mm256_castsi256_ps(m)); }
 inline bool all_zero_diff(F x) { return _mm256_movemask_ps(_mm256_cmp_ps(_mm256_sub_ps(x, x), _mm256_setzero_ps(), _CMP_EQ_OQ)) == 0xFF; }
 #elif defined(__SSE2__)
 using F = __m128;
@@ -94,6 +98,8 @@ inline I iadd(I a, I b) { return _mm_add_epi32(a, b); }
 inline I isplat(int32_t x) { return _mm_set1_epi32(x); }
 inline I shl23(I a) { return _mm_slli_epi32(a, 23); }
 inline bool all_eq(F a, F b) { return _mm_movemask_epi8(_mm_cmpeq_epi32(_mm_castps_si128(a), _mm_castps_si128(b))) == 0xFFFF; }
+inline I gt(F a, F b) { return _mm_castps_si128(_mm_cmpgt_ps(a, b)); }
+inline F keep(F a, I m) { return _mm_and_ps(a, _mm_castsi128_ps(m)); }
 inline bool all_zero_diff(F x) { return _mm_movemask_ps(_mm_cmpeq_ps(_mm_sub_ps(x, x), _mm_setzero_ps())) == 0xF; }
 #else
 using F = float;
@@ -118,6 +124,8 @@ inline I isplat(int32_t x) { return x; }
 inline I shl23(I a) { return int32_t(uint32_t(a) << 23); }
 inline bool all_eq(F a, F b) { return std::memcmp(&a, &b, 4) == 0; }
 inline bool all_zero_diff(F x) { return x - x == 0.0f; }
+inline I gt(F a, F b) { return a > b ? -1 : 0; }
+inline F keep(F a, I m) { return m ? a : 0.0f; }
 #endif
 
 constexpr bool kVector = W > 1;

@@ -197,3 +197,25 @@ TEST_CASE("kernels: all_finite and same_bits against their definitions at odd si
   const float pz = 0.0f, nz = -0.0f;  // equal as numbers, different bits: a cache must see them differ
   CHECK_FALSE(attn::kern::same_bits(&pz, &nz, 1));
 }
+
+TEST_CASE("kernels: scale and row_moments match their references at odd sizes") {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  for (int n : kSizes) {
+    auto x = random(size_t(n), 80 + n, -20.0f, 20.0f);
+    for (int j = 1; j < n; j += 4) x[size_t(j)] = ninf;  // masked logits
+    std::vector<float> w(static_cast<size_t>(n));
+    attn::kref::softmax_row(x.data(), w.data(), n, nullptr);
+    double a, b;
+    int ca, cb;
+    float ma, mb;
+    attn::kern::row_moments(x.data(), w.data(), n, &a, &ca, &ma);
+    attn::kref::row_moments(x.data(), w.data(), n, &b, &cb, &mb);
+    INFO("n = " << n);
+    CHECK(a == doctest::Approx(b).epsilon(1e-5));  // float lanes against a double sum
+    CHECK(ca == cb);
+    CHECK(ma == mb);
+    std::vector<float> y(static_cast<size_t>(n));
+    attn::kern::scale(x.data(), -0.37f, y.data(), size_t(n));
+    for (int j = 0; j < n; j++) CHECK(y[size_t(j)] == -0.37f * x[size_t(j)]);
+  }
+}
