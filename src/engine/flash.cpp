@@ -11,7 +11,7 @@ namespace attn::kern {
 using namespace attn::micro;
 
 namespace {
-constexpr int BR = 8 * MR;   // query rows per block (32 or 48)
+constexpr int BR = 8 * MR;   // query rows per block (40 in wasm, 48 with AVX2)
 constexpr int BC = 128;      // keys per block: a multiple of NR; (BR, BC) scores = 16-24 KB
 constexpr int KCH = 4 * BC;  // keys per chunk: its K and V panels (256 KB at d = 64) stay in L2
 }  // namespace
