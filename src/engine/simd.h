@@ -136,40 +136,15 @@ constexpr bool kFma = false;  // madd is a mul and an add
 #endif
 inline const char* name() { return ATTN_SIMD_NAME; }
 
-// e^x for every lane (Cephes expf polynomial, ~2 ulp on [-87, 88]). Lanes below -87.3,
-// including -inf from the mask, give exactly 0, so masked keys get exactly zero weight.
-// Rounding and 2^n use the 1.5*2^23 trick: integer bit operations only, because float->int
-// conversion is a slow sequence in V8 (it saturates) and a scalar loop in emscripten's SSE shim.
-inline F exp(F x) {
-  const I zero_mask = lt(x, splat(-87.33654f));
-  x = min(max(x, splat(-87.33654f)), splat(88.3762626f));
+// e^x for x already in [-87.3, 88.4] (Cephes expf polynomial, ~2 ulp). Rounding and 2^n use the
+// 1.5*2^23 trick: integer bit operations only, because float->int conversion is a slow sequence
+// in V8 (it saturates) and a scalar loop in emscripten's SSE shim.
+inline F exp_in_range(F x) {
   const F magic = splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer in the low bits
   F t = madd(x, splat(1.44269504088896341f), magic);
-  const I n = iadd(as_i(t), isplat(-0x4B400000));  // round(x / ln 2) as int32
+  const I n = iadd(as_i(t), isplat(-0x4B400000 + 127));  // round(x / ln 2) + the exponent bias
   t = sub(t, magic);
-  F r = sub(x, mul(t, splat(0.693359375f)));        // x - n ln2, in two parts for precision
-  r = sub(r, mul(t, splat(-2.12194440e-4f)));
-  F p = splat(1.9875691500e-4f);
-  p = madd(p, r, splat(1.3981999507e-3f));
-  p = madd(p, r, splat(8.3334519073e-3f));
-  p = madd(p, r, splat(4.1665795894e-2f));
-  p = madd(p, r, splat(1.6666665459e-1f));
-  p = madd(p, r, splat(5.0000001201e-1f));
-  p = madd(p, mul(r, r), add(r, splat(1.0f)));
-  const F pow2n = as_f(shl23(iadd(n, isplat(127))));
-  return andnot(mul(p, pow2n), zero_mask);
-}
-
-// e^x for x <= 0 only (softmax after subtracting the row max): no upper clamp, and lanes below
-// -87.3 give ~1e-38 instead of exactly 0, which a sum of weights cannot tell apart. Six fewer
-// operations than exp() in the fused kernel's innermost non-GEMM loop.
-inline F exp_nonpos(F x) {
-  x = max(x, splat(-87.33654f));
-  const F magic = splat(12582912.0f);
-  F t = madd(x, splat(1.44269504088896341f), magic);
-  const I n = iadd(as_i(t), isplat(-0x4B400000 + 127));  // round(x / ln 2) + exponent bias
-  t = sub(t, magic);
-  F r = sub(x, mul(t, splat(0.693359375f)));
+  F r = sub(x, mul(t, splat(0.693359375f)));  // x - n ln2, in two parts for precision
   r = sub(r, mul(t, splat(-2.12194440e-4f)));
   F p = splat(1.9875691500e-4f);
   p = madd(p, r, splat(1.3981999507e-3f));
@@ -180,6 +155,18 @@ inline F exp_nonpos(F x) {
   p = madd(p, mul(r, r), add(r, splat(1.0f)));
   return mul(p, as_f(shl23(n)));
 }
+
+// e^x for every lane. Lanes below -87.3, including -inf from the mask, give exactly 0, so masked
+// keys get exactly zero weight.
+inline F exp(F x) {
+  const I zero_mask = lt(x, splat(-87.33654f));
+  return andnot(exp_in_range(min(max(x, splat(-87.33654f)), splat(88.3762626f))), zero_mask);
+}
+
+// e^x for x <= 0 only (softmax after subtracting the row max): no upper clamp, and lanes below
+// -87.3 give ~1e-38 instead of exactly 0, which a sum of weights cannot tell apart. Three fewer
+// operations than exp() in the fused kernel's innermost non-GEMM loop.
+inline F exp_nonpos(F x) { return exp_in_range(max(x, splat(-87.33654f))); }
 
 // lane reductions through memory: they run once per row, not in the inner loops
 inline float hsum(F v) {
