@@ -12,13 +12,13 @@ using namespace attn::micro;
 
 namespace {
 constexpr int BR = 8 * MR;   // query rows per block (40 in wasm, 48 with AVX2)
-constexpr int BC = 128;      // keys per block: a multiple of NR; (BR, BC) scores = 16-24 KB
+constexpr int BC = 128;      // keys per block: a multiple of NR; (BR, BC) scores = 20-24 KB
 constexpr int KCH = 4 * BC;  // keys per chunk: its K and V panels (256 KB at d = 64) stay in L2
 }  // namespace
 
 // Loop order: chunks of keys outside, query blocks inside. Every query block then reads the
 // chunk's K and V from L2; with query blocks outside, each block would stream all of K and V
-// from memory (2 MB at n = 4096, once per 32 queries). The running max, sum and output of every
+// from memory (2 MB at n = 4096, once per 40 queries). The running max, sum and output of every
 // query live in the workspace between chunks: O(n d).
 void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
                const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse,

@@ -1,6 +1,6 @@
 // screens.mjs: screenshots for people to look at (not a test): 1280x800, device pixel ratio 2
 // and a 390x844 phone on the Normalization stage with a hovered cell; then every stage and
-// panel at 1280x800 (stage0..7, tab-tokens, tab-cost, grid, help, light).
+// panel at 1280x800 (stage0..7, tab-tokens, tab-cost, tab-long, grid, help, light).
 // Usage: node tests/browser/screens.mjs SITE_DIR OUT_DIR
 import path from 'node:path';
 import fs from 'node:fs';
@@ -37,7 +37,7 @@ try {
     await nextFrames(page, 3);
     await shot(page, `stage${i}`);
   }
-  for (const tab of ['tokens', 'cost']) { await click(page, `tab:${tab}`); await nextFrames(page, 2); await shot(page, `tab-${tab}`); }
+  for (const tab of ['tokens', 'cost', 'long']) { await click(page, `tab:${tab}`); await nextFrames(page, 4); await shot(page, `tab-${tab}`); }
   for (const [key, name] of [['g', 'grid'], ['g', null], ['h', 'help'], ['h', null], ['t', 'light']]) {
     await page.keyboard.press(key);
     await nextFrames(page, 3);
