@@ -55,6 +55,9 @@ export const rect = (page, name) => page.evaluate((n) => attnTest.rect(n), name)
 export async function click(page, name) {
   const r = await rect(page, name);
   if (r.x0 === undefined) throw new Error(`control '${name}' is not on screen`);
+  // hover first, as a person does: ImGui tabs take a press only on an item hovered the frame before
+  await page.mouse.move((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2);
+  await nextFrames(page, 1);
   await page.mouse.click((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2);
   await nextFrames(page, 3);
 }

@@ -80,6 +80,15 @@ try {
     const sum = s.row_weights.reduce((a, b) => a + b, 0);
     assert(Math.abs(sum - 1) < 1e-5 && s.row_weights.some((x) => x === 0), `row ${s.row_weights}`);
   });
+  await check('side tabs switch on each click', async () => {
+    const has = async (p, n) => (await rect(p, n)).x0 !== undefined;
+    for (const [tab, marker] of [['tokens', null], ['cost', null], ['long', 'long:run'], ['row', null], ['long', 'long:run']]) {
+      await click(page, `tab:${tab}`);
+      if (marker) assert(await has(page, marker), `after clicking ${tab}, ${marker} is not on screen`);
+      else assert(!(await has(page, 'long:run')), `after clicking ${tab}, the Long n panel is still shown`);
+    }
+    await click(page, 'tab:row');
+  });
   await check('phone 390x844: one column, taps and drags work', async () => {
     const phone = await open(browser, url, { width: 390, height: 844, dpr: 3 });
     await waitFrames(phone.page, 2, 15000);
