@@ -186,9 +186,8 @@ Trace forward_staged(const Config& cfg, const Limits& lim) {
       drawn.d = d;
       drawn.seed = cfg.seed;
     }
-    int slot = 0;
-    auto weight = [&](const Mat& given, Target, const char* name, Mat* out) {
-      const Mat& w = drawn.w[slot++];
+    auto weight = [&](const Mat& given, int slot, const char* name, Mat* out) {  // slot: index in order
+      const Mat& w = drawn.w[slot];
       if (given.size() == 0) { *out = w; return true; }
       if (given.rows() != d || given.cols() != d) {
         err = std::string(name) + " is " + shape(given) + " but must be " + std::to_string(d) + "x" + std::to_string(d);
@@ -197,8 +196,8 @@ Trace forward_staged(const Config& cfg, const Limits& lim) {
       *out = given;
       return true;
     };
-    if (!weight(cfg.Wq, Target::Wq, "W_q", &t.Wq) || !weight(cfg.Wk, Target::Wk, "W_k", &t.Wk) ||
-        !weight(cfg.Wv, Target::Wv, "W_v", &t.Wv) || !weight(cfg.Wo, Target::X, "W_o", &t.Wo))
+    if (!weight(cfg.Wq, 0, "W_q", &t.Wq) || !weight(cfg.Wk, 1, "W_k", &t.Wk) || !weight(cfg.Wv, 2, "W_v", &t.Wv) ||
+        !weight(cfg.Wo, 3, "W_o", &t.Wo))
       return fail(err);
     apply_edits(cfg, Target::Wq, &t.Wq);
     apply_edits(cfg, Target::Wk, &t.Wk);

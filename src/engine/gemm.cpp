@@ -21,8 +21,8 @@ constexpr int MC = 16 * MR;  // rows of a packed A block (64 or 96): MC * KC * 4
 thread_local std::vector<float> packed_b, packed_a;
 
 // shared driver: pack(B, ..., out) lays out a (kc, nc) block of B or of B^T. A is copied block by
-// block into contiguous rows (lda = kc), so the tile reads 4 short sequential streams from L2
-// instead of 4 rows that lie a whole matrix row apart.
+// block into contiguous rows (lda = kc), so the tile reads MR short sequential streams from L2
+// instead of MR rows that lie a whole matrix row apart.
 template <typename Pack>
 void blocked(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
              bool accumulate, Pack pack) {
@@ -75,8 +75,7 @@ void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int l
              float alpha) {
   blocked(m, n, k, A, lda, B, ldb, C, ldc, false, pack_bt);
   if (alpha != 1.0f)
-    for (int i = 0; i < m; i++)
-      for (int j = 0; j < n; j++) C[size_t(i) * ldc + j] *= alpha;
+    for (int i = 0; i < m; i++) scale(C + size_t(i) * ldc, alpha, C + size_t(i) * ldc, size_t(n));
 }
 
 void exp(const float* x, float* y, int n) {

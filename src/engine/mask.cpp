@@ -4,19 +4,24 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include "engine/kernels.h"
 #include "engine/stages.h"
 
 namespace attn {
 
 MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice) {
   MaskBits m(size_t(n_q) * n_k, 1);  // (n_q, n_k)
+  // causal and window are rules the fused kernels apply block by block; one definition for both
+  MaskRule rule;
+  rule.kind = cfg.mask == MaskKind::Causal ? MaskRule::Causal : MaskRule::Window;
+  rule.window = cfg.window;
   for (int i = 0; i < n_q; i++)
     for (int j = 0; j < n_k; j++) {
       uint8_t& a = m[size_t(i) * n_k + j];
       switch (cfg.mask) {
         case MaskKind::None: break;
-        case MaskKind::Causal: a = j <= i; break;
-        case MaskKind::Window: a = std::abs(i - j) <= cfg.window; break;
+        case MaskKind::Causal:
+        case MaskKind::Window: a = rule.allowed(i, j); break;
         case MaskKind::Padding: break;  // below
         case MaskKind::Custom:
           if (i < cfg.custom_rows && j < cfg.custom_cols &&
