@@ -36,7 +36,7 @@ $(WASM)/CMakeCache.txt:
 native: deps-test $(NATIVE)/CMakeCache.txt
 	cmake --build $(NATIVE) -j $(JOBS)
 wasm-web: deps-web $(WASM)/CMakeCache.txt
-	cmake --build $(WASM) -j $(JOBS) --target app
+	cmake --build $(WASM) -j $(JOBS) --target app && cmake --build $(WASM) --target site
 wasm: deps-test $(WASM)/CMakeCache.txt
 	cmake --build $(WASM) -j $(JOBS)
 

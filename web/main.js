@@ -35,20 +35,27 @@
   if (embed) args.push('embed=1');
   let published = initial;
   let lastWrite = 0, pending = null;
+  // The fragment as the page last saw it. A deferred write that finds another fragment there must
+  // not overwrite it: the user (or the host page) has just navigated, and the hashchange event that
+  // applies it is already queued behind this write.
+  let seenHash = location.hash;
   // Called by the app whenever its state text changes; at most ~4 history writes a second.
   window.attnPublish = function (text) {
     pending = String(text);
     const now = performance.now();
     const write = function () {
       if (pending === null) return;
+      if (location.hash !== seenHash) { pending = null; return; }
       published = pending;
       pending = null;
       lastWrite = performance.now();
       try { history.replaceState(null, '', '#' + published); } catch (e) { /* sandboxed iframe */ }
+      seenHash = location.hash;
     };
     if (now - lastWrite > 250) write(); else setTimeout(write, 260);
   };
   window.addEventListener('hashchange', function () {
+    seenHash = location.hash;
     const h = location.hash.replace(/^#/, '');
     if (h !== published && Module.calledRun) { published = h; Module.ccall('attn_set_state', null, ['string'], [h.slice(0, 200000)]); }
   });

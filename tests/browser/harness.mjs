@@ -87,7 +87,9 @@ export async function pixelStats(page) {
 }
 
 let passed = 0, failed = 0;
+// CHECK=text in the environment runs only the checks whose name contains it (for development).
 export async function check(name, fn) {
+  if (process.env.CHECK && !name.includes(process.env.CHECK)) return;
   const t0 = Date.now();
   const secs = () => `(${((Date.now() - t0) / 1000).toFixed(1)} s)`;
   try { await fn(); passed++; console.log(`ok   ${name} ${secs()}`); }

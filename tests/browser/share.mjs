@@ -17,6 +17,9 @@ const PRESETS = ['cat-it', 'grandmother', 'trophy-big', 'trophy-small', 'transla
 // under load it can land a few frames late), or after 3 frames when no condition is given.
 async function setHash(page, h, ready = null) {
   await page.evaluate((h) => { location.hash = h; }, h);
+  return waitState(page, ready);
+}
+async function waitState(page, ready) {
   await nextFrames(page, 3);
   let s = await state(page);
   for (let i = 0; ready && !ready(s) && i < 40; i++) {
@@ -68,6 +71,23 @@ try {
       assert(s2.url_state === s1.url_state, `state ${k}:\n  ${s1.url_state}\n  ${s2.url_state}`);
       assert(s1.stage === st.stage - 1 && s1.normalizer === st.norm && s1.mask === st.mask, `state ${k} not applied: ${s1.url_state}`);
     }
+  });
+
+  await check('a link opened while the page is still writing its own state wins', async () => {
+    // The page writes its state into the fragment (throttled). A write that runs after the user
+    // changed the fragment but before the hashchange event fired must not overwrite the new link:
+    // here the app publishes in the very task that changed the fragment.
+    const before = await setHash(page, 'preset=cat-it&stage=2', (s) => s.preset === 'cat-it');
+    await new Promise((res) => setTimeout(res, 400));      // no write pending, the next one is immediate
+    await page.evaluate((text) => {
+      location.hash = 'preset=causal&stage=3';
+      window.attnPublish(text);
+    }, before.url_state);
+    const s = await waitState(page, (s) => s.preset === 'causal');
+    await new Promise((res) => setTimeout(res, 600));
+    const hash = await page.evaluate(() => location.hash);
+    assert(s.preset === 'causal' && s.stage === 2, `link lost: preset ${s.preset}, stage ${s.stage}`);
+    assert(hash.includes('preset=causal'), `fragment overwritten: ${hash.slice(0, 120)}`);
   });
 
   await check('hostile URLs: no dialog, no console error, still renders, notice shown', async () => {
