@@ -1,6 +1,8 @@
 // forward.cpp: the staged forward pass. Validates, then runs the stages in order and keeps
 // every intermediate in the Trace. Sizes are checked before anything large is allocated.
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <new>
 #include <sstream>
 #include "engine/engine.h"
@@ -24,6 +26,17 @@ bool all_finite(const Mat& m, const char* what, std::string* err) {
         return false;
       }
   return true;
+}
+
+// columns [c0, c0 + w) of src, or src into them: row by row, since Eigen's strided block copies
+// run a scalar loop in wasm (8 heads x 3 slices of (n, d_head) on every recompute)
+Mat cols(const Mat& src, int c0, int w) {
+  Mat out(src.rows(), w);
+  for (Eigen::Index i = 0; i < src.rows(); i++) std::copy_n(src.row(i).data() + c0, w, out.row(i).data());
+  return out;
+}
+void set_cols(const Mat& src, int c0, Mat* dst) {
+  for (Eigen::Index i = 0; i < src.rows(); i++) std::copy_n(src.row(i).data(), src.cols(), dst->row(i).data() + c0);
 }
 
 void apply_edits(const Config& cfg, Target target, Mat* m) {
@@ -176,32 +189,42 @@ Trace forward_staged(const Config& cfg, const Limits& lim) {
     // ---- stage 2: projections Q = X.W_q, K = X_src.W_k, V = X_src.W_v
     // The drawn weights depend only on (init, d, seed): keep the last set, so an edit elsewhere
     // does not redraw 4 d^2 random numbers on every recompute.
-    struct Drawn { Init init; int d; uint64_t seed; Mat w[4]; };
+    struct Drawn { Init init; int d; uint64_t seed; std::shared_ptr<const Mat> w[4]; };
     thread_local Drawn drawn{Init::Designed, -1, 0, {}};
     if (drawn.d != d || drawn.init != cfg.init || drawn.seed != cfg.seed) {
       Rng rng(cfg.seed);  // drawn in a fixed order, so seeds stay aligned whichever are given
       const Target order[4] = {Target::Wq, Target::Wk, Target::Wv, Target::X};
-      for (int i = 0; i < 4; i++) drawn.w[i] = init_weights(cfg.init, order[i], d, &rng);
+      for (int i = 0; i < 4; i++) drawn.w[i] = std::make_shared<const Mat>(init_weights(cfg.init, order[i], d, &rng));
       drawn.init = cfg.init;
       drawn.d = d;
       drawn.seed = cfg.seed;
     }
-    auto weight = [&](const Mat& given, int slot, const char* name, Mat* out) {  // slot: index in order
-      const Mat& w = drawn.w[slot];
-      if (given.size() == 0) { *out = w; return true; }
+    // slot: index in the drawing order; the trace shares the drawn matrix unless one was given
+    auto weight = [&](const Mat& given, int slot, const char* name, SharedMat* out) {
+      if (given.size() == 0) {
+        out->p = drawn.w[slot];
+        return true;
+      }
       if (given.rows() != d || given.cols() != d) {
         err = std::string(name) + " is " + shape(given) + " but must be " + std::to_string(d) + "x" + std::to_string(d);
         return false;
       }
-      *out = given;
+      out->p = std::make_shared<const Mat>(given);
       return true;
+    };
+    // cell edits make a copy of their own (the shared one stays as drawn)
+    auto edit = [&](Target target, SharedMat* w) {
+      if (std::none_of(cfg.edits.begin(), cfg.edits.end(), [&](const CellEdit& e) { return e.target == target; })) return;
+      auto edited = std::make_shared<Mat>(w->get());
+      apply_edits(cfg, target, edited.get());
+      w->p = edited;
     };
     if (!weight(cfg.Wq, 0, "W_q", &t.Wq) || !weight(cfg.Wk, 1, "W_k", &t.Wk) || !weight(cfg.Wv, 2, "W_v", &t.Wv) ||
         !weight(cfg.Wo, 3, "W_o", &t.Wo))
       return fail(err);
-    apply_edits(cfg, Target::Wq, &t.Wq);
-    apply_edits(cfg, Target::Wk, &t.Wk);
-    apply_edits(cfg, Target::Wv, &t.Wv);
+    edit(Target::Wq, &t.Wq);
+    edit(Target::Wk, &t.Wk);
+    edit(Target::Wv, &t.Wv);
     project_qkv(t.Xpe, t.Xpe_src, t.Wq, t.Wk, t.Wv, &t.Q, &t.K, &t.V);  // (n_q, d), (n_k, d), (n_k, d)
     if (cfg.posenc == PosEnc::Rope) {
       apply_rope(&t.Q, H);
@@ -226,13 +249,13 @@ Trace forward_staged(const Config& cfg, const Limits& lim) {
     case ScaleMode::Custom: t.scale = cfg.scale_value; break;
   }
   t.heads.resize(size_t(H));
-  t.concat = Mat::Zero(t.n_q, qkv ? dv : d);
+  t.concat.resize(t.n_q, qkv ? dv : d);  // every column is set below, head by head
   int masked_rows = 0;
   for (int h = 0; h < H; h++) {
     HeadTrace& ht = t.heads[size_t(h)];
-    ht.q = t.Q.middleCols(h * dh, dh);   // (n_q, dh)
-    ht.k = t.K.middleCols(h * dh, dh);   // (n_k, dh)
-    ht.v = t.V.middleCols(qkv ? 0 : h * dh, dv);  // (n_k, dv)
+    ht.q = cols(t.Q, h * dh, dh);   // (n_q, dh)
+    ht.k = cols(t.K, h * dh, dh);   // (n_k, dh)
+    ht.v = cols(t.V, qkv ? 0 : h * dh, dv);  // (n_k, dv)
     if (cfg.score == ScoreFn::Additive) {
       Rng arng(cfg.seed * 31 + uint64_t(h) + 7);
       float a = std::sqrt(3.0f / float(dh));
@@ -262,7 +285,7 @@ Trace forward_staged(const Config& cfg, const Limits& lim) {
         t.notices.push_back("linear attention overflows float32 for head " + std::to_string(h + 1) + " (exp of large q, k): not shown");
       }
     }
-    t.concat.middleCols(qkv ? 0 : h * dh, dv) = ht.out;
+    set_cols(ht.out, qkv ? 0 : h * dh, &t.concat);
     for (const RowStats& s : ht.stats) masked_rows += s.all_masked;
   }
   if (masked_rows > 0)

@@ -71,6 +71,32 @@ void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
   blocked(m, n, k, A, lda, B, ldb, C, ldc, accumulate, pack_b);
 }
 
+void gemv(int n, int k, const float* x, const float* B, int ldb, float* y) {
+  // The same sums in the same order as gemm's tile: per KC block from zero, k ascending, with
+  // madd (FMA natively, mul then add in wasm), the block's sum then added to what y holds. So a
+  // row redone alone has the very bits of that row in a full product. B is streamed row by row.
+  if (n <= 0) return;
+  if (k <= 0) { std::fill(y, y + n, 0.0f); return; }
+  thread_local std::vector<float> part;
+  part.resize(size_t(round_up(n, W)));
+  const int nv = n / W * W;
+  for (int pc = 0; pc < k; pc += KC) {
+    const int kc = std::min(KC, k - pc);
+    std::fill(part.begin(), part.end(), 0.0f);
+    for (int t = pc; t < pc + kc; t++) {
+      const F xb = bcast(x + t);
+      const float* b = B + size_t(t) * ldb;
+      for (int j = 0; j < nv; j += W) store(part.data() + j, madd(xb, load(b + j), load(part.data() + j)));
+      if (nv < n) {  // last columns: a padded vector, so they get the same arithmetic
+        alignas(32) float tail[W] = {};
+        std::copy(b + nv, b + n, tail);
+        store(part.data() + nv, madd(xb, load(tail), load(part.data() + nv)));
+      }
+    }
+    for (int j = 0; j < n; j++) y[j] = pc > 0 ? part[size_t(j)] + y[j] : part[size_t(j)];
+  }
+}
+
 void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
              float alpha) {
   blocked(m, n, k, A, lda, B, ldb, C, ldc, false, pack_bt);

@@ -46,6 +46,9 @@ bool simd_active();
 // C (m, n) = A (m, k) . B (k, n), or C += A . B when accumulate
 void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
           bool accumulate = false);
+// y (1, n) = x (1, k) . B (k, n): one row of gemm, bit-identical to that row of a full product
+// (how an edit of one input row is recomputed without packing B)
+void gemv(int n, int k, const float* x, const float* B, int ldb, float* y);
 // C (m, n) = alpha * A (m, k) . B^T, with B given as (n, k)
 void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
              float alpha = 1.0f);

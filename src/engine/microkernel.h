@@ -70,7 +70,7 @@ inline void tile_edge(int kc, const float* a, int lda, const float* bp, float* c
   alignas(32) float buf[MR * NR];
   tile(kc, a, lda, bp, buf, NR, false);
   for (int r = 0; r < mr; r++)
-    for (int j = 0; j < nr; j++) c[r * ldc + j] = buf[r * NR + j] + (accumulate ? c[r * ldc + j] : 0.0f);
+    for (int j = 0; j < nr; j++) c[r * ldc + j] = accumulate ? buf[r * NR + j] + c[r * ldc + j] : buf[r * NR + j];
 }
 
 // Pack columns [j0, j0 + nc) x rows [t0, t0 + kc) of B (k, n) row-major into panels of NR columns:

@@ -173,7 +173,6 @@ RowStats row_stats(const float* w, int n, bool all_masked) {
 bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float alpha, HeadTrace* h,
                     std::string* err) {
   const int n_q = int(masked.rows()), n_k = int(masked.cols());
-  h->weights = Mat::Zero(n_q, n_k);
   h->stats.assign(size_t(n_q), RowStats{});
   h->row_max.assign(size_t(n_q), 0.0f);
   h->row_sum.assign(size_t(n_q), 0.0f);
@@ -181,6 +180,7 @@ bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float
   // softmax at T = 1 (the common case, and every recompute while dragging) runs on the SIMD
   // row kernel in float; everything else takes the double path above.
   const bool fast = norm == Normalizer::Softmax && temperature == 1.0f;
+  h->weights.resize(n_q, n_k);  // every row is written below
   for (int i = 0; i < n_q; i++) {
     if (fast) {
       float* w = h->weights.row(i).data();

@@ -1,8 +1,8 @@
 // projection_cache.cpp: Q = Xpe.Wq, K = Xpe_src.Wk, V = Xpe_src.Wv, recomputed only where the
 // inputs changed. Dragging one cell of X changes one row of X: its rows of Q, K and V are redone
 // (3 d^2 multiply-adds) instead of all of them (3 n d^2), which is most of a recompute at
-// d_model = 512. Results are bit-identical to the full products: each row is the same kernel
-// call on the same numbers.
+// d_model = 512. Results are bit-identical to the full products: kern::gemv sums each row in
+// the order gemm does.
 #include "engine/kernels.h"
 #include "engine/stages.h"
 
@@ -11,13 +11,15 @@ namespace attn {
 namespace {
 
 struct Cache {
-  Mat xq, xk, wq, wk, wv;  // the inputs of the last products
-  Mat q, k, v;             // and their results
+  Mat xq, xk;                 // the inputs of the last products
+  SharedMat wq, wk, wv;       // (held, not copied: they are immutable)
+  Mat q, k, v;                // and their results
 };
 thread_local Cache g_cache;
 
 bool same_shape(const Mat& a, const Mat& b) { return a.rows() == b.rows() && a.cols() == b.cols(); }
 bool same(const Mat& a, const Mat& b) { return same_shape(a, b) && kern::same_bits(a.data(), b.data(), size_t(a.size())); }
+bool same(const SharedMat& a, const SharedMat& b) { return (a.p && a.p == b.p) || same(a.get(), b.get()); }
 
 // rows of x (n, d) that differ from the cached copy
 std::vector<int> changed_rows(const Mat& x, const Mat& cached) {
@@ -28,12 +30,13 @@ std::vector<int> changed_rows(const Mat& x, const Mat& cached) {
 }
 
 void redo_rows(const Mat& x, const Mat& w, const std::vector<int>& rows, Mat* out) {
-  for (int i : rows) out->row(i) = matmul(x.row(i), w);
+  for (int i : rows) kern::gemv(int(w.cols()), int(w.rows()), x.row(i).data(), w.data(), int(w.cols()), out->row(i).data());
 }
 
 }  // namespace
 
-void project_qkv(const Mat& xq, const Mat& xk, const Mat& wq, const Mat& wk, const Mat& wv, Mat* q, Mat* k, Mat* v) {
+void project_qkv(const Mat& xq, const Mat& xk, const SharedMat& wq, const SharedMat& wk, const SharedMat& wv, Mat* q,
+                 Mat* k, Mat* v) {
   Cache& c = g_cache;
   const bool weights_same = same(wq, c.wq) && same(wk, c.wk) && same(wv, c.wv);
   if (weights_same && same_shape(xq, c.xq) && same_shape(xk, c.xk)) {
@@ -56,11 +59,9 @@ void project_qkv(const Mat& xq, const Mat& xk, const Mat& wq, const Mat& wk, con
   c.v = matmul(xk, wv);  // (n_k, d)
   c.xq = xq;
   c.xk = xk;
-  if (!weights_same) {
-    c.wq = wq;
-    c.wk = wk;
-    c.wv = wv;
-  }
+  c.wq = wq;
+  c.wk = wk;
+  c.wv = wv;
   *q = c.q;
   *k = c.k;
   *v = c.v;

@@ -15,8 +15,10 @@ Mat sinusoidal_table(int n, int d);
 void apply_rope(Mat* M, int n_heads);
 
 // projection_cache.cpp: q = xq . wq (n_q, d), k = xk . wk, v = xk . wv (n_k, d); rows whose inputs
-// did not change since the last call are reused (same numbers as recomputing them)
-void project_qkv(const Mat& xq, const Mat& xk, const Mat& wq, const Mat& wk, const Mat& wv, Mat* q, Mat* k, Mat* v);
+// did not change since the last call are reused (same numbers as recomputing them). Weights are
+// recognized by identity first (the same shared matrix), by content otherwise.
+void project_qkv(const Mat& xq, const Mat& xk, const SharedMat& wq, const SharedMat& wk, const SharedMat& wv, Mat* q,
+                 Mat* k, Mat* v);
 // projection.cpp: (d, d) weights for one of W_q, W_k, W_v (Target) or W_o (Target::X)
 Mat init_weights(Init init, Target which, int d, Rng* rng);
 

@@ -1,6 +1,7 @@
 // trace.h: every intermediate of one forward pass, kept on purpose so the UI can step
 // through the pipeline and never recompute math itself.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 #include "engine/config.h"
@@ -15,6 +16,17 @@ const char* stage_name(Stage);
 enum class MatrixId { X, PE, Xpe, Q, K, V, Scores, Scaled, Masked, Weights, HeadOut, Concat, Output,
                       LinWeights, LinOut, Count };
 const char* matrix_name(MatrixId);
+
+// A weight matrix held by reference: the drawn weights stay the same across recomputes, and
+// copying four of them into every trace is 4 MB per edit at d_model = 512. Immutable once made.
+struct SharedMat {
+  std::shared_ptr<const Mat> p;
+  const Mat& get() const {
+    static const Mat empty;
+    return p ? *p : empty;
+  }
+  operator const Mat&() const { return get(); }
+};
 
 struct RowStats {
   float entropy;   // -sum p ln p, in nats
@@ -51,7 +63,7 @@ struct Trace {
   Mat X, X_src;                      // (n_q, d_model), (n_k, d_model) embeddings
   Mat PE;                            // (max(n_q, n_k), d_model) sinusoidal table (zeros otherwise)
   Mat Xpe, Xpe_src;                  // embeddings after positional encoding
-  Mat Wq, Wk, Wv, Wo;                // (d_model, d_model)
+  SharedMat Wq, Wk, Wv, Wo;          // (d_model, d_model)
   Mat Q, K, V;                       // (n_q, d_model), (n_k, d_model) x2; after RoPE
   MaskBits allowed;                  // (n_q, n_k)
   std::vector<HeadTrace> heads;      // n_heads

@@ -2,6 +2,7 @@
 // leftover lanes, edge tiles and partial blocks are all exercised. Runs natively and in wasm.
 #include <doctest.h>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -70,6 +71,27 @@ TEST_CASE("kernels: gemm and gemm_nt match the scalar reference at odd sizes") {
   attn::kref::gemm(m, n, k, A.data(), k, B.data(), n, r.data(), n + 1);
   CHECK(max_abs_diff(c, r) < 1e-5f);
   for (int i = 0; i < m; i++) CHECK(c[size_t(i) * (n + 1) + n] == 5.0f);
+}
+
+// gemv redoes one row of a product (an edit of one input row); the staged path relies on it
+// giving the very bits gemm gives for that row, every row of a tile and of an edge tile alike.
+TEST_CASE("kernels: gemv gives the bits of each row of gemm, and matches the reference") {
+  for (int n : kSizes)
+    for (int k : {1, 7, 64, 300, 600}) {  // 300, 600: two and three depth blocks
+      const int m = 7;                    // one full tile of rows and an edge tile, in wasm and natively
+      const int lda = k + 1, ldb = n + 3;
+      auto A = random(size_t(m) * lda, 5 + k), B = random(size_t(k) * ldb, 6 + n);
+      A[0] = -0.0f;  // signs of zero must survive too
+      std::vector<float> c(size_t(m) * n), y(static_cast<size_t>(n)), r(static_cast<size_t>(n));
+      attn::kern::gemm(m, n, k, A.data(), lda, B.data(), ldb, c.data(), n);
+      for (int i = 0; i < m; i++) {
+        attn::kern::gemv(n, k, A.data() + size_t(i) * lda, B.data(), ldb, y.data());
+        attn::kref::gemm(1, n, k, A.data() + size_t(i) * lda, lda, B.data(), ldb, r.data(), n);
+        INFO("gemv n=" << n << " k=" << k << " row " << i);
+        CHECK(std::memcmp(y.data(), c.data() + size_t(i) * n, size_t(n) * sizeof(float)) == 0);
+        CHECK(max_abs_diff(y, r) < 1e-4f);
+      }
+    }
 }
 
 TEST_CASE("kernels: SIMD exp is within 3 ulp of exp and gives exactly 0 for -inf") {
