@@ -28,15 +28,15 @@ bool all_finite(const Mat& m, const char* what, std::string* err) {
   return true;
 }
 
-// columns [c0, c0 + w) of src, or src into them: row by row, since Eigen's strided block copies
-// run a scalar loop in wasm (8 heads x 3 slices of (n, d_head) on every recompute)
+// columns [c0, c0 + w) of src, or src into them: row by row with the SIMD copy, since Eigen's
+// strided block copies run a scalar loop in wasm (8 heads x 3 slices of (n, d_head) per recompute)
 Mat cols(const Mat& src, int c0, int w) {
   Mat out(src.rows(), w);
-  for (Eigen::Index i = 0; i < src.rows(); i++) std::copy_n(src.row(i).data() + c0, w, out.row(i).data());
+  for (Eigen::Index i = 0; i < src.rows(); i++) kern::copy(src.row(i).data() + c0, out.row(i).data(), size_t(w));
   return out;
 }
 void set_cols(const Mat& src, int c0, Mat* dst) {
-  for (Eigen::Index i = 0; i < src.rows(); i++) std::copy_n(src.row(i).data(), src.cols(), dst->row(i).data() + c0);
+  for (Eigen::Index i = 0; i < src.rows(); i++) kern::copy(src.row(i).data(), dst->row(i).data() + c0, size_t(src.cols()));
 }
 
 void apply_edits(const Config& cfg, Target target, Mat* m) {

@@ -116,6 +116,12 @@ void exp(const float* x, float* y, int n) {
   }
 }
 
+void copy(const float* x, float* y, size_t n) {
+  size_t i = 0;
+  for (; i + W <= n; i += W) store(y + i, load(x + i));
+  for (; i < n; i++) y[i] = x[i];  // leftovers
+}
+
 void scale(const float* x, float a, float* y, size_t n) {
   const F va = splat(a);
   size_t i = 0;

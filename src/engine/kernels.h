@@ -54,6 +54,9 @@ void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int l
              float alpha = 1.0f);
 // y[i] = e^x[i]; x may be -inf (gives 0)
 void exp(const float* x, float* y, int n);
+// y[i] = x[i], for short rows: without bulk memory (which would need atomics for our
+// thread_locals in this toolchain) a wasm memcpy of a few hundred bytes is a slow byte loop
+void copy(const float* x, float* y, size_t n);
 // y[i] = a * x[i]
 void scale(const float* x, float a, float* y, size_t n);
 // a softmax row's moments from its logits x (-inf where masked) and weights w: the sum of

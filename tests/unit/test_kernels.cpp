@@ -220,7 +220,7 @@ TEST_CASE("kernels: all_finite and same_bits against their definitions at odd si
   CHECK_FALSE(attn::kern::same_bits(&pz, &nz, 1));
 }
 
-TEST_CASE("kernels: scale and row_moments match their references at odd sizes") {
+TEST_CASE("kernels: scale, copy and row_moments match their references at odd sizes") {
   const float ninf = -std::numeric_limits<float>::infinity();
   for (int n : kSizes) {
     auto x = random(size_t(n), 80 + n, -20.0f, 20.0f);
@@ -239,5 +239,9 @@ TEST_CASE("kernels: scale and row_moments match their references at odd sizes") 
     std::vector<float> y(static_cast<size_t>(n));
     attn::kern::scale(x.data(), -0.37f, y.data(), size_t(n));
     for (int j = 0; j < n; j++) CHECK(y[size_t(j)] == -0.37f * x[size_t(j)]);
+    std::vector<float> z(static_cast<size_t>(n) + 1, 7.0f);
+    attn::kern::copy(x.data(), z.data(), size_t(n));
+    CHECK(std::memcmp(z.data(), x.data(), size_t(n) * sizeof(float)) == 0);
+    CHECK(z[size_t(n)] == 7.0f);  // nothing past the end
   }
 }
