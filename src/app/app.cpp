@@ -240,6 +240,16 @@ void recompute_if_dirty() {
   double t0 = platform::now_ms();
   Trace t = forward(a.cfg, a.limits);
   t.compute_ms = platform::now_ms() - t0;
+  // The first forward of a session also pays for the browser compiling the engine's code on first
+  // call (17-23 ms for a 10-token preset in headless Chromium, against well under 1 ms after).
+  // The badge reports what an edit costs, so a quick first pass is timed once more, warm.
+  static bool warm = false;
+  if (!warm && t.ok && t.compute_ms < 50) {
+    t0 = platform::now_ms();
+    t = forward(a.cfg, a.limits);
+    t.compute_ms = platform::now_ms() - t0;
+  }
+  warm = true;
   if (t.ok) {
     a.trace = std::move(t);
   } else {

@@ -3,6 +3,7 @@
 // Sections: softmax | sum | sigmoid | sparsemax | entmax | hardmax | rows, stats, dropout
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include "engine/kernels.h"
@@ -121,9 +122,12 @@ bool normalize_row(const float* logits, int n, Normalizer norm, float temperatur
       double s = 0;
       for (size_t i = 0; i < z.size(); i++) {
         if (!(z[i] > 0)) {
-          if (err)
+          if (err) {
+            char score[32];  // %g: -0.3086, 1e-08 and 1e+30 alike, not to_string's six fixed decimals
+            std::snprintf(score, sizeof score, "%.4g", z[i] * temperature);
             *err = "sum normalization needs every score > 0, but key " + std::to_string(idx[i] + 1) +
-                   " has score " + std::to_string(z[i] * temperature) + "; use softmax or a positive input";
+                   " has score " + score + "; use softmax or a positive input";
+          }
           return false;
         }
         s += z[i];

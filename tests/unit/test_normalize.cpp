@@ -74,6 +74,10 @@ TEST_CASE("sum normalization refuses non-positive scores and names the key") {
   std::string err;
   CHECK_FALSE(normalize_row(x, 3, Normalizer::Sum, 1, 1.5f, &r, &err));
   CHECK(err.find("key 2") != std::string::npos);
+  CHECK(err.find("has score -0.2;") != std::string::npos);  // the score as written, not -0.200000
+  float tiny[] = {0.5f, -1e-9f};
+  CHECK_FALSE(normalize_row(tiny, 2, Normalizer::Sum, 1, 1.5f, &r, &err));
+  CHECK(err.find("has score -1e-09;") != std::string::npos);  // not rounded to -0.000000
 }
 
 TEST_CASE("sigmoid is per cell and unnormalized") {
