@@ -5,9 +5,11 @@
 #include <string>
 #include <vector>
 #include "app/app.h"
+#include "platform/allocator.h"
 #include "platform/platform.h"
 
 int main(int argc, char** argv) {
+  attn::platform::keep_freed_memory();
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string err;
   if (!attn::platform::init("Attention Playground", 1280, 800, &err)) {

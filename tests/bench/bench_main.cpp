@@ -19,6 +19,7 @@
 #include "engine/microkernel.h"
 #include "engine/npy.h"
 #include "engine/simd.h"
+#include "platform/allocator.h"
 
 namespace {
 
@@ -375,6 +376,7 @@ int cmd_gemm(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  attn::platform::keep_freed_memory();  // as the desktop app does
   const std::string cmd = argc > 1 ? argv[1] : "";
   int rc = 2;
   if (cmd == "gen") rc = cmd_gen(argc, argv);
