@@ -11,6 +11,7 @@ namespace attn::ui {
 void help_marker(const char* text);  // "(?)" with a tooltip
 ImU32 head_color(int head, float alpha = 1.0f);
 std::string fmt(float v, int prec = 2);  // "−0.42", "−∞"
+std::string human(double v, const char* unit);  // 3 significant-ish digits and an SI prefix: "8.4 MB", "268 MFLOP"
 
 struct MatrixView {
   const char* key;                      // unique id, also the heatmap cache key

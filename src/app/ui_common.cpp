@@ -28,6 +28,15 @@ ImU32 head_color(int head, float alpha) {
   return ImGui::GetColorU32(v);
 }
 
+std::string human(double v, const char* unit) {
+  const char* pre[] = {"", "K", "M", "G", "T", "P"};
+  int k = 0;
+  while (std::fabs(v) >= 1000 && k < 5) { v /= 1000; k++; }
+  char b[48];
+  std::snprintf(b, sizeof b, v < 10 && k ? "%.1f %s%s" : "%.0f %s%s", v, pre[k], unit);
+  return b;
+}
+
 std::string fmt(float v, int prec) {
   if (std::isinf(v)) return v > 0 ? "∞" : "−∞";
   char b[32];

@@ -8,14 +8,6 @@
 namespace attn::ui {
 
 namespace {
-std::string human(double v, const char* unit) {
-  const char* pre[] = {"", "K", "M", "G", "T", "P"};
-  int k = 0;
-  while (std::fabs(v) >= 1000 && k < 5) { v /= 1000; k++; }
-  char b[48];
-  std::snprintf(b, sizeof b, v < 10 && k ? "%.1f %s%s" : "%.0f %s%s", v, pre[k], unit);
-  return b;
-}
 // FLOPs of one forward pass: projections 4 x 2nd^2, scores and A.V 2 x 2n^2d
 double flops(double n, double d) { return 4 * 2 * n * d * d + 2 * 2 * n * n * d; }
 double linear_flops(double n, double d, double H) { return 4 * 2 * n * d * d + 2 * 2 * n * d * d / H; }

@@ -32,11 +32,6 @@ void zoom(LongView* L, double factor, float fx, float fy) {
   L->version++;
 }
 
-std::string mb(double bytes) {
-  char b[32];
-  std::snprintf(b, sizeof b, bytes < 1e6 ? "%.0f KB" : "%.1f MB", bytes < 1e6 ? bytes / 1e3 : bytes / 1e6);
-  return b;
-}
 
 }  // namespace
 
@@ -90,7 +85,7 @@ void draw_long() {
   }
   const LongTrace& t = L.trace;
   ImGui::Text("n = %d%s: fused forward %.0f ms", t.n, t.causal ? ", causal" : "", L.ms);
-  ImGui::Text("memory %s; the n × n weights would take %s", mb(t.bytes).c_str(), mb(4.0 * t.n * double(t.n)).c_str());
+  ImGui::Text("memory %s; the n × n weights would take %s", human(t.bytes, "B").c_str(), human(4.0 * t.n * double(t.n), "B").c_str());
 
   // ---- the window's weights, sampled at kTexels per side (recomputed only when it moves)
   clamp_window(&L);
