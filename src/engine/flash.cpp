@@ -47,9 +47,11 @@ void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const 
     for (int j = 0; j < nk_pad; j++)
       for (int c = 0; c < NR; c++) panel[size_t(j) * NR + c] = (j < n_k && c < w) ? V[size_t(j) * ldv + c0 + c] : 0.0f;
   }
-  // scaled queries, padded with zero rows (their results are discarded); running state
+  // scaled queries, padded with zero rows (their results are discarded); running state. Scores,
+  // m and the exponentials are in base 2 (log2 e folded into the scale): 2^x is cheaper than e^x.
+  const float scale2 = scale * 1.44269504088896341f;
   for (int i = 0; i < nq_pad; i++) {
-    for (int t = 0; t < dk; t++) Qs[size_t(i) * dk + t] = i < n_q ? Q[size_t(i) * ldq + t] * scale : 0.0f;
+    for (int t = 0; t < dk; t++) Qs[size_t(i) * dk + t] = i < n_q ? Q[size_t(i) * ldq + t] * scale2 : 0.0f;
     m[i] = ninf;
     l[i] = 0.0f;
   }
@@ -104,11 +106,11 @@ void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const 
           const F vnew = splat(m_new);
           F vs = splat(0.0f);
           for (int c = 0; c < bc; c += W) {
-            F e = simd::exp_nonpos(sub(load(s + c), vnew));
+            F e = simd::exp2_nonpos(sub(load(s + c), vnew));
             store(s + c, e);
             vs = add(vs, e);
           }
-          const float alpha = mr == ninf ? 0.0f : std::exp(mr - m_new);
+          const float alpha = mr == ninf ? 0.0f : std::exp2(mr - m_new);
           l[i0 + r] = l[i0 + r] * alpha + hsum(vs);
           mr = m_new;
           if (alpha != 1.0f) {
@@ -126,11 +128,11 @@ void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const 
       }
     }
   }
-  // pass 5: O = Oacc / l, lse = m + log l
+  // pass 5: O = Oacc / l, lse = m + log l (m back from base 2 to natural units)
   for (int i = 0; i < n_q; i++) {
     const float inv = l[i] > 0 ? 1.0f / l[i] : 0.0f;
     for (int c = 0; c < dv; c++) O[size_t(i) * ldo + c] = Oacc[size_t(i) * dv_pad + c] * inv;
-    lse[i] = l[i] > 0 ? m[i] + std::log(l[i]) : ninf;
+    lse[i] = l[i] > 0 ? m[i] * 0.693147180559945309f + std::log(l[i]) : ninf;
   }
 }
 

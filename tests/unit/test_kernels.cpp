@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 #include "engine/kernels.h"
+#include "engine/simd.h"
 #include "engine/rng.h"
 
 namespace {
@@ -113,6 +114,35 @@ TEST_CASE("kernels: SIMD exp is within 3 ulp of exp and gives exactly 0 for -inf
   CHECK(o[2] == 0.0f);  // below the smallest normal result: flushed, like a masked key
   CHECK(o[3] == 0.0f);
   CHECK(o[4] == 1.0f);
+}
+
+// The fused path's base-2 exponential, straight from simd.h (it has no kern:: wrapper): within
+// 2 ulp of exp2 over the whole range it sees (scores minus the running max are <= 0), tiny and
+// never NaN for -inf (a masked key).
+TEST_CASE("kernels: exp2_nonpos is within 2 ulp of exp2 on [-126, 0], and tiny for -inf") {
+  using namespace attn::simd;
+  std::vector<float> x;
+  for (float v = -126.0f; v <= 0.0f; v += 0.0173f) x.push_back(v);
+  x.push_back(0.0f);
+  x.push_back(-0.5f);  // the polynomial's interval ends
+  x.push_back(-1e-30f);
+  x.push_back(-std::numeric_limits<float>::infinity());
+  while (x.size() % W) x.push_back(0.0f);
+  for (size_t i = 0; i < x.size(); i += W) {
+    float out[W];
+    store(out, exp2_nonpos(load(x.data() + i)));
+    for (int j = 0; j < W; j++) {
+      const float v = x[i + size_t(j)];
+      INFO("x = " << v);
+      if (std::isinf(v)) {
+        CHECK(out[j] >= 0.0f);
+        CHECK(out[j] < 1.2e-38f);
+      } else {
+        const double r = std::exp2(double(v));
+        CHECK(std::fabs(out[j] - r) <= 2 * std::numeric_limits<float>::epsilon() * r);
+      }
+    }
+  }
 }
 
 TEST_CASE("kernels: softmax_row matches the reference, with masked entries and all-masked rows") {
