@@ -304,6 +304,7 @@ void app_frame() {
   else platform::begin_frame();
   a.rects.clear();  // re-recorded as controls are drawn this frame
   recompute_if_dirty();
+  ui::long_continue();
   a.view.hover_prev = a.view.hover;
   a.view.hover_prev_id = a.view.hover_id;
   a.view.hover_prev_i = a.view.hover_i;

@@ -47,7 +47,8 @@ void draw_cost();          // ui_cost.cpp: n^2 cells, memory, FLOPs, time
 void draw_perf_badge(float room);  // ui_perf.cpp: last recompute time, kernel backend, SIMD (if it fits)
 void draw_help();          // ui_help.cpp: shortcuts overlay
 void draw_long();          // ui_long.cpp: the fused path at large n, pan/zoom weight map
-void long_run();           // ui_long.cpp: generate inputs for longv.n and run the fused forward
+void long_run();           // ui_long.cpp: generate inputs for longv.n and start the fused forward
+void long_continue();      // ui_long.cpp: each frame, ~20 ms more of a started run (the page stays responsive)
 void draw_explain_card();  // ui_stage.cpp: pinned or hovered cell's arithmetic
 void draw_import_dialog(); // import.cpp: "use this matrix as X / W / Q / K / V"
 void draw_share_button();  // ui_share.cpp: link and iframe snippet

@@ -35,19 +35,41 @@ void zoom(LongView* L, double factor, float fx, float fy) {
 
 }  // namespace
 
-// Generates random Q, K, V for n tokens and runs the fused forward (a button press or the URL).
+// Generates random Q, K, V for n tokens and starts the fused forward (a button press or the URL).
 void long_run() {
   LongView& L = app().longv;
   Mat Q, K, V;
   long_random_inputs(L.n, L.d, 1, &Q, &K, &V);
   const double t0 = platform::now_ms();
-  LongTrace t = forward_long(std::move(Q), std::move(K), std::move(V), L.causal);
-  L.ms = platform::now_ms() - t0;
-  if (!t.ok) {
-    set_status("refused: " + t.error);
+  L.running = long_begin(std::move(Q), std::move(K), std::move(V), L.causal, &L.job);
+  L.run_ms = platform::now_ms() - t0;
+  if (!L.running) {
+    set_status("refused: " + L.job.t.error);
+    L.job = LongJob{};
     return;
   }
-  L.trace = std::move(t);
+  long_continue();  // short runs finish in this frame
+}
+
+// n = 16384 takes seconds (more on a phone): done in slices of rows within ~20 ms a frame, so the
+// page keeps drawing and answering while the progress bar fills.
+void long_continue() {
+  LongView& L = app().longv;
+  if (!L.running) return;
+  const double t0 = platform::now_ms();
+  bool done = false;
+  while (!done && platform::now_ms() - t0 < 20) done = long_step(&L.job, 64);
+  L.run_ms += platform::now_ms() - t0;
+  if (!done) return;
+  L.running = false;
+  if (!L.job.t.ok) {
+    set_status("refused: " + L.job.t.error);
+    L.job = LongJob{};
+    return;
+  }
+  L.trace = std::move(L.job.t);
+  L.job = LongJob{};  // frees the workspace
+  L.ms = L.run_ms;
   L.window = 0;
   L.i0 = L.j0 = 0;
   clamp_window(&L);
@@ -75,10 +97,27 @@ void draw_long() {
   ImGui::Checkbox("causal##long", &L.causal);
   mark("long:causal");
   ImGui::SameLine();
-  if (ImGui::Button("Run")) long_run();
+  if (L.running) {
+    if (ImGui::Button("Cancel")) {
+      L.running = false;
+      L.job = LongJob{};
+    }
+    mark("long:cancel");
+  } else if (ImGui::Button("Run")) {
+    long_run();
+  }
   mark("long:run");
   help_marker("Random Q, K, V (n × 64, uniform in [−1, 1], seed 1), one head, scale 1/√64. The fused kernel "
               "skips the blocks a causal mask hides.");
+  if (L.running) {
+    const LongJob& j = L.job;
+    char label[64];
+    std::snprintf(label, sizeof label, "rows %d of %d", j.next, j.t.n);
+    ImGui::ProgressBar(j.t.n ? float(j.next) / float(j.t.n) : 0.0f, ImVec2(-1, 0), label);
+    mark("long:progress");
+    ImGui::TextDisabled("computing n = %d%s: %.0f ms so far", j.t.n, j.t.causal ? ", causal" : "", L.run_ms);
+    return;
+  }
   if (!L.trace.ok) {
     ImGui::TextDisabled("Press Run to compute attention for n = %d.", L.n);
     return;

@@ -20,11 +20,27 @@ constexpr int KCH = 4 * BC;  // keys per chunk: its K and V panels (256 KB at d 
 // chunk's K and V from L2; with query blocks outside, each block would stream all of K and V
 // from memory (2 MB at n = 4096, once per 40 queries). The running max, sum and output of every
 // query live in the workspace between chunks: O(n d).
+int attention_row_block() { return BR; }
+
 void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
                const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse,
                Workspace* ws) {
+  attention_rows(0, n_q, n_k, dk, dv, Q, ldq, K, ldk, V, ldv, scale, mask, O, ldo, lse, false, ws);
+}
+
+// Rows [r0, r1) are a whole attention call of their own over r1 - r0 queries placed at r0 (the
+// mask's offset moves with them), except that K and V may already be packed: they sit first in
+// the workspace, and growing the workspace keeps them.
+void attention_rows(int r0, int r1, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
+                    const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse,
+                    bool reuse_kv, Workspace* ws) {
   const float ninf = -std::numeric_limits<float>::infinity();
+  const int n_q = r1 - r0;
   if (n_q <= 0) return;
+  Q += size_t(r0) * ldq;
+  O += size_t(r0) * ldo;
+  lse += r0;
+  mask.offset += r0;
   const int nk_pad = round_up(std::max(n_k, 1), NR), dv_pad = round_up(std::max(dv, 1), NR);
   const int nq_pad = round_up(n_q, BR);
   // workspace layout, all O(n d): Kp (nk_pad, dk) in NR-key panels | Vp (dv_pad/NR panels of
@@ -40,8 +56,8 @@ void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const 
   float* S = l + nq_pad;
 
   // pack K^T into panels of NR keys, and V into panels of NR columns (zero padding throughout)
-  if (n_k > 0) pack_bt(K, ldk, 0, dk, 0, n_k, Kp);  // keys past n_k come out as zero columns
-  for (int c0 = 0; c0 < dv_pad; c0 += NR) {
+  if (n_k > 0 && !reuse_kv) pack_bt(K, ldk, 0, dk, 0, n_k, Kp);  // keys past n_k come out as zero columns
+  for (int c0 = 0; c0 < dv_pad && !reuse_kv; c0 += NR) {
     float* panel = Vp + size_t(c0) * nk_pad;
     const int w = std::max(0, std::min(NR, dv - c0));
     for (int j = 0; j < nk_pad; j++)

@@ -79,6 +79,15 @@ void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const 
                const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse,
                Workspace* ws);
 
+// The same for query rows [r0, r1) only (and their rows of O and lse), so that a caller can spread
+// one long forward over several calls, e.g. one per frame. With reuse_kv, K and V were packed into
+// *ws by an earlier call on the same K, V and *ws. Slices that start at multiples of
+// attention_row_block() give the very bits of one whole call.
+void attention_rows(int r0, int r1, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
+                    const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse,
+                    bool reuse_kv, Workspace* ws);
+int attention_row_block();  // query rows per block of the fused kernel (40 in wasm, 48 with AVX2)
+
 // weights w[r][c] = exp(scale q_i.k_j - lse_i) for a tile of rows i0.. and columns j0.., read
 // straight from Q, K and the stored lse: how the UI shows n x n weights without storing them.
 void weights_tile(int i0, int rows, int j0, int cols, int istep, int jstep, int dk, const float* Q, int ldq,

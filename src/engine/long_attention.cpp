@@ -1,5 +1,6 @@
 // long_attention.cpp: the fused path as the app and the CLI see it (see long_attention.h).
 #include "engine/long_attention.h"
+#include <algorithm>
 #include <cmath>
 #include <new>
 #include "engine/rng.h"
@@ -14,21 +15,22 @@ void long_random_inputs(int n, int d, uint64_t seed, Mat* Q, Mat* K, Mat* V) {
   }
 }
 
-LongTrace forward_long(Mat Q, Mat K, Mat V, bool causal) {
-  LongTrace t;
+bool long_begin(Mat Q, Mat K, Mat V, bool causal, LongJob* job) {
+  *job = LongJob{};
+  LongTrace& t = job->t;
   const int n = int(Q.rows()), d = int(Q.cols());
   if (n < 1 || d < 1 || K.rows() != n || K.cols() != d || V.rows() != n) {
     t.error = "Q, K and V must have the same number of rows, and Q and K the same columns";
-    return t;
+    return false;
   }
   if (n > kLongMaxN) {
     t.error = "n = " + std::to_string(n) + " is above the long-sequence limit of " + std::to_string(kLongMaxN);
-    return t;
+    return false;
   }
   for (const Mat* m : {&Q, &K, &V})
     if (!m->allFinite()) {
       t.error = "the inputs have NaN or Inf";
-      return t;
+      return false;
     }
   try {
     t.n = n;
@@ -37,22 +39,47 @@ LongTrace forward_long(Mat Q, Mat K, Mat V, bool causal) {
     t.scale = 1.0f / std::sqrt(float(d));
     t.O.resize(n, V.cols());
     t.lse.resize(size_t(n));
-    MaskRule rule;
-    rule.kind = causal ? MaskRule::Causal : MaskRule::None;
-    Workspace ws;
-    kern::attention(n, n, d, int(V.cols()), Q.data(), d, K.data(), d, V.data(), int(V.cols()), t.scale, rule, t.O.data(),
-                    int(t.O.cols()), t.lse.data(), &ws);
     t.Q = std::move(Q);
     t.K = std::move(K);
     t.V = std::move(V);
-    t.bytes = double(t.Q.size() + t.K.size() + t.V.size() + t.O.size() + t.lse.size()) * sizeof(float) +
-              double(ws.buf.size()) * sizeof(float);
-    t.ok = true;
   } catch (const std::bad_alloc&) {
-    t = LongTrace{};
-    t.error = "out of memory for n = " + std::to_string(n) + ": use a shorter sequence";
+    *job = LongJob{};
+    job->t.error = "out of memory for n = " + std::to_string(n) + ": use a shorter sequence";
+    return false;
   }
-  return t;
+  return true;
+}
+
+bool long_step(LongJob* job, int rows) {
+  LongTrace& t = job->t;
+  if (t.ok || t.n == 0) return true;
+  // whole blocks of the kernel, so that the slices add up to the bits of one call
+  const int block = kern::attention_row_block();
+  const int r1 = std::min(t.n, job->next + std::max(1, (rows + block - 1) / block) * block);
+  MaskRule rule;
+  rule.kind = t.causal ? MaskRule::Causal : MaskRule::None;
+  try {
+    kern::attention_rows(job->next, r1, t.n, t.d, int(t.V.cols()), t.Q.data(), t.d, t.K.data(), t.d, t.V.data(),
+                         int(t.V.cols()), t.scale, rule, t.O.data(), int(t.O.cols()), t.lse.data(), job->next > 0,
+                         &job->ws);
+  } catch (const std::bad_alloc&) {
+    const int n = t.n;
+    *job = LongJob{};
+    job->t.error = "out of memory for n = " + std::to_string(n) + ": use a shorter sequence";
+    return true;
+  }
+  job->next = r1;
+  if (r1 < t.n) return false;
+  t.bytes = double(t.Q.size() + t.K.size() + t.V.size() + t.O.size() + t.lse.size()) * sizeof(float) +
+            double(job->ws.buf.size()) * sizeof(float);
+  t.ok = true;
+  return true;
+}
+
+LongTrace forward_long(Mat Q, Mat K, Mat V, bool causal) {
+  LongJob job;
+  if (long_begin(std::move(Q), std::move(K), std::move(V), causal, &job)) long_step(&job, job.t.n);
+  return std::move(job.t);
 }
 
 Mat long_weights_window(const LongTrace& t, int i0, int j0, int step_i, int step_j, int rows, int cols) {

@@ -27,6 +27,18 @@ constexpr int kLongMaxN = 65536;
 void long_random_inputs(int n, int d, uint64_t seed, Mat* Q, Mat* K, Mat* V);
 // The fused forward over given Q (n, d), K (n, d), V (n, d_v); scale 1/sqrt(d). Never throws.
 LongTrace forward_long(Mat Q, Mat K, Mat V, bool causal);
+
+// The same forward a slice of query rows at a time, so that the app can spread n = 16384 (seconds
+// on a phone) over frames with a progress bar instead of freezing the page. Same bits as
+// forward_long. begin validates and allocates (false with job->t.error when refused); each step
+// computes about `rows` more query rows and returns true once all n are done (then job->t.ok).
+struct LongJob {
+  LongTrace t;    // Q, K, V, and O and lse filled as rows complete
+  Workspace ws;   // K and V packed once, reused by every step
+  int next = 0;   // first query row not computed yet
+};
+bool long_begin(Mat Q, Mat K, Mat V, bool causal, LongJob* job);
+bool long_step(LongJob* job, int rows);
 // The weights of a window at display resolution: out (rows, cols), cell (r, c) is the weight of
 // query i0 + r * step_i on key j0 + c * step_j (0 outside the matrix or where the mask hides it).
 Mat long_weights_window(const LongTrace& t, int i0, int j0, int step_i, int step_j, int rows, int cols);

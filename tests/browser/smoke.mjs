@@ -133,8 +133,20 @@ try {
     const heap0 = await page.evaluate(() => Module.HEAPU8.length);
     await click(page, 'tab:long');
     await click(page, 'long:run');
-    await page.waitForFunction(() => attnTest.state().long.ok, null, { timeout: 60000 });
+    // the run is spread over frames (a slice of rows each, ~20 ms): the page keeps drawing, the
+    // progress bar fills, and the trace appears only once every row is done
+    const seen = new Set();
+    const f0 = (await state(page)).frames;
+    for (let k = 0; k < 600; k++) {
+      const st = await state(page);
+      if (st.long.ok) break;
+      if (st.long.running) seen.add(st.long.rows_done);
+      await nextFrames(page, 1);
+    }
     let s = await state(page);
+    assert(s.long.ok && !s.long.running, `long run did not finish: ${JSON.stringify(s.long)}`);
+    assert(seen.size >= 3, `progress seen at only ${seen.size} points: ${[...seen].join(', ')}`);
+    console.log(`     the run took ${s.frames - f0} frames, progress seen at ${seen.size} points`);
     assert(s.long.n === 8192 && s.long.causal && s.long.window === 8192, `long: ${JSON.stringify(s.long)}`);
     const grew = (await page.evaluate(() => Module.HEAPU8.length) - heap0) / 1048576;
     // O(n d): Q, K, V, O of 8192 x 64 floats are 8 MB; one n x n float matrix would be 256 MB
@@ -161,6 +173,13 @@ try {
     s = await state(page);
     assert(s.long.window === 8192 && s.long.i0 === 0, `reset: ${JSON.stringify(s.long)}`);
     console.log(`     n = 8192 causal: fused forward ${s.long.ms.toFixed(0)} ms, trace ${(s.long.bytes / 1e6).toFixed(1)} MB, heap +${grew.toFixed(1)} MB`);
+    // a second run, cancelled half way: the last finished trace stays
+    await click(page, 'long:run');
+    s = await state(page);
+    assert(s.long.running, `second run: ${JSON.stringify(s.long)}`);
+    await click(page, 'long:cancel');
+    s = await state(page);
+    assert(!s.long.running && s.long.ok && s.long.n === 8192 && s.long.rows_done === 0, `cancel: ${JSON.stringify(s.long)}`);
   });
   await check('a refused heap growth is reported, and the app keeps working', async () => {
     const before = await state(page);

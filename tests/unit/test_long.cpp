@@ -1,6 +1,7 @@
 // test_long.cpp: the long-sequence view: the fused trace against the three-pass reference, and
 // weights recomputed from the stored log-sum-exp against softmax of the full score row.
 #include <doctest.h>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include "engine/long_attention.h"
@@ -57,4 +58,36 @@ TEST_CASE("long: bad shapes and sizes are refused with a message") {
   t = attn::forward_long(Q, K, V, false);
   CHECK(t.error.find("NaN") != std::string::npos);
   CHECK(attn::long_weights_window(t, 0, 0, 1, 1, 3, 3).isZero());  // no trace: zeros, no crash
+}
+
+// The app runs long sequences a slice of rows per frame; the slices must add up to the very bits
+// of one whole call, whatever the slice size, with and without the causal mask.
+TEST_CASE("long attention: a job stepped in slices gives the bits of one call") {
+  const int n = 300, d = 16;
+  for (bool causal : {false, true}) {
+    attn::Mat Q, K, V;
+    attn::long_random_inputs(n, d, 11, &Q, &K, &V);
+    const attn::LongTrace whole = attn::forward_long(Q, K, V, causal);
+    REQUIRE(whole.ok);
+    for (int rows : {1, 50, 7 * attn::kern::attention_row_block(), n}) {
+      attn::LongJob job;
+      REQUIRE(attn::long_begin(Q, K, V, causal, &job));
+      int steps = 0;
+      while (!attn::long_step(&job, rows)) {
+        CHECK(!job.t.ok);  // not done: no trace to show yet
+        steps++;
+      }
+      INFO("causal " << causal << ", rows per step " << rows << ", steps " << steps);
+      REQUIRE(job.t.ok);
+      CHECK(job.t.O == whole.O);
+      CHECK(job.t.lse == whole.lse);
+      CHECK(steps == (n - 1) / (std::max(1, (rows + attn::kern::attention_row_block() - 1) / attn::kern::attention_row_block()) *
+                                attn::kern::attention_row_block()));
+    }
+  }
+  attn::LongJob bad;
+  CHECK_FALSE(attn::long_begin(attn::Mat(3, 2), attn::Mat(4, 2), attn::Mat(4, 2), false, &bad));
+  CHECK(bad.t.error.find("same number of rows") != std::string::npos);
+  CHECK(attn::long_step(&bad, 10));  // a refused job is done at once, with nothing to show
+  CHECK_FALSE(bad.t.ok);
 }
