@@ -52,9 +52,9 @@ struct LongView {
   bool causal = true;
   LongTrace trace;               // O(n d): Q, K, V, output, row log-sum-exp
   double ms = 0;                 // last fused forward
-  LongJob job;                   // a run in progress, a slice of rows per frame
-  bool running = false;
+  LongJob job;                   // a run in progress, a slice of rows per frame (empty otherwise)
   double run_ms = 0;             // compute time of the run so far (frames in between not counted)
+  bool running() const { return job.t.n > 0; }
   int i0 = 0, j0 = 0;            // top-left cell of the window
   int window = 0;                // cells per side shown (0 = the whole matrix)
   uint64_t version = 0;          // bumps when the window or the trace changes

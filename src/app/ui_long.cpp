@@ -32,18 +32,17 @@ void zoom(LongView* L, double factor, float fx, float fy) {
   L->version++;
 }
 
-
 }  // namespace
 
-// Generates random Q, K, V for n tokens and starts the fused forward (a button press or the URL).
+// Generates random Q, K, V for n tokens and starts the fused forward (the Run button).
 void long_run() {
   LongView& L = app().longv;
   Mat Q, K, V;
   long_random_inputs(L.n, L.d, 1, &Q, &K, &V);
   const double t0 = platform::now_ms();
-  L.running = long_begin(std::move(Q), std::move(K), std::move(V), L.causal, &L.job);
+  const bool started = long_begin(std::move(Q), std::move(K), std::move(V), L.causal, &L.job);
   L.run_ms = platform::now_ms() - t0;
-  if (!L.running) {
+  if (!started) {
     set_status("refused: " + L.job.t.error);
     L.job = LongJob{};
     return;
@@ -55,20 +54,18 @@ void long_run() {
 // page keeps drawing and answering while the progress bar fills.
 void long_continue() {
   LongView& L = app().longv;
-  if (!L.running) return;
+  if (!L.running()) return;
   const double t0 = platform::now_ms();
   bool done = false;
   while (!done && platform::now_ms() - t0 < 20) done = long_step(&L.job, 64);
   L.run_ms += platform::now_ms() - t0;
   if (!done) return;
-  L.running = false;
-  if (!L.job.t.ok) {
+  if (!L.job.t.ok) {  // long_step already emptied the job
     set_status("refused: " + L.job.t.error);
-    L.job = LongJob{};
     return;
   }
   L.trace = std::move(L.job.t);
-  L.job = LongJob{};  // frees the workspace
+  L.job = LongJob{};  // frees the workspace; the run is over
   L.ms = L.run_ms;
   L.window = 0;
   L.i0 = L.j0 = 0;
@@ -97,11 +94,8 @@ void draw_long() {
   ImGui::Checkbox("causal##long", &L.causal);
   mark("long:causal");
   ImGui::SameLine();
-  if (L.running) {
-    if (ImGui::Button("Cancel")) {
-      L.running = false;
-      L.job = LongJob{};
-    }
+  if (L.running()) {
+    if (ImGui::Button("Cancel")) L.job = LongJob{};  // the last finished map stays
     mark("long:cancel");
   } else if (ImGui::Button("Run")) {
     long_run();
@@ -109,7 +103,7 @@ void draw_long() {
   mark("long:run");
   help_marker("Random Q, K, V (n × 64, uniform in [−1, 1], seed 1), one head, scale 1/√64. The fused kernel "
               "skips the blocks a causal mask hides.");
-  if (L.running) {
+  if (L.running()) {
     const LongJob& j = L.job;
     char label[64];
     std::snprintf(label, sizeof label, "rows %d of %d", j.next, j.t.n);

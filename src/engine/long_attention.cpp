@@ -15,6 +15,14 @@ void long_random_inputs(int n, int d, uint64_t seed, Mat* Q, Mat* K, Mat* V) {
   }
 }
 
+namespace {
+// an allocation failed: the job ends with nothing to show and says why
+void refuse_oom(LongJob* job, int n) {
+  *job = LongJob{};
+  job->t.error = "out of memory for n = " + std::to_string(n) + ": use a shorter sequence";
+}
+}  // namespace
+
 bool long_begin(Mat Q, Mat K, Mat V, bool causal, LongJob* job) {
   *job = LongJob{};
   LongTrace& t = job->t;
@@ -43,8 +51,7 @@ bool long_begin(Mat Q, Mat K, Mat V, bool causal, LongJob* job) {
     t.K = std::move(K);
     t.V = std::move(V);
   } catch (const std::bad_alloc&) {
-    *job = LongJob{};
-    job->t.error = "out of memory for n = " + std::to_string(n) + ": use a shorter sequence";
+    refuse_oom(job, n);
     return false;
   }
   return true;
@@ -63,9 +70,7 @@ bool long_step(LongJob* job, int rows) {
                          int(t.V.cols()), t.scale, rule, t.O.data(), int(t.O.cols()), t.lse.data(), job->next > 0,
                          &job->ws);
   } catch (const std::bad_alloc&) {
-    const int n = t.n;
-    *job = LongJob{};
-    job->t.error = "out of memory for n = " + std::to_string(n) + ": use a shorter sequence";
+    refuse_oom(job, t.n);
     return true;
   }
   job->next = r1;

@@ -163,15 +163,11 @@ inline F exp(F x) {
   return andnot(exp_in_range(min(max(x, splat(-87.33654f)), splat(88.3762626f))), zero_mask);
 }
 
-// e^x for x <= 0 only (softmax after subtracting the row max): no upper clamp, and lanes below
-// -87.3 give ~1e-38 instead of exactly 0, which a sum of weights cannot tell apart. Three fewer
-// operations than exp() in the fused kernel's innermost non-GEMM loop.
-inline F exp_nonpos(F x) { return exp_in_range(max(x, splat(-87.33654f))); }
-
 // 2^x for x <= 0: the fused kernel works in base 2 (log2 e is folded into the query scale, as in
 // FlashAttention-2), which drops the range reduction's two multiply-subtracts and leaves a degree-5
 // polynomial for 2^f on [-0.5, 0.5] (relative error 7.7e-8; coefficients fitted on Chebyshev nodes).
-// 17 operations a vector against exp_nonpos's 25. Lanes below -126 (and -inf) give ~1.2e-38.
+// 17 operations a vector against 25 for e^x clamped the same way. Lanes below -126 (and -inf) give
+// ~1.2e-38 instead of exactly 0, which a sum of weights cannot tell apart.
 inline F exp2_nonpos(F x) {
   x = max(x, splat(-126.0f));
   const F magic = splat(12582912.0f);
