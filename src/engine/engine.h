@@ -7,7 +7,9 @@
 namespace attn {
 
 // One forward pass of the staged path: fills every intermediate. Never throws.
-Trace forward(const Config& cfg, const Limits& limits = Limits{});
+// prev, when given, is the last trace (of any config): what the edit left unchanged is taken
+// from it instead of recomputed, with the same bits a full pass gives.
+Trace forward(const Config& cfg, const Limits& limits = Limits{}, const Trace* prev = nullptr);
 
 // Bytes of the n x n matrices the staged trace keeps: the quantity Limits::max_trace_bytes bounds.
 double trace_bytes(int n_q, int n_k, int heads, bool linear);

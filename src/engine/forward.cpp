@@ -76,7 +76,7 @@ std::string validate(const Config& cfg, const Limits& lim) {
 
 namespace {
 
-Trace forward_staged(const Config& cfg, const Limits& lim) {
+Trace forward_staged(const Config& cfg, const Limits& lim, const Trace* prev) {
   Trace t;
   t.cfg = cfg;
   auto fail = [&](const std::string& msg) { t.ok = false; t.error = msg; return t; };
@@ -251,6 +251,8 @@ Trace forward_staged(const Config& cfg, const Limits& lim) {
   t.heads.resize(size_t(H));
   t.concat.resize(t.n_q, qkv ? dv : d);  // every column is set below, head by head
   int masked_rows = 0;
+  // the last pass's scores, where they are q . k^T of its own q and k (not imported weights)
+  const bool reuse = prev && prev->ok && prev->cfg.input != Input::Weights && prev->cfg.score == ScoreFn::Dot;
   for (int h = 0; h < H; h++) {
     HeadTrace& ht = t.heads[size_t(h)];
     ht.q = cols(t.Q, h * dh, dh);   // (n_q, dh)
@@ -263,6 +265,9 @@ Trace forward_staged(const Config& cfg, const Limits& lim) {
       for (Mat* m : {&ht.add_w1, &ht.add_w2, &ht.add_v})
         for (Eigen::Index i = 0; i < m->size(); i++) m->data()[i] = arng.uniform(-a, a);
       ht.scores = additive_scores(ht.q, ht.k, ht.add_w1, ht.add_w2, ht.add_v);
+    } else if (reuse && size_t(h) < prev->heads.size()) {
+      const HeadTrace& ph = prev->heads[size_t(h)];
+      ht.scores = dot_scores_update(ht.q, ht.k, ph.q, ph.k, ph.scores);
     } else {
       ht.scores = dot_scores(ht.q, ht.k);
     }
@@ -303,9 +308,9 @@ Trace forward_staged(const Config& cfg, const Limits& lim) {
 // The size checks above refuse what cannot fit before allocating; this catch is the second line:
 // an allocation that still fails (in wasm: the browser refuses to grow the heap) comes back as a
 // refused request, never as an abort. The caller keeps its last good trace.
-Trace forward(const Config& cfg, const Limits& lim) {
+Trace forward(const Config& cfg, const Limits& lim, const Trace* prev) {
   try {
-    return forward_staged(cfg, lim);
+    return forward_staged(cfg, lim, prev);
   } catch (const std::bad_alloc&) {
     Trace t;
     t.cfg = cfg;

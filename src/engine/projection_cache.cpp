@@ -21,19 +21,18 @@ bool same_shape(const Mat& a, const Mat& b) { return a.rows() == b.rows() && a.c
 bool same(const Mat& a, const Mat& b) { return same_shape(a, b) && kern::same_bits(a.data(), b.data(), size_t(a.size())); }
 bool same(const SharedMat& a, const SharedMat& b) { return (a.p && a.p == b.p) || same(a.get(), b.get()); }
 
-// rows of x (n, d) that differ from the cached copy
-std::vector<int> changed_rows(const Mat& x, const Mat& cached) {
-  std::vector<int> rows;
-  for (Eigen::Index i = 0; i < x.rows(); i++)
-    if (!kern::same_bits(x.row(i).data(), cached.row(i).data(), size_t(x.cols()))) rows.push_back(int(i));
-  return rows;
-}
-
 void redo_rows(const Mat& x, const Mat& w, const std::vector<int>& rows, Mat* out) {
   for (int i : rows) kern::gemv(int(w.cols()), int(w.rows()), x.row(i).data(), w.data(), int(w.cols()), out->row(i).data());
 }
 
 }  // namespace
+
+std::vector<int> changed_rows(const Mat& x, const Mat& before) {
+  std::vector<int> rows;
+  for (Eigen::Index i = 0; i < x.rows(); i++)
+    if (!kern::same_bits(x.row(i).data(), before.row(i).data(), size_t(x.cols()))) rows.push_back(int(i));
+  return rows;
+}
 
 void project_qkv(const Mat& xq, const Mat& xk, const SharedMat& wq, const SharedMat& wk, const SharedMat& wv, Mat* q,
                  Mat* k, Mat* v) {

@@ -19,11 +19,16 @@ void apply_rope(Mat* M, int n_heads);
 // recognized by identity first (the same shared matrix), by content otherwise.
 void project_qkv(const Mat& xq, const Mat& xk, const SharedMat& wq, const SharedMat& wk, const SharedMat& wv, Mat* q,
                  Mat* k, Mat* v);
+// projection_cache.cpp: indices of the rows of x whose bits differ from those of before (same shape)
+std::vector<int> changed_rows(const Mat& x, const Mat& before);
 // projection.cpp: (d, d) weights for one of W_q, W_k, W_v (Target) or W_o (Target::X)
 Mat init_weights(Init init, Target which, int d, Rng* rng);
 
 // scores.cpp: (n_q, n_k) = q (n_q, dh) . k^T (n_k, dh)
 Mat dot_scores(const Mat& q, const Mat& k);
+// scores.cpp: the same, given s0 = dot_scores(q0, k0) from the last pass: only the rows of q and
+// the rows of k (columns of s) that changed are recomputed, with the same bits as dot_scores
+Mat dot_scores_update(const Mat& q, const Mat& k, const Mat& q0, const Mat& k0, const Mat& s0);
 // scores.cpp: (n_q, n_k), s_ij = v . tanh(W1 q_i + W2 k_j); W1, W2 (dh, dh), v (1, dh)
 Mat additive_scores(const Mat& q, const Mat& k, const Mat& w1, const Mat& w2, const Mat& v);
 

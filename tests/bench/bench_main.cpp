@@ -256,13 +256,14 @@ int cmd_staged(int argc, char** argv) {
   cfg.X = attn::Mat(n, dm);
   for (int i = 0; i < cfg.X.size(); i++) cfg.X.data()[i] = hashed(uint32_t(i), 9);
   std::vector<double> times;
-  auto fwd = opaque(+[](const attn::Config* c) { return attn::forward(*c); });
-  attn::Trace t = fwd(&cfg);  // warm-up
+  // as the app does: the shown trace is passed in, and what an edit leaves alone is taken from it
+  auto fwd = opaque(+[](const attn::Config* c, const attn::Trace* prev) { return attn::forward(*c, attn::Limits{}, prev); });
+  attn::Trace t = fwd(&cfg, nullptr);  // warm-up
   if (!t.ok) { std::fprintf(stderr, "error: %s\n", t.error.c_str()); return 1; }
   for (int i = 0; i < std::max(1, reps); i++) {
     cfg.edits = {{attn::Target::X, i % n, i % dm, 0.5f}};  // an edit, as when dragging a cell
     auto t0 = Clock::now();
-    t = fwd(&cfg);
+    t = fwd(&cfg, &t);
     times.push_back(ms_since(t0));
   }
   Cfg c;

@@ -300,3 +300,70 @@ TEST_CASE("forward: an edit of one X cell recomputes its rows, bit-identical to 
   CHECK(incremental.Q.row(3) != before.Q.row(3));  // the edit did reach Q
   CHECK(incremental.Q.row(4) == before.Q.row(4));
 }
+
+// Given the last trace, the staged path recomputes only the rows and columns of the scores whose
+// q or k changed; every score must have the bits of a pass that computes all of them.
+TEST_CASE("forward: scores taken from the last trace match a full recompute bit for bit") {
+  auto check_same = [](const attn::Trace& a, const attn::Trace& b) {
+    REQUIRE(a.ok);
+    REQUIRE(b.ok);
+    REQUIRE(a.heads.size() == b.heads.size());
+    for (size_t h = 0; h < a.heads.size(); h++) {
+      CHECK(a.heads[h].scores == b.heads[h].scores);
+      CHECK(a.heads[h].weights == b.heads[h].weights);
+      CHECK(a.heads[h].out == b.heads[h].out);
+    }
+    CHECK(a.output == b.output);
+  };
+  attn::Config c;
+  c.input = attn::Input::Matrices;
+  c.d_model = 24;
+  c.n_heads = 3;  // d_head 8; 41 rows: full and edge tiles in both directions
+  c.init = attn::Init::Xavier;
+  c.X = attn::Mat(41, 24);
+  for (int i = 0; i < c.X.size(); i++) c.X.data()[i] = std::sin(0.29f * float(i));
+  attn::Trace prev = attn::forward(c);
+  REQUIRE(prev.ok);
+  SUBCASE("one X cell, then two rows at once, then the same X again") {
+    attn::Config e = c;
+    e.edits = {{attn::Target::X, 7, 3, 1.5f}};
+    attn::Trace inc = attn::forward(e, {}, &prev);
+    check_same(inc, attn::forward(e));
+    CHECK(inc.heads[1].scores(7, 0) != prev.heads[1].scores(7, 0));  // row 7 and column 7 did change
+    CHECK(inc.heads[1].scores(0, 7) != prev.heads[1].scores(0, 7));
+    CHECK(inc.heads[1].scores(0, 1) == prev.heads[1].scores(0, 1));
+    e.edits.push_back({attn::Target::X, 40, 23, -2.0f});
+    attn::Trace inc2 = attn::forward(e, {}, &inc);
+    check_same(inc2, attn::forward(e));
+    check_same(attn::forward(c, {}, &inc2), prev);
+  }
+  SUBCASE("cells of Q and K edited directly, with a mask and another normalizer") {
+    attn::Config e = c;
+    e.mask = attn::MaskKind::Causal;
+    e.normalizer = attn::Normalizer::Sparsemax;
+    e.edits = {{attn::Target::Q, 12, 20, 3.0f}, {attn::Target::K, 30, 1, -1.0f}};
+    check_same(attn::forward(e, {}, &prev), attn::forward(e));
+  }
+  SUBCASE("a last trace of another shape or score function is not used") {
+    attn::Config longer = c;
+    longer.X = attn::Mat(45, 24);
+    for (int i = 0; i < longer.X.size(); i++) longer.X.data()[i] = std::cos(0.11f * float(i));
+    check_same(attn::forward(longer, {}, &prev), attn::forward(longer));
+    attn::Config add = c;
+    add.score = attn::ScoreFn::Additive;
+    attn::Trace additive = attn::forward(add);
+    check_same(attn::forward(c, {}, &additive), prev);
+  }
+  SUBCASE("Q and K given directly, d_k past one depth block of the tile") {
+    attn::Config q;
+    q.input = attn::Input::QKV;
+    q.Q_in = attn::Mat(13, 300);
+    q.K_in = attn::Mat(17, 300);
+    q.V_in = attn::Mat(17, 5);
+    for (attn::Mat* m : {&q.Q_in, &q.K_in, &q.V_in})
+      for (int i = 0; i < m->size(); i++) m->data()[i] = 0.1f * std::sin(0.7f * float(i) + float(m->rows()));
+    attn::Trace p = attn::forward(q);
+    q.edits = {{attn::Target::K, 16, 299, 0.9f}, {attn::Target::Q, 0, 0, -0.4f}};
+    check_same(attn::forward(q, {}, &p), attn::forward(q));
+  }
+}
