@@ -171,20 +171,21 @@ Trace forward_staged(const Config& cfg, const Limits& lim, const Trace* prev) {
   } else {
     if (cfg.input == Input::Matrices) {
       t.X = cfg.X;
-      t.X_src = t.cross ? cfg.X_src : cfg.X;
+      if (t.cross) t.X_src = cfg.X_src;
     } else {
       t.X = embed(t.tokens_q, d);
-      t.X_src = t.cross ? embed(t.tokens_k, d) : t.X;
+      if (t.cross) t.X_src = embed(t.tokens_k, d);
     }
     apply_edits(cfg, Target::X, &t.X);
-    if (!t.cross) t.X_src = t.X;
+    if (!t.cross) t.X_src = t.X;  // self-attention: one copy, after the edits
     if (!all_finite(t.X, "X", &err)) return fail(err);
 
     // ---- stage 1b: positional encoding (sinusoidal is added to X; RoPE rotates Q and K below)
     const int n_max = std::max(t.n_q, t.n_k);
-    t.PE = cfg.posenc == PosEnc::Sinusoidal ? sinusoidal_table(n_max, d) : Mat(Mat::Zero(n_max, d));
-    t.Xpe = t.X + t.PE.topRows(t.n_q);
-    t.Xpe_src = t.X_src + t.PE.topRows(t.n_k);
+    const bool add_pe = cfg.posenc == PosEnc::Sinusoidal;
+    t.PE = add_pe ? sinusoidal_table(n_max, d) : Mat(Mat::Zero(n_max, d));
+    t.Xpe = add_pe ? Mat(t.X + t.PE.topRows(t.n_q)) : t.X;
+    t.Xpe_src = !t.cross ? t.Xpe : add_pe ? Mat(t.X_src + t.PE.topRows(t.n_k)) : t.X_src;
 
     // ---- stage 2: projections Q = X.W_q, K = X_src.W_k, V = X_src.W_v
     // The drawn weights depend only on (init, d, seed): keep the last set, so an edit elsewhere
