@@ -88,6 +88,17 @@ void attention_rows(int r0, int r1, int n_k, int dk, int dv, const float* Q, int
                     bool reuse_kv, Workspace* ws);
 int attention_row_block();  // query rows per block of the fused kernel (40 in wasm, 48 with AVX2)
 
+// attention() on up to `threads` threads, with the very bits of attention(): query rows are dealt
+// out in whole row blocks. *ws holds one workspace per thread (grown as needed). In a build
+// without threads (the wasm build without pthreads) it runs on the calling thread.
+void attention_threads(int threads, int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K,
+                       int ldk, const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse,
+                       std::vector<Workspace>* ws);
+// gemm() on up to `threads` threads (rows of C split between them), with the very bits of gemm()
+void gemm_threads(int threads, int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
+                  int ldc);
+int hardware_threads();  // threads this build can use here (1 in a build without threads)
+
 // weights w[r][c] = exp(scale q_i.k_j - lse_i) for a tile of rows i0.. and columns j0.., read
 // straight from Q, K and the stored lse: how the UI shows n x n weights without storing them.
 void weights_tile(int i0, int rows, int j0, int cols, int istep, int jstep, int dk, const float* Q, int ldq,

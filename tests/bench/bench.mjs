@@ -15,6 +15,7 @@ const smoke = process.argv.includes('--smoke');
 const out = join(build, 'bench');
 const nativeBench = join(build, 'native', 'attn_bench');
 const wasmBench = join(build, 'wasm', 'attn_bench.js');
+const wasmBenchMt = join(build, 'wasm', 'attn_bench_mt.js');  // the -pthread build
 const reps = smoke ? 1 : 5;
 
 // (n, d, heads, causal, proj)
@@ -28,6 +29,7 @@ for (const proj of [0, 1]) configs.push({ n: 512, d: 64, heads: 8, causal: 0, pr
 const n2Bytes = (c) => 4 * c.heads * c.n * c.n;
 const impls = [
   { impl: 'attn-wasm', cmd: (dir) => ['node', ['--no-experimental-fetch', wasmBench, 'run', dir, 'attn-wasm', reps]] },
+  { impl: 'attn-wasm-2t', cmd: (dir) => ['node', ['--no-experimental-fetch', wasmBenchMt, 'run', dir, 'attn-wasm-2t', reps, 2]] },
   { impl: 'attn-native', cmd: (dir) => [nativeBench, ['run', dir, 'attn-native', reps]] },
   { impl: 'tfjs-wasm-best', cmd: (dir) => ['node', [join(here, 'peer.mjs'), 'tfjs-wasm-best', dir, reps]], n2: true },
   { impl: 'tfjs-wasm-idiomatic', cmd: (dir) => ['node', [join(here, 'peer.mjs'), 'tfjs-wasm-idiomatic', dir, reps]], n2: true,
@@ -137,6 +139,17 @@ for (const c of configs) {
     `${peers[0] ? `${peers[0].impl} ${f(peers[0].ms_median)}` : '-'} | ${peers[0] && w ? f(peers[0].ms_median / w.ms_median) + '×' : '-'} | ` +
     `${w && pw ? `${Math.round(100 * w.gflops / (w.peak_gflops_same_moment || pw))}% / ${Math.round(100 * w.gflops / pw)}%` : '-'} | ${f(nat?.ms_median)} | ${f(np?.ms_median)} | ` +
     `${nat && np ? f(np.ms_median / nat.ms_median) + '×' : '-'} |`);
+}
+// the stretch goal: our pthreads build against onnxruntime-web's, both on 2 threads
+console.log('\n| n | heads | causal | proj | attn-wasm-2t ms | ort-wasm-2t ms | speed-up | attn-wasm-2t over attn-wasm |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const c of configs) {
+  const rs = results.filter((r) => key(r) === key({ ...c, causal: !!c.causal, proj: !!c.proj }) && r.ms_median > 0 && !r.error);
+  const get = (i) => rs.find((r) => r.impl === i);
+  const t2 = get('attn-wasm-2t'), o2 = get('ort-wasm-2t'), w = get('attn-wasm');
+  const f = (x) => (x ? x.toFixed(2) : '-');
+  console.log(`| ${c.n} | ${c.heads} | ${c.causal ? 'yes' : 'no'} | ${c.proj ? 'yes' : 'no'} | ${f(t2?.ms_median)} | ${f(o2?.ms_median)} | ` +
+    `${t2 && o2 ? f(o2.ms_median / t2.ms_median) + '×' : '-'} | ${t2 && w ? f(w.ms_median / t2.ms_median) + '×' : '-'} |`);
 }
 console.log(`\nwrote ${join(out, 'results.json')} (${results.length} records)`);
 if (failures) { console.error(`bench: ${failures} of our runs failed or disagreed with the reference`); process.exit(1); }

@@ -1,7 +1,7 @@
 // bench_main.cpp: the benchmark program for our own kernels, built natively (attn_bench) and
 // for node (attn_bench.js, the same source). The node driver (bench.mjs) runs it:
 //   attn_bench gen DIR N D HEADS CAUSAL PROJ   write the inputs (.npy) and reference rows
-//   attn_bench run DIR IMPL REPS               time our fused forward on them, print a JSON record
+//   attn_bench run DIR IMPL REPS [THREADS]     time our fused forward on them, print a JSON record
 //   attn_bench staged N HEADS D_MODEL REPS     time the UI's staged forward() (every intermediate)
 //   attn_bench peak IMPL                       mul+add throughput from registers: the SIMD peak
 // Inputs are a fixed hash of the index, so every implementation sees the same numbers.
@@ -91,22 +91,33 @@ attn::MaskRule rule(const Cfg& c) {
 struct Fused {
   std::vector<float> Q, K, V, O, lse;
   attn::Workspace ws;
+  std::vector<attn::Workspace> wss;  // one per thread
+  int threads = 1;
+  void gemm(int m, int n, int k, const float* A, const float* B, float* C) {
+    if (threads > 1) attn::kern::gemm_threads(threads, m, n, k, A, k, B, n, C, n);
+    else attn::kern::gemm(m, n, k, A, k, B, n, C, n);
+  }
   void run(const Cfg& c, const std::vector<float>* in, float* out) {
     const int n = c.n, dm = c.width();
     const float *q = in[0].data(), *k = in[1].data(), *v = in[2].data();
     float* o = out;
     if (c.proj) {
       Q.resize(size_t(n) * dm); K.resize(Q.size()); V.resize(Q.size()); O.resize(Q.size());
-      attn::kern::gemm(n, dm, dm, in[0].data(), dm, in[1].data(), dm, Q.data(), dm);  // (n, dm) = X Wq
-      attn::kern::gemm(n, dm, dm, in[0].data(), dm, in[2].data(), dm, K.data(), dm);
-      attn::kern::gemm(n, dm, dm, in[0].data(), dm, in[3].data(), dm, V.data(), dm);
+      gemm(n, dm, dm, in[0].data(), in[1].data(), Q.data());  // (n, dm) = X Wq
+      gemm(n, dm, dm, in[0].data(), in[2].data(), K.data());
+      gemm(n, dm, dm, in[0].data(), in[3].data(), V.data());
       q = Q.data(); k = K.data(); v = V.data(); o = O.data();
     }
     lse.resize(size_t(n));
+    const float scale = 1.0f / std::sqrt(float(c.d));
     for (int h = 0; h < c.heads; h++)
-      attn::kern::attention(n, n, c.d, c.d, q + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm,
-                            1.0f / std::sqrt(float(c.d)), rule(c), o + h * c.d, dm, lse.data(), &ws);
-    if (c.proj) attn::kern::gemm(n, dm, dm, O.data(), dm, in[4].data(), dm, out, dm);  // (n, dm) = O Wo
+      if (threads > 1)
+        attn::kern::attention_threads(threads, n, n, c.d, c.d, q + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm, scale,
+                                      rule(c), o + h * c.d, dm, lse.data(), &wss);
+      else
+        attn::kern::attention(n, n, c.d, c.d, q + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm, scale, rule(c),
+                              o + h * c.d, dm, lse.data(), &ws);
+    if (c.proj) gemm(n, dm, dm, O.data(), in[4].data(), out);  // (n, dm) = O Wo
   }
 };
 
@@ -219,6 +230,7 @@ int cmd_run(int argc, char** argv) {
   const int dm = c.width();
   std::vector<float> out(size_t(c.n) * dm);
   Fused f;
+  f.threads = argc > 5 ? std::max(1, std::atoi(argv[5])) : 1;
   auto run = opaque(+[](Fused* f, const Cfg* c, const std::vector<float>* in, float* out) { f->run(*c, in, out); });
   for (int i = 0; i < 3; i++) run(&f, &c, in, out.data());  // warm-up, and the result we check
   double err = 0;
@@ -385,6 +397,6 @@ int main(int argc, char** argv) {
   else if (cmd == "staged") rc = cmd_staged(argc, argv);
   else if (cmd == "peak") rc = cmd_peak(argc, argv);
   else if (cmd == "gemm") rc = cmd_gemm(argc, argv);
-  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS | staged N HEADS D_MODEL REPS | peak IMPL\n");
+  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS | peak IMPL\n");
   return rc;
 }

@@ -95,6 +95,20 @@ TEST_CASE("kernels: gemv gives the bits of each row of gemm, and matches the ref
     }
 }
 
+// several threads split the rows of C; every element must keep its single-threaded bits
+TEST_CASE("kernels: gemm_threads gives the bits of gemm") {
+  for (int m : {1, 15, 16, 33, 101})
+    for (int threads : {1, 2, 3}) {
+      const int n = 401, k = 300, lda = k + 2, ldc = n + 1;  // large enough for threads to be used
+      auto A = random(size_t(m) * lda, 11 + m), B = random(size_t(k) * n, 12);
+      std::vector<float> c(size_t(m) * ldc, 3.0f), t = c;
+      attn::kern::gemm(m, n, k, A.data(), lda, B.data(), n, c.data(), ldc);
+      attn::kern::gemm_threads(threads, m, n, k, A.data(), lda, B.data(), n, t.data(), ldc);
+      INFO("m=" << m << " threads=" << threads);
+      CHECK(std::memcmp(c.data(), t.data(), c.size() * sizeof(float)) == 0);
+    }
+}
+
 TEST_CASE("kernels: SIMD exp is within 3 ulp of exp and gives exactly 0 for -inf") {
   std::vector<float> x;
   for (float v = -87.0f; v <= 88.0f; v += 0.0731f) x.push_back(v);
@@ -202,6 +216,16 @@ TEST_CASE("kernels: fused attention matches the three-pass reference, every mask
                           ro.data(), ldo, rl.data());
     INFO("n_q=" << c.n_q << " n_k=" << c.n_k << " dk=" << c.dk << " dv=" << c.dv << " mask=" << int(c.mask.kind)
                 << " offset=" << c.mask.offset << " scale=" << c.scale);
+    // on several threads: the very same bits (rows are dealt out in whole blocks)
+    for (int threads : {2, 3, 5}) {
+      std::vector<float> to(o.size(), 0.0f), tl(lse.size());
+      std::vector<attn::Workspace> tws;
+      attn::kern::attention_threads(threads, c.n_q, c.n_k, c.dk, c.dv, Q.data(), ldq, K.data(), ldk, V.data(), ldv,
+                                    c.scale, c.mask, to.data(), ldo, tl.data(), &tws);
+      INFO("threads=" << threads);
+      CHECK(std::memcmp(to.data(), o.data(), o.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(tl.data(), lse.data(), lse.size() * sizeof(float)) == 0);
+    }
     // outputs are convex blends of V entries in [-1, 1]: float rounding of the running sums, plus
     // the float error of each logit (|scale| * dk * 2 eps) moving the weights by as much
     CHECK(max_abs_diff(o, ro) < 2e-5f + std::fabs(c.scale) * c.dk * 1.2e-7f);
