@@ -36,7 +36,7 @@ $(WASM)/CMakeCache.txt:
 native: deps-test $(NATIVE)/CMakeCache.txt
 	cmake --build $(NATIVE) -j $(JOBS)
 wasm-web: deps-web $(WASM)/CMakeCache.txt
-	cmake --build $(WASM) -j $(JOBS) --target app && cmake --build $(WASM) --target site
+	cmake --build $(WASM) -j $(JOBS) --target app app_mt && cmake --build $(WASM) --target site
 wasm: deps-test $(WASM)/CMakeCache.txt
 	cmake --build $(WASM) -j $(JOBS)
 
@@ -63,7 +63,7 @@ web: wasm-web
 
 serve: web
 	@echo "Serving Attention Playground at http://127.0.0.1:$(PORT)/"
-	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory $(SITE)
+	python3 src/tools/serve.py $(PORT) $(SITE)
 
 cli: deps-test $(NATIVE)/CMakeCache.txt
 	cmake --build $(NATIVE) -j $(JOBS) --target attn
@@ -78,6 +78,7 @@ test: native wasm asan
 	cd $(WASM) && ctest --output-on-failure
 	node tests/browser/smoke.mjs $(SITE)
 	node tests/browser/share.mjs $(SITE)
+	node tests/browser/threads.mjs $(SITE)
 	tests/desktop/smoke.sh $(NATIVE)/attention-playground
 	node tests/bench/bench.mjs $(BUILD) --smoke
 

@@ -77,7 +77,10 @@
       const bytes = new Uint8Array(buf);
       const ptr = Module._malloc(Math.max(1, bytes.length));
       if (!ptr) return;
-      Module.HEAPU8.set(bytes, ptr);
+      // the threaded build's memory may have grown on a worker: Module.HEAPU8 can be a view of the
+      // old, shorter buffer then, so take a view of the memory as it is now
+      const mem = Module.wasmMemory ? Module.wasmMemory.buffer : Module.HEAPU8.buffer;
+      new Uint8Array(mem).set(bytes, ptr);
       Module.ccall('attn_import', null, ['string', 'number', 'number'], [file.name, ptr, bytes.length]);
       Module._free(ptr);
     });
@@ -154,4 +157,19 @@
     },
     memoryFailure: function () { return Module.ccall('attn_test_memory_failure', 'string', [], []); },
   };
+
+  // The engine: the threaded build (app_mt.js) needs SharedArrayBuffer, which browsers give only to
+  // cross-origin isolated pages (served with COOP and COEP headers, as `make serve` does); every
+  // other page, and any page where app_mt.js fails to load, gets the single-threaded app.js.
+  function load(src, fallback) {
+    const script = document.createElement('script');
+    script.src = src;
+    script.onerror = function () {
+      if (fallback) load(fallback, null);
+      else fail('Attention Playground could not load ' + src + '. Check the connection and reload the page.');
+    };
+    document.body.appendChild(script);
+  }
+  if (window.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function') load('app_mt.js', 'app.js');
+  else load('app.js', null);
 })();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include "app/ui.h"
+#include "engine/kernels.h"
 #include "engine/png.h"
 #include "engine/presets.h"
 #include "engine/vocab.h"
@@ -116,6 +117,8 @@ void parse_args(const std::vector<std::string>& args) {
   if (!state.empty()) apply_share_state(state);
 }
 }  // namespace
+
+int long_threads() { return std::min(kMaxThreads, kern::hardware_threads()); }
 
 void finish_frame(int capture, double t_start);
 

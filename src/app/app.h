@@ -46,6 +46,12 @@ struct CellDrag {
   bool moved = false;
 };
 
+// Threads the fused path may use: the threaded web build starts 3 workers before main() runs
+// (PTHREAD_POOL_SIZE in CMakeLists.txt; one started later could not begin while the page's main
+// thread waits for it), so at most 4 with the page's own thread.
+constexpr int kMaxThreads = 4;
+int long_threads();  // min(kMaxThreads, what this build and device offer): 1 without thread support
+
 // The long-sequence view: the fused path at n in the thousands, weights recomputed per window.
 struct LongView {
   int n = 8192, d = 64;
@@ -53,6 +59,7 @@ struct LongView {
   LongTrace trace;               // O(n d): Q, K, V, output, row log-sum-exp
   double ms = 0;                 // last fused forward
   LongJob job;                   // a run in progress, a slice of rows per frame (empty otherwise)
+  int threads = 1;               // threads the last run used
   double run_ms = 0;             // compute time of the run so far (frames in between not counted)
   bool running() const { return job.t.n > 0; }
   int i0 = 0, j0 = 0;            // top-left cell of the window

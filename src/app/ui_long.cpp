@@ -42,6 +42,7 @@ void long_run() {
   const double t0 = platform::now_ms();
   const bool started = long_begin(std::move(Q), std::move(K), std::move(V), L.causal, &L.job);
   L.run_ms = platform::now_ms() - t0;
+  L.job.threads = long_threads();
   if (!started) {
     set_status("refused: " + L.job.t.error);
     L.job = LongJob{};
@@ -57,7 +58,8 @@ void long_continue() {
   if (!L.running()) return;
   const double t0 = platform::now_ms();
   bool done = false;
-  while (!done && platform::now_ms() - t0 < 20) done = long_step(&L.job, 64);
+  // 64 rows a step for each thread: with fewer, waking the workers would cost more than they share
+  while (!done && platform::now_ms() - t0 < 20) done = long_step(&L.job, 64 * L.job.threads);
   L.run_ms += platform::now_ms() - t0;
   if (!done) return;
   if (!L.job.t.ok) {  // long_step already emptied the job
@@ -65,6 +67,7 @@ void long_continue() {
     return;
   }
   L.trace = std::move(L.job.t);
+  L.threads = L.job.threads;
   L.job = LongJob{};  // frees the workspace; the run is over
   L.ms = L.run_ms;
   L.window = 0;
@@ -117,7 +120,8 @@ void draw_long() {
     return;
   }
   const LongTrace& t = L.trace;
-  ImGui::Text("n = %d%s: fused forward %.0f ms", t.n, t.causal ? ", causal" : "", L.ms);
+  ImGui::Text("n = %d%s: fused forward %.0f ms%s", t.n, t.causal ? ", causal" : "", L.ms,
+              L.threads > 1 ? (" on " + std::to_string(L.threads) + " threads").c_str() : "");
   ImGui::Text("memory %s; the n × n weights would take %s", human(t.bytes, "B").c_str(), human(4.0 * t.n * double(t.n), "B").c_str());
 
   // ---- the window's weights, sampled at kTexels per side (recomputed only when it moves)

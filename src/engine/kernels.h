@@ -37,6 +37,12 @@ struct Workspace {
   }
 };
 
+// Scratch for attention_threads: a workspace per thread, and whether it holds this run's packed K, V.
+struct ThreadWorkspaces {
+  std::vector<Workspace> ws;
+  std::vector<char> packed;
+};
+
 namespace kern {
 
 // "wasm-simd128", "avx2-fma", "sse2" or "scalar": the instruction set the kernels were built for
@@ -88,12 +94,13 @@ void attention_rows(int r0, int r1, int n_k, int dk, int dv, const float* Q, int
                     bool reuse_kv, Workspace* ws);
 int attention_row_block();  // query rows per block of the fused kernel (40 in wasm, 48 with AVX2)
 
-// attention() on up to `threads` threads, with the very bits of attention(): query rows are dealt
-// out in whole row blocks. *ws holds one workspace per thread (grown as needed). In a build
-// without threads (the wasm build without pthreads) it runs on the calling thread.
-void attention_threads(int threads, int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K,
+// attention_rows() for query rows [r0, r1) on up to `threads` threads, with the very bits of one
+// single-threaded call: rows are dealt out in whole row blocks (r0 must start one). With reuse_kv,
+// an earlier call of the same run packed K and V into the workspaces. In a build without threads
+// (the wasm build without pthreads) everything runs on the calling thread.
+void attention_threads(int threads, int r0, int r1, int n_k, int dk, int dv, const float* Q, int ldq, const float* K,
                        int ldk, const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse,
-                       std::vector<Workspace>* ws);
+                       bool reuse_kv, ThreadWorkspaces* ws);
 // gemm() on up to `threads` threads (rows of C split between them), with the very bits of gemm()
 void gemm_threads(int threads, int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
                   int ldc);

@@ -21,6 +21,11 @@ void refuse_oom(LongJob* job, int n) {
   *job = LongJob{};
   job->t.error = "out of memory for n = " + std::to_string(n) + ": use a shorter sequence";
 }
+double workspace_bytes(const ThreadWorkspaces& tw) {
+  double b = 0;
+  for (const Workspace& w : tw.ws) b += double(w.buf.size()) * sizeof(float);
+  return b;
+}
 }  // namespace
 
 bool long_begin(Mat Q, Mat K, Mat V, bool causal, LongJob* job) {
@@ -66,9 +71,9 @@ bool long_step(LongJob* job, int rows) {
   MaskRule rule;
   rule.kind = t.causal ? MaskRule::Causal : MaskRule::None;
   try {
-    kern::attention_rows(job->next, r1, t.n, t.d, int(t.V.cols()), t.Q.data(), t.d, t.K.data(), t.d, t.V.data(),
-                         int(t.V.cols()), t.scale, rule, t.O.data(), int(t.O.cols()), t.lse.data(), job->next > 0,
-                         &job->ws);
+    kern::attention_threads(job->threads, job->next, r1, t.n, t.d, int(t.V.cols()), t.Q.data(), t.d, t.K.data(), t.d,
+                            t.V.data(), int(t.V.cols()), t.scale, rule, t.O.data(), int(t.O.cols()), t.lse.data(),
+                            job->next > 0, &job->ws);
   } catch (const std::bad_alloc&) {
     refuse_oom(job, t.n);
     return true;
@@ -76,7 +81,7 @@ bool long_step(LongJob* job, int rows) {
   job->next = r1;
   if (r1 < t.n) return false;
   t.bytes = double(t.Q.size() + t.K.size() + t.V.size() + t.O.size() + t.lse.size()) * sizeof(float) +
-            double(job->ws.buf.size()) * sizeof(float);
+            workspace_bytes(job->ws);
   t.ok = true;
   return true;
 }

@@ -33,9 +33,10 @@ LongTrace forward_long(Mat Q, Mat K, Mat V, bool causal);
 // forward_long. begin validates and allocates (false with job->t.error when refused); each step
 // computes about `rows` more query rows and returns true once all n are done (then job->t.ok).
 struct LongJob {
-  LongTrace t;    // Q, K, V, and O and lse filled as rows complete
-  Workspace ws;   // K and V packed once, reused by every step
-  int next = 0;   // first query row not computed yet
+  LongTrace t;          // Q, K, V, and O and lse filled as rows complete
+  ThreadWorkspaces ws;  // K and V packed once per thread, reused by every step
+  int next = 0;         // first query row not computed yet
+  int threads = 1;      // each step's rows are shared among this many threads (same bits)
 };
 bool long_begin(Mat Q, Mat K, Mat V, bool causal, LongJob* job);
 bool long_step(LongJob* job, int rows);

@@ -119,23 +119,29 @@ int usable(int threads, int parts, double macs) {
 
 }  // namespace
 
-void attention_threads(int threads, int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K,
+void attention_threads(int threads, int r0, int r1, int n_k, int dk, int dv, const float* Q, int ldq, const float* K,
                        int ldk, const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse,
-                       std::vector<Workspace>* ws) {
+                       bool reuse_kv, ThreadWorkspaces* tw) {
   const int block = attention_row_block();
-  const int blocks = (n_q + block - 1) / block;
-  threads = usable(threads, blocks, double(n_q) * n_k * (dk + dv));
-  if (int(ws->size()) < threads) ws->resize(size_t(threads));
+  const int blocks = (r1 - r0 + block - 1) / block;
+  if (blocks <= 0) return;
+  threads = usable(threads, blocks, double(r1 - r0) * n_k * (dk + dv));
+  if (!reuse_kv) tw->packed.assign(tw->packed.size(), 0);
+  if (int(tw->ws.size()) < threads) {
+    tw->ws.resize(size_t(threads));
+    tw->packed.resize(size_t(threads), 0);
+  }
   // Four pieces per thread, dealt round robin: under a causal mask the first rows see few keys
   // and the last rows all of them, so halves would leave one thread with three quarters of the work.
   const int pieces = std::min(blocks, 4 * threads);
   on_threads(threads, [&](int t) {
-    bool packed = false;  // each thread packs K and V into its own workspace once, then reuses them
     for (int p = t; p < pieces; p += threads) {
-      const int r0 = int(int64_t(blocks) * p / pieces) * block;
-      const int r1 = std::min(n_q, int(int64_t(blocks) * (p + 1) / pieces) * block);
-      attention_rows(r0, r1, n_k, dk, dv, Q, ldq, K, ldk, V, ldv, scale, mask, O, ldo, lse, packed, &(*ws)[size_t(t)]);
-      packed = r1 > r0;
+      const int a = r0 + int(int64_t(blocks) * p / pieces) * block;
+      const int b = std::min(r1, r0 + int(int64_t(blocks) * (p + 1) / pieces) * block);
+      // each thread packs K and V into its own workspace once per run, then reuses them
+      attention_rows(a, b, n_k, dk, dv, Q, ldq, K, ldk, V, ldv, scale, mask, O, ldo, lse, tw->packed[size_t(t)],
+                     &tw->ws[size_t(t)]);
+      tw->packed[size_t(t)] = 1;
     }
   });
 }

@@ -91,7 +91,7 @@ attn::MaskRule rule(const Cfg& c) {
 struct Fused {
   std::vector<float> Q, K, V, O, lse;
   attn::Workspace ws;
-  std::vector<attn::Workspace> wss;  // one per thread
+  attn::ThreadWorkspaces wss;  // one workspace per thread
   int threads = 1;
   void gemm(int m, int n, int k, const float* A, const float* B, float* C) {
     if (threads > 1) attn::kern::gemm_threads(threads, m, n, k, A, k, B, n, C, n);
@@ -112,8 +112,8 @@ struct Fused {
     const float scale = 1.0f / std::sqrt(float(c.d));
     for (int h = 0; h < c.heads; h++)
       if (threads > 1)
-        attn::kern::attention_threads(threads, n, n, c.d, c.d, q + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm, scale,
-                                      rule(c), o + h * c.d, dm, lse.data(), &wss);
+        attn::kern::attention_threads(threads, 0, n, n, c.d, c.d, q + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm,
+                                      scale, rule(c), o + h * c.d, dm, lse.data(), false, &wss);
       else
         attn::kern::attention(n, n, c.d, c.d, q + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm, scale, rule(c),
                               o + h * c.d, dm, lse.data(), &ws);

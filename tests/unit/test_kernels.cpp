@@ -219,9 +219,9 @@ TEST_CASE("kernels: fused attention matches the three-pass reference, every mask
     // on several threads: the very same bits (rows are dealt out in whole blocks)
     for (int threads : {2, 3, 5}) {
       std::vector<float> to(o.size(), 0.0f), tl(lse.size());
-      std::vector<attn::Workspace> tws;
-      attn::kern::attention_threads(threads, c.n_q, c.n_k, c.dk, c.dv, Q.data(), ldq, K.data(), ldk, V.data(), ldv,
-                                    c.scale, c.mask, to.data(), ldo, tl.data(), &tws);
+      attn::ThreadWorkspaces tws;
+      attn::kern::attention_threads(threads, 0, c.n_q, c.n_k, c.dk, c.dv, Q.data(), ldq, K.data(), ldk, V.data(), ldv,
+                                    c.scale, c.mask, to.data(), ldo, tl.data(), false, &tws);
       INFO("threads=" << threads);
       CHECK(std::memcmp(to.data(), o.data(), o.size() * sizeof(float)) == 0);
       CHECK(std::memcmp(tl.data(), lse.data(), lse.size() * sizeof(float)) == 0);

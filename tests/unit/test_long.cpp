@@ -61,23 +61,26 @@ TEST_CASE("long: bad shapes and sizes are refused with a message") {
 }
 
 // The app runs long sequences a slice of rows per frame; the slices must add up to the very bits
-// of one whole call, whatever the slice size, with and without the causal mask.
+// of one whole call, whatever the slice size and the number of threads, with and without the
+// causal mask. (d = 64: slices of 7 blocks and more are enough work for threads to be used.)
 TEST_CASE("long attention: a job stepped in slices gives the bits of one call") {
-  const int n = 300, d = 16;
+  const int n = 300, d = 64;
   for (bool causal : {false, true}) {
     attn::Mat Q, K, V;
     attn::long_random_inputs(n, d, 11, &Q, &K, &V);
     const attn::LongTrace whole = attn::forward_long(Q, K, V, causal);
     REQUIRE(whole.ok);
+    for (int threads : {1, 2, 3})
     for (int rows : {1, 50, 7 * attn::kern::attention_row_block(), n}) {
       attn::LongJob job;
       REQUIRE(attn::long_begin(Q, K, V, causal, &job));
+      job.threads = threads;
       int steps = 0;
       while (!attn::long_step(&job, rows)) {
         CHECK(!job.t.ok);  // not done: no trace to show yet
         steps++;
       }
-      INFO("causal " << causal << ", rows per step " << rows << ", steps " << steps);
+      INFO("causal " << causal << ", threads " << threads << ", rows per step " << rows << ", steps " << steps);
       REQUIRE(job.t.ok);
       CHECK(job.t.O == whole.O);
       CHECK(job.t.lse == whole.lse);
