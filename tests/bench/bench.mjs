@@ -127,29 +127,28 @@ const peak = Object.fromEntries(results.filter((r) => r.impl.startsWith('peak-')
 const pw = peak['peak-wasm-simd'];
 if (pw) console.log(`\nwasm SIMD peak: best ${pw.toFixed(1)} GFLOP/s, range ${results.find((r) => r.impl === 'peak-wasm-simd').gflops_range.map((g) => g.toFixed(1)).join('-')} over the run`);
 const key = (r) => `${r.n}/${r.heads}/${r.causal}/${r.proj}`;
-console.log('\n| n | heads | causal | proj | attn-wasm ms | best wasm peer (1 thread) | speed-up | % wasm peak (that moment / best) | attn-native ms | numpy ms | speed-up |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-for (const c of configs) {
-  const rs = results.filter((r) => key(r) === key({ ...c, causal: !!c.causal, proj: !!c.proj }) && r.ms_median > 0 && !r.error);
-  const get = (i) => rs.find((r) => r.impl === i);
+const f = (x) => (x ? x.toFixed(2) : '-');
+// one markdown table, a row per size: cells(get) gives the columns after the size's own four
+function table(header, cells) {
+  console.log(`\n| n | heads | causal | proj | ${header.join(' | ')} |`);
+  console.log(`|${'---|'.repeat(4 + header.length)}`);
+  for (const c of configs) {
+    const rs = results.filter((r) => key(r) === key({ ...c, causal: !!c.causal, proj: !!c.proj }) && r.ms_median > 0 && !r.error);
+    const get = (i) => rs.find((r) => r.impl === i);
+    console.log(`| ${c.n} | ${c.heads} | ${c.causal ? 'yes' : 'no'} | ${c.proj ? 'yes' : 'no'} | ${cells(get).join(' | ')} |`);
+  }
+}
+table(['attn-wasm ms', 'best wasm peer (1 thread)', 'speed-up', '% wasm peak (that moment / best)', 'attn-native ms', 'numpy ms', 'speed-up'], (get) => {
   const w = get('attn-wasm'), nat = get('attn-native'), np = get('numpy-openblas');
-  const peers = ['tfjs-wasm-best', 'ort-wasm-1t'].map(get).filter(Boolean).sort((a, b) => a.ms_median - b.ms_median);
-  const f = (x) => (x ? x.toFixed(2) : '-');
-  console.log(`| ${c.n} | ${c.heads} | ${c.causal ? 'yes' : 'no'} | ${c.proj ? 'yes' : 'no'} | ${f(w?.ms_median)} | ` +
-    `${peers[0] ? `${peers[0].impl} ${f(peers[0].ms_median)}` : '-'} | ${peers[0] && w ? f(peers[0].ms_median / w.ms_median) + '×' : '-'} | ` +
-    `${w && pw ? `${Math.round(100 * w.gflops / (w.peak_gflops_same_moment || pw))}% / ${Math.round(100 * w.gflops / pw)}%` : '-'} | ${f(nat?.ms_median)} | ${f(np?.ms_median)} | ` +
-    `${nat && np ? f(np.ms_median / nat.ms_median) + '×' : '-'} |`);
-}
+  const peer = ['tfjs-wasm-best', 'ort-wasm-1t'].map(get).filter(Boolean).sort((a, b) => a.ms_median - b.ms_median)[0];
+  return [f(w?.ms_median), peer ? `${peer.impl} ${f(peer.ms_median)}` : '-', peer && w ? f(peer.ms_median / w.ms_median) + '×' : '-',
+    w && pw ? `${Math.round(100 * w.gflops / (w.peak_gflops_same_moment || pw))}% / ${Math.round(100 * w.gflops / pw)}%` : '-',
+    f(nat?.ms_median), f(np?.ms_median), nat && np ? f(np.ms_median / nat.ms_median) + '×' : '-'];
+});
 // the stretch goal: our pthreads build against onnxruntime-web's, both on 2 threads
-console.log('\n| n | heads | causal | proj | attn-wasm-2t ms | ort-wasm-2t ms | speed-up | attn-wasm-2t over attn-wasm |');
-console.log('|---|---|---|---|---|---|---|---|');
-for (const c of configs) {
-  const rs = results.filter((r) => key(r) === key({ ...c, causal: !!c.causal, proj: !!c.proj }) && r.ms_median > 0 && !r.error);
-  const get = (i) => rs.find((r) => r.impl === i);
+table(['attn-wasm-2t ms', 'ort-wasm-2t ms', 'speed-up', 'attn-wasm-2t over attn-wasm'], (get) => {
   const t2 = get('attn-wasm-2t'), o2 = get('ort-wasm-2t'), w = get('attn-wasm');
-  const f = (x) => (x ? x.toFixed(2) : '-');
-  console.log(`| ${c.n} | ${c.heads} | ${c.causal ? 'yes' : 'no'} | ${c.proj ? 'yes' : 'no'} | ${f(t2?.ms_median)} | ${f(o2?.ms_median)} | ` +
-    `${t2 && o2 ? f(o2.ms_median / t2.ms_median) + '×' : '-'} | ${t2 && w ? f(w.ms_median / t2.ms_median) + '×' : '-'} |`);
-}
+  return [f(t2?.ms_median), f(o2?.ms_median), t2 && o2 ? f(o2.ms_median / t2.ms_median) + '×' : '-', t2 && w ? f(w.ms_median / t2.ms_median) + '×' : '-'];
+});
 console.log(`\nwrote ${join(out, 'results.json')} (${results.length} records)`);
 if (failures) { console.error(`bench: ${failures} of our runs failed or disagreed with the reference`); process.exit(1); }

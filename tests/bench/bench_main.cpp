@@ -232,14 +232,17 @@ int cmd_run(int argc, char** argv) {
   Fused f;
   f.threads = argc > 5 ? std::max(1, std::atoi(argv[5])) : 1;
   auto run = opaque(+[](Fused* f, const Cfg* c, const std::vector<float>* in, float* out) { f->run(*c, in, out); });
-  for (int i = 0; i < 3; i++) run(&f, &c, in, out.data());  // warm-up, and the result we check
+  // warm-up, and the result we check: at least 3 runs and 300 ms (V8 recompiles hot wasm functions
+  // in the background; three runs of a 0.1 ms size were timed while that was still going on)
+  const auto warm = Clock::now();
+  for (int i = 0; i < 3 || ms_since(warm) < 300; i++) run(&f, &c, in, out.data());
   double err = 0;
   for (size_t r = 0; r < rows_f.size(); r++)
     for (int j = 0; j < dm; j++)
       err = std::max(err, double(std::fabs(out[size_t(rows_f[r]) * dm + j] - ref[r * dm + j])));
   std::vector<double> times;
   const auto start = Clock::now();
-  for (int i = 0; i < reps || (ms_since(start) < 1000 && i < 50); i++) {
+  for (int i = 0; i < reps || (ms_since(start) < 1000 && i < 2000); i++) {
     auto t0 = Clock::now();
     run(&f, &c, in, out.data());
     times.push_back(ms_since(t0));
