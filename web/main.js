@@ -160,7 +160,9 @@
 
   // The engine: the threaded build (app_mt.js) needs SharedArrayBuffer, which browsers give only to
   // cross-origin isolated pages (served with COOP and COEP headers, as `make serve` does); every
-  // other page, and any page where app_mt.js fails to load, gets the single-threaded app.js.
+  // other page, and any page where app_mt.js fails to load, gets the single-threaded app.js. So do
+  // embeds: their threads would only serve the Long n panel, and a post with three embeds would
+  // start nine workers.
   function load(src, fallback) {
     const script = document.createElement('script');
     script.src = src;
@@ -170,6 +172,6 @@
     };
     document.body.appendChild(script);
   }
-  if (window.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function') load('app_mt.js', 'app.js');
+  if (!embed && window.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function') load('app_mt.js', 'app.js');
   else load('app.js', null);
 })();

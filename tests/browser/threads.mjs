@@ -2,7 +2,7 @@
 // does), the page loads app_mt.js and the Long n panel shares its rows among worker threads; served
 // without those headers (any plain static host), it loads app.js. Both must give the very same
 // weights, with zero console errors, and the threaded page must still import files after a worker
-// grew the wasm memory (the page's view of the heap is then stale).
+// grew the wasm memory (the page's view of the heap is then stale). Embeds always load app.js.
 // Usage: node tests/browser/threads.mjs SITE_DIR
 import fs from 'node:fs';
 import os from 'node:os';
@@ -69,6 +69,15 @@ try {
           fs.rmSync(file);
           const s = await state(page);
           assert(s.n_q === 5 && s.d_model === 8 && s.status.startsWith('imported'), `after import: n=${s.n_q} d=${s.d_model} status=${s.status}`);
+        });
+        await check('isolated page: an embed still loads app.js (no workers for an iframe)', async () => {
+          const embed = await context.newPage();
+          await embed.goto(url + 'embed.html#preset=causal');
+          await waitFrames(embed, 2, 20000);
+          const scripts = await embed.evaluate(() => [...document.scripts].map((x) => x.src.split('/').pop()));
+          const s = await state(embed);
+          await embed.close();
+          assert(scripts.includes('app.js') && !scripts.includes('app_mt.js') && s.threads === 1, `embed: scripts ${scripts}, threads ${s.threads}`);
         });
         await check('isolated page: a refused heap growth is reported, and the app keeps working', async () => {
           const msg = await page.evaluate(() => attnTest.memoryFailure());
