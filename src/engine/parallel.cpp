@@ -39,10 +39,14 @@ class Pool {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy) return false;
     std::unique_lock<std::mutex> lock(m_);
-    while (int(workers_.size()) < threads - 1) {
-      const int t = int(workers_.size()) + 1;
-      workers_.emplace_back([this, t] { loop(t); });
-      workers_.back().detach();
+    try {
+      while (int(workers_.size()) < threads - 1) {
+        const int t = int(workers_.size()) + 1;
+        workers_.emplace_back([this, t] { loop(t); });
+        workers_.back().detach();
+      }
+    } catch (...) {  // the system gives no more threads: the caller runs everything itself
+      return false;
     }
     job_ = [&job](int t) { job(t); };
     active_ = threads;
