@@ -66,6 +66,9 @@ struct LongView {
   int window = 0;                // cells per side shown (0 = the whole matrix)
   uint64_t version = 0;          // bumps when the window or the trace changes
   Mat tile;                      // (texels, texels) weights of the window, sampled
+  uint64_t tile_version = ~0ull; // the version tile was sampled at
+  bool log_scale = true;         // colour by log10 of the weight: over thousands of keys most weights are ~1/n
+  Mat shown;                     // tile as coloured (log10 when log_scale)
   float hover_w = -1;
   int hover_i = -1, hover_j = -1;
   float wheel = 0;               // wheel notches not yet turned into zoom steps

@@ -127,15 +127,28 @@ void draw_long() {
   // ---- the window's weights, sampled at kTexels per side (recomputed only when it moves)
   clamp_window(&L);
   const int W = L.window, step = std::max(1, W / kTexels), T = std::max(1, W / step);
-  if (L.tile.rows() != T || L.tile.cols() != T || a.heatmaps["long"].version != L.version)
+  if (L.tile.rows() != T || L.tile.cols() != T || L.tile_version != L.version) {
     L.tile = long_weights_window(t, L.i0, L.j0, step, step, T, T);
+    L.tile_version = L.version;
+  }
   const float hi = std::max(L.tile.maxCoeff(), 1e-9f);
   ImGui::Text("rows %d–%d × keys %d–%d%s", L.i0 + 1, L.i0 + W, L.j0 + 1, L.j0 + W,
               step > 1 ? (", every " + std::to_string(step) + "th cell").c_str() : "");
   const float side = std::min(ImGui::GetContentRegionAvail().x, 420 * s);
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
-  unsigned tex = gfx::render(&a.heatmaps["long"], L.tile, L.version, gfx::Colormap::Sequential, 0, hi, int(side),
-                             int(side), a.view.light);
+  // On a linear scale a long causal map is one dark square: the first rows see a few keys and give
+  // them weights near 1, the rest spread ~1/n over thousands. Log10 over six decades shows both.
+  constexpr float kDecades = 6;
+  const float top = std::log10(hi), bottom = top - kDecades;
+  const uint64_t shown_version = L.version * 2 + (L.log_scale ? 1 : 0);
+  if (a.heatmaps["long"].version != shown_version || L.shown.rows() != L.tile.rows() || L.shown.cols() != L.tile.cols()) {
+    L.shown = L.tile;
+    if (L.log_scale)
+      for (Eigen::Index k = 0; k < L.shown.size(); k++)
+        L.shown.data()[k] = L.shown.data()[k] > 0 ? std::max(bottom, std::log10(L.shown.data()[k])) : bottom;
+  }
+  unsigned tex = gfx::render(&a.heatmaps["long"], L.shown, shown_version, gfx::Colormap::Sequential,
+                             L.log_scale ? bottom : 0, L.log_scale ? top : hi, int(side), int(side), a.view.light);
   if (tex) ImGui::Image((ImTextureID)(intptr_t)tex, ImVec2(side, side), ImVec2(0, 1), ImVec2(1, 0));
   ImGui::SetCursorScreenPos(p0);
   ImGui::InvisibleButton("long:map", ImVec2(side, side));
@@ -167,9 +180,11 @@ void draw_long() {
       ImGui::ResetMouseDragDelta(ImGuiMouseButton_Left);
     }
   }
-  ImGui::TextDisabled("0");
+  if (L.log_scale) ImGui::TextDisabled("%.3g … %.3g, log scale  (drag to pan, wheel to zoom)", std::pow(10.0f, bottom), hi);
+  else ImGui::TextDisabled("0 … %.3g  (drag to pan, wheel to zoom)", hi);
   ImGui::SameLine();
-  ImGui::TextDisabled("… %.3g  (drag to pan, wheel to zoom)", hi);
+  ImGui::Checkbox("log##long", &L.log_scale);
+  mark("long:log");
   if (ImGui::SmallButton("Zoom in")) zoom(&L, 0.5, 0.5f, 0.5f);
   mark("long:zoomin");
   ImGui::SameLine();
