@@ -137,7 +137,8 @@ void attention_threads(int threads, int r0, int r1, int n_k, int dk, int dv, con
   }
   // Four pieces per thread, dealt round robin: under a causal mask the first rows see few keys
   // and the last rows all of them, so halves would leave one thread with three quarters of the work.
-  const int pieces = std::min(blocks, 4 * threads);
+  // One thread: one piece, the very call attention_rows() would make.
+  const int pieces = threads == 1 ? 1 : std::min(blocks, 4 * threads);
   on_threads(threads, [&](int t) {
     for (int p = t; p < pieces; p += threads) {
       const int a = r0 + int(int64_t(blocks) * p / pieces) * block;

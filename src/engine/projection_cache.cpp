@@ -17,7 +17,6 @@ struct Cache {
 };
 thread_local Cache g_cache;
 
-bool same_shape(const Mat& a, const Mat& b) { return a.rows() == b.rows() && a.cols() == b.cols(); }
 bool same(const Mat& a, const Mat& b) { return same_shape(a, b) && kern::same_bits(a.data(), b.data(), size_t(a.size())); }
 bool same(const SharedMat& a, const SharedMat& b) { return (a.p && a.p == b.p) || same(a.get(), b.get()); }
 
@@ -26,6 +25,8 @@ void redo_rows(const Mat& x, const Mat& w, const std::vector<int>& rows, Mat* ou
 }
 
 }  // namespace
+
+bool same_shape(const Mat& a, const Mat& b) { return a.rows() == b.rows() && a.cols() == b.cols(); }
 
 std::vector<int> changed_rows(const Mat& x, const Mat& before) {
   std::vector<int> rows;

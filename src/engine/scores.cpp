@@ -19,7 +19,6 @@ Mat dot_scores(const Mat& q, const Mat& k) {
 // shape of the product it is part of, so a row (1 x n_k) or column (n_q x 1) product gives the
 // very bits of the full one. Many changes: the full product is cheaper than row by row.
 Mat dot_scores_update(const Mat& q, const Mat& k, const Mat& q0, const Mat& k0, const Mat& s0) {
-  auto same_shape = [](const Mat& a, const Mat& b) { return a.rows() == b.rows() && a.cols() == b.cols(); };
   if (!same_shape(q, q0) || !same_shape(k, k0) || s0.rows() != q.rows() || s0.cols() != k.rows()) return dot_scores(q, k);
   const std::vector<int> rq = changed_rows(q, q0), rk = changed_rows(k, k0);
   if (rq.size() * 8 > size_t(q.rows()) || rk.size() * 8 > size_t(k.rows())) return dot_scores(q, k);

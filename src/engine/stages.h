@@ -21,6 +21,7 @@ void project_qkv(const Mat& xq, const Mat& xk, const SharedMat& wq, const Shared
                  Mat* k, Mat* v);
 // projection_cache.cpp: indices of the rows of x whose bits differ from those of before (same shape)
 std::vector<int> changed_rows(const Mat& x, const Mat& before);
+bool same_shape(const Mat& a, const Mat& b);
 // projection.cpp: (d, d) weights for one of W_q, W_k, W_v (Target) or W_o (Target::X)
 Mat init_weights(Init init, Target which, int d, Rng* rng);
 

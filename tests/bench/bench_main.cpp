@@ -90,12 +90,10 @@ attn::MaskRule rule(const Cfg& c) {
 // w* (dm, dm). out (n, H d). scratch holds Q, K, V, O when projecting.
 struct Fused {
   std::vector<float> Q, K, V, O, lse;
-  attn::Workspace ws;
-  attn::ThreadWorkspaces wss;  // one workspace per thread
-  int threads = 1;
+  attn::ThreadWorkspaces ws;  // one workspace per thread
+  int threads = 1;            // 1: the very calls of the single-threaded kernels
   void gemm(int m, int n, int k, const float* A, const float* B, float* C) {
-    if (threads > 1) attn::kern::gemm_threads(threads, m, n, k, A, k, B, n, C, n);
-    else attn::kern::gemm(m, n, k, A, k, B, n, C, n);
+    attn::kern::gemm_threads(threads, m, n, k, A, k, B, n, C, n);
   }
   void run(const Cfg& c, const std::vector<float>* in, float* out) {
     const int n = c.n, dm = c.width();
@@ -111,12 +109,8 @@ struct Fused {
     lse.resize(size_t(n));
     const float scale = 1.0f / std::sqrt(float(c.d));
     for (int h = 0; h < c.heads; h++)
-      if (threads > 1)
-        attn::kern::attention_threads(threads, 0, n, n, c.d, c.d, q + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm,
-                                      scale, rule(c), o + h * c.d, dm, lse.data(), false, &wss);
-      else
-        attn::kern::attention(n, n, c.d, c.d, q + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm, scale, rule(c),
-                              o + h * c.d, dm, lse.data(), &ws);
+      attn::kern::attention_threads(threads, 0, n, n, c.d, c.d, q + h * c.d, dm, k + h * c.d, dm, v + h * c.d, dm, scale,
+                                    rule(c), o + h * c.d, dm, lse.data(), false, &ws);
     if (c.proj) gemm(n, dm, dm, O.data(), in[4].data(), out);  // (n, dm) = O Wo
   }
 };
