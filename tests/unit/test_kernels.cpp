@@ -196,6 +196,15 @@ TEST_CASE("kernels: fused attention matches the three-pass reference, every mask
         mr.window = 5;
         cases.push_back({n, n, dk, dk == 7 ? 17 : dk, mr, 1.0f / std::sqrt(float(dk))});
       }
+  // 700 keys: two key chunks (512 + 188) of two and one blocks, so the running max, sum and output
+  // carry across chunks, under every mask (offset 599: the last query row sees the last key)
+  for (MaskRule::Kind kind : {MaskRule::None, MaskRule::Causal, MaskRule::Window}) {
+    MaskRule mr;
+    mr.kind = kind;
+    mr.window = 300;
+    mr.offset = 700 - 101;
+    cases.push_back({101, 700, 64, 64, mr, 0.125f});
+  }
   MaskRule cross;  // cross-attention shapes and a KV-cache offset
   cases.push_back({5, 300, 64, 64, cross, 0.125f});
   cross.kind = MaskRule::Causal;
