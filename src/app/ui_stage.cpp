@@ -59,7 +59,7 @@ StageText stage_text(int stage, const Trace& t) {
               "Each output row is a blend of the value rows, in the proportions the weights give. A token that attends mostly "
               "to \"cat\" comes out looking mostly like cat's value."};
     case Stage::Output:
-      return {"Y = concat(O¹, …, Oᴴ) W_o",
+      return {"Y = concat(O₁, …, Oₕ) W_o",
               "The heads work in parallel on their own slices of d_model; their outputs sit side by side and W_o mixes them back "
               "into one d_model vector per token."};
     default: return {"", ""};

@@ -155,7 +155,7 @@ Explanation explain(const Trace& t, MatrixId id, int head, int i, int j) {
       break;
     }
     case MatrixId::Xpe:
-      e.symbol = "x̃" + ij;
+      e.symbol = "x′" + ij;
       e.terms = {{t.X(i, j), 1, "x"}, {t.PE(i, j), 1, "pe"}};
       e.text = e.symbol + " = x + PE = " + num(t.X(i, j)) + " + " + num(t.PE(i, j)) + " = " + num(e.value);
       break;
