@@ -3,6 +3,7 @@
 // filler tokens, a window keeps attention local, a painted mask does anything else.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include "engine/kernels.h"
 #include "engine/stages.h"
@@ -43,11 +44,28 @@ MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice) {
 }
 
 Mat apply_mask(const Mat& scaled, const MaskBits& allowed) {
-  Mat masked = scaled;  // (n_q, n_k)
-  if (std::find(allowed.begin(), allowed.end(), uint8_t(0)) == allowed.end()) return masked;  // nothing blocked
+  // NOTE: kern::copy, not Eigen's copy: in the recompute of n = 256 x 8 heads in wasm this stage
+  // measured 100 -> 50 us a head (Eigen's copy is memcpy, which emscripten hands to JavaScript)
+  Mat masked(scaled.rows(), scaled.cols());  // (n_q, n_k)
+  kern::copy(scaled.data(), masked.data(), size_t(scaled.size()));
+  // nothing blocked: memchr reads a word at a time, std::find a byte (11 us against 36 us)
+  if (!std::memchr(allowed.data(), 0, allowed.size())) return masked;
+  // blocked cells come in runs (causal: one per row): find each run's ends with memchr and fill it,
+  // instead of a test per cell (causal (256, 256) in wasm: 160 -> 76 us with the copy). allowed
+  // holds 0 or 1 (build_mask).
   const float ninf = -std::numeric_limits<float>::infinity();
-  for (Eigen::Index i = 0; i < masked.size(); i++)
-    if (!allowed[size_t(i)]) masked.data()[i] = ninf;
+  const size_t n_k = size_t(masked.cols());
+  for (Eigen::Index i = 0; i < masked.rows(); i++) {
+    const uint8_t* a = allowed.data() + size_t(i) * n_k;
+    const uint8_t* end = a + n_k;
+    float* row = masked.row(i).data();
+    for (const uint8_t* p = a; (p = static_cast<const uint8_t*>(std::memchr(p, 0, size_t(end - p))));) {
+      const uint8_t* q = static_cast<const uint8_t*>(std::memchr(p, 1, size_t(end - p)));
+      if (!q) q = end;
+      std::fill(row + (p - a), row + (q - a), ninf);
+      p = q;
+    }
+  }
   return masked;
 }
 
