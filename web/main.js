@@ -17,6 +17,20 @@
     canvas.dispatchEvent(new MouseEvent(type, { clientX: t.clientX, clientY: t.clientY, screenX: t.screenX,
       screenY: t.screenY, button: 0, buttons: type === 'mouseup' ? 0 : 1, bubbles: true, cancelable: true }));
   }
+  // NOTE: a finger lands without hovering first, and ImGui 1.86 presses a tab only if the pointer
+  // was already over it in the frame before (its item-overlap rule): a tap from one tab onto
+  // another was ignored. So the pointer moves at once, and the press and everything after it
+  // follow one animation frame apart, in order (the app's frame runs first in each).
+  const queue = [];
+  function pump() {
+    const [type, t] = queue.shift();
+    forward(type, t);
+    if (queue.length) requestAnimationFrame(pump);
+  }
+  function later(type, t) {
+    queue.push([type, { clientX: t.clientX, clientY: t.clientY, screenX: t.screenX, screenY: t.screenY }]);
+    if (queue.length === 1) requestAnimationFrame(pump);
+  }
   const touchMap = { touchstart: ['mousemove', 'mousedown'], touchmove: ['mousemove'], touchend: ['mouseup'], touchcancel: ['mouseup'] };
   for (const type of Object.keys(touchMap)) {
     window.addEventListener(type, function (e) {
@@ -24,7 +38,11 @@
       e.preventDefault();
       e.stopPropagation();
       const t = e.changedTouches[0];
-      if (t) for (const m of touchMap[type]) forward(m, t);
+      if (!t) return;
+      for (const m of touchMap[type]) {
+        if (m === 'mousemove' && queue.length === 0) forward(m, t);
+        else later(m, t);
+      }
     }, { capture: true, passive: false });
   }
   // The URL fragment is the state: key=value pairs, passed to main() as one argument.

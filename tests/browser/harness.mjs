@@ -38,8 +38,8 @@ export async function launch() {
 }
 
 // Opens a page and records every console error and page error.
-export async function open(browser, url, { width = 1280, height = 800, dpr = 1 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr, hasTouch: width < 600, isMobile: width < 600 });
+export async function open(browser, url, { width = 1280, height = 800, dpr = 1, touch = width < 600 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr, hasTouch: touch, isMobile: touch });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
