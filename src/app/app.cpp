@@ -118,7 +118,7 @@ void parse_args(const std::vector<std::string>& args) {
 }
 }  // namespace
 
-int long_threads() { return std::min(kMaxThreads, kern::hardware_threads()); }
+int engine_threads() { return std::min(kMaxThreads, kern::hardware_threads()); }
 
 void finish_frame(int capture, double t_start);
 
@@ -274,6 +274,7 @@ void app_init(const std::vector<std::string>& args) {
   App& a = g_app;
   // NOTE: checked before allocating; a failed wasm memory growth would abort the module
   a.limits.max_trace_bytes = platform::memory_budget();
+  a.limits.threads = engine_threads();
   load_preset("cat-it");
   parse_args(args);
   std::string err;

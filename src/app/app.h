@@ -46,11 +46,12 @@ struct CellDrag {
   bool moved = false;
 };
 
-// Threads the fused path may use: the threaded web build starts 3 workers before main() runs
-// (PTHREAD_POOL_SIZE in CMakeLists.txt; one started later could not begin while the page's main
-// thread waits for it), so at most 4 with the page's own thread.
+// Threads the engine may use (the Long n panel's fused path and the staged recompute's largest
+// products): the threaded web build starts 3 workers before main() runs (PTHREAD_POOL_SIZE in
+// CMakeLists.txt; one started later could not begin while the page's main thread waits for it),
+// so at most 4 with the page's own thread.
 constexpr int kMaxThreads = 4;
-int long_threads();  // min(kMaxThreads, what this build and device offer): 1 without thread support
+int engine_threads();  // min(kMaxThreads, what this build and device offer): 1 without thread support
 
 // The long-sequence view: the fused path at n in the thousands, weights recomputed per window.
 struct LongView {

@@ -65,6 +65,13 @@ std::string state_json() {
          ",\"temperature\":" + f(a.cfg.temperature) +
          ",\"edits\":" + std::to_string(a.cfg.edits.size()) +
          ",\"compute_ms\":" + f(t.compute_ms) +
+         ",\"output_sum\":" + [&] {  // every bit of the output shows here: builds and thread counts compare
+           double sum = 0;
+           for (Eigen::Index i = 0; i < t.output.size(); i++) sum += t.output.data()[i];
+           char b[40];
+           std::snprintf(b, sizeof b, "%.17g", sum);
+           return std::string(b);
+         }() +
          ",\"kernel_backend\":\"" + kern::backend() + "\"" +
          ",\"long\":{\"ok\":" + (a.longv.trace.ok ? "true" : "false") + ",\"n\":" + std::to_string(a.longv.trace.n) +
          ",\"causal\":" + (a.longv.trace.causal ? "true" : "false") + ",\"ms\":" + f(a.longv.ms) +
@@ -73,7 +80,7 @@ std::string state_json() {
          ",\"hover_i\":" + std::to_string(a.longv.hover_i) + ",\"hover_j\":" + std::to_string(a.longv.hover_j) +
          ",\"hover_w\":" + f(a.longv.hover_w) + ",\"running\":" + (a.longv.running() ? "true" : "false") +
          ",\"rows_done\":" + std::to_string(a.longv.job.next) + "}" +
-         ",\"simd\":" + (kern::simd_active() ? "true" : "false") + ",\"threads\":" + std::to_string(long_threads()) +
+         ",\"simd\":" + (kern::simd_active() ? "true" : "false") + ",\"threads\":" + std::to_string(engine_threads()) +
          ",\"tokens_q\":" + [&] { std::string r = "["; for (size_t i = 0; i < t.tokens_q.size(); i++) r += (i ? ",\"" : "\"") + esc(t.tokens_q[i]) + "\""; return r + "]"; }() +
          ",\"tokens_k\":" + [&] { std::string r = "["; for (size_t i = 0; i < t.tokens_k.size(); i++) r += (i ? ",\"" : "\"") + esc(t.tokens_k[i]) + "\""; return r + "]"; }() +
          ",\"row_weights\":" + w +

@@ -25,12 +25,13 @@ void draw_cost() {
   ImGui::Text("FLOPs: %s", human(flops(n, d), "FLOP").c_str());
   ImGui::Text("last recompute: %.3f ms   (frame %.1f ms)", t.compute_ms, a.frame_ms);
   help_marker("Measured time of the last full forward pass of the engine (all stages, all heads), on this device.");
-  ImGui::Text("kernels: %s, SIMD %s, %d thread%s for Long n", kern::backend(), kern::simd_active() ? "on" : "off",
-              long_threads(), long_threads() > 1 ? "s" : "");
+  ImGui::Text("kernels: %s, SIMD %s, %d thread%s", kern::backend(), kern::simd_active() ? "on" : "off",
+              engine_threads(), engine_threads() > 1 ? "s" : "");
   help_marker("The instruction set the engine's matrix kernels were built for: wasm-simd128 in the browser, "
               "avx2-fma or sse2 natively. Every kernel is tested against a plain scalar reference. Threads: "
-              "the Long n panel shares its rows among them (same numbers as one thread); in the browser only "
-              "a cross-origin isolated page can use more than one.");
+              "the Long n panel and the recompute's two largest products (weights · V, concat · W_o) share "
+              "their rows among them (same numbers as one thread); in the browser only a cross-origin "
+              "isolated page can use more than one.");
   ImGui::Spacing();
   ImGui::TextUnformatted("As n grows (same d_model and heads)");
   if (ImGui::BeginTable("growth", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {

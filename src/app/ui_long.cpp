@@ -42,7 +42,7 @@ void long_run() {
   const double t0 = platform::now_ms();
   const bool started = long_begin(std::move(Q), std::move(K), std::move(V), L.causal, &L.job);
   L.run_ms = platform::now_ms() - t0;
-  L.job.threads = long_threads();
+  L.job.threads = engine_threads();
   if (!started) {
     set_status("refused: " + L.job.t.error);
     L.job = LongJob{};

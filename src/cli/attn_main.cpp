@@ -6,6 +6,7 @@
 #include <iostream>
 #include "cli/args.h"
 #include "engine/engine.h"
+#include "engine/kernels.h"
 #include "engine/npy.h"
 #include "engine/presets.h"
 
@@ -147,7 +148,9 @@ int main(int argc, char** argv) {
     for (Eigen::Index i = 0; i < m.size(); i++) cfg.custom_mask[size_t(i)] = m.data()[i] != 0;
   }
 
-  Trace t = forward(cfg);
+  Limits lim;
+  lim.threads = kern::hardware_threads();  // the same numbers on any number of threads
+  Trace t = forward(cfg, lim);
   if (!t.ok) return fail(t.error);
   if (!args.mask_file.empty() && (cfg.custom_rows != t.n_q || cfg.custom_cols != t.n_k))
     return fail(args.mask_file + ": mask shape " + std::to_string(cfg.custom_rows) + "x" + std::to_string(cfg.custom_cols) +

@@ -6,13 +6,13 @@
 namespace attn {
 
 // weights (n_q, n_k) . v (n_k, dh) -> (n_q, dh)
-Mat attend(const Mat& weights, const Mat& v) { return matmul(weights, v); }
+Mat attend(const Mat& weights, const Mat& v, int threads) { return matmul(weights, v, threads); }
 
 // (m, k) . (k, n) on the SIMD kernel; every product of the staged path goes through here
-Mat matmul(const Mat& a, const Mat& b) {
+Mat matmul(const Mat& a, const Mat& b, int threads) {
   Mat c(a.rows(), b.cols());
-  kern::gemm(int(a.rows()), int(b.cols()), int(a.cols()), a.data(), int(a.cols()), b.data(), int(b.cols()), c.data(),
-             int(c.cols()));
+  kern::gemm_threads(threads, int(a.rows()), int(b.cols()), int(a.cols()), a.data(), int(a.cols()), b.data(),
+                     int(b.cols()), c.data(), int(c.cols()));
   return c;
 }
 

@@ -60,6 +60,9 @@ struct Limits {
   int max_d_model = 1024;
   int max_heads = 64;
   double max_trace_bytes = 1.5e9;
+  // threads the staged path's two largest products (weights . V per head, concat . W_o) may use;
+  // any number gives the bits of one (rows are dealt out whole), so this changes only the time
+  int threads = 1;
 };
 
 // Names used by the CLI, the URL and the UI: one table each way.

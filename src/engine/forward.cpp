@@ -279,7 +279,7 @@ Trace forward_staged(const Config& cfg, const Limits& lim, const Trace* prev) {
     if (!normalize_rows(ht.masked, cfg.normalizer, cfg.temperature, cfg.entmax_alpha, &ht, &err))
       return fail("head " + std::to_string(h + 1) + ", " + err);
     apply_dropout(&ht.weights, cfg.dropout, cfg.seed + uint64_t(h));
-    ht.out = attend(ht.weights, ht.v);  // (n_q, dv)
+    ht.out = attend(ht.weights, ht.v, lim.threads);  // (n_q, dv)
     // values near the float32 limit (1e38) can overflow in the weighted sum: refuse, never NaN
     if (!all_finite(ht.out, "the weighted sum", &err))
       return fail("head " + std::to_string(h + 1) + ": " + err + ": it overflows float32; scale V down");
@@ -298,7 +298,7 @@ Trace forward_staged(const Config& cfg, const Limits& lim, const Trace* prev) {
     t.notices.push_back(std::to_string(masked_rows) + " row(s) have every key masked: their weights and output are 0");
 
   // ---- stage 8: concat . W_o
-  t.output = qkv ? t.concat : matmul(t.concat, t.Wo);  // (n_q, d)
+  t.output = qkv ? t.concat : matmul(t.concat, t.Wo, lim.threads);  // (n_q, d)
   if (!all_finite(t.output, "the output", &err)) return fail(err + ": concat · W_o overflows float32; scale the input down");
   t.ok = true;
   return t;

@@ -55,9 +55,9 @@ RowStats row_stats(const float* w, int n, bool all_masked);
 void apply_dropout(Mat* weights, float p, uint64_t seed);
 
 // attend.cpp: (n_q, dh) = weights (n_q, n_k) . v (n_k, dh)
-Mat attend(const Mat& weights, const Mat& v);
+Mat attend(const Mat& weights, const Mat& v, int threads = 1);
 // attend.cpp: a (m, k) . b (k, n) -> (m, n) with the blocked SIMD kernel (kernels.h)
-Mat matmul(const Mat& a, const Mat& b);
+Mat matmul(const Mat& a, const Mat& b, int threads = 1);
 
 // linear_attention.cpp: phi(x) = elu(x) + 1; out (n_q, dh) in O(n); implied (n_q, n_k) if non-null
 void linear_attention(const Mat& q, const Mat& k, const Mat& v, bool causal, Mat* out, Mat* implied);

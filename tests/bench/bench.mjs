@@ -111,8 +111,11 @@ for (const c of configs) {
 }
 if (!smoke) {
   console.log('\n## staged trace (every intermediate, as the UI recomputes on an edit)');
+  // the page uses threads when it is cross-origin isolated (make serve), the desktop app always
   for (const [impl, file, args] of [['attn-wasm-staged', 'node', ['--no-experimental-fetch', wasmBench, 'staged', 256, 8, 512, 20]],
-    ['attn-native-staged', nativeBench, ['staged', 256, 8, 512, 20]]])
+    ['attn-wasm-staged-2t', 'node', ['--no-experimental-fetch', wasmBenchMt, 'staged', 256, 8, 512, 20, 2]],
+    ['attn-native-staged', nativeBench, ['staged', 256, 8, 512, 20]],
+    ['attn-native-staged-2t', nativeBench, ['staged', 256, 8, 512, 20, 2]]])
     record({ ...runJson(file, args.map(String)), impl });
 }
 for (const [impl, runs] of Object.entries(peaks))

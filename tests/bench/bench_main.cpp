@@ -266,13 +266,15 @@ int cmd_staged(int argc, char** argv) {
   for (int i = 0; i < cfg.X.size(); i++) cfg.X.data()[i] = hashed(uint32_t(i), 9);
   std::vector<double> times;
   // as the app does: the shown trace is passed in, and what an edit leaves alone is taken from it
-  auto fwd = opaque(+[](const attn::Config* c, const attn::Trace* prev) { return attn::forward(*c, attn::Limits{}, prev); });
-  attn::Trace t = fwd(&cfg, nullptr);  // warm-up
+  attn::Limits lim;
+  lim.threads = argc > 6 ? std::max(1, std::atoi(argv[6])) : 1;
+  auto fwd = opaque(+[](const attn::Config* c, const attn::Limits* l, const attn::Trace* prev) { return attn::forward(*c, *l, prev); });
+  attn::Trace t = fwd(&cfg, &lim, nullptr);  // warm-up
   if (!t.ok) { std::fprintf(stderr, "error: %s\n", t.error.c_str()); return 1; }
   for (int i = 0; i < std::max(1, reps); i++) {
     cfg.edits = {{attn::Target::X, i % n, i % dm, 0.5f}};  // an edit, as when dragging a cell
     auto t0 = Clock::now();
-    t = fwd(&cfg, &t);
+    t = fwd(&cfg, &lim, &t);
     times.push_back(ms_since(t0));
   }
   Cfg c;
@@ -394,6 +396,6 @@ int main(int argc, char** argv) {
   else if (cmd == "staged") rc = cmd_staged(argc, argv);
   else if (cmd == "peak") rc = cmd_peak(argc, argv);
   else if (cmd == "gemm") rc = cmd_gemm(argc, argv);
-  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS | peak IMPL\n");
+  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS [THREADS] | peak IMPL\n");
   return rc;
 }

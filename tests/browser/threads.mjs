@@ -52,6 +52,24 @@ try {
         assert(s.threads === (isolated ? Math.min(4, hw) : 1), `threads ${s.threads} (hardwareConcurrency ${hw})`);
         console.log(`     threads ${s.threads}, hardwareConcurrency ${hw}`);
       });
+      await check(`${tag} page: the recompute's largest products at sizes that use threads`, async () => {
+        // 101 one-letter tokens (a URL's sentence holds 400 characters): weights . V of
+        // (101, 101) . (101, 512) and concat . W_o at d_model 512, then 8 heads at d_model 256
+        results[tag + 'Sums'] = [];
+        for (const [n, d, heads] of [[101, 512, 1], [101, 256, 8]]) {
+          const words = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i * 7) % 26)).join(' ');
+          await page.evaluate((h) => { location.hash = h; }, `sentence=${encodeURIComponent(words)}&d=${d}&heads=${heads}&stage=7`);
+          let s;
+          for (let k = 0; k < 100; k++) {
+            await nextFrames(page, 2);
+            s = await state(page);
+            if (s.n_q === n && s.n_heads === heads && s.d_model === d) break;
+          }
+          assert(s.ok && s.n_q === n && s.n_heads === heads, `n=${s.n_q} heads=${s.n_heads} d=${s.d_model} ok=${s.ok}`);
+          results[tag + 'Sums'].push(s.output_sum);
+        }
+        console.log(`     output sums ${results[tag + 'Sums'].join(', ')}`);
+      });
       await check(`${tag} page: Long n runs to the end`, async () => {
         results[tag] = await longRun(page);
         console.log(`     n = ${results[tag].n}: ${results[tag].ms.toFixed(0)} ms of compute`);
@@ -92,6 +110,11 @@ try {
       server.close();
     }
   }
+  await check('the threaded recompute gives the very output one thread gives', async () => {
+    const a = results.isolatedSums, b = results.plainSums;
+    assert(a && b && a.length === 2 && b.length === 2, 'a run is missing');
+    assert(JSON.stringify(a) === JSON.stringify(b), `threaded ${a} vs one thread ${b}`);
+  });
   await check('threads give the very weights one thread gives', async () => {
     const a = results.isolated?.cells, b = results.plain?.cells;
     assert(a && b, 'a run is missing');

@@ -2,6 +2,7 @@
 // plus the structural properties attention must have.
 #include <doctest.h>
 #include <cmath>
+#include <tuple>
 #include "engine/engine.h"
 #include "engine/stages.h"
 #include "reference.h"
@@ -299,6 +300,30 @@ TEST_CASE("forward: an edit of one X cell recomputes its rows, bit-identical to 
   CHECK(incremental.output == full.output);
   CHECK(incremental.Q.row(3) != before.Q.row(3));  // the edit did reach Q
   CHECK(incremental.Q.row(4) == before.Q.row(4));
+}
+
+// The staged path's two largest products may run on several threads (Limits::threads). Rows are
+// dealt out whole, so the trace must hold the numbers of one thread. The sizes are ones where the
+// threads are really used: weights . V of (256, 256) . (256, 64), and concat . W_o of 101 rows at
+// d_model 256 (odd rows: the split falls inside a tile).
+TEST_CASE("forward: the staged products on several threads give the numbers of one thread") {
+  for (auto [n, d, heads] : {std::tuple{256, 64, 1}, std::tuple{101, 256, 8}}) {
+    attn::Config c;
+    c.input = attn::Input::Matrices;
+    c.d_model = d;
+    c.n_heads = heads;
+    c.init = attn::Init::Xavier;
+    c.X = attn::Mat(n, d);
+    for (int i = 0; i < c.X.size(); i++) c.X.data()[i] = std::sin(0.31f * float(i));
+    attn::Limits one, many;
+    many.threads = 3;
+    const attn::Trace a = attn::forward(c, one), b = attn::forward(c, many);
+    REQUIRE(a.ok);
+    REQUIRE(b.ok);
+    for (size_t h = 0; h < a.heads.size(); h++) CHECK(a.heads[h].out == b.heads[h].out);
+    CHECK(a.concat == b.concat);
+    CHECK(a.output == b.output);
+  }
 }
 
 // Given the last trace, the staged path recomputes only the rows and columns of the scores whose
