@@ -179,8 +179,8 @@
   // The engine: the threaded build (app_mt.js) needs SharedArrayBuffer, which browsers give only to
   // cross-origin isolated pages (served with COOP and COEP headers, as `make serve` does); every
   // other page, and any page where app_mt.js fails to load, gets the single-threaded app.js. So do
-  // embeds: their threads would only serve the Long n panel, and a post with three embeds would
-  // start nine workers.
+  // embeds: their threads would serve only the Long n panel and the recompute's largest products,
+  // and a post with three embeds would start nine workers.
   function load(src, fallback) {
     const script = document.createElement('script');
     script.src = src;

@@ -65,7 +65,7 @@ std::string state_json() {
          ",\"temperature\":" + f(a.cfg.temperature) +
          ",\"edits\":" + std::to_string(a.cfg.edits.size()) +
          ",\"compute_ms\":" + f(t.compute_ms) +
-         ",\"output_sum\":" + [&] {  // every bit of the output shows here: builds and thread counts compare
+         ",\"output_sum\":" + [&] {  // to 17 digits: any changed output bit almost surely shows; builds and thread counts compare
            double sum = 0;
            for (Eigen::Index i = 0; i < t.output.size(); i++) sum += t.output.data()[i];
            char b[40];
