@@ -1,6 +1,7 @@
 # Thin wrapper of verbs around CMake, which is the source of truth.
 #   make serve    build the web app and serve it on http://127.0.0.1:8000/
 #   make test     build native + wasm and run every test (unit, CLI, browser, desktop)
+#   make unit     the fast loop: build and run the native unit tests alone
 #   make desktop  run the native app        make web   static site in build/web
 #   make cli      build build/native/attn   make clean
 #   make bench    our kernels vs tfjs-backend-wasm, onnxruntime-web and numpy: build/bench/results.json
@@ -15,10 +16,12 @@ SITE      := $(abspath $(BUILD)/web)
 ASAN      := $(BUILD)/asan
 FUZZB     := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
+# every fuzz target is a tests/fuzz/fuzz_*.cpp (CMakeLists.txt reads the same folder)
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp)))
 # NOTE: Debian's emscripten needs Debian's node modules (acorn) on NODE_PATH.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: serve test desktop web cli fuzz soak bench clean deps-web deps-test deps-fuzz native wasm asan
+.PHONY: serve test unit desktop web wasm-web cli fuzz soak bench clean deps-web deps-test deps-fuzz deps-unit native wasm asan
 
 deps-web:
 	@.ci/install-deps web $(IMGUI_DIR)
@@ -26,6 +29,8 @@ deps-test:
 	@.ci/install-deps test $(IMGUI_DIR)
 deps-fuzz:
 	@.ci/install-deps fuzz $(IMGUI_DIR)
+deps-unit:
+	@.ci/install-deps unit $(IMGUI_DIR)
 
 $(NATIVE)/CMakeCache.txt:
 	cmake -S . -B $(NATIVE) -DCMAKE_BUILD_TYPE=Release -DIMGUI_DIR=$(IMGUI_DIR)
@@ -44,14 +49,14 @@ wasm: deps-test $(WASM)/CMakeCache.txt
 $(ASAN)/CMakeCache.txt:
 	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTN_SANITIZE=ON -DIMGUI_DIR=/nonexistent
 asan: deps-test $(ASAN)/CMakeCache.txt
-	cmake --build $(ASAN) -j $(JOBS) --target attn_tests attn replay_fuzz_npy replay_fuzz_text replay_fuzz_state replay_fuzz_cli_args replay_fuzz_engine
+	cmake --build $(ASAN) -j $(JOBS) --target asan_targets
 
 # libFuzzer: each target for FUZZ_SECONDS; new crash inputs land in tests/fuzz/corpus/TARGET/
 $(FUZZB)/CMakeCache.txt:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZB) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTN_FUZZ=ON -DIMGUI_DIR=/nonexistent
 fuzz: deps-fuzz $(FUZZB)/CMakeCache.txt
-	cmake --build $(FUZZB) -j $(JOBS) --target fuzz_npy fuzz_text fuzz_state fuzz_cli_args fuzz_engine
-	@for t in fuzz_npy fuzz_text fuzz_state fuzz_cli_args fuzz_engine; do \
+	cmake --build $(FUZZB) -j $(JOBS) --target fuzz_targets
+	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZB)/work/$$t; \
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
 	  $(FUZZB)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=tests/fuzz/corpus/$$t/ \
@@ -68,6 +73,11 @@ serve: web
 cli: deps-test $(NATIVE)/CMakeCache.txt
 	cmake --build $(NATIVE) -j $(JOBS) --target attn
 	@echo "built $(NATIVE)/attn"
+
+# the fast loop (under a minute when little changed): native unit tests only, no wasm, no browser
+unit: deps-unit $(NATIVE)/CMakeCache.txt
+	cmake --build $(NATIVE) -j $(JOBS) --target attn_tests
+	$(NATIVE)/attn_tests
 
 desktop: native
 	$(NATIVE)/attention-playground $(ARGS)

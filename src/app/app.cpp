@@ -1,17 +1,17 @@
 // app.cpp: init / frame / shutdown, the once-per-frame recompute, fonts, themes, keyboard
 // shortcuts and the layout that places the panels (three columns, or one on a phone).
 #include "app/app.h"
+#include "engine/rules.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include "app/ui.h"
-#include "engine/kernels.h"
-#include "engine/png.h"
-#include "engine/presets.h"
-#include "engine/vocab.h"
+#include "ui/ui.h"
+#include "kernels/kernels.h"
+#include "io/png.h"
+#include "lessons/presets.h"
+#include "engine/stages/embed.h"
 #include "imgui.h"
-#include "imgui_impl_opengl3.h"
 #include "platform/platform.h"
 
 extern "C" const unsigned char font_inter[];
@@ -211,6 +211,14 @@ void apply_share_state(const std::string& text) {
   a.published.clear();
 }
 
+void edit_config(const Config& next) {
+  App& a = g_app;
+  a.cfg = next;
+  std::vector<std::string> notes = conform(&a.cfg, Front::App);
+  if (!notes.empty()) set_status(notes[0]);
+  a.dirty = true;
+}
+
 void set_status(const std::string& msg) {
   g_app.status = msg;
   g_app.status_ms = platform::now_ms();
@@ -227,12 +235,10 @@ void load_preset(const std::string& name) {
   a.view.query = 0;
   a.view.head = 0;
   a.view.pinned = false;
-  // open each preset on the row that shows its lesson
-  const char* focus = name == "cat-it" ? "it" : name == "grandmother" ? "incredible" : name.rfind("trophy", 0) == 0 ? "it's" : name == "translate" ? "student" : nullptr;
-  if (focus) {
-    auto toks = tokenize(c.sentence);
-    for (size_t i = 0; i < toks.size(); i++) if (toks[i] == focus) a.view.query = int(i);
-  }
+  // open each preset on the row (and stage) that shows its lesson
+  const Preset* p = find_preset(name);
+  a.view.query = preset_query(*p, c);
+  if (p->stage >= 0) a.view.stage = p->stage;
   a.dirty = true;
 }
 
@@ -263,6 +269,23 @@ void recompute_if_dirty() {
   a.version++;
   a.view.head = std::clamp(a.view.head, 0, std::max(0, a.trace.n_heads - 1));
   a.view.query = std::clamp(a.view.query, 0, std::max(0, a.trace.n_q - 1));
+}
+
+std::string app_test_memory_failure() {
+  App& a = g_app;
+  const Config saved = a.cfg;
+  const Limits saved_limits = a.limits;
+  a.limits.max_n = 1 << 20;
+  a.limits.max_trace_bytes = 1e15;
+  a.cfg.input = Input::QKV;
+  a.cfg.Q_in = a.cfg.K_in = a.cfg.V_in = Mat::Constant(16000, 1, 0.5f);
+  a.dirty = true;
+  recompute_if_dirty();
+  std::string seen = a.status;
+  a.cfg = saved;
+  a.limits = saved_limits;
+  a.dirty = true;
+  return seen;
 }
 
 void mark(const char* name) {
@@ -296,8 +319,7 @@ void app_frame() {
   if (want != a.font_scale || last_light != a.view.light) {
     if (want != a.font_scale) {
       build_fonts(want);
-      ImGui_ImplOpenGL3_DestroyFontsTexture();
-      ImGui_ImplOpenGL3_CreateFontsTexture();
+      platform::upload_fonts();
     }
     apply_theme(a.view.light, want);
     last_light = a.view.light;

@@ -5,10 +5,10 @@
 #include <map>
 #include <string>
 #include <vector>
-#include "app/gfx.h"
+#include "gfx/gfx.h"
 #include "engine/engine.h"
 #include "engine/long_attention.h"
-#include "engine/share_state.h"
+#include "io/share_state.h"
 
 struct ImFont;
 
@@ -117,12 +117,20 @@ void app_init(const std::vector<std::string>& args);
 void app_frame();
 void app_shutdown();
 
-// Config edits from panels: mark dirty so the engine recomputes once this frame.
+// The one way the panels change the config: applies its rules (engine/rules.h: each number into
+// its range, heads dividing d_model; a change is said in the status line) and marks it dirty, so
+// the engine recomputes once this frame.
+void edit_config(const Config& next);
 void set_status(const std::string& msg);
 void load_preset(const std::string& name);
 void recompute_if_dirty();
 void mark(const char* name);      // records the last item's rectangle under name
 std::string state_json();         // the app state for tests and the host page
+// Test hook for the memory-failure path: asks the engine, with the size limits lifted, for a
+// trace of n = 16000 (4 GB of n x n matrices, past the 2 GB the wasm heap may grow to). The
+// growth is refused, the engine reports it, the app keeps its last good trace; then the settings
+// come back. Returns the message the user saw.
+std::string app_test_memory_failure();
 // A dropped or picked file: parsed now, applied after the user picks what it is (import.cpp).
 void app_import(const std::string& name, const std::string& bytes);
 // The shareable state (URL fragment, postMessage, desktop arguments).

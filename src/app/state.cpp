@@ -1,7 +1,7 @@
 // state.cpp: the app's state as JSON, for the page's test hook and (later) the host page.
 #include <cstdio>
 #include "app/app.h"
-#include "engine/kernels.h"
+#include "kernels/kernels.h"
 
 namespace attn {
 

@@ -1,5 +1,6 @@
 // args.cpp: parsing of `attn` arguments. Every message names the offending argument.
 #include "cli/args.h"
+#include "engine/rules.h"
 #include <cmath>
 #include <cstdlib>
 
@@ -14,7 +15,7 @@ const char* const kUsage =
     "options:\n"
     "  --mask none|causal|window:W|FILE.npy   (FILE: n_q x n_k, nonzero = may attend)\n"
     "  --scale auto|none|FLOAT                (auto = 1/sqrt(d_k))\n"
-    "  --temperature T                        (T > 0)\n"
+    "  --temperature T                        (1e-6 <= T <= 1e6)\n"
     "  --normalizer softmax|sum|sigmoid|sparsemax|entmax15|hardmax\n"
     "  --posenc none|sinusoidal|rope          (with --x or --preset)\n";
 
@@ -27,12 +28,21 @@ bool parse_float(const std::string& s, float* out) {
   *out = float(v);
   return true;
 }
-bool parse_int(const std::string& s, int lo, int hi, int* out) {
+bool parse_int(const std::string& s, int* out) {
   if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-  int v = std::atoi(s.c_str());
-  if (v < lo || v > hi) return false;
-  *out = v;
+  *out = std::atoi(s.c_str());
   return true;
+}
+// option's value v as a number of field f, within the CLI's range of the one table (engine/rules.h)
+bool ranged(const std::string& option, const std::string& v, Field f, double x, bool parsed, std::string* err) {
+  std::string rule = parsed ? check_range(f, x, Front::Cli) : "";
+  if (parsed && rule.empty()) return true;
+  if (!parsed) {  // not a number at all: the rule's sentence without its "(got ...)"
+    rule = check_range(f, -1e300, Front::Cli);
+    rule = rule.substr(0, rule.find(" (got"));
+  }
+  *err = option + " '" + v + "': " + rule;
+  return false;
 }
 }  // namespace
 
@@ -57,14 +67,16 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
       if (v.empty()) { *err = "option " + f + " needs a non-empty value"; return false; }
       *path = v;
     } else if (f == "--heads") {
-      if (!parse_int(v, 1, 64, &o->heads)) { *err = "--heads must be an integer from 1 to 64 (got '" + v + "')"; return false; }
+      const bool parsed = parse_int(v, &o->heads);
+      if (!ranged("--heads", v, Field::Heads, o->heads, parsed, err)) return false;
       o->heads_given = true;
     } else if (f == "--mask") {
       o->mask_given = true;
       if (v == "none") o->cfg.mask = MaskKind::None;
       else if (v == "causal") o->cfg.mask = MaskKind::Causal;
       else if (v.rfind("window:", 0) == 0) {
-        if (!parse_int(v.substr(7), 0, 1 << 20, &o->cfg.window)) { *err = "--mask window:W needs an integer W >= 0 (got '" + v + "')"; return false; }
+        const bool parsed = parse_int(v.substr(7), &o->cfg.window);
+        if (!ranged("--mask window:W", v, Field::Window, o->cfg.window, parsed, err)) return false;
         o->cfg.mask = MaskKind::Window;
       } else if (v.size() > 4 && v.substr(v.size() - 4) == ".npy") {
         o->cfg.mask = MaskKind::Custom;
@@ -78,10 +90,8 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
       else { *err = "--scale must be auto, none or a finite number (got '" + v + "')"; return false; }
     } else if (f == "--temperature") {
       o->temp_given = true;
-      if (!parse_float(v, &o->cfg.temperature) || !(o->cfg.temperature > 0)) {
-        *err = "--temperature must be a finite number > 0 (got '" + v + "')";
-        return false;
-      }
+      const bool parsed = parse_float(v, &o->cfg.temperature);
+      if (!ranged("--temperature", v, Field::Temperature, o->cfg.temperature, parsed, err)) return false;
     } else if (f == "--normalizer") {
       o->norm_given = true;
       if (v == "entmax15") { o->cfg.normalizer = Normalizer::Entmax; o->cfg.entmax_alpha = 1.5f; }

@@ -6,9 +6,10 @@
 #include <iostream>
 #include "cli/args.h"
 #include "engine/engine.h"
-#include "engine/kernels.h"
-#include "engine/npy.h"
-#include "engine/presets.h"
+#include "engine/rules.h"
+#include "kernels/kernels.h"
+#include "io/npy.h"
+#include "lessons/presets.h"
 
 namespace fs = std::filesystem;
 using namespace attn;
@@ -132,6 +133,7 @@ int main(int argc, char** argv) {
     cfg.d_model = int(d);
     cfg.n_heads = args.heads;
     if (d % args.heads) return fail("--heads " + std::to_string(args.heads) + " does not divide d_model=" + std::to_string(d) + " from " + args.x);
+    if (std::string e = check_range(Field::DModel, double(d), Front::Cli); !e.empty()) return fail(args.x + ": " + e);
   }
   // options override the preset or the defaults
   if (args.mask_given) { cfg.mask = args.cfg.mask; cfg.window = args.cfg.window; }
@@ -147,6 +149,9 @@ int main(int argc, char** argv) {
     cfg.custom_mask.resize(size_t(m.size()));
     for (Eigen::Index i = 0; i < m.size(); i++) cfg.custom_mask[size_t(i)] = m.data()[i] != 0;
   }
+
+  // the config's rules (engine/rules.h): the CLI computes exactly what was asked or nothing
+  if (std::vector<std::string> notes = conform(&cfg, Front::Cli); !notes.empty()) return fail(notes[0]);
 
   Limits lim;
   lim.threads = kern::hardware_threads();  // the same numbers on any number of threads

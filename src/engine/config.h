@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 #include <vector>
-#include "tensor.h"
+#include "engine/tensor.h"
 
 namespace attn {
 
@@ -54,11 +54,15 @@ struct Config {
   Mat A_in;                     // (n_q, n_k) attention weights shown as they are, Input::Weights
 };
 
+// The engine's size limits (the CLI's ranges in engine/rules.h are these).
+constexpr int kMaxDModel = 1024;
+constexpr int kMaxHeads = 64;
+
 // Resource limits, checked before allocating. The platform layer may lower them (wasm).
 struct Limits {
   int max_n = 4096;             // staged path: the trace holds (n, n) matrices per head
-  int max_d_model = 1024;
-  int max_heads = 64;
+  int max_d_model = kMaxDModel;
+  int max_heads = kMaxHeads;
   double max_trace_bytes = 1.5e9;
   // threads the staged path's two largest products (weights . V per head, concat . W_o) may use;
   // any number gives the bits of one (rows are dealt out whole), so this changes only the time

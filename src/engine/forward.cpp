@@ -1,14 +1,21 @@
-// forward.cpp: the staged forward pass. Validates, then runs the stages in order and keeps
-// every intermediate in the Trace. Sizes are checked before anything large is allocated.
+// forward.cpp: the staged forward pass, as a thin orchestrator. It checks the config and the
+// sizes before anything large is allocated, then calls one function per stage of the stepper
+// (src/engine/stages/, in order) and keeps every intermediate in the Trace. What an edit left
+// unchanged is taken from the caller's previous trace, never from state of its own.
+//   weights_as_given    an imported weight matrix, shown as it is
+//   stage_input         tokens and shapes (or Q, K, V given directly)
+//   stage_embed         X, positional encoding
+//   stage_project       weights, Q, K, V (RoPE and cell edits after)
+//   stage_heads         per head: scores, scale, mask, normalize, dropout, attend (+ linear)
+//   stage_output        concat . W_o
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <new>
-#include <sstream>
 #include "engine/engine.h"
-#include "engine/kernels.h"
-#include "engine/stages.h"
-#include "engine/vocab.h"
+#include "engine/rules.h"
+#include "engine/stages/stages.h"
+#include "kernels/kernels.h"
 
 namespace attn {
 
@@ -28,17 +35,6 @@ bool all_finite(const Mat& m, const char* what, std::string* err) {
   return true;
 }
 
-// columns [c0, c0 + w) of src, or src into them: row by row with the SIMD copy, since Eigen's
-// strided block copies run a scalar loop in wasm (8 heads x 3 slices of (n, d_head) per recompute)
-Mat cols(const Mat& src, int c0, int w) {
-  Mat out(src.rows(), w);
-  for (Eigen::Index i = 0; i < src.rows(); i++) kern::copy(src.row(i).data() + c0, out.row(i).data(), size_t(w));
-  return out;
-}
-void set_cols(const Mat& src, int c0, Mat* dst) {
-  for (Eigen::Index i = 0; i < src.rows(); i++) kern::copy(src.row(i).data(), dst->row(i).data() + c0, size_t(src.cols()));
-}
-
 void apply_edits(const Config& cfg, Target target, Mat* m) {
   for (const CellEdit& e : cfg.edits)
     if (e.target == target && e.row >= 0 && e.col >= 0 && e.row < m->rows() && e.col < m->cols() &&
@@ -53,212 +49,199 @@ double trace_bytes(int n_q, int n_k, int heads, bool linear) {
   return double(n_q) * n_k * heads * (linear ? 5 : 4) * sizeof(float);
 }
 
-std::string validate(const Config& cfg, const Limits& lim) {
-  std::ostringstream e;
-  if (!(cfg.temperature > 0) || !std::isfinite(cfg.temperature))
-    e << "temperature must be a finite number > 0 (got " << cfg.temperature << ")";
-  else if (cfg.input != Input::QKV && (cfg.d_model < 1 || cfg.d_model > lim.max_d_model))
-    e << "d_model must be between 1 and " << lim.max_d_model << " (got " << cfg.d_model << ")";
-  else if (cfg.input != Input::QKV && (cfg.n_heads < 1 || cfg.n_heads > lim.max_heads))
-    e << "heads must be between 1 and " << lim.max_heads << " (got " << cfg.n_heads << ")";
-  else if (cfg.input != Input::QKV && cfg.d_model % cfg.n_heads != 0)
-    e << "d_model (" << cfg.d_model << ") must be divisible by heads (" << cfg.n_heads << ")";
-  else if (cfg.scale == ScaleMode::Custom && !std::isfinite(cfg.scale_value))
-    e << "the custom scale must be a finite number (got " << cfg.scale_value << ")";
-  else if (cfg.mask == MaskKind::Window && cfg.window < 0)
-    e << "the window half-width must be >= 0 (got " << cfg.window << ")";
-  else if (!(cfg.dropout >= 0 && cfg.dropout < 1))
-    e << "dropout must be in [0, 1) (got " << cfg.dropout << ")";
-  else if (!(cfg.entmax_alpha >= 1 && cfg.entmax_alpha <= 2))
-    e << "entmax alpha must be in [1, 2] (got " << cfg.entmax_alpha << ")";
-  return e.str();
-}
-
 namespace {
 
-Trace forward_staged(const Config& cfg, const Limits& lim, const Trace* prev) {
-  Trace t;
-  t.cfg = cfg;
-  auto fail = [&](const std::string& msg) { t.ok = false; t.error = msg; return t; };
-  if (std::string err = validate(cfg, lim); !err.empty()) return fail(err);
+using Err = std::string;  // empty: the stage went through; else why it was refused
 
-  // ---- imported attention weights: shown as they are (one head, V = identity, output = A)
-  if (cfg.input == Input::Weights) {
-    if (cfg.A_in.size() == 0) return fail("no weight matrix was given");
-    if (cfg.A_in.rows() > lim.max_n || cfg.A_in.cols() > lim.max_n)
-      return fail("the weight matrix is " + shape(cfg.A_in) + ", above the limit of " + std::to_string(lim.max_n));
-    std::string err;
-    if (!all_finite(cfg.A_in, "the weight matrix", &err)) return fail(err);
-    t.n_q = int(cfg.A_in.rows());
-    t.n_k = t.d_model = t.d_head = int(cfg.A_in.cols());
-    t.n_heads = 1;
-    t.cross = true;
-    for (int i = 0; i < t.n_q; i++) t.tokens_q.push_back("q" + std::to_string(i + 1));
-    for (int j = 0; j < t.n_k; j++) t.tokens_k.push_back("k" + std::to_string(j + 1));
-    t.allowed.assign(size_t(t.n_q) * t.n_k, 1);
-    t.heads.resize(1);
-    HeadTrace& h = t.heads[0];
-    h.scores = h.scaled = h.masked = h.weights = cfg.A_in;
-    h.v = Mat::Identity(t.n_k, t.n_k);
-    h.out = cfg.A_in;
-    for (int i = 0; i < t.n_q; i++) h.stats.push_back(row_stats(h.weights.row(i).data(), t.n_k, false));
-    h.row_max.assign(size_t(t.n_q), 0.0f);
-    h.row_sum.assign(size_t(t.n_q), 0.0f);
-    t.concat = t.output = cfg.A_in;
-    t.ok = true;
-    t.notices.push_back("showing an imported weight matrix as it is: the stages before it are not computed");
-    return t;
-  }
+// ---- an imported weight matrix: shown as it is (one head, V = identity, output = A)
+Err weights_as_given(const Config& cfg, const Limits& lim, Trace* t) {
+  if (cfg.A_in.size() == 0) return "no weight matrix was given";
+  if (cfg.A_in.rows() > lim.max_n || cfg.A_in.cols() > lim.max_n)
+    return "the weight matrix is " + shape(cfg.A_in) + ", above the limit of " + std::to_string(lim.max_n);
+  std::string err;
+  if (!all_finite(cfg.A_in, "the weight matrix", &err)) return err;
+  t->n_q = int(cfg.A_in.rows());
+  t->n_k = t->d_model = t->d_head = int(cfg.A_in.cols());
+  t->n_heads = 1;
+  t->cross = true;
+  for (int i = 0; i < t->n_q; i++) t->tokens_q.push_back("q" + std::to_string(i + 1));
+  for (int j = 0; j < t->n_k; j++) t->tokens_k.push_back("k" + std::to_string(j + 1));
+  t->allowed.assign(size_t(t->n_q) * t->n_k, 1);
+  t->heads.resize(1);
+  HeadTrace& h = t->heads[0];
+  h.scores = h.scaled = h.masked = h.weights = cfg.A_in;
+  h.v = Mat::Identity(t->n_k, t->n_k);
+  h.out = cfg.A_in;
+  for (int i = 0; i < t->n_q; i++) h.stats.push_back(row_stats(h.weights.row(i).data(), t->n_k, false));
+  h.row_max.assign(size_t(t->n_q), 0.0f);
+  h.row_sum.assign(size_t(t->n_q), 0.0f);
+  t->concat = t->output = cfg.A_in;
+  t->notices.push_back("showing an imported weight matrix as it is: the stages before it are not computed");
+  return "";
+}
 
-  // ---- stage 1: input (tokens and embeddings, or Q/K/V given directly)
+// ---- stage 1: tokens and shapes (or Q, K, V given directly); sizes checked before allocating
+Err stage_input(const Config& cfg, const Limits& lim, Trace* t) {
   const bool qkv = cfg.input == Input::QKV;
   if (qkv) {
-    if (cfg.Q_in.size() == 0 || cfg.K_in.size() == 0 || cfg.V_in.size() == 0)
-      return fail("Q, K and V must all be given");
+    if (cfg.Q_in.size() == 0 || cfg.K_in.size() == 0 || cfg.V_in.size() == 0) return "Q, K and V must all be given";
     if (cfg.Q_in.cols() != cfg.K_in.cols())
-      return fail("Q is " + shape(cfg.Q_in) + " and K is " + shape(cfg.K_in) + ": they need the same number of columns (d_k)");
+      return "Q is " + shape(cfg.Q_in) + " and K is " + shape(cfg.K_in) + ": they need the same number of columns (d_k)";
     if (cfg.V_in.rows() != cfg.K_in.rows())
-      return fail("K is " + shape(cfg.K_in) + " and V is " + shape(cfg.V_in) + ": they need the same number of rows (keys)");
-    t.n_q = int(cfg.Q_in.rows());
-    t.n_k = int(cfg.K_in.rows());
-    t.d_model = t.d_head = int(cfg.Q_in.cols());
-    t.n_heads = 1;
-    t.cross = true;
+      return "K is " + shape(cfg.K_in) + " and V is " + shape(cfg.V_in) + ": they need the same number of rows (keys)";
+    t->n_q = int(cfg.Q_in.rows());
+    t->n_k = int(cfg.K_in.rows());
+    t->d_model = t->d_head = int(cfg.Q_in.cols());
+    t->n_heads = 1;
+    t->cross = true;
   } else {
-    t.d_model = cfg.d_model;
-    t.n_heads = cfg.n_heads;
-    t.d_head = cfg.d_model / cfg.n_heads;
+    t->d_model = cfg.d_model;
+    t->n_heads = cfg.n_heads;
+    t->d_head = cfg.d_model / cfg.n_heads;
     if (cfg.input == Input::Matrices) {
-      if (cfg.X.size() == 0) return fail("no X matrix was given");
-      if (cfg.X.cols() != cfg.d_model)
-        return fail("X is " + shape(cfg.X) + " but d_model is " + std::to_string(cfg.d_model));
-      t.n_q = int(cfg.X.rows());
-      t.cross = cfg.X_src.size() > 0;
-      t.n_k = t.cross ? int(cfg.X_src.rows()) : t.n_q;
-      if (t.cross && cfg.X_src.cols() != cfg.d_model)
-        return fail("the source X is " + shape(cfg.X_src) + " but d_model is " + std::to_string(cfg.d_model));
+      if (cfg.X.size() == 0) return "no X matrix was given";
+      if (cfg.X.cols() != cfg.d_model) return "X is " + shape(cfg.X) + " but d_model is " + std::to_string(cfg.d_model);
+      t->n_q = int(cfg.X.rows());
+      t->cross = cfg.X_src.size() > 0;
+      t->n_k = t->cross ? int(cfg.X_src.rows()) : t->n_q;
+      if (t->cross && cfg.X_src.cols() != cfg.d_model)
+        return "the source X is " + shape(cfg.X_src) + " but d_model is " + std::to_string(cfg.d_model);
     } else {
-      t.tokens_q = tokenize(cfg.sentence);
-      t.cross = !cfg.source.empty();
-      t.tokens_k = t.cross ? tokenize(cfg.source) : t.tokens_q;
-      if (t.tokens_q.empty()) return fail("the sentence has no tokens: type at least one word");
-      if (t.tokens_k.empty()) return fail("the source sentence has no tokens");
-      t.n_q = int(t.tokens_q.size());
-      t.n_k = int(t.tokens_k.size());
+      t->tokens_q = tokenize(cfg.sentence);
+      t->cross = !cfg.source.empty();
+      t->tokens_k = t->cross ? tokenize(cfg.source) : t->tokens_q;
+      if (t->tokens_q.empty()) return "the sentence has no tokens: type at least one word";
+      if (t->tokens_k.empty()) return "the source sentence has no tokens";
+      t->n_q = int(t->tokens_q.size());
+      t->n_k = int(t->tokens_k.size());
     }
   }
-  if (t.n_q > lim.max_n || t.n_k > lim.max_n)
-    return fail("sequence length " + std::to_string(std::max(t.n_q, t.n_k)) + " is above the staged limit of " +
-                std::to_string(lim.max_n) + " tokens (the trace keeps n x n matrices per head)");
-  if (double b = trace_bytes(t.n_q, t.n_k, t.n_heads, cfg.linear); b > lim.max_trace_bytes)
-    return fail("n = " + std::to_string(t.n_q) + " with " + std::to_string(t.n_heads) + " heads needs " +
-                std::to_string(int(b / 1e6)) + " MB for the trace, above the limit of " +
-                std::to_string(int(lim.max_trace_bytes / 1e6)) + " MB: use fewer heads or a shorter sequence");
-  if (t.tokens_q.empty())
-    for (int i = 0; i < t.n_q; i++) t.tokens_q.push_back(qkv ? "q" + std::to_string(i + 1) : "t" + std::to_string(i + 1));
-  if (t.tokens_k.empty())
-    for (int j = 0; j < t.n_k; j++) t.tokens_k.push_back(qkv ? "k" + std::to_string(j + 1) : "s" + std::to_string(j + 1));
+  if (t->n_q > lim.max_n || t->n_k > lim.max_n)
+    return "sequence length " + std::to_string(std::max(t->n_q, t->n_k)) + " is above the staged limit of " +
+           std::to_string(lim.max_n) + " tokens (the trace keeps n x n matrices per head)";
+  if (double b = trace_bytes(t->n_q, t->n_k, t->n_heads, cfg.linear); b > lim.max_trace_bytes)
+    return "n = " + std::to_string(t->n_q) + " with " + std::to_string(t->n_heads) + " heads needs " +
+           std::to_string(int(b / 1e6)) + " MB for the trace, above the limit of " +
+           std::to_string(int(lim.max_trace_bytes / 1e6)) + " MB: use fewer heads or a shorter sequence";
+  if (t->tokens_q.empty())
+    for (int i = 0; i < t->n_q; i++) t->tokens_q.push_back(qkv ? "q" + std::to_string(i + 1) : "t" + std::to_string(i + 1));
+  if (t->tokens_k.empty())
+    for (int j = 0; j < t->n_k; j++) t->tokens_k.push_back(qkv ? "k" + std::to_string(j + 1) : "s" + std::to_string(j + 1));
+  return "";
+}
 
+// ---- stage 1 (cont.): X from the tokens or as given; sinusoidal encoding added to it
+// (RoPE rotates Q and K in stage_project instead)
+Err stage_embed(const Config& cfg, Trace* t) {
+  const int d = t->d_model;
+  if (cfg.input == Input::Matrices) {
+    t->X = cfg.X;
+    if (t->cross) t->X_src = cfg.X_src;
+  } else {
+    t->X = embed(t->tokens_q, d);
+    if (t->cross) t->X_src = embed(t->tokens_k, d);
+  }
+  apply_edits(cfg, Target::X, &t->X);
+  if (!t->cross) t->X_src = t->X;  // self-attention: one copy, after the edits
   std::string err;
-  const int d = t.d_model, H = t.n_heads, dh = t.d_head;
-  if (qkv) {
-    t.Q = cfg.Q_in;  // (n_q, d)
-    t.K = cfg.K_in;  // (n_k, d)
-    t.V = cfg.V_in;  // (n_k, d_v)
-    apply_edits(cfg, Target::Q, &t.Q);
-    apply_edits(cfg, Target::K, &t.K);
-    apply_edits(cfg, Target::V, &t.V);
-  } else {
-    if (cfg.input == Input::Matrices) {
-      t.X = cfg.X;
-      if (t.cross) t.X_src = cfg.X_src;
-    } else {
-      t.X = embed(t.tokens_q, d);
-      if (t.cross) t.X_src = embed(t.tokens_k, d);
-    }
-    apply_edits(cfg, Target::X, &t.X);
-    if (!t.cross) t.X_src = t.X;  // self-attention: one copy, after the edits
-    if (!all_finite(t.X, "X", &err)) return fail(err);
+  if (!all_finite(t->X, "X", &err)) return err;
+  const int n_max = std::max(t->n_q, t->n_k);
+  const bool add_pe = cfg.posenc == PosEnc::Sinusoidal;
+  t->PE = add_pe ? sinusoidal_table(n_max, d) : Mat(Mat::Zero(n_max, d));
+  t->Xpe = add_pe ? Mat(t->X + t->PE.topRows(t->n_q)) : t->X;
+  t->Xpe_src = !t->cross ? t->Xpe : add_pe ? Mat(t->X_src + t->PE.topRows(t->n_k)) : t->X_src;
+  return "";
+}
 
-    // ---- stage 1b: positional encoding (sinusoidal is added to X; RoPE rotates Q and K below)
-    const int n_max = std::max(t.n_q, t.n_k);
-    const bool add_pe = cfg.posenc == PosEnc::Sinusoidal;
-    t.PE = add_pe ? sinusoidal_table(n_max, d) : Mat(Mat::Zero(n_max, d));
-    t.Xpe = add_pe ? Mat(t.X + t.PE.topRows(t.n_q)) : t.X;
-    t.Xpe_src = !t.cross ? t.Xpe : add_pe ? Mat(t.X_src + t.PE.topRows(t.n_k)) : t.X_src;
+// prev's projection, when it had one (its inputs came from X, not from Q/K/V or weights given)
+bool has_projection(const Trace* prev) {
+  return prev && prev->ok && (prev->cfg.input == Input::Sentence || prev->cfg.input == Input::Matrices) &&
+         prev->Wq.p && prev->Q.size() > 0;
+}
 
-    // ---- stage 2: projections Q = X.W_q, K = X_src.W_k, V = X_src.W_v
-    // The drawn weights depend only on (init, d, seed): keep the last set, so an edit elsewhere
-    // does not redraw 4 d^2 random numbers on every recompute.
-    struct Drawn { Init init; int d; uint64_t seed; std::shared_ptr<const Mat> w[4]; };
-    thread_local Drawn drawn{Init::Designed, -1, 0, {}};
-    if (drawn.d != d || drawn.init != cfg.init || drawn.seed != cfg.seed) {
-      Rng rng(cfg.seed);  // drawn in a fixed order, so seeds stay aligned whichever are given
-      const Target order[4] = {Target::Wq, Target::Wk, Target::Wv, Target::X};
-      for (int i = 0; i < 4; i++) drawn.w[i] = std::make_shared<const Mat>(init_weights(cfg.init, order[i], d, &rng));
-      drawn.init = cfg.init;
-      drawn.d = d;
-      drawn.seed = cfg.seed;
-    }
-    // slot: index in the drawing order; the trace shares the drawn matrix unless one was given
-    auto weight = [&](const Mat& given, int slot, const char* name, SharedMat* out) {
-      if (given.size() == 0) {
-        out->p = drawn.w[slot];
-        return true;
-      }
-      if (given.rows() != d || given.cols() != d) {
-        err = std::string(name) + " is " + shape(given) + " but must be " + std::to_string(d) + "x" + std::to_string(d);
-        return false;
-      }
-      out->p = std::make_shared<const Mat>(given);
+// ---- stage 2: W_q, W_k, W_v, W_o (drawn, or as given), then Q = Xpe.W_q, K = Xpe_src.W_k,
+// V = Xpe_src.W_v, then RoPE and cell edits on Q, K, V
+Err stage_project(const Config& cfg, const Trace* prev, Trace* t) {
+  const int d = t->d_model;
+  // The drawn weights depend only on (init, d, seed): the last pass's set is reused, so an edit
+  // elsewhere does not redraw 4 d^2 random numbers on every recompute.
+  if (prev && prev->drawn[0].p && prev->cfg.init == cfg.init && prev->cfg.d_model == d && prev->cfg.seed == cfg.seed)
+    std::copy(prev->drawn, prev->drawn + 4, t->drawn);
+  else
+    draw_weights(cfg.init, d, cfg.seed, t->drawn);
+  // slot: index in the drawing order; the trace shares the drawn matrix unless one was given
+  std::string err;
+  auto weight = [&](const Mat& given, int slot, const char* name, SharedMat* out) {
+    if (given.size() == 0) {
+      *out = t->drawn[slot];
       return true;
-    };
-    // cell edits make a copy of their own (the shared one stays as drawn)
-    auto edit = [&](Target target, SharedMat* w) {
-      if (std::none_of(cfg.edits.begin(), cfg.edits.end(), [&](const CellEdit& e) { return e.target == target; })) return;
-      auto edited = std::make_shared<Mat>(w->get());
-      apply_edits(cfg, target, edited.get());
-      w->p = edited;
-    };
-    if (!weight(cfg.Wq, 0, "W_q", &t.Wq) || !weight(cfg.Wk, 1, "W_k", &t.Wk) || !weight(cfg.Wv, 2, "W_v", &t.Wv) ||
-        !weight(cfg.Wo, 3, "W_o", &t.Wo))
-      return fail(err);
-    edit(Target::Wq, &t.Wq);
-    edit(Target::Wk, &t.Wk);
-    edit(Target::Wv, &t.Wv);
-    project_qkv(t.Xpe, t.Xpe_src, t.Wq, t.Wk, t.Wv, &t.Q, &t.K, &t.V);  // (n_q, d), (n_k, d), (n_k, d)
-    if (cfg.posenc == PosEnc::Rope) {
-      apply_rope(&t.Q, H);
-      apply_rope(&t.K, H);
     }
-    apply_edits(cfg, Target::Q, &t.Q);
-    apply_edits(cfg, Target::K, &t.K);
-    apply_edits(cfg, Target::V, &t.V);
-  }
-  if (!all_finite(t.Q, "Q", &err) || !all_finite(t.K, "K", &err) || !all_finite(t.V, "V", &err)) return fail(err);
+    if (given.rows() != d || given.cols() != d) {
+      err = std::string(name) + " is " + shape(given) + " but must be " + std::to_string(d) + "x" + std::to_string(d);
+      return false;
+    }
+    out->p = std::make_shared<const Mat>(given);
+    return true;
+  };
+  // cell edits make a copy of their own (the shared one stays as drawn)
+  auto edit = [&](Target target, SharedMat* w) {
+    if (std::none_of(cfg.edits.begin(), cfg.edits.end(), [&](const CellEdit& e) { return e.target == target; })) return;
+    auto edited = std::make_shared<Mat>(w->get());
+    apply_edits(cfg, target, edited.get());
+    w->p = edited;
+  };
+  if (!weight(cfg.Wq, 0, "W_q", &t->Wq) || !weight(cfg.Wk, 1, "W_k", &t->Wk) || !weight(cfg.Wv, 2, "W_v", &t->Wv) ||
+      !weight(cfg.Wo, 3, "W_o", &t->Wo))
+    return err;
+  edit(Target::Wq, &t->Wq);
+  edit(Target::Wk, &t->Wk);
+  edit(Target::Wv, &t->Wv);
 
-  // ---- stage 3: mask bits, shared by every head
-  std::string notice;
-  t.allowed = build_mask(cfg, t.n_q, t.n_k, &notice);
-  if (!notice.empty()) t.notices.push_back(notice);
+  // the products before RoPE and edits: prev's are in Q_proj.. when those changed them, else in Q..
+  auto proj = [](const Mat& kept, const Mat& shown) -> const Mat* { return kept.size() ? &kept : &shown; };
+  Projection before;
+  if (has_projection(prev))
+    before = Projection{&prev->Xpe, &prev->Xpe_src, &prev->Wq, &prev->Wk, &prev->Wv, proj(prev->Q_proj, prev->Q),
+                        proj(prev->K_proj, prev->K), proj(prev->V_proj, prev->V)};
+  const Projection now{&t->Xpe, &t->Xpe_src, &t->Wq, &t->Wk, &t->Wv, nullptr, nullptr, nullptr};
+  project_qkv(now, has_projection(prev) ? &before : nullptr, &t->Q, &t->K, &t->V);  // (n_q, d), (n_k, d) x2
 
-  // ---- stages 4-7, per head: scores, scaling, mask, normalization, weighted sum
-  const int dv = qkv ? int(t.V.cols()) : dh;
-  switch (cfg.scale) {
-    case ScaleMode::Auto: t.scale = 1.0f / std::sqrt(float(dh)); break;
-    case ScaleMode::None: t.scale = 1.0f; break;
-    case ScaleMode::Custom: t.scale = cfg.scale_value; break;
+  auto edited = [&](Target target) {
+    return std::any_of(cfg.edits.begin(), cfg.edits.end(), [&](const CellEdit& e) { return e.target == target; });
+  };
+  const bool rope = cfg.posenc == PosEnc::Rope;
+  if (rope || edited(Target::Q)) t->Q_proj = t->Q;
+  if (rope || edited(Target::K)) t->K_proj = t->K;
+  if (edited(Target::V)) t->V_proj = t->V;
+  if (rope) {
+    apply_rope(&t->Q, t->n_heads);
+    apply_rope(&t->K, t->n_heads);
   }
-  t.heads.resize(size_t(H));
-  t.concat.resize(t.n_q, qkv ? dv : d);  // every column is set below, head by head
+  apply_edits(cfg, Target::Q, &t->Q);
+  apply_edits(cfg, Target::K, &t->K);
+  apply_edits(cfg, Target::V, &t->V);
+  return "";
+}
+
+// ---- stages 3-7, per head: scores, scale, mask, normalize (+ dropout), weighted sum
+Err stage_heads(const Config& cfg, const Limits& lim, const Trace* prev, Trace* t) {
+  const bool qkv = cfg.input == Input::QKV;
+  const int H = t->n_heads, dh = t->d_head, dv = qkv ? int(t->V.cols()) : dh;
+  std::string err, notice;
+  t->allowed = build_mask(cfg, t->n_q, t->n_k, &notice);  // shared by every head
+  if (!notice.empty()) t->notices.push_back(notice);
+  t->scale = scale_factor(cfg, dh);
+  t->heads.resize(size_t(H));
+  t->concat.resize(t->n_q, qkv ? dv : t->d_model);  // every column is set below, head by head
   int masked_rows = 0;
   // the last pass's scores, where they are q . k^T of its own q and k (not imported weights)
   const bool reuse = prev && prev->ok && prev->cfg.input != Input::Weights && prev->cfg.score == ScoreFn::Dot;
   for (int h = 0; h < H; h++) {
-    HeadTrace& ht = t.heads[size_t(h)];
-    ht.q = cols(t.Q, h * dh, dh);   // (n_q, dh)
-    ht.k = cols(t.K, h * dh, dh);   // (n_k, dh)
-    ht.v = cols(t.V, qkv ? 0 : h * dh, dv);  // (n_k, dv)
+    HeadTrace& ht = t->heads[size_t(h)];
+    const std::string head = "head " + std::to_string(h + 1);
+    ht.q = head_cols(t->Q, h * dh, dh);              // (n_q, dh)
+    ht.k = head_cols(t->K, h * dh, dh);              // (n_k, dh)
+    ht.v = head_cols(t->V, qkv ? 0 : h * dh, dv);    // (n_k, dv)
     if (cfg.score == ScoreFn::Additive) {
       Rng arng(cfg.seed * 31 + uint64_t(h) + 7);
       float a = std::sqrt(3.0f / float(dh));
@@ -272,34 +255,64 @@ Trace forward_staged(const Config& cfg, const Limits& lim, const Trace* prev) {
     } else {
       ht.scores = dot_scores(ht.q, ht.k);
     }
-    ht.scaled.resize(ht.scores.rows(), ht.scores.cols());
-    kern::scale(ht.scores.data(), t.scale, ht.scaled.data(), size_t(ht.scores.size()));
-    if (!all_finite(ht.scaled, "the scaled scores", &err)) return fail("head " + std::to_string(h + 1) + ": " + err + " (the scale is too large)");
-    ht.masked = apply_mask(ht.scaled, t.allowed);
-    if (!normalize_rows(ht.masked, cfg.normalizer, cfg.temperature, cfg.entmax_alpha, &ht, &err))
-      return fail("head " + std::to_string(h + 1) + ", " + err);
+    ht.scaled = scale_scores(ht.scores, t->scale);
+    if (!all_finite(ht.scaled, "the scaled scores", &err)) return head + ": " + err + " (the scale is too large)";
+    ht.masked = apply_mask(ht.scaled, t->allowed);
+    if (!normalize_rows(ht.masked, cfg.normalizer, cfg.temperature, cfg.entmax_alpha, &ht, &err)) return head + ", " + err;
     apply_dropout(&ht.weights, cfg.dropout, cfg.seed + uint64_t(h));
     ht.out = attend(ht.weights, ht.v, lim.threads);  // (n_q, dv)
     // values near the float32 limit (1e38) can overflow in the weighted sum: refuse, never NaN
-    if (!all_finite(ht.out, "the weighted sum", &err))
-      return fail("head " + std::to_string(h + 1) + ": " + err + ": it overflows float32; scale V down");
+    if (!all_finite(ht.out, "the weighted sum", &err)) return head + ": " + err + ": it overflows float32; scale V down";
     if (cfg.linear) {
       linear_attention(ht.q, ht.k, ht.v, cfg.mask == MaskKind::Causal, &ht.lin_out, &ht.lin_weights);
       if (!ht.lin_out.allFinite() || !ht.lin_weights.allFinite()) {
         ht.lin_out.resize(0, 0);
         ht.lin_weights.resize(0, 0);
-        t.notices.push_back("linear attention overflows float32 for head " + std::to_string(h + 1) + " (exp of large q, k): not shown");
+        t->notices.push_back("linear attention overflows float32 for head " + std::to_string(h + 1) + " (exp of large q, k): not shown");
       }
     }
-    set_cols(ht.out, qkv ? 0 : h * dh, &t.concat);
-    for (const RowStats& s : ht.stats) masked_rows += s.all_masked;
+    set_head_cols(ht.out, qkv ? 0 : h * dh, &t->concat);
+    for (const RowStats& st : ht.stats) masked_rows += st.all_masked;
   }
   if (masked_rows > 0)
-    t.notices.push_back(std::to_string(masked_rows) + " row(s) have every key masked: their weights and output are 0");
+    t->notices.push_back(std::to_string(masked_rows) + " row(s) have every key masked: their weights and output are 0");
+  return "";
+}
 
-  // ---- stage 8: concat . W_o
-  t.output = qkv ? t.concat : matmul(t.concat, t.Wo, lim.threads);  // (n_q, d)
-  if (!all_finite(t.output, "the output", &err)) return fail(err + ": concat · W_o overflows float32; scale the input down");
+// ---- stage 8: concat . W_o (Q, K, V given directly: the output is the head's output)
+Err stage_output(const Config& cfg, const Limits& lim, Trace* t) {
+  t->output = cfg.input == Input::QKV ? t->concat : output_projection(t->concat, t->Wo, lim.threads);  // (n_q, d)
+  std::string err;
+  if (!all_finite(t->output, "the output", &err)) return err + ": concat · W_o overflows float32; scale the input down";
+  return "";
+}
+
+Trace forward_staged(const Config& cfg, const Limits& lim, const Trace* prev) {
+  Trace t;
+  t.cfg = cfg;
+  auto fail = [&](const std::string& msg) { t.ok = false; t.error = msg; return t; };
+  if (Err e = validate(cfg, lim); !e.empty()) return fail(e);
+  if (cfg.input == Input::Weights) {
+    if (Err e = weights_as_given(cfg, lim, &t); !e.empty()) return fail(e);
+    t.ok = true;
+    return t;
+  }
+  if (Err e = stage_input(cfg, lim, &t); !e.empty()) return fail(e);
+  std::string err;
+  if (cfg.input == Input::QKV) {
+    t.Q = cfg.Q_in;  // (n_q, d)
+    t.K = cfg.K_in;  // (n_k, d)
+    t.V = cfg.V_in;  // (n_k, d_v)
+    apply_edits(cfg, Target::Q, &t.Q);
+    apply_edits(cfg, Target::K, &t.K);
+    apply_edits(cfg, Target::V, &t.V);
+  } else {
+    if (Err e = stage_embed(cfg, &t); !e.empty()) return fail(e);
+    if (Err e = stage_project(cfg, prev, &t); !e.empty()) return fail(e);
+  }
+  if (!all_finite(t.Q, "Q", &err) || !all_finite(t.K, "K", &err) || !all_finite(t.V, "V", &err)) return fail(err);
+  if (Err e = stage_heads(cfg, lim, prev, &t); !e.empty()) return fail(e);
+  if (Err e = stage_output(cfg, lim, &t); !e.empty()) return fail(e);
   t.ok = true;
   return t;
 }

@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 #include <vector>
-#include "engine/kernels.h"
+#include "kernels/kernels.h"
 #include "engine/tensor.h"
 
 namespace attn {

@@ -64,7 +64,14 @@ struct Trace {
   Mat PE;                            // (max(n_q, n_k), d_model) sinusoidal table (zeros otherwise)
   Mat Xpe, Xpe_src;                  // embeddings after positional encoding
   SharedMat Wq, Wk, Wv, Wo;          // (d_model, d_model)
+  // (d_model, d_model) x4: W_q, W_k, W_v, W_o as drawn for (init, d_model, seed), before imports and
+  // edits; the next pass takes them from here instead of drawing 4 d^2 numbers again
+  SharedMat drawn[4];
   Mat Q, K, V;                       // (n_q, d_model), (n_k, d_model) x2; after RoPE
+  // (n_q, d_model), (n_k, d_model) x2: the products X.W before RoPE and cell edits, kept only when
+  // those changed them (else empty: Q, K, V are the products); the next pass redoes only the rows
+  // whose input changed
+  Mat Q_proj, K_proj, V_proj;
   MaskBits allowed;                  // (n_q, n_k)
   std::vector<HeadTrace> heads;      // n_heads
   Mat concat;                        // (n_q, d_model) heads side by side

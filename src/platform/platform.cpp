@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include "app/gl.h"
+#include "gfx/gl.h"
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
 #include "imgui.h"
@@ -216,6 +216,11 @@ void request_quit() {
 #ifdef __EMSCRIPTEN__
   emscripten_cancel_main_loop();
 #endif
+}
+
+void upload_fonts() {
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();
 }
 
 void shutdown() {

@@ -29,6 +29,9 @@ std::string page_url();
 enum : int { kKeyLeft = 1000, kKeyRight, kKeyUp, kKeyDown, kKeySpace, kKeyEscape };
 const std::vector<int>& keys_pressed();
 
+// After the app rebuilt ImGui's font atlas (a new pixel ratio): sends it to the GPU again.
+void upload_fonts();
+
 float pixel_ratio();
 // Bytes the staged trace may use: the wasm heap is capped at 2 GB, so the web keeps a margin.
 double memory_budget();             // device pixel ratio (web) or content scale (desktop)

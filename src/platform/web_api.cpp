@@ -58,19 +58,7 @@ EMSCRIPTEN_KEEPALIVE const char* attn_get_state() {
 // refused, the engine reports it, the app keeps its last good trace; then the settings come back.
 // Returns the message the user saw.
 EMSCRIPTEN_KEEPALIVE const char* attn_test_memory_failure() {
-  attn::App& a = attn::app();
-  const attn::Config saved = a.cfg;
-  const attn::Limits saved_limits = a.limits;
-  a.limits.max_n = 1 << 20;
-  a.limits.max_trace_bytes = 1e15;
-  a.cfg.input = attn::Input::QKV;
-  a.cfg.Q_in = a.cfg.K_in = a.cfg.V_in = attn::Mat::Constant(16000, 1, 0.5f);
-  a.dirty = true;
-  attn::recompute_if_dirty();
-  g_out = a.status;
-  a.cfg = saved;
-  a.limits = saved_limits;
-  a.dirty = true;
+  g_out = attn::app_test_memory_failure();
   return g_out.c_str();
 }
 

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 #include "engine/engine.h"
-#include "engine/kernels.h"
-#include "engine/microkernel.h"
-#include "engine/npy.h"
-#include "engine/simd.h"
+#include "kernels/kernels.h"
+#include "kernels/microkernel.h"
+#include "io/npy.h"
+#include "kernels/simd.h"
 #include "platform/allocator.h"
 
 namespace {

@@ -1,7 +1,7 @@
 // fuzz_npy.cpp: .npy parsing of arbitrary bytes never crashes and never accepts a lie.
 #include <cstddef>
 #include <cstdint>
-#include "engine/npy.h"
+#include "io/npy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   attn::NpyArray a;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 #include "engine/engine.h"
-#include "engine/share_state.h"
+#include "io/share_state.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> notes;

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <tuple>
 #include "engine/engine.h"
-#include "engine/stages.h"
+#include "engine/stages/stages.h"
 #include "reference.h"
 
 using namespace attn;

@@ -6,8 +6,8 @@
 #include <limits>
 #include <string>
 #include <vector>
-#include "engine/kernels.h"
-#include "engine/simd.h"
+#include "kernels/kernels.h"
+#include "kernels/simd.h"
 #include "engine/rng.h"
 
 namespace {

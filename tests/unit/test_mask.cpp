@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 #include "engine/rng.h"
-#include "engine/stages.h"
+#include "engine/stages/stages.h"
 
 using namespace attn;
 

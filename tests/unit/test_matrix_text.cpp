@@ -1,7 +1,7 @@
 // test_matrix_text.cpp: CSV / JSON / NumPy text export and CSV / JSON import.
 #include <doctest.h>
 #include <limits>
-#include "engine/matrix_text.h"
+#include "io/matrix_text.h"
 
 using namespace attn;
 

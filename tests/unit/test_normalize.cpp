@@ -3,7 +3,7 @@
 #include <doctest.h>
 #include <cmath>
 #include <limits>
-#include "engine/stages.h"
+#include "engine/stages/stages.h"
 
 using namespace attn;
 

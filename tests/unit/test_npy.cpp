@@ -1,7 +1,7 @@
 // test_npy.cpp: .npy encoding and decoding, including every corrupt-input class.
 #include <doctest.h>
 #include <cstring>
-#include "engine/npy.h"
+#include "io/npy.h"
 
 using namespace attn;
 

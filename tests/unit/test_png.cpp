@@ -1,7 +1,7 @@
 // test_png.cpp: the PNG writer's structure, checked byte by byte against the format.
 #include <doctest.h>
 #include <vector>
-#include "engine/png.h"
+#include "io/png.h"
 
 using namespace attn;
 

@@ -3,7 +3,7 @@
 #include <doctest.h>
 #include <cmath>
 #include "engine/engine.h"
-#include "engine/presets.h"
+#include "lessons/presets.h"
 
 using namespace attn;
 

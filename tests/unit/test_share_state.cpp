@@ -1,10 +1,11 @@
 // test_share_state.cpp: the URL / message / argument encoding round-trips exactly for every
 // preset and for random states, and hostile input is ignored with a notice, never a crash.
+#include <algorithm>
 #include <doctest.h>
 #include "engine/engine.h"
-#include "engine/presets.h"
+#include "lessons/presets.h"
 #include "engine/rng.h"
-#include "engine/share_state.h"
+#include "io/share_state.h"
 
 using namespace attn;
 
@@ -122,7 +123,13 @@ TEST_CASE("hostile input: unknown keys, NaN, out of range, overlong, broken enco
                               "&norm=<script>&stage=0&seed=-5&paint=3x3:zz&edits=Q.1.1:NaN&q=%ZZ&=&&&", &notes);
   CHECK(notes.size() >= 10);
   CHECK(s.cfg.d_model == Config{}.d_model);
-  CHECK(s.cfg.temperature == 1.0f);
+  // numbers out of range follow engine/rules.h's one policy: moved to the range's end, and said
+  CHECK(s.cfg.temperature == 0.05f);  // T=-1 (T=nan is not a number: ignored)
+  CHECK(s.cfg.n_heads == 8);          // heads=99, and 8 divides d = 8
+  CHECK(std::count_if(notes.begin(), notes.end(), [](const std::string& n) {
+          return n.find("temperature must be a number from 0.05 to 20 (got -1): using 0.05") != std::string::npos; }) == 1);
+  CHECK(std::count_if(notes.begin(), notes.end(), [](const std::string& n) {
+          return n.find("heads must be an integer from 1 to 8 (got 99): using 8") != std::string::npos; }) == 1);
   CHECK(s.cfg.sentence == Config{}.sentence);
   CHECK(s.cfg.normalizer == Normalizer::Softmax);
   CHECK(s.stage == 0);

@@ -1,0 +1,18 @@
+// host.h: what the panels may ask of the machine they run on (time, files, clipboard, links).
+// The UI never includes the platform layer: these forward to it, so src/ui/ stays the same code
+// on the desktop and the web, and the build's include check can hold the wall (README, Layout).
+#pragma once
+#include <string>
+
+namespace attn::host {
+
+double now_ms();
+// A browser download (web) or a file in the current folder (desktop); returns the message to show.
+std::string save_file(const std::string& name, const std::string& bytes, const char* mime);
+void copy_text(const std::string& text);
+void pick_file();                         // the page's file picker (web); desktop: drop files instead
+std::string page_url();                   // the page's address without its fragment
+void open_url(const std::string& url);    // relative to the page, in a new tab (web); printed (desktop)
+bool escape_pressed();                    // Escape was pressed since the last frame
+
+}  // namespace attn::host

@@ -1,0 +1,227 @@
+// normalize.cpp: turns each row of scores into weights. Softmax exponentiates, so it
+// amplifies differences; its alternatives differ in how many keys keep nonzero weight.
+// Sections: softmax | sum | sigmoid | sparsemax | entmax | hardmax | rows, stats, dropout
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <limits>
+#include "kernels/kernels.h"
+#include "engine/stages/stages.h"
+
+namespace attn {
+
+namespace {
+
+using Row = std::vector<double>;  // logits z = x / T of the allowed keys only
+
+// softmax, shifted by the row max so logits of +-1e30 neither overflow nor give NaN
+void softmax(const Row& z, Row* p, double* shift, double* denom) {
+  double m = *std::max_element(z.begin(), z.end());
+  double s = 0;
+  for (size_t i = 0; i < z.size(); i++) s += ((*p)[i] = std::exp(z[i] - m));
+  for (double& v : *p) v /= s;
+  *shift = m;
+  *denom = s;
+}
+
+// sparsemax (Martins & Astudillo 2016): Euclidean projection onto the simplex
+void sparsemax(const Row& z, Row* p, double* tau_out) {
+  Row s = z;
+  std::sort(s.begin(), s.end(), std::greater<double>());
+  // k = 1 is always in the support (1 + z > z); testing it would fail for |z| ~ 1e30 in double
+  double cum = s[0], tau = s[0] - 1.0;
+  for (size_t k = 2; k <= s.size(); k++) {
+    cum += s[k - 1];
+    if (1.0 + k * s[k - 1] > cum) tau = (cum - 1.0) / double(k);
+  }
+  for (size_t i = 0; i < z.size(); i++) (*p)[i] = std::max(z[i] - tau, 0.0);
+  *tau_out = tau;
+}
+
+// 1.5-entmax (Peters et al. 2019), exact sort-based: p_i = [z_i/2 - tau]_+^2
+void entmax15(const Row& z, Row* p, double* tau_out) {
+  Row x = z;
+  for (double& v : x) v *= 0.5;
+  Row s = x;
+  std::sort(s.begin(), s.end(), std::greater<double>());
+  double cum = 0, cum2 = 0, tau = s[0] - 1.0;
+  for (size_t k = 1; k <= s.size(); k++) {
+    cum += s[k - 1];
+    cum2 += s[k - 1] * s[k - 1];
+    double mean = cum / k, ss = cum2 / k;
+    double delta = (1.0 - k * (ss - mean * mean)) / k;
+    double t = mean - std::sqrt(std::max(delta, 0.0));
+    if (t <= s[k - 1]) tau = t;
+  }
+  double sum = 0;
+  for (size_t i = 0; i < z.size(); i++) {
+    double v = std::max(x[i] - tau, 0.0);
+    sum += ((*p)[i] = v * v);
+  }
+  for (double& v : *p) v /= sum;  // exact up to rounding; renormalize the last ulp
+  *tau_out = tau;
+}
+
+// alpha-entmax for alpha in (1, 2) by bisection on tau: p_i = [(alpha-1) z_i - tau]_+^(1/(alpha-1))
+void entmax_bisect(const Row& z, double alpha, Row* p, double* tau_out) {
+  const double am1 = alpha - 1.0, inv = 1.0 / am1;
+  double mx = -std::numeric_limits<double>::infinity();
+  for (double v : z) mx = std::max(mx, am1 * v);
+  double lo = mx - 1.0, hi = mx - std::pow(1.0 / z.size(), am1);
+  auto mass = [&](double tau) {
+    double s = 0;
+    for (double v : z) s += std::pow(std::max(am1 * v - tau, 0.0), inv);
+    return s;
+  };
+  for (int it = 0; it < 100; it++) {
+    double mid = 0.5 * (lo + hi);
+    (mass(mid) >= 1.0 ? lo : hi) = mid;
+  }
+  double tau = 0.5 * (lo + hi), sum = 0;
+  for (size_t i = 0; i < z.size(); i++) sum += ((*p)[i] = std::pow(std::max(am1 * z[i] - tau, 0.0), inv));
+  for (double& v : *p) v /= sum;
+  *tau_out = tau;
+}
+
+// hardmax: all weight on the argmax, ties split evenly
+void hardmax(const Row& z, Row* p) {
+  double m = *std::max_element(z.begin(), z.end());
+  int ties = int(std::count(z.begin(), z.end(), m));
+  for (size_t i = 0; i < z.size(); i++) (*p)[i] = z[i] == m ? 1.0 / ties : 0.0;
+}
+
+}  // namespace
+
+bool normalize_row(const float* logits, int n, Normalizer norm, float temperature, float alpha,
+                   RowResult* out, std::string* err) {
+  out->w.assign(size_t(n), 0.0f);
+  out->shift = out->denom = 0;
+  out->all_masked = false;
+  // pass 1: gather the allowed logits, divided by the temperature (in double: 1e30 / 1e-30 fits)
+  std::vector<int> idx;
+  Row z;
+  for (int j = 0; j < n; j++)
+    if (logits[j] != -std::numeric_limits<float>::infinity()) {
+      idx.push_back(j);
+      z.push_back(double(logits[j]) / double(temperature));
+    }
+  if (z.empty()) {  // every key masked: zero weights, flagged, never NaN
+    out->all_masked = true;
+    return true;
+  }
+  // pass 2: the normalizer itself. All of them are shift-invariant, so the sparse ones work on
+  // z - max: thresholds near 1 then keep their precision even for logits of 1e30.
+  Row p(z.size(), 0.0);
+  const double zmax = *std::max_element(z.begin(), z.end());
+  Row zs = z;
+  for (double& v : zs) v -= zmax;
+  switch (norm) {
+    case Normalizer::Softmax: softmax(z, &p, &out->shift, &out->denom); break;
+    case Normalizer::Sum: {
+      double s = 0;
+      for (size_t i = 0; i < z.size(); i++) {
+        if (!(z[i] > 0)) {
+          if (err) {
+            char score[32];  // %g: -0.3086, 1e-08 and 1e+30 alike, not to_string's six fixed decimals
+            std::snprintf(score, sizeof score, "%.4g", z[i] * temperature);
+            *err = "sum normalization needs every score > 0, but key " + std::to_string(idx[i] + 1) +
+                   " has score " + score + "; use softmax or a positive input";
+          }
+          return false;
+        }
+        s += z[i];
+      }
+      for (size_t i = 0; i < z.size(); i++) p[i] = z[i] / s;
+      out->denom = s;
+      break;
+    }
+    case Normalizer::Sigmoid:
+      for (size_t i = 0; i < z.size(); i++) p[i] = 1.0 / (1.0 + std::exp(-z[i]));
+      break;
+    case Normalizer::Sparsemax: sparsemax(zs, &p, &out->shift); break;
+    case Normalizer::Entmax:
+      if (alpha <= 1.0f) softmax(z, &p, &out->shift, &out->denom);
+      else if (alpha >= 2.0f) sparsemax(zs, &p, &out->shift);
+      else if (alpha == 1.5f) entmax15(zs, &p, &out->shift);
+      else entmax_bisect(zs, alpha, &p, &out->shift);
+      break;
+    case Normalizer::Hardmax: hardmax(z, &p); break;
+  }
+  // report tau on the caller's scale: sparsemax thresholds z, entmax thresholds (alpha-1) z
+  if (norm == Normalizer::Sparsemax || (norm == Normalizer::Entmax && alpha >= 2.0f)) out->shift += zmax;
+  else if (norm == Normalizer::Entmax && alpha > 1.0f) out->shift += (double(alpha) - 1.0) * zmax;
+  for (size_t i = 0; i < z.size(); i++) out->w[size_t(idx[i])] = float(p[i]);
+  return true;
+}
+
+RowStats row_stats(const float* w, int n, bool all_masked) {
+  RowStats s{0, 0, 0, all_masked};
+  double sum = 0;
+  for (int j = 0; j < n; j++) sum += w[j];
+  // float log: the entropy is shown with 2 decimals, and this runs for every row on every recompute
+  const float inv = sum > 0 ? float(1.0 / sum) : 0.0f;
+  double h = 0;
+  for (int j = 0; j < n; j++) {
+    if (w[j] > 0) {
+      s.nonzero++;
+      const float p = w[j] * inv;  // sigmoid rows do not sum to 1: entropy of the renormalized row
+      h -= double(p) * std::log(p);
+    }
+    s.max_w = std::max(s.max_w, w[j]);
+  }
+  s.entropy = float(h);
+  return s;
+}
+
+bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float alpha, HeadTrace* h,
+                    std::string* err) {
+  const int n_q = int(masked.rows()), n_k = int(masked.cols());
+  h->stats.assign(size_t(n_q), RowStats{});
+  h->row_max.assign(size_t(n_q), 0.0f);
+  h->row_sum.assign(size_t(n_q), 0.0f);
+  RowResult r;
+  // softmax at T = 1 (the common case, and every recompute while dragging) runs on the SIMD
+  // row kernel in float; everything else takes the double path above.
+  const bool fast = norm == Normalizer::Softmax && temperature == 1.0f;
+  h->weights.resize(n_q, n_k);  // every row is written below
+  for (int i = 0; i < n_q; i++) {
+    if (fast) {
+      float* w = h->weights.row(i).data();
+      float sum = 0;
+      const float m = kern::softmax_row(masked.row(i).data(), w, n_k, &sum);
+      const bool all_masked = sum == 0;
+      h->row_max[size_t(i)] = all_masked ? 0.0f : m;
+      h->row_sum[size_t(i)] = sum;
+      // entropy without a log per cell: ln p_j = x_j - m - ln s, so H = m + ln s - sum_j p_j x_j
+      RowStats st{0, 0, 0, all_masked};
+      double px = 0;
+      kern::row_moments(masked.row(i).data(), w, n_k, &px, &st.nonzero, &st.max_w);
+      st.entropy = all_masked ? 0.0f : float(std::max(0.0, double(m) + std::log(double(sum)) - px));
+      h->stats[size_t(i)] = st;
+      continue;
+    }
+    std::string row_err;
+    if (!normalize_row(masked.row(i).data(), n_k, norm, temperature, alpha, &r, &row_err)) {
+      if (err) *err = "row " + std::to_string(i + 1) + ": " + row_err;
+      return false;
+    }
+    std::copy(r.w.begin(), r.w.end(), h->weights.row(i).data());
+    h->row_max[size_t(i)] = float(r.shift);
+    h->row_sum[size_t(i)] = float(r.denom);
+    h->stats[size_t(i)] = row_stats(r.w.data(), n_k, r.all_masked);
+  }
+  return true;
+}
+
+void apply_dropout(Mat* weights, float p, uint64_t seed) {
+  if (p <= 0) return;
+  Rng rng(seed ^ 0xD0D0D0D0ull);
+  const float keep = 1.0f / (1.0f - p);
+  for (Eigen::Index i = 0; i < weights->size(); i++) {
+    float& w = weights->data()[i];
+    w = rng.uniform() < p ? 0.0f : w * keep;
+  }
+}
+
+}  // namespace attn

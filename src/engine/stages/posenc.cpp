@@ -1,0 +1,37 @@
+// posenc.cpp: positional encodings. Without them attention is permutation-equivariant:
+// "dog bites man" and "man bites dog" get the same weights, just reordered.
+#include <cmath>
+#include "engine/stages/stages.h"
+
+namespace attn {
+
+// PE (n, d): added to X before the projections (Vaswani et al. 2017)
+Mat sinusoidal_table(int n, int d) {
+  Mat pe(n, d);
+  for (int pos = 0; pos < n; pos++)
+    for (int c = 0; c < d; c++) {
+      int i2 = c & ~1;  // 2i
+      double angle = pos / std::pow(10000.0, double(i2) / d);
+      pe(pos, c) = float((c & 1) ? std::cos(angle) : std::sin(angle));
+    }
+  return pe;
+}
+
+// M (n, n_heads*dh): RoPE (Su et al. 2021) rotates each (2p, 2p+1) pair of every head by
+// pos * 10000^(-2p/dh), so q_i . k_j depends on i - j. An odd last dimension stays as is.
+void apply_rope(Mat* M, int n_heads) {
+  const int n = int(M->rows()), dh = int(M->cols()) / n_heads;
+  for (int pos = 0; pos < n; pos++)
+    for (int h = 0; h < n_heads; h++)
+      for (int p = 0; 2 * p + 1 < dh; p++) {
+        double theta = pos * std::pow(10000.0, -2.0 * p / dh);
+        float c = float(std::cos(theta)), s = float(std::sin(theta));
+        float& a = (*M)(pos, h * dh + 2 * p);
+        float& b = (*M)(pos, h * dh + 2 * p + 1);
+        float x = a, y = b;
+        a = x * c - y * s;
+        b = x * s + y * c;
+      }
+}
+
+}  // namespace attn

@@ -1,0 +1,93 @@
+// kernels_ref.cpp: the scalar reference of every kernel. Plain loops from the definitions,
+// accumulating in double; always compiled. These are the oracles for tests and the bench.
+#include <cmath>
+#include <limits>
+#include <vector>
+#include "kernels/kernels.h"
+
+namespace attn::kref {
+
+void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+          bool accumulate) {
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      double s = accumulate ? C[size_t(i) * ldc + j] : 0.0;
+      for (int t = 0; t < k; t++) s += double(A[size_t(i) * lda + t]) * B[size_t(t) * ldb + j];
+      C[size_t(i) * ldc + j] = float(s);
+    }
+}
+
+void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             float alpha) {
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      double s = 0;
+      for (int t = 0; t < k; t++) s += double(A[size_t(i) * lda + t]) * B[size_t(j) * ldb + t];
+      C[size_t(i) * ldc + j] = float(alpha * s);
+    }
+}
+
+void exp(const float* x, float* y, int n) {
+  for (int i = 0; i < n; i++) y[i] = float(std::exp(double(x[i])));
+}
+
+float softmax_row(const float* x, float* w, int n, float* sum_out) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (int j = 0; j < n; j++) m = std::max(m, double(x[j]));
+  double s = 0;
+  if (std::isinf(m)) {
+    for (int j = 0; j < n; j++) w[j] = 0;
+  } else {
+    std::vector<double> e(static_cast<size_t>(n));
+    for (int j = 0; j < n; j++) s += (e[size_t(j)] = std::exp(double(x[j]) - m));
+    for (int j = 0; j < n; j++) w[j] = float(e[size_t(j)] / s);
+  }
+  if (sum_out) *sum_out = float(s);
+  return float(m);
+}
+
+void row_moments(const float* x, const float* w, int n, double* wx, int* nonzero, float* max_w) {
+  *wx = 0;
+  *nonzero = 0;
+  *max_w = 0;
+  for (int j = 0; j < n; j++)
+    if (w[j] > 0) {
+      *wx += double(w[j]) * x[j];
+      ++*nonzero;
+      *max_w = std::max(*max_w, w[j]);
+    }
+}
+
+void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
+               const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse) {
+  std::vector<double> s(size_t(n_q) * n_k);  // (n_q, n_k): the whole matrix, on purpose
+  const double ninf = -std::numeric_limits<double>::infinity();
+  for (int i = 0; i < n_q; i++) {
+    // pass 1: scaled, masked scores and the row max
+    double m = ninf;
+    for (int j = 0; j < n_k; j++) {
+      double acc = 0;
+      for (int t = 0; t < dk; t++) acc += double(Q[size_t(i) * ldq + t]) * K[size_t(j) * ldk + t];
+      double v = mask.allowed(i, j) ? acc * scale : ninf;
+      s[size_t(i) * n_k + j] = v;
+      m = std::max(m, v);
+    }
+    // pass 2: exponentials and their sum
+    double sum = 0;
+    for (int j = 0; j < n_k; j++) {
+      double& v = s[size_t(i) * n_k + j];
+      v = std::isinf(m) ? 0.0 : std::exp(v - m);
+      sum += v;
+    }
+    // pass 3: normalized weights times V
+    for (int c = 0; c < dv; c++) {
+      double acc = 0;
+      if (sum > 0)
+        for (int j = 0; j < n_k; j++) acc += s[size_t(i) * n_k + j] / sum * V[size_t(j) * ldv + c];
+      O[size_t(i) * ldo + c] = float(acc);
+    }
+    lse[i] = sum > 0 ? float(m + std::log(sum)) : -std::numeric_limits<float>::infinity();
+  }
+}
+
+}  // namespace attn::kref

@@ -1,0 +1,132 @@
+// import.cpp: bringing the user's own matrices in. A file is parsed at once (a bad file is
+// refused with its reason and changes nothing); a good one waits for the user to say what
+// it is, and is applied only if the engine accepts the resulting config.
+#include <algorithm>
+#include "ui/ui.h"
+#include "engine/rules.h"
+#include <cctype>
+#include "io/matrix_text.h"
+#include "io/npy.h"
+#include "app/host.h"
+
+namespace attn {
+
+void app_import(const std::string& name, const std::string& bytes) {
+  App& a = app();
+  const std::string base = name.substr(name.find_last_of("/\\") + 1);
+  std::string err;
+  if (bytes.empty()) { set_status(base + ": the file is empty, too large or could not be read"); return; }
+  auto ends = [&](const char* ext) {
+    std::string e = ext, b = base;
+    for (char& c : b) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return b.size() >= e.size() && b.compare(b.size() - e.size(), e.size(), e) == 0;
+  };
+  Mat m;
+  bool ok;
+  if (ends(".npy")) {
+    NpyArray arr;
+    ok = npy_parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &arr, &err) && npy_to_mat(arr, &m, &err);
+  } else if (ends(".csv")) {
+    ok = parse_csv(bytes, &m, &err);
+  } else if (ends(".json")) {
+    ok = parse_json_matrix(bytes, &m, &err);
+  } else {
+    ok = false;
+    err = "unsupported file type; use .npy, .csv or .json";
+  }
+  if (!ok) {
+    set_status(base + ": " + err + " (nothing was changed)");
+    return;
+  }
+  a.import_mat = std::move(m);
+  if (a.import_mat.rows() > a.limits.max_n || a.import_mat.cols() > a.limits.max_n) {
+    set_status(base + ": " + std::to_string(a.import_mat.rows()) + "x" + std::to_string(a.import_mat.cols()) + " is larger than the limit of " + std::to_string(a.limits.max_n));
+    return;
+  }
+  a.import_name = base;
+  a.import_open = true;
+}
+
+namespace {
+// Applies the imported matrix as `what` to a copy of the config; commits only if it computes.
+bool apply(const char* what, bool adopt, std::string* err) {
+  App& a = app();
+  Config c = a.cfg;
+  const Mat& m = a.import_mat;
+  const int R = int(m.rows()), C = int(m.cols());
+  const std::string w = what;
+  if (w == "X") {
+    if (C != c.d_model) {
+      if (!adopt) { *err = "X has " + std::to_string(C) + " columns but d_model is " + std::to_string(c.d_model); return false; }
+      c.d_model = C;
+      c.n_heads = fit_heads(c.d_model, c.n_heads);
+      c.Wq = c.Wk = c.Wv = c.Wo = Mat();
+    }
+    c.input = Input::Matrices;
+    c.X = m;
+    c.X_src = Mat();
+  } else if (w == "W_q" || w == "W_k" || w == "W_v") {
+    if (c.input == Input::QKV || c.input == Input::Weights) { *err = "the current setup gives Q, K, V directly; W matrices do not apply"; return false; }
+    if (R != c.d_model || C != c.d_model) { *err = w + " must be " + std::to_string(c.d_model) + "x" + std::to_string(c.d_model) + " (d_model), got " + std::to_string(R) + "x" + std::to_string(C); return false; }
+    (w == "W_q" ? c.Wq : w == "W_k" ? c.Wk : c.Wv) = m;
+  } else if (w == "weights") {  // shown as they are
+    c.input = Input::Weights;
+    c.A_in = m;
+  } else {  // Q, K or V: switch to giving Q, K, V directly, starting from the current head's
+    if (c.input != Input::QKV) {
+      if (a.trace.heads.empty() || a.trace.heads[0].q.size() == 0) { *err = "there is no current Q/K/V to start from; import X first"; return false; }
+      const HeadTrace& h = a.trace.heads[size_t(a.view.head)];
+      c.Q_in = h.q; c.K_in = h.k; c.V_in = h.v;
+      c.input = Input::QKV;
+    }
+    Mat& dst = w == "Q" ? c.Q_in : w == "K" ? c.K_in : c.V_in;
+    if (adopt) {  // adopt the file's shape: resize the partners to match
+      if (w == "Q" && c.K_in.cols() != C) { c.K_in = Mat::Zero(c.K_in.rows(), C); }
+      if (w == "K") { if (c.Q_in.cols() != C) c.Q_in = Mat::Zero(c.Q_in.rows(), C); if (c.V_in.rows() != R) c.V_in = Mat::Zero(R, c.V_in.cols()); }
+      if (w == "V" && c.K_in.rows() != R) c.K_in = Mat::Zero(R, c.K_in.cols());
+    }
+    dst = m;
+  }
+  c.edits.clear();
+  Trace t = forward(c, a.limits);
+  if (!t.ok) { *err = t.error; return false; }
+  edit_config(c);
+  a.preset = "";
+  return true;
+}
+}  // namespace
+
+namespace ui {
+
+void draw_import_dialog() {
+  App& a = app();
+  if (a.import_open) { ImGui::OpenPopup("Import matrix"); a.import_open = false; }
+  ImGuiIO& io = ImGui::GetIO();
+  ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x * 0.5f, io.DisplaySize.y * 0.5f), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  if (!ImGui::BeginPopupModal("Import matrix", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  static std::string err;
+  static bool adopt = false;
+  ImGui::Text("%s: %d × %d", a.import_name.c_str(), int(a.import_mat.rows()), int(a.import_mat.cols()));
+  ImGui::TextUnformatted("Use it as:");
+  for (const char* w : {"X", "W_q", "W_k", "W_v", "Q", "K", "V", "weights"}) {
+    ImGui::SameLine();
+    const bool clicked = ImGui::Button(w);
+    mark((std::string("import:") + w).c_str());
+    if (clicked) {
+      if (apply(w, adopt, &err)) { set_status("imported " + a.import_name + " as " + w); err.clear(); ImGui::CloseCurrentPopup(); }
+    }
+  }
+  ImGui::Checkbox("Adopt the file's shape when it does not match", &adopt);
+  if (!err.empty()) {
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+    ImGui::TextColored(ImVec4(1, 0.5f, 0.3f, 1), "Not applied: %s", err.c_str());
+    ImGui::PopTextWrapPos();
+  }
+  const bool escape = host::escape_pressed();
+  if (ImGui::Button("Cancel") || escape) { err.clear(); ImGui::CloseCurrentPopup(); }
+  mark("import:cancel");
+  ImGui::EndPopup();
+}
+
+}  // namespace ui
+}  // namespace attn

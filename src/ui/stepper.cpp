@@ -1,0 +1,97 @@
+// ui_stepper.cpp: the top bar. The pipeline as a row of stages with prev / next / play,
+// the head selector, theme and help. The current stage is highlighted.
+#include <algorithm>
+#include "ui/ui.h"
+#include "app/host.h"
+
+namespace attn::ui {
+
+void draw_stepper() {
+  App& a = app();
+  const float s = a.s;
+  if (a.view.embed) {
+    // embedded: no title row, just a way out to the full playground at the same state
+    if (ImGui::SmallButton("Open full playground ↗")) {
+      ShareState st = share_state();
+      st.embed = false;
+      st.panels.clear();
+      host::open_url("index.html#" + encode_state(st));
+    }
+    mark("open_full");
+    ImGui::SameLine();
+  } else {
+    ImGui::PushFont(a.font_title);
+    ImGui::TextUnformatted("Attention Playground");
+    ImGui::PopFont();
+    // right-aligned share, export, theme and help; on a phone they get their own row
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const float bw = ImGui::CalcTextSize("Share / EmbedExportLight themeHelp (H)").x + 8 * st.FramePadding.x + 3 * st.ItemSpacing.x + 4 * s;
+    if (!a.narrow) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("every step of attention, live");
+      draw_perf_badge(ImGui::GetWindowContentRegionMax().x - bw - ImGui::GetCursorPosX() - 40 * s);
+      ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 10 * s, ImGui::GetWindowContentRegionMax().x - bw));
+    }
+    draw_share_button();
+    ImGui::SameLine();
+    draw_export_button();
+    ImGui::SameLine();
+    if (ImGui::SmallButton(a.view.light ? "Dark theme" : "Light theme")) a.view.light = !a.view.light;
+    mark("theme");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Help (H)")) a.view.show_help = !a.view.show_help;
+    mark("help");
+  }
+
+  const int last = int(Stage::Count) - 1;
+  if (ImGui::ArrowButton("prev", ImGuiDir_Left)) { a.view.stage = std::max(0, a.view.stage - 1); a.view.playing = false; }
+  mark("prev");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Previous stage (←)");
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("next", ImGuiDir_Right)) { a.view.stage = std::min(last, a.view.stage + 1); a.view.playing = false; }
+  mark("next");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Next stage (→)");
+  ImGui::SameLine();
+  if (ImGui::Button(a.view.playing ? "Pause" : "Play")) { a.view.playing = !a.view.playing; a.view.play_last_ms = 0; }
+  mark("play");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Step through the stages automatically (Space)");
+  for (int i = 0; i <= last; i++) {
+    ImGui::SameLine();
+    // wrap onto a new line when the row is full (phones)
+    const std::string label = std::to_string(i + 1) + " " + stage_name(Stage(i));
+    const float w = ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2;
+    if (ImGui::GetCursorPosX() + w > ImGui::GetWindowContentRegionMax().x) ImGui::NewLine();
+    const bool cur = i == a.view.stage;
+    if (cur) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+    else ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_FrameBg));
+    if (ImGui::Button(label.c_str())) { a.view.stage = i; a.view.playing = false; }
+    ImGui::PopStyleColor();
+    mark(("stage" + std::to_string(i)).c_str());
+  }
+  // head selector
+  if (a.trace.n_heads > 1) {
+    ImGui::TextUnformatted("Head");
+    for (int h = 0; h < a.trace.n_heads; h++) {
+      ImGui::SameLine();
+      const bool cur = h == a.view.head && !a.view.heads_grid;
+      ImGui::PushStyleColor(ImGuiCol_Button, cur ? head_color(h, 0.85f) : head_color(h, 0.25f));
+      ImGui::PushStyleColor(ImGuiCol_Text, cur ? ImVec4(0, 0, 0, 1) : ImGui::GetStyleColorVec4(ImGuiCol_Text));
+      if (ImGui::Button(std::to_string(h + 1).c_str())) { a.view.head = h; a.view.heads_grid = false; }
+      ImGui::PopStyleColor(2);
+      mark(("head" + std::to_string(h)).c_str());
+    }
+    ImGui::SameLine();
+    if (ImGui::Checkbox("All heads", &a.view.heads_grid)) {}
+    mark("heads_grid");
+    help_marker("Show every head's weights as a grid of small heatmaps; click one to open it (G).");
+  }
+  // status line: the last refusal, export or import message, and any engine notices
+  if (!a.status.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.2f, 1), "%s", a.status.c_str());
+  }
+  for (const std::string& n : a.trace.notices) ImGui::TextDisabled("note: %s", n.c_str());
+  if (!a.gfx_error.empty()) ImGui::TextColored(ImVec4(1, 0.3f, 0.3f, 1), "%s", a.gfx_error.c_str());
+}
+
+}  // namespace attn::ui

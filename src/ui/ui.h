@@ -1,0 +1,71 @@
+// ui.h: the panels (one file each) and the shared widgets they draw with.
+#pragma once
+#include <string>
+#include <vector>
+#include "app/app.h"
+#include "imgui.h"
+
+namespace attn::ui {
+
+// ---- shared widgets (ui_common.cpp)
+void help_marker(const char* text);  // "(?)" with a tooltip
+// The temperature slider (logarithmic, over the range engine/rules.h gives the app); one widget
+// wherever temperature can be set. True when moved.
+bool temperature_slider(const char* id, float* T, const char* format);
+ImU32 head_color(int head, float alpha = 1.0f);
+std::string fmt(float v, int prec = 2);  // "−0.42", "−∞"
+std::string human(double v, const char* unit);  // 3 significant-ish digits and an SI prefix: "8.4 MB", "268 MFLOP"
+
+struct MatrixView {
+  const char* key;                      // unique id, also the heatmap cache key
+  const char* title;                    // shown above, e.g. "Q (head 1)"
+  MatrixId id = MatrixId::Weights;      // for explain() and hover
+  int head = 0;
+  const Mat* m = nullptr;
+  const std::vector<std::string>* rows = nullptr;  // token labels, may be null
+  const std::vector<std::string>* cols = nullptr;
+  gfx::Colormap cmap = gfx::Colormap::Diverging;
+  bool editable = false;                // drag a cell to change it
+  Target target = Target::X;
+  int col_offset = 0;                   // edit column = col_offset + c (per-head slices)
+  float max_w = 300, max_h = 300;       // space available
+  int highlight_row = -1, highlight_col = -1;
+  bool select_rows = false;             // clicking a row selects the query
+  bool mask_paint = false;              // the mask editor: click or drag to paint
+  bool show_legend = true;
+};
+// Draws a matrix: heatmap (shader) with numbers when cells are large enough, labels, legend,
+// hover explanation, linked highlights, cell editing. Returns true when hovered.
+bool matrix_view(const MatrixView& v);
+float matrix_view_width(const MatrixView& v);  // the width matrix_view will take
+
+// ---- panels
+void draw_stepper();       // ui_stepper.cpp: stage row, prev/next/play
+void draw_stage();         // ui_stage.cpp: the current stage's formula, prose and matrices
+void draw_controls();      // ui_controls.cpp: every config control with (?) tooltips
+void draw_row_bars();      // ui_row.cpp: selected query's scores vs weights, normalizer comparison
+void draw_tokens();        // ui_tokens.cpp: BertViz-style lines
+void draw_heads_grid();    // ui_heads.cpp: all heads as small heatmaps
+void draw_cost();          // ui_cost.cpp: n^2 cells, memory, FLOPs, time
+void draw_perf_badge(float room);  // ui_perf.cpp: last recompute time, kernel backend, SIMD (if it fits)
+void draw_help();          // ui_help.cpp: shortcuts overlay
+void draw_long();          // ui_long.cpp: the fused path at large n, pan/zoom weight map
+void long_run();           // ui_long.cpp: generate inputs for longv.n and start the fused forward
+void long_continue();      // ui_long.cpp: each frame, ~20 ms more of a started run (the page stays responsive)
+void draw_explain_card();  // ui_stage.cpp: pinned or hovered cell's arithmetic
+void draw_import_dialog(); // import.cpp: "use this matrix as X / W / Q / K / V"
+void draw_share_button();  // ui_share.cpp: link and iframe snippet
+void draw_export_button(); // ui_share.cpp: PNG / CSV / JSON / .npy / NumPy
+void draw_capture_matrix();// ui_share.cpp: the single matrix drawn for a PNG export
+
+// Every matrix that can be exported, for the current head.
+struct ExportItem {
+  std::string label;   // "weights (head 1)"
+  std::string stem;    // "weights_h1"
+  const Mat* m;
+  MatrixId id;
+  gfx::Colormap cmap;
+};
+std::vector<ExportItem> export_items();
+
+}  // namespace attn::ui
