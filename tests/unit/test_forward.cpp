@@ -1,5 +1,6 @@
-// test_forward.cpp: the staged forward pass against the naive reference at odd sizes,
-// plus the structural properties attention must have.
+// test_forward.cpp: the orchestrator: the whole staged pass against the naive reference at odd
+// sizes, the structural properties attention must have, refusals, and the reuse of the previous
+// trace (same bits as a full pass). Each stage's own tests are in test_<stage>.cpp.
 #include <doctest.h>
 #include <cmath>
 #include <tuple>
@@ -115,52 +116,6 @@ TEST_CASE("permutation equivariance without positions, broken by positional enco
   }
 }
 
-TEST_CASE("sinusoidal table follows the definition") {
-  Mat pe = sinusoidal_table(5, 6);
-  CHECK(pe(0, 0) == doctest::Approx(0.0));
-  CHECK(pe(0, 1) == doctest::Approx(1.0));
-  CHECK(pe(3, 2) == doctest::Approx(std::sin(3 / std::pow(10000.0, 2.0 / 6))));
-  CHECK(pe(3, 5) == doctest::Approx(std::cos(3 / std::pow(10000.0, 4.0 / 6))));
-}
-
-TEST_CASE("RoPE makes q.k depend only on the offset i - j") {
-  Mat q = ref::random_mat(1, 8, 5), k = ref::random_mat(1, 8, 6);
-  Mat Q(6, 8), K(6, 8);
-  for (int i = 0; i < 6; i++) { Q.row(i) = q; K.row(i) = k; }
-  apply_rope(&Q, 2);
-  apply_rope(&K, 2);
-  // per head, (pos 3, pos 1) and (pos 5, pos 3) have the same offset
-  for (int h = 0; h < 2; h++) {
-    float a = Q.row(3).segment(h * 4, 4).dot(K.row(1).segment(h * 4, 4));
-    float b = Q.row(5).segment(h * 4, 4).dot(K.row(3).segment(h * 4, 4));
-    CHECK(a == doctest::Approx(b).epsilon(1e-5));
-  }
-  CHECK(Q.row(4).norm() == doctest::Approx(q.norm()).epsilon(1e-6));
-}
-
-TEST_CASE("linear attention: O(n) output equals its implied weights times V, causal too") {
-  for (bool causal : {false, true}) {
-    Mat q = ref::random_mat(17, 5, 11), k = ref::random_mat(17, 5, 12), v = ref::random_mat(17, 3, 13);
-    Mat out, implied;
-    linear_attention(q, k, v, causal, &out, &implied);
-    ref::check_close(out, ref::matmul(ref::from(implied), ref::from(v)), 1e-4, "linear out");
-    for (int i = 0; i < 17; i++) {
-      CHECK(implied.row(i).sum() == doctest::Approx(1.0).epsilon(1e-5));
-      if (causal) for (int j = i + 1; j < 17; j++) CHECK(implied(i, j) == 0.0f);
-    }
-    // the definition directly: phi = elu + 1, weight_ij proportional to phi(q_i).phi(k_j)
-    auto phi = [](float x) { return x > 0 ? x + 1.0 : std::exp(double(x)); };
-    double num = 0, den = 0;
-    for (int j = 0; j < (causal ? 5 : 17); j++) {
-      double kv = 0;
-      for (int t = 0; t < 5; t++) kv += phi(q(4, t)) * phi(k(j, t));
-      den += kv;
-      if (j == 2) num = kv;
-    }
-    CHECK(implied(4, 2) == doctest::Approx(num / den).epsilon(1e-5));
-  }
-}
-
 TEST_CASE("cross-attention: queries from one sentence, keys and values from another") {
   Config c;
   c.sentence = "I am a student";
@@ -172,61 +127,6 @@ TEST_CASE("cross-attention: queries from one sentence, keys and values from anot
   CHECK(t.heads[0].weights.rows() == 4);
   CHECK(t.heads[0].weights.cols() == 3);
   CHECK(t.tokens_k[2] == "étudiant");
-}
-
-TEST_CASE("additive scores follow v.tanh(W1 q + W2 k)") {
-  Config c;
-  c.score = ScoreFn::Additive;
-  Trace t = forward(c);
-  REQUIRE(t.ok);
-  const HeadTrace& h = t.heads[1];
-  double s = 0;
-  for (int u = 0; u < t.d_head; u++) {
-    double a = 0, b = 0;
-    for (int w = 0; w < t.d_head; w++) { a += h.add_w1(u, w) * h.q(2, w); b += h.add_w2(u, w) * h.k(5, w); }
-    s += h.add_v(0, u) * std::tanh(a + b);
-  }
-  CHECK(h.scores(2, 5) == doctest::Approx(s).epsilon(1e-5));
-}
-
-TEST_CASE("dropout is seeded, zeroes cells and rescales the rest") {
-  Config c;
-  c.dropout = 0.5f;
-  Trace a = forward(c), b = forward(c);
-  c.dropout = 0;
-  Trace plain = forward(c);
-  REQUIRE(a.ok);
-  CHECK(a.heads[0].weights == b.heads[0].weights);
-  int zeros = 0;
-  for (Eigen::Index i = 0; i < a.heads[0].weights.size(); i++) {
-    float w = a.heads[0].weights.data()[i], p = plain.heads[0].weights.data()[i];
-    if (w == 0) zeros++;
-    else CHECK(w == doctest::Approx(2 * p));
-  }
-  CHECK(zeros > 20);  // 100 cells at p = 0.5
-}
-
-TEST_CASE("explain gives the arithmetic of a score and of a softmax weight") {
-  Config c;
-  c.input = Input::QKV;
-  c.Q_in = Mat(1, 4); c.Q_in << 1, 0, 1, 0;
-  c.K_in = Mat(3, 4); c.K_in << 0.5f, 0.2f, 0.1f, 0.3f, 0.1f, 0.8f, 0.2f, 0.1f, 0.2f, 0.1f, 0.9f, 0.4f;
-  c.V_in = Mat::Identity(3, 3);
-  c.scale = ScaleMode::None;
-  Trace t = forward(c);
-  REQUIRE(t.ok);
-  Explanation s = explain(t, MatrixId::Scores, 0, 0, 2);
-  REQUIRE(s.ok);
-  CHECK(s.terms.size() == 4);
-  CHECK(s.value == doctest::Approx(1.1));
-  CHECK(s.text == "s₁₃ = q₁·k₃ = 1.00×0.20 + 0.00×0.10 + 1.00×0.90 + 0.00×0.40 = 1.10");
-  Explanation w = explain(t, MatrixId::Weights, 0, 0, 0);
-  CHECK(w.value == doctest::Approx(0.29502533));
-  // e^(0.6 - 1.1) = 0.607; denominator = 1 + e^-0.5 + e^-0.8 = 2.056
-  CHECK(w.text == "α₁₁ = e^(0.60−1.10) / Σ = 0.607/2.06 = 0.295");
-  Explanation o = explain(t, MatrixId::HeadOut, 0, 0, 2);
-  CHECK(o.value == doctest::Approx(0.48641453));
-  CHECK_FALSE(explain(t, MatrixId::Scores, 0, 5, 0).ok);  // out of range: refused, no crash
 }
 
 TEST_CASE("bad configs are refused with a message, never a crash") {

@@ -1,4 +1,4 @@
-// vocab.cpp: a tiny vocabulary with hand-designed, readable feature dimensions, so that the
+// embed.cpp: stage 1 of the stepper, tokens to vectors. A tiny vocabulary with hand-designed, readable feature dimensions, so that the
 // presets show real patterns (a pronoun finding its noun) instead of random noise.
 #include "engine/stages/embed.h"
 #include <cctype>

@@ -1,4 +1,4 @@
-// vocab.h: tokens and their embeddings.
+// embed.h: stage 1 of the stepper: tokens and their embeddings (the vocabulary the presets read).
 #pragma once
 #include <string>
 #include <vector>
