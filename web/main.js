@@ -174,6 +174,7 @@
       return Module.ccall('attn_explain', 'string', ['string', 'number', 'number', 'number'], [String(matrix), head | 0, i | 0, j | 0]);
     },
     memoryFailure: function () { return Module.ccall('attn_test_memory_failure', 'string', [], []); },
+    compare: function () { return JSON.parse(Module.ccall('attn_compare_json', 'string', [], [])); },
   };
 
   // The engine: the threaded build (app_mt.js) needs SharedArrayBuffer, which browsers give only to

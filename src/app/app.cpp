@@ -1,6 +1,7 @@
 // app.cpp: init / frame / shutdown, the once-per-frame recompute, fonts, themes, keyboard
 // shortcuts and the layout that places the panels (three columns, or one on a phone).
 #include "app/app.h"
+#include "app/host.h"
 #include "engine/rules.h"
 #include <algorithm>
 #include <cmath>
@@ -107,7 +108,8 @@ void keyboard() {
 }
 
 // --frames=N, plus key=value pairs (the URL fragment's keys) joined into one state text
-void parse_args(const std::vector<std::string>& args) {
+// Returns true when the arguments carried state (a link's fragment or key=value arguments).
+bool parse_args(const std::vector<std::string>& args) {
   std::string state;
   for (const std::string& s : args) {
     if (s.rfind("--frames=", 0) == 0) g_app.max_frames = std::atoi(s.c_str() + 9);
@@ -115,6 +117,7 @@ void parse_args(const std::vector<std::string>& args) {
     else set_status("ignored argument '" + s.substr(0, 40) + "' (use key=value or --frames=N)");
   }
   if (!state.empty()) apply_share_state(state);
+  return !state.empty();
 }
 }  // namespace
 
@@ -182,6 +185,7 @@ ShareState share_state() {
   s.light = a.view.light;
   s.embed = a.view.embed;
   if (a.view.embed) s.panels = a.view.panels;
+  s.pin = pin_state();
   return s;
 }
 
@@ -202,6 +206,10 @@ void apply_share_state(const std::string& text) {
   if (!s.panels.empty()) a.view.panels = s.panels;
   a.view.pinned = false;
   a.dirty = true;
+  std::string pin_err;
+  if (s.pin.empty()) unpin();
+  else if (!apply_pin(s.pin, &pin_err)) { unpin(); notes.insert(notes.begin(), pin_err); }
+  else if (!pin_err.empty()) notes.push_back(pin_err);
   if (!notes.empty()) {
     std::string msg = "link: " + notes[0];
     if (notes.size() > 1) msg += " (+" + std::to_string(notes.size() - 1) + " more)";
@@ -299,7 +307,9 @@ void app_init(const std::vector<std::string>& args) {
   a.limits.max_trace_bytes = platform::memory_budget();
   a.limits.threads = engine_threads();
   load_preset("cat-it");
-  parse_args(args);
+  const bool from_link = parse_args(args);
+  // a first visit gets the tour: not through a link (it has something to show), never in an embed
+  if (!from_link && !a.view.embed && host::load_setting("tour") != "done") a.view.tour_step = 0;
   std::string err;
   if (!gfx::init(platform::glsl_preamble(), &err)) {
     a.gfx_error = err;
@@ -335,6 +345,7 @@ void app_frame() {
   a.view.hover_prev_id = a.view.hover_id;
   a.view.hover_prev_i = a.view.hover_i;
   a.view.hover_prev_j = a.view.hover_j;
+  a.view.hover_prev_head = a.view.hover_head;
   a.view.hover = false;
   keyboard();
   if (a.view.playing && platform::now_ms() - a.view.play_last_ms > 1600) {
@@ -407,6 +418,7 @@ void app_frame() {
     a.content_height = (ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y) / a.s;
   ImGui::End();
   if (a.view.show_help) ui::draw_help();
+  ui::draw_tour();
   ui::draw_import_dialog();
   finish_frame(capture, t_start);
 }

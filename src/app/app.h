@@ -29,11 +29,13 @@ struct View {
   bool hover = false, hover_prev = false;
   MatrixId hover_id = MatrixId::Weights, hover_prev_id = MatrixId::Weights;
   int hover_i = -1, hover_j = -1, hover_prev_i = -1, hover_prev_j = -1;
+  int hover_head = 0, hover_prev_head = 0;  // the head of the hovered matrix (the all-heads grid shows every head)
   // a tapped cell keeps its explanation on screen (touch has no hover)
   bool pinned = false;
   MatrixId pin_id = MatrixId::Weights;
   int pin_head = 0, pin_i = 0, pin_j = 0;
   bool embed = false;            // chrome-less mode for iframes
+  int tour_step = -1;            // the first-visit tour's step, -1 when not shown
   std::string panels = "stage";  // embed: which panels to show
 };
 
@@ -106,11 +108,34 @@ struct App {
   Rect capture_crop{0, 0, 0, 0};
   float content_height = 0;      // CSS px the layout wants (embed: told to the host page)
   // an imported matrix waiting for the user to say what it is
+  // pin and compare (compare.cpp): A, kept when "Pin" was pressed
+  bool pin_on = false;
+  Config pin_cfg;
+  std::string pin_preset;
+  Trace pin_trace;
   bool import_open = false;
   std::string import_name;
   Mat import_mat;
   LongView longv;
 };
+
+// Pin and compare (compare.cpp). The stage's main matrix of A and of B (the trace on screen) and
+// B - A when their shapes agree; why not otherwise.
+struct CompareView {
+  bool ok = false;
+  std::string name, why;
+  const Mat* a = nullptr;
+  const Mat* b = nullptr;
+  Mat diff;  // (rows, cols) of a and b: b - a, 0 where they are equal
+};
+void pin_current();
+void unpin();
+CompareView compare_now();
+std::string pin_state();  // A's state text for the link ("" when nothing is pinned)
+bool apply_pin(const std::string& text, std::string* err);
+// The matrix a stage shows first (X′, Q, S, S′, M, A, O, Y) for head; nullptr when it has none.
+const Mat* stage_matrix(const Trace& t, int stage, int head, std::string* name);
+std::string compare_json();  // state.cpp: the compare view as JSON, for the test hook
 
 App& app();
 void app_init(const std::vector<std::string>& args);

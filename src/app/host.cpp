@@ -13,6 +13,8 @@ void copy_text(const std::string& text) { platform::copy_text(text); }
 void pick_file() { platform::pick_file(); }
 std::string page_url() { return platform::page_url(); }
 void open_url(const std::string& url) { platform::open_url(url); }
+std::string load_setting(const std::string& key) { return platform::load_setting(key); }
+void save_setting(const std::string& key, const std::string& value) { platform::save_setting(key, value); }
 bool escape_pressed() {
   const std::vector<int>& keys = platform::keys_pressed();
   return std::find(keys.begin(), keys.end(), int(platform::kKeyEscape)) != keys.end();

@@ -14,5 +14,7 @@ void pick_file();                         // the page's file picker (web); deskt
 std::string page_url();                   // the page's address without its fragment
 void open_url(const std::string& url);    // relative to the page, in a new tab (web); printed (desktop)
 bool escape_pressed();                    // Escape was pressed since the last frame
+std::string load_setting(const std::string& key);  // kept between sessions ("" when unknown)
+void save_setting(const std::string& key, const std::string& value);
 
 }  // namespace attn::host

@@ -1,4 +1,5 @@
 // state.cpp: the app's state as JSON, for the page's test hook and (later) the host page.
+#include <cmath>
 #include <cstdio>
 #include "app/app.h"
 #include "kernels/kernels.h"
@@ -25,8 +26,9 @@ std::string state_json() {
   auto f = [&](double x) { std::snprintf(num, sizeof num, "%.6g", x); return std::string(num); };
   std::string hover;
   if (v.hover_prev) {
-    Explanation e = explain(t, v.hover_prev_id, v.head, v.hover_prev_i, v.hover_prev_j);
-    hover = "{\"matrix\":\"" + std::string(matrix_name(v.hover_prev_id)) + "\",\"i\":" + std::to_string(v.hover_prev_i) +
+    Explanation e = explain(t, v.hover_prev_id, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j);
+    hover = "{\"matrix\":\"" + std::string(matrix_name(v.hover_prev_id)) + "\",\"head\":" + std::to_string(v.hover_prev_head) +
+            ",\"i\":" + std::to_string(v.hover_prev_i) +
             ",\"j\":" + std::to_string(v.hover_prev_j) + ",\"text\":\"" + esc(e.ok ? e.text : "") + "\"}";
   } else {
     hover = "null";
@@ -45,6 +47,8 @@ std::string state_json() {
          ",\"status\":\"" + esc(a.status) + "\"" +
          ",\"preset\":\"" + esc(a.preset) + "\"" +
          ",\"stage\":" + std::to_string(v.stage) +
+         ",\"tour_step\":" + std::to_string(v.tour_step) +
+         ",\"pin\":" + (a.pin_on ? "true" : "false") +
          ",\"stage_name\":\"" + esc(stage_name(Stage(v.stage))) + "\"" +
          ",\"head\":" + std::to_string(v.head) +
          ",\"query\":" + std::to_string(v.query) +
@@ -86,6 +90,25 @@ std::string state_json() {
          ",\"row_weights\":" + w +
          ",\"hover\":" + hover +
          "}";
+}
+
+std::string compare_json() {
+  const CompareView c = compare_now();
+  char num[32];
+  auto list = [&](const Mat* m) {
+    std::string r = "[";
+    for (Eigen::Index k = 0; m && k < m->size(); k++) {
+      const float x = m->data()[k];
+      if (std::isfinite(x)) std::snprintf(num, sizeof num, "%.9g", double(x));
+      else std::snprintf(num, sizeof num, "null");  // JSON has no infinity (masked cells)
+      r += (k ? "," : "") + std::string(num);
+    }
+    return r + "]";
+  };
+  return std::string("{\"on\":") + (app().pin_on ? "true" : "false") + ",\"ok\":" + (c.ok ? "true" : "false") +
+         ",\"name\":\"" + esc(c.name) + "\",\"why\":\"" + esc(c.why) + "\",\"rows\":" + std::to_string(c.ok ? c.diff.rows() : 0) +
+         ",\"cols\":" + std::to_string(c.ok ? c.diff.cols() : 0) + ",\"a\":" + list(c.ok ? c.a : nullptr) +
+         ",\"b\":" + list(c.ok ? c.b : nullptr) + ",\"diff\":" + list(c.ok ? &c.diff : nullptr) + "}";
 }
 
 }  // namespace attn

@@ -29,6 +29,9 @@ struct Explanation {
   std::vector<Term> terms;
   float value = 0;
   std::string text;       // the whole line, e.g. "s₂₁ = q₂·k₁ = 0.50×1.00 + … = 1.10"
+  // the same line as markup for the typesetter (src/ui/formula.h), with real fractions and roots,
+  // e.g. "α_{82} = \frac{e^{1.98 − 1.98}}{3.04} = …"; empty where text says it as well
+  std::string math;
 };
 Explanation explain(const Trace& t, MatrixId id, int head, int row, int col);
 

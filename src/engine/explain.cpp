@@ -34,6 +34,11 @@ std::string sum_line(const std::vector<Term>& terms, float value, size_t show = 
   return s + " = " + num(value);
 }
 
+// "{82}" or "{12,3}": the indices as a markup subscript group (see Explanation::math)
+std::string mx(int i, int j) {
+  return "{" + std::to_string(i + 1) + (i + 1 >= 10 || j + 1 >= 10 ? "," : "") + std::to_string(j + 1) + "}";
+}
+
 // dot product terms of row r of A with column c of B
 std::vector<Term> dot_terms(const Mat& A, int r, const Mat& B, int c) {
   std::vector<Term> terms;
@@ -77,6 +82,7 @@ Explanation explain(const Trace& t, MatrixId id, int head, int i, int j) {
         e.formula = "q" + subscript(i + 1) + "·k" + subscript(j + 1);
         for (Eigen::Index c = 0; c < h->q.cols(); c++) e.terms.push_back({h->q(i, c), h->k(j, c), ""});
         e.text = e.symbol + " = " + e.formula + " = " + sum_line(e.terms, e.value);
+        e.math = "s_" + mx(i, j) + " = q_{" + std::to_string(i + 1) + "}·k_{" + std::to_string(j + 1) + "} = " + sum_line(e.terms, e.value);
       }
       break;
     case MatrixId::Scaled:
@@ -85,6 +91,8 @@ Explanation explain(const Trace& t, MatrixId id, int head, int i, int j) {
       e.terms.push_back({h->scores(i, j), t.scale, "scale"});
       e.text = e.symbol + " = " + num(h->scores(i, j)) + " × " + num(t.scale, 3) +
                (t.cfg.scale == ScaleMode::Auto ? " (1/√" + std::to_string(t.d_head) + ")" : "") + " = " + num(e.value);
+      e.math = "s′_" + mx(i, j) + " = " + num(h->scores(i, j)) + " × " +
+               (t.cfg.scale == ScaleMode::Auto ? "\\frac{1}{\\sqrt{" + std::to_string(t.d_head) + "}}" : num(t.scale, 3)) + " = " + num(e.value);
       break;
     case MatrixId::Masked: {
       e.symbol = "m" + ij;
@@ -109,14 +117,18 @@ Explanation explain(const Trace& t, MatrixId id, int head, int i, int j) {
           e.formula = "e^(z−max) / Σ";
           e.terms.push_back({float(std::exp(z - m)), float(S), "numerator, denominator"});
           e.text = e.symbol + " = e^(" + zs + "−" + num(m) + ") / Σ = " + num(std::exp(z - m), 3) + "/" + num(S) + " = " + num(e.value, 3);
+          e.math = "α_" + mx(i, j) + " = \\frac{e^{" + zs + " − " + num(m) + "}}{" + num(S) + "} = \\frac{" + num(std::exp(z - m), 3) + "}{" +
+                   num(S) + "} = " + num(e.value, 3);
           break;
         case Normalizer::Sum:
           e.formula = "s / Σs";
           e.text = e.symbol + " = " + zs + " / " + num(S) + " = " + num(e.value, 3);
+          e.math = "α_" + mx(i, j) + " = \\frac{" + zs + "}{" + num(S) + "} = " + num(e.value, 3);
           break;
         case Normalizer::Sigmoid:
           e.formula = "1 / (1 + e^−z)";
           e.text = e.symbol + " = 1 / (1 + e^−(" + zs + ")) = " + num(e.value, 3) + " (not normalized)";
+          e.math = "α_" + mx(i, j) + " = \\frac{1}{1 + e^{−(" + zs + ")}} = " + num(e.value, 3) + "   (not normalized)";
           break;
         case Normalizer::Sparsemax:
           e.formula = "max(z − τ, 0)";

@@ -185,6 +185,7 @@ std::string encode_state(const ShareState& s) {
   kv("theme", s.light ? "light" : "dark");
   if (s.embed) kv("embed", "1");
   if (!s.panels.empty()) kv("panels", s.panels);
+  if (!s.pin.empty()) kv("pin", s.pin);
   return r;
 }
 
@@ -262,6 +263,10 @@ ShareState decode_state(const std::string& text_in, std::vector<std::string>* no
     else if (k == "view") { ok = v == "grid" || v == "single"; if (ok) s.grid = v == "grid"; }
     else if (k == "theme") { ok = v == "light" || v == "dark"; if (ok) s.light = v == "light"; }
     else if (k == "embed") { ok = v == "0" || v == "1"; if (ok) s.embed = v == "1"; }
+    else if (k == "pin") {  // checked when applied (decode_state of its own); a pin inside a pin is ignored there
+      ok = v.size() <= kMaxValue;
+      if (ok) s.pin = v;
+    }
     else if (k == "panels") { ok = v.size() < 100 && v.find_first_not_of("abcdefghijklmnopqrstuvwxyz,") == std::string::npos; if (ok) s.panels = v; }
     else { note("ignored unknown key '" + k.substr(0, 20) + "'"); continue; }
     if (!ok) note("ignored " + k + ": invalid value");

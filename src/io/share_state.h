@@ -16,6 +16,8 @@ struct ShareState {
   bool light = false;          // theme=light
   bool embed = false;          // embed=1: chrome-less
   std::string panels;          // embed panels, e.g. "stage,row"
+  // pin-and-compare: the pinned state A as its own state text (config and preset only), or ""
+  std::string pin;
 };
 
 // "preset=cat-it&sentence=The%20cat…&d=8&…": every key, stable order, %-encoded values.

@@ -2,6 +2,7 @@
 // vocabulary, so the pattern each one teaches is visible at head 1 without training.
 #include "lessons/presets.h"
 #include "engine/stages/embed.h"
+#include "engine/trace.h"
 
 namespace attn {
 
@@ -41,6 +42,19 @@ void one_query(Config* c) {
   c->scale = ScaleMode::None;
   c->n_heads = 1;
 }
+// The worked example of the articles: four scores, one softmax. Q = [1] and K = the scores as a
+// column, so q.k_j is score j exactly; V = I, so the output row is the weights themselves.
+void four_scores(Config* c) {
+  c->input = Input::QKV;
+  c->sentence = "query";
+  c->Q_in = Mat(1, 1);
+  c->Q_in << 1;
+  c->K_in = Mat(4, 1);
+  c->K_in << 1.0f, 0.5f, 2.5f, -0.1f;
+  c->V_in = Mat::Identity(4, 4);
+  c->scale = ScaleMode::None;
+  c->n_heads = 1;
+}
 void causal(Config* c) {
   c->sentence = "The cat sat on the mat";
   c->mask = MaskKind::Causal;
@@ -69,6 +83,7 @@ const std::vector<Preset>& presets() {
       {"dog-bites", "dog bites man (no position)", "Without positions attention cannot tell \"dog bites man\" from \"man bites dog\": the rows just swap.", dog_bites, nullptr, -1},
       {"dog-bites-pe", "dog bites man (+ sinusoidal)", "With sinusoidal positions added, swapping the words changes the numbers, not just their order.", dog_bites_pe, nullptr, -1},
       {"one-query", "One query, three keys", "q = [1,0,1,0] against cat, mat, tired: scores [0.6, 0.3, 1.1], softmax [0.295, 0.219, 0.486].", one_query, nullptr, -1},
+      {"four-scores", "Four scores → softmax", "Scores [1.0, 0.5, 2.5, −0.1] become weights [0.156, 0.094, 0.698, 0.052]: the largest score takes most of the weight, yet every key keeps some.", four_scores, nullptr, int(Stage::Normalize)},
       {"causal", "Causal vs bidirectional", "GPT-style: each token sees only itself and the past, so the upper triangle is exactly 0.", causal, nullptr, -1},
       {"why-scale", "Why scale by √d_k", "d_k = 64 without scaling: scores grow like √d_k and softmax saturates. Switch scaling on to compare.", why_scale, nullptr, -1},
       {"linear", "Softmax vs linear attention", "Linear attention (φ = elu+1) runs in O(n); its implied weights are flatter than softmax's.", linear, nullptr, -1},

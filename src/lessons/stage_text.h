@@ -5,7 +5,7 @@
 namespace attn {
 
 struct StageText {
-  const char* formula;
+  const char* formula;  // markup for the typesetter (src/ui/formula.h): \frac{..}{..}, x_{ij}, \sum_{k}, \sqrt{..}
   const char* prose;
 };
 // The text for stage (a Stage index) as configured in t (the formula follows the normalizer,

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include "gfx/gl.h"
 #define GLFW_INCLUDE_NONE
@@ -289,6 +290,62 @@ void open_url(const std::string& url) {
   EM_ASM({ if (window.attnOpen) window.attnOpen(UTF8ToString($0)); }, url.c_str());
 #else
   std::printf("%s\n", url.c_str());
+#endif
+}
+
+// Settings that outlive a session (the first-visit tour's "done"). Web: localStorage, which a
+// sandboxed iframe may refuse (then nothing is remembered, and nothing breaks). Desktop: lines of
+// key=value in $XDG_CONFIG_HOME/attention-playground/settings (or ~/.config/...).
+#ifndef __EMSCRIPTEN__
+namespace {
+std::string settings_path() {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const char* home = std::getenv("HOME");
+  if (xdg && *xdg) return std::string(xdg) + "/attention-playground/settings";
+  if (home && *home) return std::string(home) + "/.config/attention-playground/settings";
+  return "";
+}
+std::vector<std::pair<std::string, std::string>> read_settings() {
+  std::vector<std::pair<std::string, std::string>> kv;
+  std::ifstream f(settings_path());
+  std::string line;
+  while (std::getline(f, line))
+    if (size_t eq = line.find('='); eq != std::string::npos) kv.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+  return kv;
+}
+}  // namespace
+#endif
+
+std::string load_setting(const std::string& key) {
+#ifdef __EMSCRIPTEN__
+  static char buf[256];
+  buf[0] = 0;
+  EM_ASM({
+    try { const v = localStorage.getItem('attn.' + UTF8ToString($0)); if (v !== null) stringToUTF8(v, $1, $2); } catch (e) { }
+  }, key.c_str(), buf, int(sizeof buf));
+  return buf;
+#else
+  for (const auto& [k, v] : read_settings())
+    if (k == key) return v;
+  return "";
+#endif
+}
+
+void save_setting(const std::string& key, const std::string& value) {
+#ifdef __EMSCRIPTEN__
+  EM_ASM({ try { localStorage.setItem('attn.' + UTF8ToString($0), UTF8ToString($1)); } catch (e) { } }, key.c_str(), value.c_str());
+#else
+  const std::string path = settings_path();
+  if (path.empty()) return;
+  auto kv = read_settings();
+  bool found = false;
+  for (auto& p : kv)
+    if (p.first == key) { p.second = value; found = true; }
+  if (!found) kv.emplace_back(key, value);
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::ofstream f(path);
+  for (const auto& [k, v] : kv) f << k << '=' << v << '\n';
 #endif
 }
 

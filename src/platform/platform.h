@@ -46,6 +46,10 @@ void copy_text(const std::string& text);
 void publish_state(const std::string& state_text);
 // Web: opens a URL relative to the page in a new tab; desktop: prints it.
 void open_url(const std::string& url);
+// Settings kept between sessions: localStorage on the web, a settings file on the desktop.
+// An unknown key reads as "".
+std::string load_setting(const std::string& key);
+void save_setting(const std::string& key, const std::string& value);
 // Dropped or picked files arrive here as (name, bytes).
 void set_drop_handler(void (*fn)(const std::string& name, const std::string& bytes));
 

@@ -62,6 +62,12 @@ EMSCRIPTEN_KEEPALIVE const char* attn_test_memory_failure() {
   return g_out.c_str();
 }
 
+// Pin and compare: the stage's A, B and B - A as the app computed them ({"on":false} when unpinned).
+EMSCRIPTEN_KEEPALIVE const char* attn_compare_json() {
+  g_out = attn::compare_json();
+  return g_out.c_str();
+}
+
 // Moves the stepper by delta stages (clamped).
 EMSCRIPTEN_KEEPALIVE void attn_step(int delta) {
   attn::View& v = attn::app().view;

@@ -8,8 +8,15 @@
 namespace attn::ui {
 
 bool temperature_slider(const char* id, float* T, const char* format) {
+  // NOTE: the value is written beside the slider, not on it: ImGui centres a slider's text over
+  // the track, where the grab covered a digit of it at T = 1.
+  char label[48];
+  std::snprintf(label, sizeof label, format, double(*T));
+  ImGui::TextUnformatted(label);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x);  // the rest of the line
   return ImGui::SliderFloat(id, T, float(range_lo(Field::Temperature, Front::App)), float(range_hi(Field::Temperature, Front::App)),
-                            format, ImGuiSliderFlags_Logarithmic);
+                            "", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_NoInput);
 }
 
 void help_marker(const char* text) {
@@ -53,7 +60,6 @@ std::string fmt(float v, int prec) {
   return s;
 }
 
-namespace {
 std::string clip_label(const std::string& s, float width) {
   if (ImGui::CalcTextSize(s.c_str()).x <= width) return s;
   std::string r = s;
@@ -63,6 +69,8 @@ std::string clip_label(const std::string& s, float width) {
   }
   return r + "…";
 }
+
+namespace {
 
 void set_edit(Config* cfg, Target t, int r, int c, float v) {
   for (CellEdit& e : cfg->edits)
@@ -75,9 +83,11 @@ namespace {
 struct Geom {
   float label_w, label_h, cw, ch;
   bool numbers;
+  float num_scale = 1;  // the numbers' font size, relative to the number font
 };
-// Cell and label sizes: numbers when they fit in the space given, square heatmap cells otherwise.
-// Call with the mono font pushed.
+// Cell and label sizes that use the space given: cells grow to fill it (up to twice the size of a
+// number, whose font grows with them up to 1.4x); numbers are shown whenever they fit at 85 % of
+// the number font or more; square heatmap cells otherwise. Call with the mono font pushed.
 Geom geometry(const MatrixView& v) {
   const float s = app().s;
   const int R = int(v.m->rows()), C = int(v.m->cols());
@@ -90,9 +100,15 @@ Geom geometry(const MatrixView& v) {
   g.label_h = ImGui::GetTextLineHeight() + 4 * s;
   const float avail_w = std::max(40 * s, v.max_w - g.label_w);
   const float avail_h = std::max(40 * s, v.max_h - g.label_h - (v.show_legend ? 26 * s : 0));
-  g.numbers = C * num_w <= avail_w && R * num_h <= avail_h;
-  if (g.numbers) { g.cw = num_w; g.ch = num_h; }
-  else g.cw = g.ch = std::max(1.0f, std::floor(std::min(avail_w / C, std::min(avail_h / R, 28 * s))));
+  const float fit_w = avail_w / float(C), fit_h = avail_h / float(R);
+  g.numbers = fit_w >= 0.85f * num_w && fit_h >= 0.85f * num_h;
+  if (g.numbers) {
+    g.cw = std::floor(std::min(fit_w, 2.0f * num_w));
+    g.ch = std::floor(std::min(fit_h, 2.0f * num_h));
+    g.num_scale = std::min({g.cw / num_w, g.ch / num_h, 1.4f});
+  } else {
+    g.cw = g.ch = std::max(1.0f, std::floor(std::min({fit_w, fit_h, 40 * s})));
+  }
   return g;
 }
 }  // namespace
@@ -172,13 +188,15 @@ bool matrix_view(const MatrixView& v) {
       if (v.cmap == gfx::Colormap::Diverging) return std::fabs(x) < 0.55f * std::max(std::fabs(lo), std::fabs(hi));
       return (x - lo) / std::max(hi - lo, 1e-20f) > 0.62f;  // viridis turns light green-yellow here
     };
+    ImFont* nf = ImGui::GetFont();
+    const float fs = ImGui::GetFontSize() * g.num_scale, lh = ImGui::GetTextLineHeight() * g.num_scale;
     for (int i = 0; i < R; i++)
       for (int j = 0; j < C; j++) {
         std::string t = fmt(m(i, j));
         if (std::isinf(m(i, j))) t = "−∞";
-        float tw = ImGui::CalcTextSize(t.c_str()).x;
-        ImVec2 tp(p0.x + j * cw + (cw - tw) * 0.5f, p0.y + i * ch + (ch - ImGui::GetTextLineHeight()) * 0.5f);
-        dl->AddText(tp, light_cell(m(i, j)) ? IM_COL32(20, 20, 28, 255) : IM_COL32(255, 255, 255, 255), t.c_str());
+        float tw = ImGui::CalcTextSize(t.c_str()).x * g.num_scale;
+        ImVec2 tp(p0.x + j * cw + (cw - tw) * 0.5f, p0.y + i * ch + (ch - lh) * 0.5f);
+        dl->AddText(nf, fs, tp, light_cell(m(i, j)) ? IM_COL32(20, 20, 28, 255) : IM_COL32(255, 255, 255, 255), t.c_str());
       }
   }
   // ---- linked highlights: a row and/or column outline
@@ -196,6 +214,7 @@ bool matrix_view(const MatrixView& v) {
                 ImGui::GetColorU32(ImGuiCol_Text), 0, 0, 1.5f * s);
     a.view.hover = true;
     a.view.hover_id = v.id;
+    a.view.hover_head = v.head;
     a.view.hover_i = hi_i;
     a.view.hover_j = hj;
     if (!v.mask_paint && !a.drag.active) {

@@ -1,4 +1,5 @@
-// ui_heads.cpp: every head's weights as a grid of small heatmaps; click one to open it.
+// heads.cpp: every head's weights as a grid of small labelled heatmaps. Hover a cell for its
+// arithmetic (the card below the grid), or open a head in full with its button.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,31 +13,49 @@ void draw_heads_grid() {
   if (!t.ok) return;
   const float s = a.s;
   ImGui::TextUnformatted("All heads: attention weights");
-  help_marker("Each head learns its own pattern. Click a head to open it in full.");
+  help_marker("Each head learns its own pattern. Rows are queries, columns keys (token labels, shortened when "
+              "space is short: hover a cell for the full tokens and its arithmetic). Open a head to step through it.");
   const float W = ImGui::GetContentRegionAvail().x;
-  const int cols = std::max(1, std::min(t.n_heads, int(W / (170 * s))));
+  // at least ~260 px a head, so that token labels and a legend fit beside the cells
+  const int cols = std::max(1, std::min(t.n_heads, int(W / (260 * s))));
   const float cell = (W - ImGui::GetStyle().ItemSpacing.x * float(cols - 1)) / float(cols);
   for (int h = 0; h < t.n_heads; h++) {
     if (h % cols) ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::PushID(h);
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "head %d", h + 1);
-    char key[32];
-    std::snprintf(key, sizeof key, "grid%d", h);
-    const Mat& w = t.heads[size_t(h)].weights;
-    const float side = cell - 4 * s;
-    const float cw = side / float(w.cols()), ch = std::min(side / float(w.rows()), cw * 1.5f);
-    unsigned tex = gfx::render(&a.heatmaps[key], w, a.version, gfx::Colormap::Sequential, 0, std::max(1e-6f, w.maxCoeff()),
-                               int(cw * float(w.cols())), int(ch * float(w.rows())), a.view.light);
-    if (tex && ImGui::ImageButton((ImTextureID)(intptr_t)tex, ImVec2(cw * float(w.cols()), ch * float(w.rows())), ImVec2(0, 1), ImVec2(1, 0), 1)) {
+    ImGui::PushStyleColor(ImGuiCol_Text, head_color(h));
+    char label[32];
+    std::snprintf(label, sizeof label, "head %d · open", h + 1);
+    if (ImGui::SmallButton(label)) {
       a.view.head = h;
       a.view.heads_grid = false;
       if (a.view.stage < 1) a.view.stage = int(Stage::Normalize);
     }
+    ImGui::PopStyleColor();
     mark(("grid" + std::to_string(h)).c_str());
+    static char keys[8][16];
+    std::snprintf(keys[h % 8], sizeof keys[0], "grid%d", h);
+    MatrixView v;
+    v.key = keys[h % 8];
+    v.title = nullptr;
+    v.id = MatrixId::Weights;
+    v.head = h;
+    v.m = &t.heads[size_t(h)].weights;
+    v.rows = &t.tokens_q;
+    v.cols = &t.tokens_k;
+    v.cmap = gfx::Colormap::Sequential;
+    v.max_w = cell - 4 * s;
+    v.max_h = cell;
+    v.show_legend = true;
+    if (a.view.hover_prev && a.view.hover_prev_head == h && a.view.hover_prev_id == MatrixId::Weights) {
+      v.highlight_row = a.view.hover_prev_i;
+      v.highlight_col = a.view.hover_prev_j;
+    }
+    matrix_view(v);
     ImGui::PopID();
     ImGui::EndGroup();
   }
+  draw_explain_card();
 }
 
 }  // namespace attn::ui

@@ -60,7 +60,6 @@ void draw_row_bars() {
   help_marker("The selected query row (↑/↓, or click a row of any n×n matrix). Its scores and weights are drawn as bars.");
   ImGui::SameLine();
   ImGui::TextDisabled("head %d", h + 1);
-  ImGui::SetNextItemWidth(-1);
   if (Config c = a.cfg; temperature_slider("##T", &c.temperature, "temperature T = %.2f")) edit_config(c);
   const RowStats& st = ht.stats[size_t(i)];
   ImGui::PushTextWrapPos(0);
@@ -90,6 +89,17 @@ void draw_row_bars() {
   ImGui::Separator();
   ImGui::TextUnformatted("The same row under every normalizer");
   help_marker("Same scores, same temperature: softmax keeps every key, sparsemax and entmax cut weak keys to exactly 0, hardmax keeps one, sum needs positive scores, sigmoid does not sum to 1.");
+  // the keys, once above the strips (shortened to the bar's width; hover a bar for the full token)
+  const float strip_w = ImGui::GetContentRegionAvail().x, bar_w = strip_w / float(nk);
+  {
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    ImGui::Dummy(ImVec2(strip_w, ImGui::GetTextLineHeight()));
+    for (int j = 0; j < nk; j++) {
+      const std::string lab = clip_label(t.tokens_k[size_t(j)], bar_w - 2 * s);
+      const float tw = ImGui::CalcTextSize(lab.c_str()).x;
+      ImGui::GetWindowDrawList()->AddText(ImVec2(p.x + j * bar_w + (bar_w - tw) * 0.5f, p.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), lab.c_str());
+    }
+  }
   for (const NormalizerRow& r : compare_normalizers(t, h, i)) {
     ImGui::PushID(int(r.norm));
     ImGui::Text("%s", name_of(r.norm));
@@ -109,10 +119,19 @@ void draw_row_bars() {
     ImGui::Dummy(ImVec2(W, H));
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddRectFilled(p, ImVec2(p.x + W, p.y + H), ImGui::GetColorU32(ImGuiCol_FrameBg));
+    // values on the bars when a bar is wide enough for "0.00" at the number font's size
+    ImGui::PushFont(a.font_mono);
+    const bool values = bw >= ImGui::CalcTextSize("0.00").x + 4 * s;
     for (int j = 0; j < nk; j++) {
       float hgt = std::clamp(v[size_t(j)], 0.0f, 1.0f) * (H - 2 * s);
       dl->AddRectFilled(ImVec2(p.x + j * bw + 1, p.y + H - hgt), ImVec2(p.x + (j + 1) * bw - 1, p.y + H), r.norm == t.cfg.normalizer ? head_color(h) : IM_COL32(120, 140, 170, 220));
+      if (values) {
+        const std::string val = fmt(v[size_t(j)], 2);
+        const float tw = ImGui::CalcTextSize(val.c_str()).x;
+        dl->AddText(ImVec2(p.x + j * bw + (bw - tw) * 0.5f, p.y + 1 * s), ImGui::GetColorU32(ImGuiCol_Text), val.c_str());
+      }
     }
+    ImGui::PopFont();
     if (ImGui::IsItemHovered()) {
       int j = std::clamp(int((ImGui::GetIO().MousePos.x - p.x) / bw), 0, nk - 1);
       ImGui::SetTooltip("%s: %s", t.tokens_k[size_t(j)].c_str(), fmt(v[size_t(j)], 4).c_str());

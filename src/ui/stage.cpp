@@ -25,6 +25,21 @@ struct Flow {
     matrix_view(v);
     ImGui::EndGroup();
   }
+  // views side by side on one row, sharing its width equally, each at most h tall
+  void row(std::initializer_list<MatrixView*> vs, float h) {
+    const float gap = ImGui::GetStyle().ItemSpacing.x * 2, w = (right - ImGui::GetCursorScreenPos().x - gap * float(vs.size() - 1)) / float(vs.size());
+    bool firsts = true;
+    for (MatrixView* v : vs) {
+      v->max_w = w;
+      v->max_h = h;
+      if (!firsts) ImGui::SameLine(0, gap);
+      firsts = false;
+      ImGui::BeginGroup();
+      matrix_view(*v);
+      ImGui::EndGroup();
+    }
+    first = false;
+  }
 };
 
 std::vector<std::string> feature_labels(int d) {
@@ -83,11 +98,8 @@ void draw_stage() {
     ImGui::SameLine();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "head %d of %d", h + 1, t.n_heads);
   }
-  ImGui::PushFont(a.font_mono);
-  ImGui::PushTextWrapPos(0);
-  ImGui::TextUnformatted(st.formula);
-  ImGui::PopTextWrapPos();
-  ImGui::PopFont();
+  draw_formula(st.formula, a.font_ui, a.font_ui->FontSize * 1.15f, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetContentRegionAvail().x);
+  mark("formula");
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("%s", st.prose);
   ImGui::PopTextWrapPos();
@@ -122,6 +134,11 @@ void draw_stage() {
   const auto D = gfx::Colormap::Diverging, Sq = gfx::Colormap::Sequential;
   static std::vector<std::string> feat;
   feat = feature_labels(t.d_model);
+  if (a.pin_on) {  // pin and compare replaces the stage's matrices
+    draw_compare();
+    draw_explain_card();
+    return;
+  }
   Flow flow;
   switch (Stage(a.view.stage)) {
     case Stage::Embed: {
@@ -226,7 +243,7 @@ void draw_stage() {
       MatrixView wv = view("A", "weights A", MatrixId::Weights, ht.weights, &t.tokens_q, &t.tokens_k, Sq);
       wv.select_rows = true;
       wv.highlight_row = a.view.query;
-      wv.max_h = tall * 0.6f;
+      wv.max_h = tall * 0.58f;
       flow.place(wv);
       if (lin) {
         MatrixView lv = view("L", "linear attention's implied weights (φ = elu+1)", MatrixId::LinWeights, ht.lin_weights, &t.tokens_q, &t.tokens_k, Sq);
@@ -237,9 +254,8 @@ void draw_stage() {
       MatrixView q = view("Qn", "Q", MatrixId::Q, ht.q, &t.tokens_q, nullptr, D), k = view("Kn", "K", MatrixId::K, ht.k, &t.tokens_k, nullptr, D),
                  v = view("Vn", "V", MatrixId::V, ht.v, &t.tokens_k, nullptr, D);
       q.highlight_row = hq; k.highlight_row = hk; v.highlight_row = hk;
-      q.max_h = k.max_h = v.max_h = tall * 0.3f;
       q.show_legend = k.show_legend = v.show_legend = false;
-      f2.place(q); f2.place(k); f2.place(v);
+      f2.row({&q, &k, &v}, tall * 0.38f);
       break;
     }
     case Stage::Attend: {
@@ -279,12 +295,16 @@ void draw_explain_card() {
   App& a = app();
   const View& v = a.view;
   Explanation e;
-  if (v.hover_prev) e = explain(a.trace, v.hover_prev_id, v.head, v.hover_prev_i, v.hover_prev_j);
+  if (v.hover_prev) e = explain(a.trace, v.hover_prev_id, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j);
   if (!e.ok && v.pinned) e = explain(a.trace, v.pin_id, v.pin_head, v.pin_i, v.pin_j);
   ImGui::Spacing();
   ImGui::Separator();
   if (!e.ok) {
     ImGui::TextDisabled("Hover or tap any cell to see the arithmetic that produced it.");
+    return;
+  }
+  if (!e.math.empty()) {
+    draw_formula(e.math, a.font_mono, a.font_mono->FontSize * 1.1f, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetContentRegionAvail().x);
     return;
   }
   ImGui::PushFont(a.font_mono);

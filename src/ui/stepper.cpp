@@ -55,6 +55,17 @@ void draw_stepper() {
   if (ImGui::Button(a.view.playing ? "Pause" : "Play")) { a.view.playing = !a.view.playing; a.view.play_last_ms = 0; }
   mark("play");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Step through the stages automatically (Space)");
+  if (!a.view.embed) {
+    ImGui::SameLine();
+    if (ImGui::Button(a.pin_on ? "Unpin A" : "Pin as A")) {
+      if (a.pin_on) unpin();
+      else pin_current();
+    }
+    mark("pin");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Keep what you see now as A. Then change anything (mask, temperature, positions…): each stage "
+                        "shows A, the new B and the difference B − A, number by number. The link keeps both.");
+  }
   for (int i = 0; i <= last; i++) {
     ImGui::SameLine();
     // wrap onto a new line when the row is full (phones)

@@ -4,17 +4,20 @@
 #include <vector>
 #include "app/app.h"
 #include "imgui.h"
+#include "ui/formula.h"
 
 namespace attn::ui {
 
 // ---- shared widgets (ui_common.cpp)
 void help_marker(const char* text);  // "(?)" with a tooltip
-// The temperature slider (logarithmic, over the range engine/rules.h gives the app); one widget
-// wherever temperature can be set. True when moved.
+// The temperature slider (logarithmic, over the range engine/rules.h gives the app), its value
+// written before it by format ("T = %.2f"), filling the rest of the line; one widget wherever
+// temperature can be set. True when moved.
 bool temperature_slider(const char* id, float* T, const char* format);
 ImU32 head_color(int head, float alpha = 1.0f);
 std::string fmt(float v, int prec = 2);  // "−0.42", "−∞"
-std::string human(double v, const char* unit);  // 3 significant-ish digits and an SI prefix: "8.4 MB", "268 MFLOP"
+std::string human(double v, const char* unit);
+std::string clip_label(const std::string& s, float width);  // shortened with "…" to fit width (current font)  // 3 significant-ish digits and an SI prefix: "8.4 MB", "268 MFLOP"
 
 struct MatrixView {
   const char* key;                      // unique id, also the heatmap cache key
@@ -39,6 +42,10 @@ struct MatrixView {
 bool matrix_view(const MatrixView& v);
 float matrix_view_width(const MatrixView& v);  // the width matrix_view will take
 
+// ---- formulas (formula_draw.cpp): markup of formula.h typeset at the cursor in font at size px,
+// in colour col, shrunk (to 60 % at most) when wider than max_w (0: no limit). One item.
+FormulaBox draw_formula(const std::string& markup, ImFont* font, float size, ImU32 col, float max_w = 0);
+
 // ---- panels
 void draw_stepper();       // ui_stepper.cpp: stage row, prev/next/play
 void draw_stage();         // ui_stage.cpp: the current stage's formula, prose and matrices
@@ -48,10 +55,13 @@ void draw_tokens();        // ui_tokens.cpp: BertViz-style lines
 void draw_heads_grid();    // ui_heads.cpp: all heads as small heatmaps
 void draw_cost();          // ui_cost.cpp: n^2 cells, memory, FLOPs, time
 void draw_perf_badge(float room);  // ui_perf.cpp: last recompute time, kernel backend, SIMD (if it fits)
-void draw_help();          // ui_help.cpp: shortcuts overlay
+void draw_help();          // help.cpp: shortcuts overlay
+void draw_tour();          // tour.cpp: the first visit's guided minute (when View::tour_step >= 0)
+void end_tour();           // tour.cpp: dismisses it for good (remembered between sessions)
 void draw_long();          // ui_long.cpp: the fused path at large n, pan/zoom weight map
 void long_run();           // ui_long.cpp: generate inputs for longv.n and start the fused forward
 void long_continue();      // ui_long.cpp: each frame, ~20 ms more of a started run (the page stays responsive)
+void draw_compare();       // compare.cpp: A | B | B − A of the stage's matrix, when something is pinned
 void draw_explain_card();  // ui_stage.cpp: pinned or hovered cell's arithmetic
 void draw_import_dialog(); // import.cpp: "use this matrix as X / W / Q / K / V"
 void draw_share_button();  // ui_share.cpp: link and iframe snippet

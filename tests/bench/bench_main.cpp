@@ -16,10 +16,9 @@
 #include <vector>
 #include "engine/engine.h"
 #include "kernels/kernels.h"
-#include "kernels/microkernel.h"
 #include "io/npy.h"
-#include "kernels/simd.h"
 #include "platform/allocator.h"
+#include "bench_simd.h"
 
 namespace {
 
@@ -283,75 +282,15 @@ int cmd_staged(int argc, char** argv) {
   return 0;
 }
 
-// The SIMD peak: A independent multiply chains feeding A independent add chains, so one mul
-// and one add per lane per step with nothing but pipeline latency between them (what a GEMM's
-// inner loop does: acc += a * b). b is 1 at run time, so no value drifts into denormals.
-// NOTE: V8 runs a wasm function's first calls in its baseline compiler and switches to the
-// optimizing one only for later calls (no on-stack replacement), so each measurement is one
-// short call repeated many times, after warm-up calls.
-volatile float g_one = 1.0f;
-template <int A>
-__attribute__((noinline)) attn::simd::F peak_loop(int iters, attn::simd::F seed) {
-  using namespace attn::simd;
-  F p[A], acc[A];
-  for (int i = 0; i < A; i++) { p[i] = add(seed, splat(i * 1e-3f)); acc[i] = splat(0.0f); }
-  const F b = splat(g_one);
-  for (int it = 0; it < iters; it++)
-    for (int i = 0; i < A; i++) {
-      p[i] = mul(p[i], b);
-      acc[i] = add(acc[i], p[i]);
-    }
-  F s = acc[0];
-  for (int i = 1; i < A; i++) s = add(s, acc[i]);
-  return mul(s, splat(1e-9f));
-}
-// with fused multiply-add (native AVX2+FMA): A chains of acc = x * b + acc, 2 flops per lane
-template <int A>
-__attribute__((noinline)) attn::simd::F peak_loop_fma(int iters, attn::simd::F seed) {
-  using namespace attn::simd;
-  F acc[A];
-  for (int i = 0; i < A; i++) acc[i] = splat(0.0f);
-  const F b = splat(g_one);
-  for (int it = 0; it < iters; it++)
-    for (int i = 0; i < A; i++) acc[i] = madd(seed, b, acc[i]);
-  F s = acc[0];
-  for (int i = 1; i < A; i++) s = add(s, acc[i]);
-  return mul(s, splat(1e-9f));
-}
-
-template <int A>
-double peak_of(float* sink) {
-  using namespace attn::simd;
-  const int iters = 20000;
-  auto loop = opaque(kFma ? peak_loop_fma<A + 4> : peak_loop<A>);
-  F s = splat(1.0f);
-  for (int w = 0; w < 200; w++) s = loop(iters, s);  // warm-up: tier up
-  double best = 0;
-  for (int trial = 0; trial < 5; trial++) {
-    auto t0 = Clock::now();
-    for (int k = 0; k < 100; k++) s = loop(iters, s);
-    best = std::max(best, 2.0 * W * (kFma ? A + 4 : A) * iters * 100 / (ms_since(t0) / 1000) / 1e9);
-  }
-  *sink += hsum(s);
-  return best;
-}
-
 int cmd_peak(int argc, char** argv) {
   const char* impl = argc > 2 ? argv[2] : "peak";
   float sink = 0;
-  double best = 0;
   int best_a = 0;
-  double p[] = {peak_of<4>(&sink), peak_of<6>(&sink), peak_of<8>(&sink)};
-  for (int i = 0; i < 3; i++)
-    if (p[i] > best) { best = p[i]; best_a = 4 + 2 * i + (attn::simd::kFma ? 4 : 0); }
+  const double best = simd_peak_gflops(&best_a, &sink);
   std::printf("{\"impl\":\"%s\",\"n\":0,\"d\":0,\"heads\":0,\"causal\":false,\"proj\":false,\"ms_median\":0,"
               "\"gflops\":%.2f,\"peak_mem_mb\":0,\"max_abs_err\":0,\"backend\":\"%s\",\"accumulators\":%d%s}\n",
               impl, best, attn::kern::backend(), best_a, sink == 12345.0f ? " " : "");
   return 0;
-}
-
-__attribute__((noinline)) void tile_call(const float* a, const float* bp, float* c) {
-  attn::micro::tile(256, a, 256, bp, c, attn::micro::NR, true);
 }
 
 // one product, for tuning the tile: gemm M N K (C = A B) and gemm_nt (C = A B^T)
@@ -359,18 +298,7 @@ int cmd_gemm(int argc, char** argv) {
   if (argc < 5) return 2;
   const int m = std::atoi(argv[2]), n = std::atoi(argv[3]), k = std::atoi(argv[4]);
   std::vector<float> A = make(size_t(m) * k, 1, 1.0f), B = make(size_t(k) * n, 2, 1.0f), C(size_t(m) * n);
-  {  // the tile alone, from L1: the ceiling for every product
-    std::vector<float> a(attn::micro::MR * 256, 0.5f), bp(256 * attn::micro::NR, 0.25f), c(attn::micro::MR * attn::micro::NR);
-    std::vector<double> times;
-    for (int i = 0; i < 30; i++) {
-      auto t0 = Clock::now();
-      auto call = opaque(tile_call);
-      for (int r = 0; r < 2000; r++) call(a.data(), bp.data(), c.data());
-      times.push_back(ms_since(t0));
-    }
-    std::printf("tile %dx%d from L1: %.1f GFLOP/s\n", attn::micro::MR, attn::micro::NR,
-                2.0 * attn::micro::MR * attn::micro::NR * 256 * 2000 / (median(times) * 1e6));
-  }
+  std::printf("%s\n", tile_report().c_str());  // the tile alone, from L1: the ceiling for every product
   for (int nt = 0; nt < 2; nt++) {
     std::vector<double> times;
     for (int i = 0; i < 30; i++) {

@@ -38,8 +38,11 @@ export async function launch() {
 }
 
 // Opens a page and records every console error and page error.
-export async function open(browser, url, { width = 1280, height = 800, dpr = 1, touch = width < 600 } = {}) {
+// tour: false (the default) marks the first-visit tour as seen before the page loads, as for a
+// returning visitor, so that it does not cover the controls a test clicks; tests of the tour pass true.
+export async function open(browser, url, { width = 1280, height = 800, dpr = 1, touch = width < 600, tour = false } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr, hasTouch: touch, isMobile: touch });
+  if (!tour) await context.addInitScript(() => { try { localStorage.setItem('attn.tour', 'done'); } catch (e) { /* opaque origin */ } });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });

@@ -89,6 +89,20 @@ TEST_CASE("one-query: the worked example's numbers") {
   CHECK(h.weights(0, 2) == doctest::Approx(0.48641453).epsilon(1e-5));
 }
 
+TEST_CASE("four-scores: the articles' worked example, and the output row is the weights") {
+  Trace t = run("four-scores");
+  const auto& h = t.heads[0];
+  REQUIRE(h.weights.cols() == 4);
+  CHECK(h.scores(0, 2) == 2.5f);
+  // numpy: softmax([1.0, 0.5, 2.5, -0.1]) = [0.156, 0.094, 0.698, 0.052] to three places
+  const double want[4] = {0.15573678, 0.09445913, 0.69796382, 0.05184027};
+  for (int j = 0; j < 4; j++) {
+    CHECK(h.weights(0, j) == doctest::Approx(want[j]).epsilon(1e-5));
+    CHECK(t.output(0, j) == doctest::Approx(want[j]).epsilon(1e-5));  // V = I
+  }
+  CHECK(find_preset("four-scores")->stage == int(Stage::Normalize));
+}
+
 TEST_CASE("causal: first token attends only to itself, nothing above the diagonal") {
   Trace t = run("causal");
   CHECK(t.heads[0].weights(0, 0) == 1.0f);
