@@ -366,6 +366,10 @@ void app_frame() {
   ImGui::SetNextWindowSize(io.DisplaySize);
   ImGui::Begin("##root", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus |
                                       ImGuiWindowFlags_NoSavedSettings | (a.narrow && !a.view.embed ? 0 : ImGuiWindowFlags_NoScrollbar));
+  if (a.view.scroll_request != 0) {
+    ImGui::SetScrollY(std::max(0.0f, ImGui::GetScrollY() + a.view.scroll_request));
+    a.view.scroll_request = 0;
+  }
   // NOTE: embeds never show a scrollbar: its appearing would narrow the layout, change the
   // content height the host sizes the iframe to, and make it disappear again.
   ui::draw_stepper();

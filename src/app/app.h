@@ -36,6 +36,7 @@ struct View {
   int pin_head = 0, pin_i = 0, pin_j = 0;
   bool embed = false;            // chrome-less mode for iframes
   int tour_step = -1;            // the first-visit tour's step, -1 when not shown
+  float scroll_request = 0;      // scroll the page by this many px next frame (the tour's target off screen)
   std::string panels = "stage";  // embed: which panels to show
 };
 

@@ -17,14 +17,14 @@ const Mat* stage_matrix(const Trace& t, int stage, int head, std::string* name) 
   const char* n = "";
   const Mat* m = nullptr;
   switch (Stage(stage)) {
-    case Stage::Embed: n = "X′ (embeddings)"; m = t.Xpe.size() ? &t.Xpe : nullptr; break;
-    case Stage::Project: n = "Q"; m = &h.q; break;
-    case Stage::Scores: n = "S"; m = &h.scores; break;
-    case Stage::Scale: n = "S′"; m = &h.scaled; break;
-    case Stage::Mask: n = "M (masked scores)"; m = &h.masked; break;
-    case Stage::Normalize: n = "A (weights)"; m = &h.weights; break;
-    case Stage::Attend: n = "O = A V"; m = &h.out; break;
-    case Stage::Output: n = "Y"; m = &t.output; break;
+    case Stage::Embed: n = "embeddings X′"; m = t.Xpe.size() ? &t.Xpe : nullptr; break;
+    case Stage::Project: n = "queries Q"; m = &h.q; break;
+    case Stage::Scores: n = "scores S"; m = &h.scores; break;
+    case Stage::Scale: n = "scaled scores S′"; m = &h.scaled; break;
+    case Stage::Mask: n = "masked scores M"; m = &h.masked; break;
+    case Stage::Normalize: n = "weights"; m = &h.weights; break;
+    case Stage::Attend: n = "head output O"; m = &h.out; break;
+    case Stage::Output: n = "output Y"; m = &t.output; break;
     default: break;
   }
   if (name) *name = n;

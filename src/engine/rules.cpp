@@ -12,6 +12,7 @@ namespace attn {
 namespace {
 std::string num(double v) {
   std::ostringstream o;
+  o.precision(10);  // 1048576, not 1.04858e+06
   o << v;
   return o.str();
 }

@@ -9,12 +9,13 @@ namespace attn::ui {
 void draw_compare() {
   App& a = app();
   const CompareView c = compare_now();
-  ImGui::TextColored(ImVec4(1.0f, 0.77f, 0.0f, 1), "Comparing with pinned A");
-  ImGui::SameLine();
-  ImGui::TextDisabled("B is what you see now: change anything and the difference follows.");
-  ImGui::SameLine();
   if (ImGui::SmallButton("Unpin")) { unpin(); return; }
   mark("unpin");
+  ImGui::SameLine();
+  ImGui::TextColored(ImVec4(1.0f, 0.77f, 0.0f, 1), "Comparing with pinned A");
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextDisabled("B is what you see now: change anything and the difference follows. Hover a cell for A, B and B − A.");
+  ImGui::PopTextWrapPos();
   if (!c.ok) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled("%s", c.why.c_str());
@@ -45,19 +46,36 @@ void draw_compare() {
   // A's cells are not B's: no hover arithmetic on A or on the difference (MatrixId::Count)
   MatrixView va = view("cmpA", ta, c.a, cm, MatrixId::Count), vb = view("cmpB", tb, c.b, cm, MatrixId::Count),
              vd = view("cmpD", td, &c.diff, D, MatrixId::Count);
+  // wide: A | B | B - A in one row; narrower: A | B above, the difference below at full width,
+  // where its numbers fit (every cell also tells A, B and B - A on hover)
   const float W = ImGui::GetContentRegionAvail().x, gap = ImGui::GetStyle().ItemSpacing.x * 2;
-  const bool side = W > 700 * a.s;
-  const float w = side ? (W - 2 * gap) / 3 : W, h = side ? std::max(200 * a.s, ImGui::GetContentRegionAvail().y - 120 * a.s) : 360 * a.s;
-  int k = 0;
-  for (MatrixView* v : {&va, &vb, &vd}) {
-    v->max_w = w;
-    v->max_h = h;
-    if (k++ && side) ImGui::SameLine(0, gap);
-    ImGui::BeginGroup();
-    matrix_view(*v);
-    ImGui::EndGroup();
-  }
+  const float H = a.narrow || a.view.embed ? 700 * a.s : std::max(300 * a.s, ImGui::GetContentRegionAvail().y - 60 * a.s);
+  const bool one_row = W > 900 * a.s;
+  va.max_w = vb.max_w = one_row ? (W - 2 * gap) / 3 : (W - gap) / 2;
+  vd.max_w = one_row ? va.max_w : W;
+  va.max_h = vb.max_h = one_row ? H : H * 0.42f;
+  vd.max_h = one_row ? H : H * 0.55f;
+  ImGui::BeginGroup();
+  matrix_view(va);
+  ImGui::EndGroup();
+  ImGui::SameLine(0, gap);
+  ImGui::BeginGroup();
+  matrix_view(vb);
+  ImGui::EndGroup();
+  if (one_row) ImGui::SameLine(0, gap);
+  ImGui::BeginGroup();
+  matrix_view(vd);
+  ImGui::EndGroup();
   mark("compare");
+  // every cell of the three, number by number
+  if (a.view.hover && a.view.hover_id == MatrixId::Count && a.view.hover_i >= 0 && a.view.hover_i < c.diff.rows() &&
+      a.view.hover_j >= 0 && a.view.hover_j < c.diff.cols()) {
+    const int i = a.view.hover_i, j = a.view.hover_j;
+    const std::string row = rows_are_queries && i < int(t.tokens_q.size()) ? t.tokens_q[size_t(i)] : std::to_string(i + 1);
+    const std::string col = cols_are_keys && j < int(t.tokens_k.size()) ? t.tokens_k[size_t(j)] : std::to_string(j + 1);
+    ImGui::SetTooltip("%s, row %s, column %s\nA = %s   B = %s   B − A = %s", c.name.c_str(), row.c_str(), col.c_str(),
+                      fmt((*c.a)(i, j), 4).c_str(), fmt((*c.b)(i, j), 4).c_str(), fmt(c.diff(i, j), 4).c_str());
+  }
   float most = 0;
   for (Eigen::Index i = 0; i < c.diff.size(); i++)
     if (std::isfinite(c.diff.data()[i])) most = std::max(most, std::fabs(c.diff.data()[i]));

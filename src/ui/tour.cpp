@@ -63,6 +63,12 @@ void draw_tour() {
   const float w = std::min(330 * s, display.x - 16 * s);
   Rect r{display.x * 0.5f, display.y * 0.4f, display.x * 0.5f, display.y * 0.4f};
   const bool found = target_rect(a, st.target, &r);
+  // a target off screen (the phone's one long column): scroll it into view, once per step
+  static int scrolled = -1;
+  if (found && scrolled != a.view.tour_step && (r.y1 > display.y || r.y0 < 0)) {
+    a.view.scroll_request = r.y0 - display.y * 0.3f;
+    scrolled = a.view.tour_step;
+  }
   if (found) {  // outline the target, on top of everything
     ImDrawList* fg = ImGui::GetForegroundDrawList();
     fg->AddRect(ImVec2(r.x0 - 3 * s, r.y0 - 3 * s), ImVec2(r.x1 + 3 * s, r.y1 + 3 * s), IM_COL32(255, 196, 0, 255), 4 * s, 0, 2.5f * s);
@@ -71,7 +77,8 @@ void draw_tour() {
   const float est_h = 130 * s;
   float x = std::clamp(r.x0, 8 * s, display.x - w - 8 * s);
   float y = r.y1 + 10 * s;
-  if (y + est_h > display.y) y = std::max(8 * s, r.y0 - est_h - 10 * s);
+  if (y + est_h > display.y) y = r.y0 - est_h - 10 * s;
+  y = std::clamp(y, 8 * s, std::max(8 * s, display.y - est_h));
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, 0));
   ImGui::PushStyleColor(ImGuiCol_WindowBg, a.view.light ? IM_COL32(255, 248, 225, 250) : IM_COL32(48, 42, 20, 250));

@@ -43,7 +43,36 @@ try {
     await nextFrames(page, 3);
     if (name) await shot(page, name);
   }
+  // pin and compare: pin the cat-it preset on stage 6, then make the mask causal
+  await page.keyboard.press('t');
+  await click(page, 'stage5');
+  await click(page, 'pin');
+  await page.goto(`${url}#${(await state(page)).url_state.replace(/mask=none/, 'mask=causal')}`);
+  await nextFrames(page, 6);
+  await shot(page, 'compare');
   console.log(errors.length ? 'errors: ' + errors.join('; ') : 'no console errors');
+  // the first visit's tour, at both sizes
+  for (const [name, opts] of [['tour-1280x800', { width: 1280, height: 800, dpr: 1, tour: true }], ['tour-phone', { width: 390, height: 844, dpr: 3, tour: true }]]) {
+    const t = await open(browser, url, opts);
+    await waitFrames(t.page, 3, 20000);
+    await nextFrames(t.page, 3);
+    await shot(t.page, name);
+    await click(t.page, 'tour:next');
+    await click(t.page, 'tour:next');
+    await nextFrames(t.page, 3);
+    await shot(t.page, name + '-step3');
+    await t.context.close();
+  }
+  // the all-heads grid with a hovered cell
+  {
+    const g = await open(browser, `${url}#preset=cat-it&view=grid&stage=6`);
+    await waitFrames(g.page, 3, 20000);
+    const r = await rect(g.page, 'cells:grid1');
+    if (r.x0 !== undefined) await g.page.mouse.move(r.x0 + (r.x1 - r.x0) * 0.35, r.y0 + (r.y1 - r.y0) * 0.75);
+    await nextFrames(g.page, 4);
+    await shot(g.page, 'grid-hover');
+    await g.context.close();
+  }
 } finally {
   await cleanup();
   server.close();

@@ -24,6 +24,12 @@ TEST_CASE("explain gives the arithmetic of a score and of a softmax weight") {
   CHECK(w.value == doctest::Approx(0.29502533));
   // e^(0.6 - 1.1) = 0.607; denominator = 1 + e^-0.5 + e^-0.8 = 2.056
   CHECK(w.text == "α₁₁ = e^(0.60−1.10) / Σ = 0.607/2.06 = 0.295");
+  // the same line for the typesetter: real fractions (src/ui/formula.h markup)
+  CHECK(w.math == "α_{11} = \\frac{e^{0.60 − 1.10}}{2.06} = \\frac{0.607}{2.06} = 0.295");
+  CHECK(s.math == "s_{13} = q_{1}·k_{3} = 1.00×0.20 + 0.00×0.10 + 1.00×0.90 + 0.00×0.40 = 1.10");
+  c.scale = ScaleMode::Auto;  // s' = s x 1/sqrt(4): a root in the card
+  Trace ta = forward(c);
+  CHECK(explain(ta, MatrixId::Scaled, 0, 0, 2).math == "s′_{13} = 1.10 × \\frac{1}{\\sqrt{4}} = 0.55");
   Explanation o = explain(t, MatrixId::HeadOut, 0, 0, 2);
   CHECK(o.value == doctest::Approx(0.48641453));
   CHECK_FALSE(explain(t, MatrixId::Scores, 0, 5, 0).ok);  // out of range: refused, no crash
