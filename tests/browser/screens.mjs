@@ -49,6 +49,10 @@ try {
   await click(page, 'pin');
   await page.goto(`${url}#${(await state(page)).url_state.replace(/mask=none/, 'mask=causal')}`);
   await nextFrames(page, 6);
+  const cr = await rect(page, 'cells:cmpD');
+  if (cr.x0 !== undefined) await page.mouse.move(cr.x0 + (cr.x1 - cr.x0) * 0.45, cr.y0 + (cr.y1 - cr.y0) * 0.25);
+  else await page.mouse.move(2, 790);
+  await nextFrames(page, 4);
   await shot(page, 'compare');
   console.log(errors.length ? 'errors: ' + errors.join('; ') : 'no console errors');
   // the first visit's tour, at both sizes
