@@ -11,6 +11,8 @@ const char* const kUsage =
     "  attn run --q Q.npy --k K.npy --v V.npy [options] [--dump DIR]\n"
     "  attn run --x X.npy --wq WQ.npy --wk WK.npy --wv WV.npy [--wo WO.npy] --heads H [options] [--dump DIR]\n"
     "  attn run --preset NAME [options] [--dump DIR]\n"
+    "  attn grad (the inputs of run) --dout DOUT.npy [options] --dump DIR\n"
+    "                                    # gradients: dq, dk, dv (with --x also dx, dwq, dwk, dwv, dwo), float64\n"
     "  attn presets                      # lists preset names with one line each\n"
     "options:\n"
     "  --mask none|causal|window:W|FILE.npy   (FILE: n_q x n_k, nonzero = may attend)\n"
@@ -53,7 +55,10 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
     if (a.size() > 1) { *err = "'presets' takes no arguments (got '" + a[1] + "')"; return false; }
     return true;
   }
-  if (o->command != "run") { *err = "unknown command '" + a[0] + "' (use run or presets; see attn --help)"; return false; }
+  if (o->command != "run" && o->command != "grad") {
+    *err = "unknown command '" + a[0] + "' (use run, grad or presets; see attn --help)";
+    return false;
+  }
   for (size_t i = 1; i < a.size(); i++) {
     const std::string& f = a[i];
     if (f == "--help" || f == "-h") { o->command = "help"; return true; }
@@ -62,7 +67,8 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
     const std::string& v = a[++i];
     std::string* path = f == "--q" ? &o->q : f == "--k" ? &o->k : f == "--v" ? &o->v : f == "--x" ? &o->x
                       : f == "--wq" ? &o->wq : f == "--wk" ? &o->wk : f == "--wv" ? &o->wv : f == "--wo" ? &o->wo
-                      : f == "--preset" ? &o->preset : f == "--dump" ? &o->dump : nullptr;
+                      : f == "--preset" ? &o->preset : f == "--dump" ? &o->dump
+                      : f == "--dout" && o->command == "grad" ? &o->dout : nullptr;
     if (path) {
       if (v.empty()) { *err = "option " + f + " needs a non-empty value"; return false; }
       *path = v;
@@ -110,12 +116,14 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
   const bool qkv = !o->q.empty() || !o->k.empty() || !o->v.empty();
   const bool xw = !o->x.empty() || !o->wq.empty() || !o->wk.empty() || !o->wv.empty() || !o->wo.empty();
   const int modes = int(qkv) + int(xw) + int(!o->preset.empty());
-  if (modes == 0) { *err = "run needs --q/--k/--v, --x with --wq/--wk/--wv, or --preset"; return false; }
+  if (modes == 0) { *err = o->command + " needs --q/--k/--v, --x with --wq/--wk/--wv, or --preset"; return false; }
   if (modes > 1) { *err = "use only one of --q/--k/--v, --x/--w*, --preset"; return false; }
   if (qkv && (o->q.empty() || o->k.empty() || o->v.empty())) { *err = "--q, --k and --v must be given together"; return false; }
   if (xw && (o->x.empty() || o->wq.empty() || o->wk.empty() || o->wv.empty())) { *err = "--x needs --wq, --wk and --wv"; return false; }
   if (qkv && o->posenc_given) { *err = "--posenc needs --x or --preset (Q and K are already given)"; return false; }
   if (qkv && o->heads_given) { *err = "--heads needs --x (with --q/--k/--v there is one head)"; return false; }
+  if (o->command == "grad" && o->dout.empty()) { *err = "grad needs --dout DOUT.npy: the gradient at the output, in the output's shape"; return false; }
+  if (o->command == "grad" && o->dump.empty()) { *err = "grad needs --dump DIR: where dq.npy, dk.npy, dv.npy and the rest are written"; return false; }
   return true;
 }
 

@@ -8,8 +8,9 @@
 namespace attn::cli {
 
 struct Args {
-  std::string command;          // "run", "presets" or "help"
+  std::string command;          // "run", "grad", "presets" or "help"
   std::string q, k, v, x, wq, wk, wv, wo, preset, mask_file, dump;
+  std::string dout;             // grad: the gradient at the output, the output's shape
   int heads = 1;
   bool heads_given = false;
   Config cfg;                   // options applied on top of the preset or the defaults

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include "cli/args.h"
+#include "engine/backward.h"
 #include "engine/engine.h"
 #include "engine/rules.h"
 #include "kernels/kernels.h"
@@ -33,6 +34,17 @@ std::vector<float> stack(const Trace& t, Mat HeadTrace::*field, int* rows, int* 
   return out;
 }
 
+// attn grad: the gradients, in float64 (computed in double), beside the forward's intermediates
+bool dump_grads(const Grads& g, bool qkv, const fs::path& dir, std::string* err) {
+  auto save = [&](const char* name, const MatD& m) {
+    return npy_save_f64((dir / name).string(), m.data(), {m.rows(), m.cols()}, err);
+  };
+  if (!save("dq.npy", g.dQ) || !save("dk.npy", g.dK) || !save("dv.npy", g.dV)) return false;
+  if (qkv) return true;
+  if (!save("dx.npy", g.dX) || (g.dX_src.size() && !save("dx_src.npy", g.dX_src))) return false;
+  return save("dwq.npy", g.dWq) && save("dwk.npy", g.dWk) && save("dwv.npy", g.dWv) && save("dwo.npy", g.dWo);
+}
+
 bool dump(const Trace& t, bool qkv, const fs::path& dir, std::string* err) {
   auto save2 = [&](const char* name, const Mat& m) {
     return npy_save((dir / name).string(), m.data(), {m.rows(), m.cols()}, err);
@@ -56,13 +68,13 @@ bool dump(const Trace& t, bool qkv, const fs::path& dir, std::string* err) {
 
 // Writes into a sibling temporary folder, then moves the files in: DIR is untouched on failure,
 // and files already in DIR that we do not produce are left alone.
-bool dump_atomically(const Trace& t, bool qkv, const fs::path& dir, std::string* err) {
+bool dump_atomically(const Trace& t, const Grads* g, bool qkv, const fs::path& dir, std::string* err) {
   std::error_code ec;
   const fs::path abs = fs::absolute(dir, ec);
   const fs::path tmp = abs.parent_path() / (abs.filename().string() + ".attn-tmp");
   fs::remove_all(tmp, ec);
   if (!fs::create_directories(tmp, ec)) { *err = tmp.string() + ": cannot create a temporary folder (" + ec.message() + ")"; return false; }
-  if (!dump(t, qkv, tmp, err)) { fs::remove_all(tmp, ec); return false; }
+  if (!dump(t, qkv, tmp, err) || (g && !dump_grads(*g, qkv, tmp, err))) { fs::remove_all(tmp, ec); return false; }
   if (!fs::exists(abs)) {
     fs::rename(tmp, abs, ec);
     if (ec) { *err = dir.string() + ": cannot create (" + ec.message() + ")"; fs::remove_all(tmp, ec); return false; }
@@ -160,9 +172,20 @@ int main(int argc, char** argv) {
   if (!args.mask_file.empty() && (cfg.custom_rows != t.n_q || cfg.custom_cols != t.n_k))
     return fail(args.mask_file + ": mask shape " + std::to_string(cfg.custom_rows) + "x" + std::to_string(cfg.custom_cols) +
                 " does not match the scores (" + std::to_string(t.n_q) + "x" + std::to_string(t.n_k) + ")");
+  Grads g;
+  if (args.command == "grad") {
+    Mat dout;
+    if (!npy_load_mat(args.dout, &dout, &err)) return fail(err);
+    if (dout.rows() != t.output.rows() || dout.cols() != t.output.cols())
+      return fail(args.dout + ": shape " + std::to_string(dout.rows()) + "x" + std::to_string(dout.cols()) +
+                  " does not match the output (" + std::to_string(t.output.rows()) + "x" + std::to_string(t.output.cols()) +
+                  "): --dout is the gradient at the output");
+    g = backward(t, dout);
+    if (!g.ok) return fail(g.error);
+  }
   summary(t, qkv);
   if (!args.dump.empty()) {
-    if (!dump_atomically(t, qkv, args.dump, &err)) return fail(err);
+    if (!dump_atomically(t, args.command == "grad" ? &g : nullptr, qkv, args.dump, &err)) return fail(err);
     std::printf("wrote %s\n", args.dump.c_str());
   }
   return 0;

@@ -138,28 +138,41 @@ bool npy_load_mat(const std::string& path, Mat* out, std::string* err) {
   return true;
 }
 
-std::string npy_encode(const float* data, const std::vector<int64_t>& shape) {
+namespace {
+// the header and the raw little-endian data of one array; descr "<f4" or "<f8"
+std::string encode(const char* descr, const void* data, size_t item, const std::vector<int64_t>& shape) {
   std::string dims;
   size_t count = 1;
   for (int64_t d : shape) { dims += std::to_string(d) + ", "; count *= size_t(d); }
   if (shape.size() > 1) dims.resize(dims.size() - 1);  // "3, 4," -> numpy writes "(3, 4)"
   if (shape.size() > 1) dims.pop_back();
-  std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+  std::string h = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
   while ((10 + h.size() + 1) % 64) h += ' ';
   h += '\n';
   std::string out = std::string("\x93NUMPY\x01\x00", 8);
   out += char(h.size() & 0xff);
   out += char(h.size() >> 8);
   out += h;
-  out.append(reinterpret_cast<const char*>(data), count * sizeof(float));
+  out.append(reinterpret_cast<const char*>(data), count * item);
   return out;
+}
+bool write_file(const std::string& path, const std::string& bytes, std::string* err) {
+  std::ofstream f(path, std::ios::binary);
+  if (!f || !f.write(bytes.data(), std::streamsize(bytes.size()))) { *err = path + ": cannot write the file"; return false; }
+  return true;
+}
+}  // namespace
+
+std::string npy_encode(const float* data, const std::vector<int64_t>& shape) { return encode("<f4", data, sizeof(float), shape); }
+std::string npy_encode_f64(const double* data, const std::vector<int64_t>& shape) {
+  return encode("<f8", data, sizeof(double), shape);
 }
 
 bool npy_save(const std::string& path, const float* data, const std::vector<int64_t>& shape, std::string* err) {
-  std::ofstream f(path, std::ios::binary);
-  std::string bytes = npy_encode(data, shape);
-  if (!f || !f.write(bytes.data(), std::streamsize(bytes.size()))) { *err = path + ": cannot write the file"; return false; }
-  return true;
+  return write_file(path, npy_encode(data, shape), err);
+}
+bool npy_save_f64(const std::string& path, const double* data, const std::vector<int64_t>& shape, std::string* err) {
+  return write_file(path, npy_encode_f64(data, shape), err);
 }
 
 }  // namespace attn

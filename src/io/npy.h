@@ -23,5 +23,8 @@ bool npy_load_mat(const std::string& path, Mat* out, std::string* err);
 // Encodes float32 data of the given shape (C order) as a version-1.0 .npy.
 std::string npy_encode(const float* data, const std::vector<int64_t>& shape);
 bool npy_save(const std::string& path, const float* data, const std::vector<int64_t>& shape, std::string* err);
+// The same for float64 data (the gradients of `attn grad`, computed in double).
+std::string npy_encode_f64(const double* data, const std::vector<int64_t>& shape);
+bool npy_save_f64(const std::string& path, const double* data, const std::vector<int64_t>& shape, std::string* err);
 
 }  // namespace attn

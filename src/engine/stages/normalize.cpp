@@ -95,6 +95,12 @@ void hardmax(const Row& z, Row* p) {
 
 bool normalize_row(const float* logits, int n, Normalizer norm, float temperature, float alpha,
                    RowResult* out, std::string* err) {
+  return normalize_row_exact(logits, n, norm, temperature, alpha, out, nullptr, err);
+}
+
+bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temperature, float alpha,
+                         RowResult* out, std::vector<double>* exact, std::string* err) {
+  if (exact) exact->assign(size_t(n), 0.0);
   out->w.assign(size_t(n), 0.0f);
   out->shift = out->denom = 0;
   out->all_masked = false;
@@ -152,6 +158,8 @@ bool normalize_row(const float* logits, int n, Normalizer norm, float temperatur
   if (norm == Normalizer::Sparsemax || (norm == Normalizer::Entmax && alpha >= 2.0f)) out->shift += zmax;
   else if (norm == Normalizer::Entmax && alpha > 1.0f) out->shift += (double(alpha) - 1.0) * zmax;
   for (size_t i = 0; i < z.size(); i++) out->w[size_t(idx[i])] = float(p[i]);
+  if (exact)
+    for (size_t i = 0; i < z.size(); i++) (*exact)[size_t(idx[i])] = p[i];
   return true;
 }
 
@@ -214,14 +222,75 @@ bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float
   return true;
 }
 
+std::vector<uint8_t> dropout_kept(size_t cells, float p, uint64_t seed) {
+  std::vector<uint8_t> kept(cells, 1);
+  if (p <= 0) return kept;
+  Rng rng(seed ^ 0xD0D0D0D0ull);
+  for (size_t i = 0; i < cells; i++) kept[i] = !(rng.uniform() < p);
+  return kept;
+}
+
 void apply_dropout(Mat* weights, float p, uint64_t seed) {
   if (p <= 0) return;
-  Rng rng(seed ^ 0xD0D0D0D0ull);
+  const std::vector<uint8_t> kept = dropout_kept(size_t(weights->size()), p, seed);
   const float keep = 1.0f / (1.0f - p);
   for (Eigen::Index i = 0; i < weights->size(); i++) {
     float& w = weights->data()[i];
-    w = rng.uniform() < p ? 0.0f : w * keep;
+    w = kept[size_t(i)] ? w * keep : 0.0f;
   }
+}
+
+// The row's Jacobian, transposed, applied to dp: dz = Jᵀ dp with z = m / T (masked keys: dz = 0).
+//   softmax    J = diag(p) - p pᵀ
+//   sparsemax  J = diag(s) - s sᵀ / |S|, s = 1 on the support S (p > 0)      (Martins & Astudillo 2016)
+//   entmax α   J = diag(s) - s sᵀ / Σs, s_j = p_j^(2-α) on the support      (Peters et al. 2019)
+//   sigmoid    J = diag(p (1 - p))
+//   sum        p = z / Σz: J = (I - p 1ᵀ) / Σz
+// All are symmetric but sum's, whose transpose is taken below.
+bool normalize_row_backward(const float* logits, const std::vector<double>& p, const double* dp, int n, Normalizer norm,
+                            float temperature, float alpha, double* dz, std::string* err) {
+  for (int j = 0; j < n; j++) dz[j] = 0;
+  auto allowed = [&](int j) { return logits[j] != -std::numeric_limits<float>::infinity(); };
+  // s: the diagonal of J's first part, on the support; J = diag(s) - s sᵀ / Σs
+  auto projected = [&](const std::vector<double>& sv) {
+    double ss = 0, sd = 0;
+    for (int j = 0; j < n; j++) { ss += sv[size_t(j)]; sd += sv[size_t(j)] * dp[j]; }
+    if (ss <= 0) return;
+    for (int j = 0; j < n; j++) dz[j] = sv[size_t(j)] * dp[j] - sv[size_t(j)] * sd / ss;
+  };
+  std::vector<double> sv(size_t(n), 0.0);
+  Normalizer kind = norm;
+  if (norm == Normalizer::Entmax && alpha <= 1.0f) kind = Normalizer::Softmax;
+  if (norm == Normalizer::Entmax && alpha >= 2.0f) kind = Normalizer::Sparsemax;
+  switch (kind) {
+    case Normalizer::Softmax:
+      for (int j = 0; j < n; j++) sv[size_t(j)] = allowed(j) ? p[size_t(j)] : 0.0;
+      projected(sv);
+      return true;
+    case Normalizer::Sparsemax:
+      for (int j = 0; j < n; j++) sv[size_t(j)] = allowed(j) && p[size_t(j)] > 0 ? 1.0 : 0.0;
+      projected(sv);
+      return true;
+    case Normalizer::Entmax:
+      for (int j = 0; j < n; j++) sv[size_t(j)] = allowed(j) && p[size_t(j)] > 0 ? std::pow(p[size_t(j)], 2.0 - double(alpha)) : 0.0;
+      projected(sv);
+      return true;
+    case Normalizer::Sigmoid:
+      for (int j = 0; j < n; j++) dz[j] = allowed(j) ? dp[j] * p[size_t(j)] * (1.0 - p[size_t(j)]) : 0.0;
+      return true;
+    case Normalizer::Sum: {
+      double total = 0, pd = 0;
+      for (int j = 0; j < n; j++)
+        if (allowed(j)) { total += double(logits[j]) / double(temperature); pd += p[size_t(j)] * dp[j]; }
+      if (total == 0) return true;
+      for (int j = 0; j < n; j++) dz[j] = allowed(j) ? (dp[j] - pd) / total : 0.0;
+      return true;
+    }
+    case Normalizer::Hardmax:
+      if (err) *err = "hardmax has no useful gradient (its derivative is zero almost everywhere): use softmax, sparsemax or entmax";
+      return false;
+  }
+  return false;
 }
 
 }  // namespace attn

@@ -34,4 +34,22 @@ void apply_rope(Mat* M, int n_heads) {
       }
 }
 
+// Each pair (a, b) = (x c - y s, x s + y c) came from (x, y): the gradient flows back through the
+// transposed rotation, dx = da c + db s, dy = -da s + db c. Same angles as apply_rope.
+void apply_rope_transpose(MatD* M, int n_heads) {
+  const int n = int(M->rows()), dh = int(M->cols()) / n_heads;
+  for (int pos = 0; pos < n; pos++)
+    for (int h = 0; h < n_heads; h++)
+      for (int p = 0; 2 * p + 1 < dh; p++) {
+        const double theta = pos * std::pow(10000.0, -2.0 * p / dh);
+        // the forward rotated with the float-rounded cos and sin: use the same factors
+        const double c = double(float(std::cos(theta))), s = double(float(std::sin(theta)));
+        double& a = (*M)(pos, h * dh + 2 * p);
+        double& b = (*M)(pos, h * dh + 2 * p + 1);
+        const double da = a, db = b;
+        a = da * c + db * s;
+        b = -da * s + db * c;
+      }
+}
+
 }  // namespace attn

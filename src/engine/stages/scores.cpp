@@ -44,4 +44,28 @@ Mat additive_scores(const Mat& q, const Mat& k, const Mat& w1, const Mat& w2, co
   return s;
 }
 
+void dot_scores_backward(const MatD& dS, const Mat& q, const Mat& k, MatD* dq, MatD* dk) {
+  *dq = dS * k.cast<double>();               // (n_q, dh)
+  *dk = dS.transpose() * q.cast<double>();   // (n_k, dh)
+}
+
+// s_ij = Σ_u v_u tanh(a_iu + b_ju), a = q W1ᵀ, b = k W2ᵀ: ds_ij / da_iu = v_u (1 - tanh²(a_iu + b_ju))
+void additive_scores_backward(const MatD& dS, const Mat& q, const Mat& k, const Mat& w1, const Mat& w2, const Mat& v,
+                              MatD* dq, MatD* dk) {
+  const MatD a = q.cast<double>() * w1.cast<double>().transpose();  // (n_q, dh)
+  const MatD b = k.cast<double>() * w2.cast<double>().transpose();  // (n_k, dh)
+  MatD da = MatD::Zero(a.rows(), a.cols()), db = MatD::Zero(b.rows(), b.cols());
+  for (Eigen::Index i = 0; i < a.rows(); i++)
+    for (Eigen::Index j = 0; j < b.rows(); j++) {
+      if (dS(i, j) == 0) continue;
+      for (Eigen::Index u = 0; u < a.cols(); u++) {
+        const double t = std::tanh(a(i, u) + b(j, u)), g = dS(i, j) * double(v(0, u)) * (1 - t * t);
+        da(i, u) += g;
+        db(j, u) += g;
+      }
+    }
+  *dq = da * w1.cast<double>();  // (n_q, dh)
+  *dk = db * w2.cast<double>();  // (n_k, dh)
+}
+
 }  // namespace attn

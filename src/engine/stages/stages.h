@@ -49,6 +49,12 @@ float scale_factor(const Config& cfg, int d_head);
 // scale.cpp: (n_q, n_k) = scores (n_q, n_k) * factor
 Mat scale_scores(const Mat& scores, float factor);
 
+// scores.cpp: the backward of dot_scores: dq (n_q, dh) = dS K, dk (n_k, dh) = dSᵀ Q
+void dot_scores_backward(const MatD& dS, const Mat& q, const Mat& k, MatD* dq, MatD* dk);
+// scores.cpp: the backward of additive_scores with respect to q and k (W1, W2, v held fixed)
+void additive_scores_backward(const MatD& dS, const Mat& q, const Mat& k, const Mat& w1, const Mat& w2, const Mat& v,
+                              MatD* dq, MatD* dk);
+
 // mask.cpp: (n_q, n_k) allowed bits for the config's mask; notes mismatches in *notice
 MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice);
 // mask.cpp: (n_q, n_k) copy of scaled with -inf where blocked
@@ -63,12 +69,24 @@ struct RowResult {
 };
 bool normalize_row(const float* logits, int n, Normalizer norm, float temperature, float alpha,
                    RowResult* out, std::string* err);
+// normalize.cpp: the same, also giving the row's weights in double (masked keys 0) in *exact when
+// non-null: what the backward pass differentiates
+bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temperature, float alpha,
+                         RowResult* out, std::vector<double>* exact, std::string* err);
 // normalize.cpp: whole matrix, row by row; fills weights (n_q, n_k), stats, row_max, row_sum
 bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float alpha, HeadTrace* h,
                     std::string* err);
 RowStats row_stats(const float* w, int n, bool all_masked);
 // normalize.cpp: seeded training-mode dropout on weights (n_q, n_k), kept cells scaled by 1/(1-p)
 void apply_dropout(Mat* weights, float p, uint64_t seed);
+// normalize.cpp: dz (n) = Jᵀ dp, the row's normalizer differentiated at its weights p (double,
+// from normalize_row_exact) with respect to z = logits / T; masked keys get 0. False for hardmax.
+bool normalize_row_backward(const float* logits, const std::vector<double>& p, const double* dp, int n, Normalizer norm,
+                            float temperature, float alpha, double* dz, std::string* err);
+// normalize.cpp: which of `cells` cells (row-major) apply_dropout keeps for (p, seed): 1 = kept
+std::vector<uint8_t> dropout_kept(size_t cells, float p, uint64_t seed);
+// posenc.cpp: the transpose of apply_rope (rotation by -pos * theta): the backward pass of RoPE
+void apply_rope_transpose(MatD* M, int n_heads);
 
 // attend.cpp: (n_q, dh) = weights (n_q, n_k) . v (n_k, dh)
 Mat attend(const Mat& weights, const Mat& v, int threads = 1);

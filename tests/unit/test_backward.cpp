@@ -1,0 +1,321 @@
+// test_backward.cpp: every gradient of backward() against central finite differences of an
+// independent forward pass written here in double from the definitions (loops, no engine code),
+// at odd shapes (n_q != n_k, d_head = 3), for every normalizer, mask, positional encoding, the
+// additive score, dropout, and Q, K, V given directly.
+#include <doctest.h>
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+#include "engine/backward.h"
+#include "engine/engine.h"
+#include "engine/stages/stages.h"
+#include "reference.h"
+
+using namespace attn;
+
+namespace {
+
+const double kNegInf = -std::numeric_limits<double>::infinity();
+
+// ---- the reference: one row of weights from logits z (masked = -inf), in double
+std::vector<double> ref_normalize(const std::vector<double>& z, Normalizer norm, double alpha) {
+  const size_t n = z.size();
+  std::vector<double> p(n, 0.0), a;
+  std::vector<size_t> idx;
+  for (size_t j = 0; j < n; j++)
+    if (z[j] != kNegInf) idx.push_back(j);
+  if (idx.empty()) return p;
+  for (size_t j : idx) a.push_back(z[j]);
+  const double mx = *std::max_element(a.begin(), a.end());
+  if (norm == Normalizer::Entmax && alpha <= 1) norm = Normalizer::Softmax;
+  if (norm == Normalizer::Entmax && alpha >= 2) norm = Normalizer::Sparsemax;
+  switch (norm) {
+    case Normalizer::Softmax: {
+      double s = 0;
+      for (double v : a) s += std::exp(v - mx);
+      for (size_t k = 0; k < a.size(); k++) p[idx[k]] = std::exp(a[k] - mx) / s;
+      break;
+    }
+    case Normalizer::Sigmoid:
+      for (size_t k = 0; k < a.size(); k++) p[idx[k]] = 1 / (1 + std::exp(-a[k]));
+      break;
+    case Normalizer::Sum: {
+      double s = 0;
+      for (double v : a) s += v;
+      for (size_t k = 0; k < a.size(); k++) p[idx[k]] = a[k] / s;
+      break;
+    }
+    case Normalizer::Sparsemax:
+    case Normalizer::Entmax: {
+      // p = [(α-1) z - τ]_+^(1/(α-1)) with Σp = 1 (α = 2: sparsemax), τ by bisection in double
+      const double am1 = norm == Normalizer::Sparsemax ? 1.0 : alpha - 1;
+      auto mass = [&](double tau) {
+        double s = 0;
+        for (double v : a) s += std::pow(std::max(am1 * v - tau, 0.0), 1 / am1);
+        return s;
+      };
+      double lo = am1 * mx - 1, hi = am1 * mx;
+      for (int it = 0; it < 200; it++) {
+        const double mid = 0.5 * (lo + hi);
+        (mass(mid) > 1 ? lo : hi) = mid;
+      }
+      const double tau = 0.5 * (lo + hi);
+      for (size_t k = 0; k < a.size(); k++) p[idx[k]] = std::pow(std::max(am1 * a[k] - tau, 0.0), 1 / am1);
+      break;
+    }
+    case Normalizer::Hardmax: break;
+  }
+  return p;
+}
+
+// ---- the reference staged forward, in double. Inputs: X (n_q, d), Xs (n_k, d), W* (d, d)
+struct Inputs {
+  ref::M X, Xs, Wq, Wk, Wv, Wo;
+  bool cross = false;
+};
+ref::M cols(const ref::M& m, int c0, int w) {
+  ref::M r(m.size(), std::vector<double>(size_t(w)));
+  for (size_t i = 0; i < m.size(); i++)
+    for (int c = 0; c < w; c++) r[i][size_t(c)] = m[i][size_t(c0 + c)];
+  return r;
+}
+void rope(ref::M* m, int heads) {
+  const int dh = int((*m)[0].size()) / heads;
+  for (size_t pos = 0; pos < m->size(); pos++)
+    for (int h = 0; h < heads; h++)
+      for (int p = 0; 2 * p + 1 < dh; p++) {
+        const double th = double(pos) * std::pow(10000.0, -2.0 * p / dh), c = std::cos(th), s = std::sin(th);
+        double& x = (*m)[pos][size_t(h * dh + 2 * p)];
+        double& y = (*m)[pos][size_t(h * dh + 2 * p + 1)];
+        const double a = x * c - y * s, b = x * s + y * c;
+        x = a;
+        y = b;
+      }
+}
+
+// Y (n_q, d) for the config's options; trace t supplies the constants (mask bits, additive W1, W2, v)
+ref::M ref_forward(const Inputs& in, const Config& c, const Trace& t) {
+  ref::M Xq = in.X, Xk = in.cross ? in.Xs : in.X;
+  const int d = int(Xq[0].size()), H = c.n_heads, dh = d / H, nq = int(Xq.size()), nk = int(Xk.size());
+  if (c.posenc == PosEnc::Sinusoidal) {
+    for (int i = 0; i < nq; i++)
+      for (int j = 0; j < d; j++) Xq[size_t(i)][size_t(j)] += double(t.PE(i, j));
+    for (int i = 0; i < nk; i++)
+      for (int j = 0; j < d; j++) Xk[size_t(i)][size_t(j)] += double(t.PE(i, j));
+  }
+  ref::M Q = ref::matmul(Xq, in.Wq), K = ref::matmul(Xk, in.Wk), V = ref::matmul(Xk, in.Wv);
+  if (c.posenc == PosEnc::Rope) { rope(&Q, H); rope(&K, H); }
+  const double scale = c.scale == ScaleMode::Auto ? 1 / std::sqrt(double(dh)) : c.scale == ScaleMode::None ? 1.0 : double(c.scale_value);
+  ref::M concat(size_t(nq), std::vector<double>(size_t(d), 0.0));
+  for (int h = 0; h < H; h++) {
+    const ref::M q = cols(Q, h * dh, dh), k = cols(K, h * dh, dh), v = cols(V, h * dh, dh);
+    const HeadTrace& ht = t.heads[size_t(h)];
+    const std::vector<uint8_t> kept = dropout_kept(size_t(nq) * nk, c.dropout, c.seed + uint64_t(h));
+    for (int i = 0; i < nq; i++) {
+      std::vector<double> z(static_cast<size_t>(nk), 0.0);
+      for (int j = 0; j < nk; j++) {
+        double s = 0;
+        if (c.score == ScoreFn::Additive) {
+          for (int u = 0; u < dh; u++) {
+            double a = 0, b = 0;
+            for (int w = 0; w < dh; w++) { a += double(ht.add_w1(u, w)) * q[size_t(i)][size_t(w)]; b += double(ht.add_w2(u, w)) * k[size_t(j)][size_t(w)]; }
+            s += double(ht.add_v(0, u)) * std::tanh(a + b);
+          }
+        } else {
+          for (int u = 0; u < dh; u++) s += q[size_t(i)][size_t(u)] * k[size_t(j)][size_t(u)];
+        }
+        z[size_t(j)] = t.allowed[size_t(i) * nk + j] ? s * scale / double(c.temperature) : kNegInf;
+      }
+      std::vector<double> p = ref_normalize(z, c.normalizer, double(c.entmax_alpha));
+      if (c.dropout > 0)
+        for (int j = 0; j < nk; j++) p[size_t(j)] *= kept[size_t(i) * nk + j] ? double(1.0f / (1.0f - c.dropout)) : 0.0;
+      for (int u = 0; u < dh; u++) {
+        double o = 0;
+        for (int j = 0; j < nk; j++) o += p[size_t(j)] * v[size_t(j)][size_t(u)];
+        concat[size_t(i)][size_t(h * dh + u)] = o;
+      }
+    }
+  }
+  return ref::matmul(concat, in.Wo);
+}
+
+double loss(const ref::M& Y, const Mat& dY) {
+  double L = 0;
+  for (size_t i = 0; i < Y.size(); i++)
+    for (size_t j = 0; j < Y[i].size(); j++) L += Y[i][j] * double(dY(Eigen::Index(i), Eigen::Index(j)));
+  return L;
+}
+
+// every cell of *x: central difference of the loss, against the analytic gradient g
+void check_fd(const char* what, ref::M* x, const MatD& g, const std::function<double()>& L) {
+  REQUIRE(g.rows() == Eigen::Index(x->size()));
+  double worst = 0;
+  for (size_t i = 0; i < x->size(); i++)
+    for (size_t j = 0; j < (*x)[i].size(); j++) {
+      const double keep = (*x)[i][j], h = 1e-6 * std::max(1.0, std::fabs(keep));
+      (*x)[i][j] = keep + h;
+      const double up = L();
+      (*x)[i][j] = keep - h;
+      const double down = L();
+      (*x)[i][j] = keep;
+      const double fd = (up - down) / (2 * h), an = g(Eigen::Index(i), Eigen::Index(j));
+      // the analytic gradient is taken at the float forward's numbers, the difference at double
+      // ones: they agree to float precision (1e-6 relative), far inside 1e-4
+      const double err = std::fabs(fd - an) / std::max(1.0, std::fabs(fd));
+      worst = std::max(worst, err);
+      if (err > 1e-4) {
+        INFO(what << "[" << i << "][" << j << "]: finite difference " << fd << ", backward " << an);
+        CHECK(err <= 1e-4);
+        return;
+      }
+    }
+  INFO(what << ": worst relative error " << worst);
+  CHECK(worst <= 1e-4);
+}
+
+Mat to_mat(const ref::M& m) {
+  Mat r(Eigen::Index(m.size()), Eigen::Index(m[0].size()));
+  for (size_t i = 0; i < m.size(); i++)
+    for (size_t j = 0; j < m[i].size(); j++) r(Eigen::Index(i), Eigen::Index(j)) = float(m[i][j]);
+  return r;
+}
+
+struct Case {
+  const char* name;
+  int nq, nk, d, heads;
+  Normalizer norm;
+  float alpha, T;
+  MaskKind mask;
+  PosEnc pos;
+  ScoreFn score;
+  float dropout;
+  bool positive;  // sum normalization needs positive scores
+};
+
+void run_case(const Case& k) {
+  INFO("case " << k.name);
+  const uint64_t seed = 17;
+  Inputs in;
+  const float lo = k.positive ? 0.1f : -1.0f;
+  auto rnd = [&](int r, int c, uint64_t s) {
+    Mat m(r, c);
+    Rng rng(s);
+    for (Eigen::Index i = 0; i < m.size(); i++) m.data()[i] = rng.uniform(lo, 1.0f);
+    return m;
+  };
+  in.cross = k.nq != k.nk;
+  Config c;
+  c.input = Input::Matrices;
+  c.d_model = k.d;
+  c.n_heads = k.heads;
+  c.normalizer = k.norm;
+  c.entmax_alpha = k.alpha;
+  c.temperature = k.T;
+  c.mask = k.mask;
+  c.window = 1;
+  c.posenc = k.pos;
+  c.score = k.score;
+  c.dropout = k.dropout;
+  c.seed = seed;
+  c.X = rnd(k.nq, k.d, 1);
+  if (in.cross) c.X_src = rnd(k.nk, k.d, 2);
+  c.Wq = rnd(k.d, k.d, 3);
+  c.Wk = rnd(k.d, k.d, 4);
+  c.Wv = rnd(k.d, k.d, 5);
+  c.Wo = rnd(k.d, k.d, 6);
+  Trace t = forward(c);
+  REQUIRE_MESSAGE(t.ok, t.error);
+  const Mat dY = rnd(k.nq, k.d, 7);
+  Grads g = backward(t, dY);
+  REQUIRE_MESSAGE(g.ok, g.error);
+  in.X = ref::from(c.X);
+  if (in.cross) in.Xs = ref::from(c.X_src);
+  in.Wq = ref::from(c.Wq);
+  in.Wk = ref::from(c.Wk);
+  in.Wv = ref::from(c.Wv);
+  in.Wo = ref::from(c.Wo);
+  // the reference reproduces the forward's output first (else the differences mean nothing)
+  ref::check_close(t.output, ref_forward(in, c, t), 1e-4, "Y against the double reference");
+  auto L = [&] { return loss(ref_forward(in, c, t), dY); };
+  check_fd("dX", &in.X, g.dX, L);
+  if (in.cross) check_fd("dX_src", &in.Xs, g.dX_src, L);
+  check_fd("dW_q", &in.Wq, g.dWq, L);
+  check_fd("dW_k", &in.Wk, g.dWk, L);
+  check_fd("dW_v", &in.Wv, g.dWv, L);
+  check_fd("dW_o", &in.Wo, g.dWo, L);
+}
+
+}  // namespace
+
+TEST_CASE("backward: every gradient against finite differences of a double reference, per option") {
+  const Case cases[] = {
+      {"softmax, 2 heads of 3", 5, 5, 6, 2, Normalizer::Softmax, 1.5f, 1.0f, MaskKind::None, PosEnc::None, ScoreFn::Dot, 0, false},
+      {"causal, T = 0.7, cross-attention n_q != n_k", 4, 6, 6, 2, Normalizer::Softmax, 1.5f, 0.7f, MaskKind::Causal, PosEnc::None, ScoreFn::Dot, 0, false},
+      {"sparsemax, T = 0.3", 5, 5, 6, 1, Normalizer::Sparsemax, 1.5f, 0.3f, MaskKind::None, PosEnc::None, ScoreFn::Dot, 0, false},
+      {"entmax 1.5, window", 6, 6, 6, 2, Normalizer::Entmax, 1.5f, 0.5f, MaskKind::Window, PosEnc::None, ScoreFn::Dot, 0, false},
+      {"entmax 1.3 (bisection)", 5, 5, 6, 3, Normalizer::Entmax, 1.3f, 0.4f, MaskKind::None, PosEnc::None, ScoreFn::Dot, 0, false},
+      {"sigmoid", 4, 4, 5, 1, Normalizer::Sigmoid, 1.5f, 2.0f, MaskKind::Causal, PosEnc::None, ScoreFn::Dot, 0, false},
+      {"sum normalization", 4, 4, 6, 2, Normalizer::Sum, 1.5f, 1.0f, MaskKind::None, PosEnc::None, ScoreFn::Dot, 0, true},
+      {"RoPE", 5, 5, 8, 2, Normalizer::Softmax, 1.5f, 1.0f, MaskKind::None, PosEnc::Rope, ScoreFn::Dot, 0, false},
+      {"sinusoidal, cross", 3, 5, 6, 2, Normalizer::Softmax, 1.5f, 1.0f, MaskKind::None, PosEnc::Sinusoidal, ScoreFn::Dot, 0, false},
+      {"additive scores", 4, 4, 6, 2, Normalizer::Softmax, 1.5f, 1.0f, MaskKind::None, PosEnc::None, ScoreFn::Additive, 0, false},
+      {"dropout 0.3 (the forward's kept cells)", 5, 5, 6, 2, Normalizer::Softmax, 1.5f, 1.0f, MaskKind::None, PosEnc::None, ScoreFn::Dot, 0.3f, false},
+  };
+  for (const Case& k : cases) run_case(k);
+}
+
+TEST_CASE("backward: Q, K, V given directly; dQ, dK, dV against finite differences") {
+  Config c;
+  c.input = Input::QKV;
+  c.Q_in = ref::random_mat(3, 5, 1);
+  c.K_in = ref::random_mat(7, 5, 2);
+  c.V_in = ref::random_mat(7, 2, 3);
+  c.mask = MaskKind::Causal;  // top-left: query 1 sees key 1 only
+  Trace t = forward(c);
+  REQUIRE(t.ok);
+  const Mat dY = ref::random_mat(3, 2, 4);
+  Grads g = backward(t, dY);
+  REQUIRE_MESSAGE(g.ok, g.error);
+  ref::M q = ref::from(c.Q_in), k = ref::from(c.K_in), v = ref::from(c.V_in);
+  auto L = [&] {
+    double total = 0;
+    for (int i = 0; i < 3; i++) {
+      std::vector<double> z(7);
+      for (int j = 0; j < 7; j++) {
+        double s = 0;
+        for (int u = 0; u < 5; u++) s += q[size_t(i)][size_t(u)] * k[size_t(j)][size_t(u)];
+        z[size_t(j)] = t.allowed[size_t(i) * 7 + j] ? s / std::sqrt(5.0) : kNegInf;
+      }
+      const std::vector<double> p = ref_normalize(z, Normalizer::Softmax, 1.5);
+      for (int u = 0; u < 2; u++) {
+        double o = 0;
+        for (int j = 0; j < 7; j++) o += p[size_t(j)] * v[size_t(j)][size_t(u)];
+        total += o * double(dY(i, u));
+      }
+    }
+    return total;
+  };
+  check_fd("dQ", &q, g.dQ, L);
+  check_fd("dK", &k, g.dK, L);
+  check_fd("dV", &v, g.dV, L);
+  // keys no query may see get no gradient at all
+  for (int u = 0; u < 5; u++) CHECK(g.dK(6, u) == 0.0);
+}
+
+TEST_CASE("backward: refusals name the problem") {
+  Config c;
+  Trace t = forward(c);
+  REQUIRE(t.ok);
+  CHECK(backward(t, Mat::Zero(3, 3)).error.find("dY is 3x3 but the output is 10x8") != std::string::npos);
+  Mat bad = Mat::Zero(10, 8);
+  bad(2, 2) = std::numeric_limits<float>::quiet_NaN();
+  CHECK(backward(t, bad).error.find("NaN") != std::string::npos);
+  c.normalizer = Normalizer::Hardmax;
+  CHECK(backward(forward(c), Mat::Zero(10, 8)).error.find("hardmax") != std::string::npos);
+  c = Config{};
+  c.temperature = -1;
+  CHECK_FALSE(backward(forward(c), Mat::Zero(10, 8)).ok);
+}
