@@ -19,8 +19,9 @@ namespace {
 
 std::string shape(const Mat& m) { return std::to_string(m.rows()) + "x" + std::to_string(m.cols()); }
 
-// columns [c0, c0 + w) of m into *dst (a head's slice of a (n, d) gradient)
-void put_cols(const MatD& m, int c0, MatD* dst) { dst->block(0, c0, m.rows(), m.cols()) = m; }
+// adds m into columns [c0, c0 + w) of *dst: a head's slice of a (n, d) gradient (with grouped-query
+// attention several query heads read one KV head, and their gradients add up there)
+void add_cols(const MatD& m, int c0, MatD* dst) { dst->block(0, c0, m.rows(), m.cols()) += m; }
 
 Grads backward_impl(const Trace& t, const Mat& dY) {
   Grads g;
@@ -33,7 +34,7 @@ Grads backward_impl(const Trace& t, const Mat& dY) {
     return fail("dY is " + shape(dY) + " but the output is " + shape(t.output) + ": they must have the same shape");
   if (!dY.allFinite()) return fail("dY has NaN or Inf");
   const bool qkv = t.cfg.input == Input::QKV;
-  const int H = t.n_heads, dh = t.d_head, nq = t.n_q, nk = t.n_k;
+  const int H = t.n_heads, dh = t.d_head, dv = t.d_v, nq = t.n_q, nk = t.n_k;
   const MatD dYd = dY.cast<double>();
 
   // ---- stage 8: Y = concat . W_o (Q, K, V given: Y = concat)
@@ -48,12 +49,13 @@ Grads backward_impl(const Trace& t, const Mat& dY) {
   g.dK = MatD::Zero(t.K.rows(), t.K.cols());
   g.dV = MatD::Zero(t.V.rows(), t.V.cols());
   g.heads.resize(size_t(H));
+  if (!t.cfg.sinks.empty()) g.dsink.assign(size_t(H), 0.0);
   for (int h = 0; h < H; h++) {
     const HeadTrace& ht = t.heads[size_t(h)];
     HeadGrads& hg = g.heads[size_t(h)];
-    const int dv = int(ht.v.cols()), c0 = qkv ? 0 : h * dh;
+    const int kv = t.kv_of(h);
     // ---- stage 7: O = A V
-    hg.dO = g.dConcat.block(0, c0, nq, dv);                    // (n_q, dv)
+    hg.dO = g.dConcat.block(0, h * dv, nq, dv);                // (n_q, dv)
     hg.dA = hg.dO * ht.v.cast<double>().transpose();          // (n_q, n_k)
     hg.dv = ht.weights.cast<double>().transpose() * hg.dO;    // (n_k, dv)
     // ---- stage 6: A = dropout(P), P = normalize(M / T)
@@ -67,25 +69,38 @@ Grads backward_impl(const Trace& t, const Mat& dY) {
     std::vector<double> p, dz(static_cast<size_t>(nk), 0.0);
     RowResult rr;
     std::string err;
+    const float* sink = t.cfg.sinks.empty() ? nullptr : &t.cfg.sinks[size_t(h)];
     for (int i = 0; i < nq; i++) {
       const float* m = ht.masked.row(i).data();
-      if (!normalize_row_exact(m, nk, t.cfg.normalizer, t.cfg.temperature, t.cfg.entmax_alpha, &rr, &p, &err) ||
+      if (!normalize_row_exact(m, nk, t.cfg.normalizer, t.cfg.temperature, t.cfg.entmax_alpha, &rr, &p, &err, sink) ||
           !normalize_row_backward(m, p, hg.dP.row(i).data(), nk, t.cfg.normalizer, t.cfg.temperature, t.cfg.entmax_alpha,
                                   dz.data(), &err))
         return fail("head " + std::to_string(h + 1) + ", row " + std::to_string(i + 1) + ": " + err);
       for (int j = 0; j < nk; j++) hg.dM(i, j) = dz[size_t(j)] / double(t.cfg.temperature);
+      if (sink) {  // the sink's column: p_s = 1 - Σ p, and its own dp is 0: dz_s = -p_s Σ_k p_k dp_k
+        double ps = 1, pd = 0;
+        for (int j = 0; j < nk; j++) { ps -= p[size_t(j)]; pd += p[size_t(j)] * hg.dP(i, j); }
+        g.dsink[size_t(h)] += -ps * pd / double(t.cfg.temperature);
+      }
     }
     // ---- stage 5: blocked cells were -inf: no gradient passes (normalize_row_backward gave them 0)
-    // ---- stage 4: S′ = S × scale
-    hg.dS = hg.dM * double(t.scale);
+    // ---- stage 4: S′ = cap(S × scale + ALiBi): the bias is a constant; the cap y = c tanh(x / c)
+    // has dy/dx = 1 - (y / c)², read from the capped values the trace holds
+    MatD dSs = hg.dM;
+    if (t.cfg.softcap > 0)
+      for (Eigen::Index k = 0; k < dSs.size(); k++) {
+        const double y = double(ht.scaled.data()[k]) / double(t.cfg.softcap);
+        dSs.data()[k] *= 1 - y * y;
+      }
+    hg.dS = dSs * double(t.scale);
     // ---- stage 3: S = Q Kᵀ (or additive)
     if (t.cfg.score == ScoreFn::Additive)
       additive_scores_backward(hg.dS, ht.q, ht.k, ht.add_w1, ht.add_w2, ht.add_v, &hg.dq, &hg.dk);
     else
       dot_scores_backward(hg.dS, ht.q, ht.k, &hg.dq, &hg.dk);
-    put_cols(hg.dq, c0, &g.dQ);
-    put_cols(hg.dk, c0, &g.dK);
-    put_cols(hg.dv, qkv ? 0 : h * dh, &g.dV);
+    add_cols(hg.dq, h * dh, &g.dQ);
+    add_cols(hg.dk, kv * dh, &g.dK);
+    add_cols(hg.dv, kv * dv, &g.dV);
   }
   if (qkv) {
     // cells the user edited were set, not computed: nothing upstream of them, but they are the
@@ -103,7 +118,7 @@ Grads backward_impl(const Trace& t, const Mat& dY) {
   }
   if (t.cfg.posenc == PosEnc::Rope) {
     apply_rope_transpose(&g.dQ_proj, H);
-    apply_rope_transpose(&g.dK_proj, H);
+    apply_rope_transpose(&g.dK_proj, t.n_kv_heads);
   }
   const MatD Xq = t.Xpe.cast<double>(), Xk = t.Xpe_src.cast<double>();
   g.dWq = Xq.transpose() * g.dQ_proj;  // (d, d)

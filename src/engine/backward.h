@@ -6,9 +6,10 @@
 //   Y = concat . W_o         dConcat = dY W_oᵀ            dW_o = concatᵀ dY
 //   O = A V (per head)       dA = dO Vᵀ                    dV = Aᵀ dO
 //   A = dropout(P)           dP = dA ⊙ kept / (1 - p)      (the forward's kept cells)
-//   P = normalize(M / T)     dZ = Jᵀ dP, dM = dZ / T       (softmax, sparsemax, entmax, sigmoid, sum)
+//   P = normalize(M / T)     dZ = Jᵀ dP, dM = dZ / T       (softmax, sparsemax, entmax, sigmoid, sum;
+//                                                           a sink column: d sink = -p_sink Σ p dP / T)
 //   M = mask(S′)             dS′ = dM where allowed, 0 where blocked
-//   S′ = S × scale           dS = scale dS′
+//   S′ = cap(S × scale + b)  dS = scale (1 - (S′/c)²) dS′    (ALiBi's bias b is a constant; no cap: dS = scale dS′)
 //   S = Q Kᵀ (or additive)   dQ = dS K, dK = dSᵀ Q
 //   RoPE                     the transposed rotation
 //   Q = X′ W_q, ...          dW_q = X′ᵀ dQ, dX′ = dQ W_qᵀ + dK W_kᵀ + dV W_vᵀ (self-attention)
@@ -39,7 +40,8 @@ struct Grads {
   // the rest only when X and the weights were the inputs (not Q, K, V given directly):
   MatD dQ_proj, dK_proj;         // at X′ W_q and X′ W_k before RoPE (= dQ, dK without RoPE)
   MatD dX, dX_src;               // (n_q, d), (n_k, d): at the embeddings; self-attention: dX holds both
-  MatD dWq, dWk, dWv, dWo;       // (d, d)
+  MatD dWq, dWk, dWv, dWo;       // (d, d); W_k, W_v (d, H_kv d_head) with grouped-query attention
+  std::vector<double> dsink;     // per query head, with attention sinks (else empty)
 };
 
 // dY: (n_q, d_model), or (n_q, d_v) when Q, K, V were given. Never throws; ok = false with a

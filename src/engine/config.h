@@ -12,7 +12,10 @@ enum class PosEnc { None, Sinusoidal, Rope };
 enum class Init { Designed, Xavier, Kaiming, Identity };
 enum class ScoreFn { Dot, Additive };
 enum class ScaleMode { Auto, None, Custom };
-enum class MaskKind { None, Causal, Padding, Window, Custom };
+// Causal is top-left aligned (query i sees keys j <= i: PyTorch's is_causal, tril(diagonal=0));
+// CausalBottomRight aligns the last query with the last key (j <= i + n_k - n_q: FlashAttention
+// >= 2.1, a KV cache). They differ only when n_q != n_k.
+enum class MaskKind { None, Causal, Padding, Window, Custom, CausalBottomRight };
 enum class Normalizer { Softmax, Sum, Sigmoid, Sparsemax, Entmax, Hardmax };
 enum class Target { X, Wq, Wk, Wv, Q, K, V };  // matrices whose cells the user may edit
 
@@ -43,6 +46,15 @@ struct Config {
   float temperature = 1.0f;     // T > 0; weights are normalize(scores / T)
   float entmax_alpha = 1.5f;    // alpha in [1, 2] for Normalizer::Entmax
   float dropout = 0.0f;         // training-mode dropout probability on weights, 0 = off
+  // ---- variants of 2024-2026 models
+  int n_kv_heads = 0;           // grouped-query attention: H_kv key/value heads shared by the query
+                                // heads (query head h reads KV head h / (H / H_kv)); 0 = one per head
+  int qkv_heads = 1;            // heads of Q_in when Q, K, V are given directly (Input::QKV)
+  bool alibi = false;           // ALiBi (Press et al. 2021): -m_h (i - j) added to the scaled scores
+  float softcap = 0.0f;         // logit soft-capping c (Gemma 2): s' <- c tanh(s'/c); 0 = off
+  std::vector<float> sinks;     // a learned sink logit per query head (normalized with the row, then
+                                // dropped: rows sum to less than 1); empty = none. Softmax only
+  int sink_tokens = 0;          // StreamingLLM: under a window mask, the first N keys stay visible
   bool linear = false;          // also compute linear attention for side-by-side display
   uint64_t seed = 1;
   std::vector<CellEdit> edits;

@@ -61,8 +61,8 @@ Err weights_as_given(const Config& cfg, const Limits& lim, Trace* t) {
   std::string err;
   if (!all_finite(cfg.A_in, "the weight matrix", &err)) return err;
   t->n_q = int(cfg.A_in.rows());
-  t->n_k = t->d_model = t->d_head = int(cfg.A_in.cols());
-  t->n_heads = 1;
+  t->n_k = t->d_model = t->d_head = t->d_v = int(cfg.A_in.cols());
+  t->n_heads = t->n_kv_heads = 1;
   t->cross = true;
   for (int i = 0; i < t->n_q; i++) t->tokens_q.push_back("q" + std::to_string(i + 1));
   for (int j = 0; j < t->n_k; j++) t->tokens_k.push_back("k" + std::to_string(j + 1));
@@ -84,20 +84,30 @@ Err weights_as_given(const Config& cfg, const Limits& lim, Trace* t) {
 Err stage_input(const Config& cfg, const Limits& lim, Trace* t) {
   const bool qkv = cfg.input == Input::QKV;
   if (qkv) {
+    // (n_q, H d_k), (n_k, H_kv d_k), (n_k, H_kv d_v): heads side by side, as concat lays them out
     if (cfg.Q_in.size() == 0 || cfg.K_in.size() == 0 || cfg.V_in.size() == 0) return "Q, K and V must all be given";
-    if (cfg.Q_in.cols() != cfg.K_in.cols())
-      return "Q is " + shape(cfg.Q_in) + " and K is " + shape(cfg.K_in) + ": they need the same number of columns (d_k)";
+    const int H = cfg.qkv_heads, Hkv = cfg.n_kv_heads > 0 ? cfg.n_kv_heads : H;
+    if (cfg.Q_in.cols() % H) return "Q is " + shape(cfg.Q_in) + ": its columns do not split into " + std::to_string(H) + " heads";
+    const int dk = int(cfg.Q_in.cols()) / H;
+    if (cfg.K_in.cols() != Hkv * dk)
+      return "Q is " + shape(cfg.Q_in) + " and K is " + shape(cfg.K_in) + ": K needs " + std::to_string(Hkv) + " head(s) of d_k = " +
+             std::to_string(dk) + " columns (" + std::to_string(Hkv * dk) + ")";
     if (cfg.V_in.rows() != cfg.K_in.rows())
       return "K is " + shape(cfg.K_in) + " and V is " + shape(cfg.V_in) + ": they need the same number of rows (keys)";
+    if (cfg.V_in.cols() % Hkv) return "V is " + shape(cfg.V_in) + ": its columns do not split into " + std::to_string(Hkv) + " heads";
     t->n_q = int(cfg.Q_in.rows());
     t->n_k = int(cfg.K_in.rows());
-    t->d_model = t->d_head = int(cfg.Q_in.cols());
-    t->n_heads = 1;
+    t->d_model = int(cfg.Q_in.cols());
+    t->d_head = dk;
+    t->n_heads = H;
+    t->n_kv_heads = Hkv;
+    t->d_v = int(cfg.V_in.cols()) / Hkv;
     t->cross = true;
   } else {
     t->d_model = cfg.d_model;
     t->n_heads = cfg.n_heads;
-    t->d_head = cfg.d_model / cfg.n_heads;
+    t->n_kv_heads = cfg.n_kv_heads > 0 ? cfg.n_kv_heads : cfg.n_heads;
+    t->d_head = t->d_v = cfg.d_model / cfg.n_heads;
     if (cfg.input == Input::Matrices) {
       if (cfg.X.size() == 0) return "no X matrix was given";
       if (cfg.X.cols() != cfg.d_model) return "X is " + shape(cfg.X) + " but d_model is " + std::to_string(cfg.d_model);
@@ -169,15 +179,20 @@ Err stage_project(const Config& cfg, const Trace* prev, Trace* t) {
     std::copy(prev->drawn, prev->drawn + 4, t->drawn);
   else
     draw_weights(cfg.init, d, cfg.seed, t->drawn);
-  // slot: index in the drawing order; the trace shares the drawn matrix unless one was given
+  // slot: index in the drawing order; the trace shares the drawn matrix unless one was given.
+  // With grouped-query attention W_k and W_v are (d, H_kv d_head): the drawn ones' first columns.
   std::string err;
+  const int kv_cols = t->n_kv_heads * t->d_head;
   auto weight = [&](const Mat& given, int slot, const char* name, SharedMat* out) {
+    const int cols = slot == 1 || slot == 2 ? kv_cols : d;
     if (given.size() == 0) {
       *out = t->drawn[slot];
+      if (cols != d) out->p = std::make_shared<const Mat>(t->drawn[slot].get().leftCols(cols));
       return true;
     }
-    if (given.rows() != d || given.cols() != d) {
-      err = std::string(name) + " is " + shape(given) + " but must be " + std::to_string(d) + "x" + std::to_string(d);
+    if (given.rows() != d || given.cols() != cols) {
+      err = std::string(name) + " is " + shape(given) + " but must be " + std::to_string(d) + "x" + std::to_string(cols) +
+            (cols != d ? " (d_model x H_kv d_head)" : "");
       return false;
     }
     out->p = std::make_shared<const Mat>(given);
@@ -215,7 +230,7 @@ Err stage_project(const Config& cfg, const Trace* prev, Trace* t) {
   if (edited(Target::V)) t->V_proj = t->V;
   if (rope) {
     apply_rope(&t->Q, t->n_heads);
-    apply_rope(&t->K, t->n_heads);
+    apply_rope(&t->K, t->n_kv_heads);
   }
   apply_edits(cfg, Target::Q, &t->Q);
   apply_edits(cfg, Target::K, &t->K);
@@ -225,23 +240,25 @@ Err stage_project(const Config& cfg, const Trace* prev, Trace* t) {
 
 // ---- stages 3-7, per head: scores, scale, mask, normalize (+ dropout), weighted sum
 Err stage_heads(const Config& cfg, const Limits& lim, const Trace* prev, Trace* t) {
-  const bool qkv = cfg.input == Input::QKV;
-  const int H = t->n_heads, dh = t->d_head, dv = qkv ? int(t->V.cols()) : dh;
+  const int H = t->n_heads, dh = t->d_head, dv = t->d_v;
   std::string err, notice;
   t->allowed = build_mask(cfg, t->n_q, t->n_k, &notice);  // shared by every head
   if (!notice.empty()) t->notices.push_back(notice);
   t->scale = scale_factor(cfg, dh);
   t->heads.resize(size_t(H));
-  t->concat.resize(t->n_q, qkv ? dv : t->d_model);  // every column is set below, head by head
+  t->concat.resize(t->n_q, H * dv);  // every column is set below, head by head
+  const std::vector<double> slopes = cfg.alibi ? alibi_slopes(H) : std::vector<double>{};
+  const bool causal_bias = cfg.mask == MaskKind::Causal || cfg.mask == MaskKind::CausalBottomRight;
   int masked_rows = 0;
   // the last pass's scores, where they are q . k^T of its own q and k (not imported weights)
   const bool reuse = prev && prev->ok && prev->cfg.input != Input::Weights && prev->cfg.score == ScoreFn::Dot;
   for (int h = 0; h < H; h++) {
     HeadTrace& ht = t->heads[size_t(h)];
     const std::string head = "head " + std::to_string(h + 1);
+    const int kv = t->kv_of(h);                      // grouped-query attention: the KV head it reads
     ht.q = head_cols(t->Q, h * dh, dh);              // (n_q, dh)
-    ht.k = head_cols(t->K, h * dh, dh);              // (n_k, dh)
-    ht.v = head_cols(t->V, qkv ? 0 : h * dh, dv);    // (n_k, dv)
+    ht.k = head_cols(t->K, kv * dh, dh);             // (n_k, dh)
+    ht.v = head_cols(t->V, kv * dv, dv);             // (n_k, dv)
     if (cfg.score == ScoreFn::Additive) {
       Rng arng(cfg.seed * 31 + uint64_t(h) + 7);
       float a = std::sqrt(3.0f / float(dh));
@@ -256,9 +273,12 @@ Err stage_heads(const Config& cfg, const Limits& lim, const Trace* prev, Trace* 
       ht.scores = dot_scores(ht.q, ht.k);
     }
     ht.scaled = scale_scores(ht.scores, t->scale);
+    if (cfg.alibi) add_alibi(&ht.scaled, slopes[size_t(h)], query_offset(cfg, t->n_q, t->n_k), causal_bias);
+    if (cfg.softcap > 0) soft_cap(&ht.scaled, cfg.softcap);
     if (!all_finite(ht.scaled, "the scaled scores", &err)) return head + ": " + err + " (the scale is too large)";
     ht.masked = apply_mask(ht.scaled, t->allowed);
-    if (!normalize_rows(ht.masked, cfg.normalizer, cfg.temperature, cfg.entmax_alpha, &ht, &err)) return head + ", " + err;
+    const float* sink = cfg.sinks.empty() ? nullptr : &cfg.sinks[size_t(h)];
+    if (!normalize_rows(ht.masked, cfg.normalizer, cfg.temperature, cfg.entmax_alpha, &ht, &err, sink)) return head + ", " + err;
     apply_dropout(&ht.weights, cfg.dropout, cfg.seed + uint64_t(h));
     ht.out = attend(ht.weights, ht.v, lim.threads);  // (n_q, dv)
     // values near the float32 limit (1e38) can overflow in the weighted sum: refuse, never NaN
@@ -271,7 +291,7 @@ Err stage_heads(const Config& cfg, const Limits& lim, const Trace* prev, Trace* 
         t->notices.push_back("linear attention overflows float32 for head " + std::to_string(h + 1) + " (exp of large q, k): not shown");
       }
     }
-    set_head_cols(ht.out, qkv ? 0 : h * dh, &t->concat);
+    set_head_cols(ht.out, h * dv, &t->concat);
     for (const RowStats& st : ht.stats) masked_rows += st.all_masked;
   }
   if (masked_rows > 0)

@@ -18,7 +18,7 @@ bool parse(const char* const (&names)[N], const std::string& s, E* out) {
 const char* const kPosEnc[] = {"none", "sinusoidal", "rope"};
 const char* const kInit[] = {"designed", "xavier", "kaiming", "identity"};
 const char* const kScore[] = {"dot", "additive"};
-const char* const kMask[] = {"none", "causal", "padding", "window", "custom"};
+const char* const kMask[] = {"none", "causal", "padding", "window", "custom", "causal-bottom-right"};
 const char* const kNorm[] = {"softmax", "sum", "sigmoid", "sparsemax", "entmax", "hardmax"};
 const char* const kTarget[] = {"X", "Wq", "Wk", "Wv", "Q", "K", "V"};
 }  // namespace

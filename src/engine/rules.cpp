@@ -28,6 +28,9 @@ const std::vector<Range>& ranges() {
       {Field::Window, "w", "window half-width", true, 0, 4096, 0, 1 << 20},
       {Field::Dropout, "dropout", "dropout", false, 0, 0.95, 0, 0.95},
       {Field::EntmaxAlpha, "alpha", "entmax alpha", false, 1, 2, 1, 2},
+      {Field::KvHeads, "kv", "key/value heads", true, 0, 8, 0, kMaxHeads},
+      {Field::Softcap, "softcap", "soft-cap", false, 0, 100, 0, 1e6},
+      {Field::SinkTokens, "sinktok", "sink tokens", true, 0, 4096, 0, 1 << 20},
   };
   return table;
 }
@@ -74,6 +77,16 @@ std::vector<std::string> conform(Config* c, Front front) {
   clamp(Field::Window, &c->window);
   clamp(Field::Dropout, &c->dropout);
   clamp(Field::EntmaxAlpha, &c->entmax_alpha);
+  clamp(Field::KvHeads, &c->n_kv_heads);
+  clamp(Field::Softcap, &c->softcap);
+  clamp(Field::SinkTokens, &c->sink_tokens);
+  const int heads = c->input == Input::QKV ? c->qkv_heads : c->n_heads;
+  if (c->n_kv_heads > 0 && heads % c->n_kv_heads) {
+    const int kv = fit_heads(heads, c->n_kv_heads);
+    notes.push_back("key/value heads must divide heads = " + std::to_string(heads) + " (got " + std::to_string(c->n_kv_heads) +
+                    "): using " + std::to_string(kv));
+    c->n_kv_heads = kv;
+  }
   return notes;
 }
 
@@ -96,6 +109,22 @@ std::string validate(const Config& cfg, const Limits& lim) {
     e << "dropout must be in [0, 1) (got " << cfg.dropout << ")";
   else if (!(cfg.entmax_alpha >= 1 && cfg.entmax_alpha <= 2))
     e << "entmax alpha must be in [1, 2] (got " << cfg.entmax_alpha << ")";
+  else if (cfg.input == Input::QKV && cfg.qkv_heads < 1)
+    e << "Q, K and V given directly need at least 1 head (got " << cfg.qkv_heads << ")";
+  else if (int heads = cfg.input == Input::QKV ? cfg.qkv_heads : cfg.n_heads;
+           cfg.n_kv_heads < 0 || cfg.n_kv_heads > heads || (cfg.n_kv_heads > 0 && heads % cfg.n_kv_heads))
+    e << "key/value heads (" << cfg.n_kv_heads << ") must divide the " << heads << " query heads (grouped-query attention)";
+  else if (!(cfg.softcap >= 0) || !std::isfinite(cfg.softcap))
+    e << "the soft-cap must be a finite number >= 0, 0 = off (got " << cfg.softcap << ")";
+  else if (cfg.sink_tokens < 0)
+    e << "sink tokens must be >= 0 (got " << cfg.sink_tokens << ")";
+  else if (!cfg.sinks.empty() && int(cfg.sinks.size()) != (cfg.input == Input::QKV ? cfg.qkv_heads : cfg.n_heads))
+    e << "attention sinks need one logit per query head: " << (cfg.input == Input::QKV ? cfg.qkv_heads : cfg.n_heads)
+      << ", got " << cfg.sinks.size();
+  else if (!cfg.sinks.empty() && cfg.normalizer != Normalizer::Softmax)
+    e << "attention sinks are defined for softmax (they take part of each row's mass); use softmax";
+  else if (std::any_of(cfg.sinks.begin(), cfg.sinks.end(), [](float v) { return !std::isfinite(v); }))
+    e << "the sink logits must be finite numbers";
   return e.str();
 }
 

@@ -9,7 +9,7 @@
 
 namespace attn {
 
-enum class Field { DModel, Heads, Temperature, Window, Dropout, EntmaxAlpha, Count };
+enum class Field { DModel, Heads, Temperature, Window, Dropout, EntmaxAlpha, KvHeads, Softcap, SinkTokens, Count };
 
 // Who is setting the value: the app (its controls, the URL, postMessage, desktop arguments and
 // imports) or the CLI, which takes real models' sizes and so has wider limits.

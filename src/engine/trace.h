@@ -1,6 +1,7 @@
 // trace.h: every intermediate of one forward pass, kept on purpose so the UI can step
 // through the pipeline and never recompute math itself.
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,7 +39,7 @@ struct RowStats {
 struct HeadTrace {
   Mat q, k, v;          // (n_q, d_head), (n_k, d_head), (n_k, d_head); after RoPE
   Mat scores;           // (n_q, n_k) raw q_i . k_j (or additive)
-  Mat scaled;           // (n_q, n_k) scores * scale
+  Mat scaled;           // (n_q, n_k) scores * scale (+ ALiBi's bias, then soft-capped, when on)
   Mat masked;           // (n_q, n_k) scaled, -inf where blocked
   Mat weights;          // (n_q, n_k) normalize(masked / T), after dropout when on
   Mat out;              // (n_q, d_head) weights . v
@@ -58,6 +59,9 @@ struct Trace {
   Config cfg;                        // the config this trace was computed from
   std::vector<std::string> tokens_q, tokens_k;
   int n_q = 0, n_k = 0, d_model = 0, n_heads = 0, d_head = 0;
+  int n_kv_heads = 0;                // key/value heads (= n_heads without grouped-query attention)
+  int d_v = 0;                       // value width per head (= d_head unless V was given wider)
+  int kv_of(int h) const { return h / std::max(1, n_heads / std::max(1, n_kv_heads)); }  // the KV head query head h reads
   bool cross = false;
   float scale = 1.0f;                // the factor actually applied
   Mat X, X_src;                      // (n_q, d_model), (n_k, d_model) embeddings
@@ -67,7 +71,7 @@ struct Trace {
   // (d_model, d_model) x4: W_q, W_k, W_v, W_o as drawn for (init, d_model, seed), before imports and
   // edits; the next pass takes them from here instead of drawing 4 d^2 numbers again
   SharedMat drawn[4];
-  Mat Q, K, V;                       // (n_q, d_model), (n_k, d_model) x2; after RoPE
+  Mat Q, K, V;                       // (n_q, H d_head), (n_k, H_kv d_head), (n_k, H_kv d_v); after RoPE
   // (n_q, d_model), (n_k, d_model) x2: the products X.W before RoPE and cell edits, kept only when
   // those changed them (else empty: Q, K, V are the products); the next pass redoes only the rows
   // whose input changed

@@ -74,8 +74,19 @@ std::vector<double> ref_normalize(const std::vector<double>& z, Normalizer norm,
 // ---- the reference staged forward, in double. Inputs: X (n_q, d), Xs (n_k, d), W* (d, d)
 struct Inputs {
   ref::M X, Xs, Wq, Wk, Wv, Wo;
+  std::vector<double> sinks;  // per query head, or empty
   bool cross = false;
 };
+// Press et al. 2021, written out again here: geometric slopes 2^(-8/n), 2^(-16/n), ... for n a power
+// of two; otherwise those of the power below, then every other one of the power above
+std::vector<double> slopes(int n) {
+  auto geo = [](int m) { std::vector<double> r; for (int i = 1; i <= m; i++) r.push_back(std::pow(2.0, -8.0 * i / m)); return r; };
+  int p = 1;
+  while (2 * p <= n) p *= 2;
+  std::vector<double> r = geo(p), more = geo(2 * p);
+  for (size_t i = 0; int(r.size()) < n; i += 2) r.push_back(more[i]);
+  return r;
+}
 ref::M cols(const ref::M& m, int c0, int w) {
   ref::M r(m.size(), std::vector<double>(size_t(w)));
   for (size_t i = 0; i < m.size(); i++)
@@ -100,6 +111,10 @@ void rope(ref::M* m, int heads) {
 ref::M ref_forward(const Inputs& in, const Config& c, const Trace& t) {
   ref::M Xq = in.X, Xk = in.cross ? in.Xs : in.X;
   const int d = int(Xq[0].size()), H = c.n_heads, dh = d / H, nq = int(Xq.size()), nk = int(Xk.size());
+  const int Hkv = c.n_kv_heads > 0 ? c.n_kv_heads : H;
+  const int offset = c.mask == MaskKind::CausalBottomRight ? nk - nq : 0;
+  const bool causal = c.mask == MaskKind::Causal || c.mask == MaskKind::CausalBottomRight;
+  const std::vector<double> m_h = slopes(H);
   if (c.posenc == PosEnc::Sinusoidal) {
     for (int i = 0; i < nq; i++)
       for (int j = 0; j < d; j++) Xq[size_t(i)][size_t(j)] += double(t.PE(i, j));
@@ -107,11 +122,12 @@ ref::M ref_forward(const Inputs& in, const Config& c, const Trace& t) {
       for (int j = 0; j < d; j++) Xk[size_t(i)][size_t(j)] += double(t.PE(i, j));
   }
   ref::M Q = ref::matmul(Xq, in.Wq), K = ref::matmul(Xk, in.Wk), V = ref::matmul(Xk, in.Wv);
-  if (c.posenc == PosEnc::Rope) { rope(&Q, H); rope(&K, H); }
+  if (c.posenc == PosEnc::Rope) { rope(&Q, H); rope(&K, Hkv); }
   const double scale = c.scale == ScaleMode::Auto ? 1 / std::sqrt(double(dh)) : c.scale == ScaleMode::None ? 1.0 : double(c.scale_value);
   ref::M concat(size_t(nq), std::vector<double>(size_t(d), 0.0));
   for (int h = 0; h < H; h++) {
-    const ref::M q = cols(Q, h * dh, dh), k = cols(K, h * dh, dh), v = cols(V, h * dh, dh);
+    const int kv = h / (H / Hkv);  // repeat_interleave: query heads 0..H/Hkv-1 read KV head 0
+    const ref::M q = cols(Q, h * dh, dh), k = cols(K, kv * dh, dh), v = cols(V, kv * dh, dh);
     const HeadTrace& ht = t.heads[size_t(h)];
     const std::vector<uint8_t> kept = dropout_kept(size_t(nq) * nk, c.dropout, c.seed + uint64_t(h));
     for (int i = 0; i < nq; i++) {
@@ -127,9 +143,14 @@ ref::M ref_forward(const Inputs& in, const Config& c, const Trace& t) {
         } else {
           for (int u = 0; u < dh; u++) s += q[size_t(i)][size_t(u)] * k[size_t(j)][size_t(u)];
         }
-        z[size_t(j)] = t.allowed[size_t(i) * nk + j] ? s * scale / double(c.temperature) : kNegInf;
+        s *= scale;
+        if (c.alibi) s -= m_h[size_t(h)] * (causal ? double(i + offset - j) : std::fabs(double(i + offset - j)));
+        if (c.softcap > 0) s = double(c.softcap) * std::tanh(s / double(c.softcap));
+        z[size_t(j)] = t.allowed[size_t(i) * nk + j] ? s / double(c.temperature) : kNegInf;
       }
+      if (!in.sinks.empty()) z.push_back(in.sinks[size_t(h)] / double(c.temperature));  // normalized with the row, then dropped
       std::vector<double> p = ref_normalize(z, c.normalizer, double(c.entmax_alpha));
+      p.resize(size_t(nk));
       if (c.dropout > 0)
         for (int j = 0; j < nk; j++) p[size_t(j)] *= kept[size_t(i) * nk + j] ? double(1.0f / (1.0f - c.dropout)) : 0.0;
       for (int u = 0; u < dh; u++) {
@@ -193,7 +214,22 @@ struct Case {
   ScoreFn score;
   float dropout;
   bool positive;  // sum normalization needs positive scores
+  // the variants of 2024-2026 models
+  int kv_heads = 0;
+  bool alibi = false;
+  float softcap = 0;
+  bool sinks = false;
+  int sink_tokens = 0;
+  bool scale_none = false;
 };
+Case with(Case c, int kv, bool alibi, float softcap, bool sinks, int sink_tokens) {
+  c.kv_heads = kv;
+  c.alibi = alibi;
+  c.softcap = softcap;
+  c.sinks = sinks;
+  c.sink_tokens = sink_tokens;
+  return c;
+}
 
 void run_case(const Case& k) {
   INFO("case " << k.name);
@@ -220,11 +256,19 @@ void run_case(const Case& k) {
   c.score = k.score;
   c.dropout = k.dropout;
   c.seed = seed;
+  c.n_kv_heads = k.kv_heads;
+  c.alibi = k.alibi;
+  c.softcap = k.softcap;
+  c.sink_tokens = k.sink_tokens;
+  if (k.scale_none) c.scale = ScaleMode::None;
+  if (k.sinks)
+    for (int h = 0; h < k.heads; h++) c.sinks.push_back(0.3f * float(h) - 0.2f);
+  const int kv_cols = (k.kv_heads > 0 ? k.kv_heads : k.heads) * (k.d / k.heads);
   c.X = rnd(k.nq, k.d, 1);
   if (in.cross) c.X_src = rnd(k.nk, k.d, 2);
   c.Wq = rnd(k.d, k.d, 3);
-  c.Wk = rnd(k.d, k.d, 4);
-  c.Wv = rnd(k.d, k.d, 5);
+  c.Wk = rnd(k.d, kv_cols, 4);
+  c.Wv = rnd(k.d, kv_cols, 5);
   c.Wo = rnd(k.d, k.d, 6);
   Trace t = forward(c);
   REQUIRE_MESSAGE(t.ok, t.error);
@@ -237,6 +281,7 @@ void run_case(const Case& k) {
   in.Wk = ref::from(c.Wk);
   in.Wv = ref::from(c.Wv);
   in.Wo = ref::from(c.Wo);
+  for (float s : c.sinks) in.sinks.push_back(double(s));
   // the reference reproduces the forward's output first (else the differences mean nothing)
   ref::check_close(t.output, ref_forward(in, c, t), 1e-4, "Y against the double reference");
   auto L = [&] { return loss(ref_forward(in, c, t), dY); };
@@ -246,6 +291,11 @@ void run_case(const Case& k) {
   check_fd("dW_k", &in.Wk, g.dWk, L);
   check_fd("dW_v", &in.Wv, g.dWv, L);
   check_fd("dW_o", &in.Wo, g.dWo, L);
+  if (k.sinks) {
+    ref::M s(1, in.sinks);
+    auto Ls = [&] { in.sinks = s[0]; return L(); };
+    check_fd("d sink", &s, MatD(Eigen::Map<const MatD>(g.dsink.data(), 1, Eigen::Index(g.dsink.size()))), Ls);
+  }
 }
 
 }  // namespace
@@ -265,6 +315,48 @@ TEST_CASE("backward: every gradient against finite differences of a double refer
       {"dropout 0.3 (the forward's kept cells)", 5, 5, 6, 2, Normalizer::Softmax, 1.5f, 1.0f, MaskKind::None, PosEnc::None, ScoreFn::Dot, 0.3f, false},
   };
   for (const Case& k : cases) run_case(k);
+}
+
+TEST_CASE("backward: the variants of 2024-2026 models against finite differences") {
+  const auto soft = Normalizer::Softmax;
+  const Case base{"", 5, 5, 18, 6, soft, 1.5f, 1.0f, MaskKind::None, PosEnc::None, ScoreFn::Dot, 0, false};
+  Case gqa = with(base, 2, false, 0, false, 0);
+  gqa.name = "grouped-query: 6 query heads on 2 KV heads";
+  Case mqa = with(base, 1, false, 0, false, 0);
+  mqa.name = "multi-query: 6 query heads on 1 KV head, RoPE";
+  mqa.pos = PosEnc::Rope;
+  Case alibi_c = with(base, 0, true, 0, false, 0);
+  alibi_c.name = "ALiBi causal, 3 heads (not a power of two)";
+  alibi_c.heads = 3;
+  alibi_c.d = 9;
+  alibi_c.mask = MaskKind::Causal;
+  Case alibi_b = alibi_c;
+  alibi_b.name = "ALiBi bidirectional, bottom-right offset ignored";
+  alibi_b.mask = MaskKind::None;
+  Case cap = with(base, 0, false, 1.5f, false, 0);
+  cap.name = "soft-capping c = 1.5, scale none (large scores)";
+  cap.heads = 2;
+  cap.d = 6;
+  cap.scale_none = true;
+  Case sink = with(base, 0, false, 0, true, 0);
+  sink.name = "attention sinks, one logit a head";
+  sink.heads = 3;
+  sink.d = 9;
+  sink.mask = MaskKind::Causal;
+  Case br = with(base, 0, true, 0, false, 0);
+  br.name = "causal bottom-right, n_q = 3 < n_k = 6, with ALiBi";
+  br.nq = 3;
+  br.nk = 6;
+  br.heads = 2;
+  br.d = 6;
+  br.mask = MaskKind::CausalBottomRight;
+  Case stream = with(base, 0, false, 0, false, 2);
+  stream.name = "window 1 + the first 2 keys (StreamingLLM)";
+  stream.nq = stream.nk = 7;
+  stream.heads = 2;
+  stream.d = 6;
+  stream.mask = MaskKind::Window;
+  for (const Case& k : {gqa, mqa, alibi_c, alibi_b, cap, sink, br, stream}) run_case(k);
 }
 
 TEST_CASE("backward: Q, K, V given directly; dQ, dK, dV against finite differences") {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include "engine/engine.h"
 #include "engine/rng.h"
 #include "engine/stages/stages.h"
 
@@ -61,4 +62,40 @@ TEST_CASE("apply_mask: blocked cells are -inf, allowed cells keep their bits, an
           else REQUIRE(m(i, j) == ninf);
         }
     }
+}
+
+TEST_CASE("causal alignment: top-left is tril(diagonal=0), bottom-right tril(diagonal=n_k-n_q); sink tokens") {
+  Config c;
+  for (auto [nq, nk] : {std::pair{3, 6}, {6, 3}, {4, 4}}) {
+    c.mask = MaskKind::Causal;
+    const MaskBits tl = build_mask(c, nq, nk, nullptr);
+    c.mask = MaskKind::CausalBottomRight;
+    const MaskBits br = build_mask(c, nq, nk, nullptr);
+    for (int i = 0; i < nq; i++)
+      for (int j = 0; j < nk; j++) {
+        INFO("n_q " << nq << " n_k " << nk << " cell " << i << "," << j);
+        CHECK(tl[size_t(i) * nk + j] == (j <= i));
+        CHECK(br[size_t(i) * nk + j] == (j <= i + nk - nq));
+      }
+  }
+  // n_q > n_k bottom-right: the first rows see nothing at all (0 weights, never NaN)
+  c.mask = MaskKind::CausalBottomRight;
+  c.input = Input::QKV;
+  c.Q_in = Mat::Ones(6, 2);
+  c.K_in = Mat::Ones(3, 2);
+  c.V_in = Mat::Ones(3, 2);
+  Trace t = forward(c);
+  REQUIRE(t.ok);
+  CHECK(t.heads[0].weights.row(0).sum() == 0.0f);
+  CHECK(t.heads[0].stats[0].all_masked);
+  CHECK(t.output.allFinite());
+  CHECK(t.notices.back().find("3 row(s) have every key masked") != std::string::npos);
+  // StreamingLLM: a window of 1 plus the first 2 keys
+  Config w;
+  w.mask = MaskKind::Window;
+  w.window = 1;
+  w.sink_tokens = 2;
+  const MaskBits s = build_mask(w, 8, 8, nullptr);
+  for (int i = 0; i < 8; i++)
+    for (int j = 0; j < 8; j++) CHECK(s[size_t(i) * 8 + j] == (std::abs(i - j) <= 1 || j < 2));
 }

@@ -20,3 +20,29 @@ TEST_CASE("scale: auto is 1/sqrt(d_head), none is 1, custom is the value; scaled
   Mat t = scale_scores(s, 0.37f);
   for (int i = 0; i < s.size(); i++) CHECK(t.data()[i] == s.data()[i] * 0.37f);  // one rounding each
 }
+
+TEST_CASE("ALiBi: Press et al.'s slopes for any number of heads; the bias and soft-capping by definition") {
+  // 8 heads: 1/2, 1/4, ..., 1/256
+  const std::vector<double> s8 = alibi_slopes(8);
+  REQUIRE(s8.size() == 8);
+  for (int h = 0; h < 8; h++) CHECK(s8[size_t(h)] == doctest::Approx(std::pow(0.5, h + 1)));
+  // 6 heads: the 4-head slopes 2^-2, 2^-4, 2^-6, 2^-8, then every other 8-head slope: 2^-1, 2^-3
+  const std::vector<double> s6 = alibi_slopes(6);
+  const double want6[] = {0.25, 0.0625, 0.015625, 0.00390625, 0.5, 0.125};
+  REQUIRE(s6.size() == 6);
+  for (int h = 0; h < 6; h++) CHECK(s6[size_t(h)] == doctest::Approx(want6[h]));
+  Mat z = Mat::Zero(3, 5);
+  add_alibi(&z, 0.5, 2, true);  // query i at position i + 2
+  CHECK(z(0, 0) == -1.0f);      // -0.5 (2 - 0)
+  CHECK(z(2, 4) == 0.0f);
+  Mat b = Mat::Zero(2, 4);
+  add_alibi(&b, 0.25, 0, false);
+  CHECK(b(0, 3) == -0.75f);     // -0.25 |0 - 3|
+  CHECK(b(1, 0) == -0.25f);
+  Mat cap(1, 3);
+  cap << -100.0f, 0.5f, 30.0f;
+  soft_cap(&cap, 20.0f);
+  CHECK(cap(0, 0) == doctest::Approx(20.0 * std::tanh(-5.0)));
+  CHECK(cap(0, 1) == doctest::Approx(20.0 * std::tanh(0.025)));
+  CHECK(std::fabs(cap(0, 2)) < 20.0f);
+}

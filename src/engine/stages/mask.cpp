@@ -10,19 +10,25 @@
 
 namespace attn {
 
+int query_offset(const Config& cfg, int n_q, int n_k) {
+  return cfg.mask == MaskKind::CausalBottomRight ? n_k - n_q : 0;
+}
+
 MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice) {
   MaskBits m(size_t(n_q) * n_k, 1);  // (n_q, n_k)
   // causal and window are rules the fused kernels apply block by block; one definition for both
   MaskRule rule;
-  rule.kind = cfg.mask == MaskKind::Causal ? MaskRule::Causal : MaskRule::Window;
+  rule.kind = cfg.mask == MaskKind::Causal || cfg.mask == MaskKind::CausalBottomRight ? MaskRule::Causal : MaskRule::Window;
   rule.window = cfg.window;
+  rule.offset = query_offset(cfg, n_q, n_k);
   for (int i = 0; i < n_q; i++)
     for (int j = 0; j < n_k; j++) {
       uint8_t& a = m[size_t(i) * n_k + j];
       switch (cfg.mask) {
         case MaskKind::None: break;
         case MaskKind::Causal:
-        case MaskKind::Window: a = rule.allowed(i, j); break;
+        case MaskKind::CausalBottomRight: a = rule.allowed(i, j); break;
+        case MaskKind::Window: a = rule.allowed(i, j) || j < cfg.sink_tokens; break;  // + StreamingLLM's first keys
         case MaskKind::Padding: break;  // below
         case MaskKind::Custom:
           if (i < cfg.custom_rows && j < cfg.custom_cols &&

@@ -99,7 +99,7 @@ bool normalize_row(const float* logits, int n, Normalizer norm, float temperatur
 }
 
 bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temperature, float alpha,
-                         RowResult* out, std::vector<double>* exact, std::string* err) {
+                         RowResult* out, std::vector<double>* exact, std::string* err, const float* sink) {
   if (exact) exact->assign(size_t(n), 0.0);
   out->w.assign(size_t(n), 0.0f);
   out->shift = out->denom = 0;
@@ -112,9 +112,15 @@ bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temp
       idx.push_back(j);
       z.push_back(double(logits[j]) / double(temperature));
     }
-  if (z.empty()) {  // every key masked: zero weights, flagged, never NaN
+  if (z.empty()) {  // every key masked: zero weights, flagged, never NaN (with a sink: all on the sink)
     out->all_masked = true;
     return true;
+  }
+  // an attention sink: one more logit in the row, normalized with it and dropped after (softmax
+  // only: validate() refuses the rest), so the row's weights sum to less than 1
+  if (sink && norm == Normalizer::Softmax) {
+    idx.push_back(-1);
+    z.push_back(double(*sink) / double(temperature));
   }
   // pass 2: the normalizer itself. All of them are shift-invariant, so the sparse ones work on
   // z - max: thresholds near 1 then keep their precision even for logits of 1e30.
@@ -157,9 +163,11 @@ bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temp
   // report tau on the caller's scale: sparsemax thresholds z, entmax thresholds (alpha-1) z
   if (norm == Normalizer::Sparsemax || (norm == Normalizer::Entmax && alpha >= 2.0f)) out->shift += zmax;
   else if (norm == Normalizer::Entmax && alpha > 1.0f) out->shift += (double(alpha) - 1.0) * zmax;
-  for (size_t i = 0; i < z.size(); i++) out->w[size_t(idx[i])] = float(p[i]);
+  for (size_t i = 0; i < z.size(); i++)
+    if (idx[i] >= 0) out->w[size_t(idx[i])] = float(p[i]);
   if (exact)
-    for (size_t i = 0; i < z.size(); i++) (*exact)[size_t(idx[i])] = p[i];
+    for (size_t i = 0; i < z.size(); i++)
+      if (idx[i] >= 0) (*exact)[size_t(idx[i])] = p[i];
   return true;
 }
 
@@ -183,7 +191,7 @@ RowStats row_stats(const float* w, int n, bool all_masked) {
 }
 
 bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float alpha, HeadTrace* h,
-                    std::string* err) {
+                    std::string* err, const float* sink) {
   const int n_q = int(masked.rows()), n_k = int(masked.cols());
   h->stats.assign(size_t(n_q), RowStats{});
   h->row_max.assign(size_t(n_q), 0.0f);
@@ -191,7 +199,7 @@ bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float
   RowResult r;
   // softmax at T = 1 (the common case, and every recompute while dragging) runs on the SIMD
   // row kernel in float; everything else takes the double path above.
-  const bool fast = norm == Normalizer::Softmax && temperature == 1.0f;
+  const bool fast = norm == Normalizer::Softmax && temperature == 1.0f && !sink;
   h->weights.resize(n_q, n_k);  // every row is written below
   for (int i = 0; i < n_q; i++) {
     if (fast) {
@@ -210,7 +218,7 @@ bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float
       continue;
     }
     std::string row_err;
-    if (!normalize_row(masked.row(i).data(), n_k, norm, temperature, alpha, &r, &row_err)) {
+    if (!normalize_row_exact(masked.row(i).data(), n_k, norm, temperature, alpha, &r, nullptr, &row_err, sink)) {
       if (err) *err = "row " + std::to_string(i + 1) + ": " + row_err;
       return false;
     }
@@ -263,10 +271,13 @@ bool normalize_row_backward(const float* logits, const std::vector<double>& p, c
   if (norm == Normalizer::Entmax && alpha <= 1.0f) kind = Normalizer::Softmax;
   if (norm == Normalizer::Entmax && alpha >= 2.0f) kind = Normalizer::Sparsemax;
   switch (kind) {
-    case Normalizer::Softmax:
-      for (int j = 0; j < n; j++) sv[size_t(j)] = allowed(j) ? p[size_t(j)] : 0.0;
-      projected(sv);
+    case Normalizer::Softmax: {  // dz_j = p_j (dp_j - Σ_k p_k dp_k); with a sink Σ p < 1 and its dp is 0
+      double pd = 0;
+      for (int j = 0; j < n; j++)
+        if (allowed(j)) pd += p[size_t(j)] * dp[j];
+      for (int j = 0; j < n; j++) dz[j] = allowed(j) ? p[size_t(j)] * (dp[j] - pd) : 0.0;
       return true;
+    }
     case Normalizer::Sparsemax:
       for (int j = 0; j < n; j++) sv[size_t(j)] = allowed(j) && p[size_t(j)] > 0 ? 1.0 : 0.0;
       projected(sv);

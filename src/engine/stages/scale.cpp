@@ -22,4 +22,35 @@ Mat scale_scores(const Mat& scores, float factor) {
   return scaled;
 }
 
+// Press et al. 2021: for n a power of two, m_h = 2^(-8 (h+1) / n); otherwise the slopes of the
+// nearest smaller power of two, then every other slope of the next one (their reference code).
+std::vector<double> alibi_slopes(int n_heads) {
+  auto pow2 = [](int n) {
+    std::vector<double> r;
+    const double start = std::pow(2.0, -8.0 / n);
+    for (int i = 0; i < n; i++) r.push_back(std::pow(start, i + 1));
+    return r;
+  };
+  if (n_heads <= 0) return {};
+  int p = 1;
+  while (p * 2 <= n_heads) p *= 2;
+  std::vector<double> r = pow2(p);
+  if (p == n_heads) return r;
+  const std::vector<double> extra = pow2(2 * p);
+  for (int i = 0; int(r.size()) < n_heads; i += 2) r.push_back(extra[size_t(i)]);
+  return r;
+}
+
+void add_alibi(Mat* scaled, double slope, int offset, bool causal) {
+  for (Eigen::Index i = 0; i < scaled->rows(); i++)
+    for (Eigen::Index j = 0; j < scaled->cols(); j++) {
+      const double dist = double(i + offset - j);
+      (*scaled)(i, j) += float(-slope * (causal ? dist : std::fabs(dist)));
+    }
+}
+
+void soft_cap(Mat* scaled, float c) {
+  for (Eigen::Index k = 0; k < scaled->size(); k++) scaled->data()[k] = float(double(c) * std::tanh(double(scaled->data()[k]) / c));
+}
+
 }  // namespace attn

@@ -48,6 +48,12 @@ Mat additive_scores(const Mat& q, const Mat& k, const Mat& w1, const Mat& w2, co
 float scale_factor(const Config& cfg, int d_head);
 // scale.cpp: (n_q, n_k) = scores (n_q, n_k) * factor
 Mat scale_scores(const Mat& scores, float factor);
+// scale.cpp: ALiBi's slope m_h for each of n heads (Press et al. 2021, any n)
+std::vector<double> alibi_slopes(int n_heads);
+// scale.cpp: s′_ij += -m (p_i - j) (causal) or -m |p_i - j| (bidirectional), p_i = i + offset
+void add_alibi(Mat* scaled, double slope, int offset, bool causal);
+// scale.cpp: s′ <- c tanh(s′ / c), c > 0 (Gemma 2's logit soft-capping)
+void soft_cap(Mat* scaled, float c);
 
 // scores.cpp: the backward of dot_scores: dq (n_q, dh) = dS K, dk (n_k, dh) = dSᵀ Q
 void dot_scores_backward(const MatD& dS, const Mat& q, const Mat& k, MatD* dq, MatD* dk);
@@ -55,6 +61,8 @@ void dot_scores_backward(const MatD& dS, const Mat& q, const Mat& k, MatD* dq, M
 void additive_scores_backward(const MatD& dS, const Mat& q, const Mat& k, const Mat& w1, const Mat& w2, const Mat& v,
                               MatD* dq, MatD* dk);
 
+// mask.cpp: query i sits at key position i + offset: n_k - n_q for the bottom-right causal mask, else 0
+int query_offset(const Config& cfg, int n_q, int n_k);
 // mask.cpp: (n_q, n_k) allowed bits for the config's mask; notes mismatches in *notice
 MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice);
 // mask.cpp: (n_q, n_k) copy of scaled with -inf where blocked
@@ -72,10 +80,11 @@ bool normalize_row(const float* logits, int n, Normalizer norm, float temperatur
 // normalize.cpp: the same, also giving the row's weights in double (masked keys 0) in *exact when
 // non-null: what the backward pass differentiates
 bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temperature, float alpha,
-                         RowResult* out, std::vector<double>* exact, std::string* err);
+                         RowResult* out, std::vector<double>* exact, std::string* err, const float* sink = nullptr);
 // normalize.cpp: whole matrix, row by row; fills weights (n_q, n_k), stats, row_max, row_sum
+// sink, when non-null: a logit (on the scores' scale) normalized with every row, then dropped.
 bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float alpha, HeadTrace* h,
-                    std::string* err);
+                    std::string* err, const float* sink = nullptr);
 RowStats row_stats(const float* w, int n, bool all_masked);
 // normalize.cpp: seeded training-mode dropout on weights (n_q, n_k), kept cells scaled by 1/(1-p)
 void apply_dropout(Mat* weights, float p, uint64_t seed);
