@@ -15,11 +15,22 @@ const char* const kUsage =
     "                                    # gradients: dq, dk, dv (with --x also dx, dwq, dwk, dwv, dwo), float64\n"
     "  attn presets                      # lists preset names with one line each\n"
     "options:\n"
-    "  --mask none|causal|window:W|FILE.npy   (FILE: n_q x n_k, nonzero = may attend)\n"
+    "  --mask none|causal|causal:bottom-right|window:W|FILE.npy\n"
+    "                                         (causal = top-left, tril(0); bottom-right = tril(n_k - n_q);\n"
+    "                                          FILE: n_q x n_k, nonzero = may attend)\n"
     "  --scale auto|none|FLOAT                (auto = 1/sqrt(d_k))\n"
     "  --temperature T                        (1e-6 <= T <= 1e6)\n"
     "  --normalizer softmax|sum|sigmoid|sparsemax|entmax15|hardmax\n"
-    "  --posenc none|sinusoidal|rope          (with --x or --preset)\n";
+    "  --posenc none|sinusoidal|rope          (with --x or --preset)\n"
+    "  --heads H                              (with a 2-D --q: its columns are H heads side by side)\n"
+    "  --layout bhnd|bnhd                     (4-D tensors: (B, H, n, d), the default, or (B, n, H, d))\n"
+    "tensors: .npy (float16/32/64; (n, d), (H, n, d) or (B, H, n, d)) or FILE.safetensors:NAME (F16/BF16/F32/F64);\n"
+    "         outputs are written in the rank and layout of the inputs\n"
+    "  --kv-heads H_KV                        (grouped-query: K, V hold H_KV heads; H_KV = 1: multi-query)\n"
+    "  --alibi                                (ALiBi linear biases, Press et al. 2021)\n"
+    "  --softcap C                            (logit soft-capping: s <- C tanh(s / C), Gemma 2)\n"
+    "  --sink VALUE|FILE.npy                  (a learned sink logit per head, softmax only)\n"
+    "  --sink-tokens N                        (with --mask window:W: the first N keys stay visible)\n";
 
 namespace {
 bool parse_float(const std::string& s, float* out) {
@@ -63,6 +74,7 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
     const std::string& f = a[i];
     if (f == "--help" || f == "-h") { o->command = "help"; return true; }
     if (f.rfind("--", 0) != 0) { *err = "unexpected argument '" + f + "' (options start with --)"; return false; }
+    if (f == "--alibi") { o->alibi = true; continue; }  // a flag: takes no value
     if (i + 1 >= a.size() || a[i + 1].rfind("--", 0) == 0) { *err = "option " + f + " needs a value"; return false; }
     const std::string& v = a[++i];
     std::string* path = f == "--q" ? &o->q : f == "--k" ? &o->k : f == "--v" ? &o->v : f == "--x" ? &o->x
@@ -79,7 +91,8 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
     } else if (f == "--mask") {
       o->mask_given = true;
       if (v == "none") o->cfg.mask = MaskKind::None;
-      else if (v == "causal") o->cfg.mask = MaskKind::Causal;
+      else if (v == "causal" || v == "causal:top-left") o->cfg.mask = MaskKind::Causal;
+      else if (v == "causal:bottom-right") o->cfg.mask = MaskKind::CausalBottomRight;
       else if (v.rfind("window:", 0) == 0) {
         const bool parsed = parse_int(v.substr(7), &o->cfg.window);
         if (!ranged("--mask window:W", v, Field::Window, o->cfg.window, parsed, err)) return false;
@@ -87,7 +100,7 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
       } else if (v.size() > 4 && v.substr(v.size() - 4) == ".npy") {
         o->cfg.mask = MaskKind::Custom;
         o->mask_file = v;
-      } else { *err = "--mask must be none, causal, window:W or a .npy file (got '" + v + "')"; return false; }
+      } else { *err = "--mask must be none, causal, causal:bottom-right, window:W or a .npy file (got '" + v + "')"; return false; }
     } else if (f == "--scale") {
       o->scale_given = true;
       if (v == "auto") o->cfg.scale = ScaleMode::Auto;
@@ -105,6 +118,28 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
         *err = "unknown normalizer '" + v + "' (use softmax, sum, sigmoid, sparsemax, entmax15 or hardmax)";
         return false;
       }
+    } else if (f == "--layout") {
+      if (v != "bhnd" && v != "bnhd") { *err = "--layout must be bhnd (B, H, n, d) or bnhd (B, n, H, d) (got '" + v + "')"; return false; }
+      o->layout = v;
+    } else if (f == "--kv-heads") {
+      const bool parsed = parse_int(v, &o->cfg.n_kv_heads);
+      if (!ranged("--kv-heads", v, Field::KvHeads, o->cfg.n_kv_heads, parsed, err)) return false;
+      if (o->cfg.n_kv_heads < 1) { *err = "--kv-heads '" + v + "': key/value heads must be at least 1"; return false; }
+      o->kv_given = true;
+    } else if (f == "--softcap") {
+      const bool parsed = parse_float(v, &o->cfg.softcap);
+      if (!ranged("--softcap", v, Field::Softcap, o->cfg.softcap, parsed, err)) return false;
+      o->softcap_given = true;
+    } else if (f == "--sink-tokens") {
+      const bool parsed = parse_int(v, &o->cfg.sink_tokens);
+      if (!ranged("--sink-tokens", v, Field::SinkTokens, o->cfg.sink_tokens, parsed, err)) return false;
+      o->sink_tokens_given = true;
+    } else if (f == "--sink") {
+      float x = 0;
+      if (v.size() > 4 && v.substr(v.size() - 4) == ".npy") o->sink_file = v;
+      else if (parse_float(v, &x)) o->cfg.sinks = {x};
+      else { *err = "--sink must be a number (one logit for every head) or a .npy file of one per head (got '" + v + "')"; return false; }
+      o->sink_given = true;
     } else if (f == "--posenc") {
       o->posenc_given = true;
       if (!parse_name(v, &o->cfg.posenc)) { *err = "--posenc must be none, sinusoidal or rope (got '" + v + "')"; return false; }
@@ -121,7 +156,10 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
   if (qkv && (o->q.empty() || o->k.empty() || o->v.empty())) { *err = "--q, --k and --v must be given together"; return false; }
   if (xw && (o->x.empty() || o->wq.empty() || o->wk.empty() || o->wv.empty())) { *err = "--x needs --wq, --wk and --wv"; return false; }
   if (qkv && o->posenc_given) { *err = "--posenc needs --x or --preset (Q and K are already given)"; return false; }
-  if (qkv && o->heads_given) { *err = "--heads needs --x (with --q/--k/--v there is one head)"; return false; }
+  if (o->sink_tokens_given && !(o->mask_given && o->cfg.mask == MaskKind::Window)) {
+    *err = "--sink-tokens needs --mask window:W (the first keys stay visible beside the window)";
+    return false;
+  }
   if (o->command == "grad" && o->dout.empty()) { *err = "grad needs --dout DOUT.npy: the gradient at the output, in the output's shape"; return false; }
   if (o->command == "grad" && o->dump.empty()) { *err = "grad needs --dump DIR: where dq.npy, dk.npy, dv.npy and the rest are written"; return false; }
   return true;

@@ -11,10 +11,14 @@ struct Args {
   std::string command;          // "run", "grad", "presets" or "help"
   std::string q, k, v, x, wq, wk, wv, wo, preset, mask_file, dump;
   std::string dout;             // grad: the gradient at the output, the output's shape
+  std::string layout = "bhnd";  // rank-4 tensors: (B, H, n, d) or "bnhd" (B, n, H, d)
   int heads = 1;
   bool heads_given = false;
   Config cfg;                   // options applied on top of the preset or the defaults
   bool mask_given = false, scale_given = false, norm_given = false, temp_given = false, posenc_given = false;
+  bool kv_given = false, alibi = false, softcap_given = false, sink_tokens_given = false;
+  std::string sink_file;        // --sink FILE.npy: one logit per head
+  bool sink_given = false;      // --sink VALUE: the same logit for every head (in cfg.sinks[0])
 };
 
 // Returns false with a one-line message (without the "error: " prefix) on any bad argument.

@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <iostream>
 #include "cli/args.h"
+#include "cli/tensors.h"
 #include "engine/backward.h"
 #include "engine/engine.h"
 #include "engine/rules.h"
 #include "kernels/kernels.h"
 #include "io/npy.h"
+#include "io/tensor_file.h"
 #include "lessons/presets.h"
 
 namespace fs = std::filesystem;
@@ -66,15 +68,56 @@ bool dump(const Trace& t, bool qkv, const fs::path& dir, std::string* err) {
   return save2("concat.npy", t.concat) && save2("output.npy", t.output);
 }
 
+// Q, K, V given as (H, n, d) or (B, H, n, d) (or 2-D with several heads): every result in the
+// inputs' rank and layout, the n x n intermediates as (B, H, n_q, n_k) (or (H, n_q, n_k))
+struct Multi {
+  const std::vector<Trace>* traces;
+  const std::vector<Grads>* grads;
+  const cli::Heads *q, *k;
+};
+bool dump_multi(const Multi& m, const fs::path& dir, std::string* err) {
+  const std::vector<Trace>& ts = *m.traces;
+  const int B = int(ts.size()), H = ts[0].n_heads;
+  auto save_like = [&](const char* name, const std::vector<Mat>& per_batch, int heads, const cli::Heads& like) {
+    std::vector<int64_t> shape;
+    const std::vector<float> data = cli::join_heads(per_batch, heads, like, &shape);
+    return npy_save((dir / name).string(), data.data(), shape, err);
+  };
+  std::vector<Mat> out;
+  for (const Trace& t : ts) out.push_back(t.output);
+  if (!save_like("output.npy", out, H, *m.q)) return false;
+  const std::pair<const char*, Mat HeadTrace::*> nn[] = {{"scores.npy", &HeadTrace::scores}, {"scaled.npy", &HeadTrace::scaled},
+                                                         {"masked.npy", &HeadTrace::masked}, {"weights.npy", &HeadTrace::weights}};
+  for (const auto& [name, field] : nn) {
+    std::vector<float> data;
+    for (const Trace& t : ts)
+      for (const HeadTrace& h : t.heads) data.insert(data.end(), (h.*field).data(), (h.*field).data() + (h.*field).size());
+    std::vector<int64_t> shape = {H, ts[0].n_q, ts[0].n_k};
+    if (m.q->rank == 4) shape.insert(shape.begin(), B);
+    if (!npy_save((dir / name).string(), data.data(), shape, err)) return false;
+  }
+  if (m.grads->empty()) return true;
+  auto save_grad = [&](const char* name, MatD Grads::*field, int heads, const cli::Heads& like) {
+    std::vector<MatD> per_batch;
+    for (const Grads& g : *m.grads) per_batch.push_back(g.*field);
+    std::vector<int64_t> shape;
+    const std::vector<double> data = cli::join_heads(per_batch, heads, like, &shape);
+    return npy_save_f64((dir / name).string(), data.data(), shape, err);
+  };
+  return save_grad("dq.npy", &Grads::dQ, H, *m.q) && save_grad("dk.npy", &Grads::dK, ts[0].n_kv_heads, *m.k) &&
+         save_grad("dv.npy", &Grads::dV, ts[0].n_kv_heads, *m.k);
+}
+
 // Writes into a sibling temporary folder, then moves the files in: DIR is untouched on failure,
 // and files already in DIR that we do not produce are left alone.
-bool dump_atomically(const Trace& t, const Grads* g, bool qkv, const fs::path& dir, std::string* err) {
+bool dump_atomically(const Trace& t, const Grads* g, bool qkv, const Multi* multi, const fs::path& dir, std::string* err) {
   std::error_code ec;
   const fs::path abs = fs::absolute(dir, ec);
   const fs::path tmp = abs.parent_path() / (abs.filename().string() + ".attn-tmp");
   fs::remove_all(tmp, ec);
   if (!fs::create_directories(tmp, ec)) { *err = tmp.string() + ": cannot create a temporary folder (" + ec.message() + ")"; return false; }
-  if (!dump(t, qkv, tmp, err) || (g && !dump_grads(*g, qkv, tmp, err))) { fs::remove_all(tmp, ec); return false; }
+  const bool ok = multi ? dump_multi(*multi, tmp, err) : dump(t, qkv, tmp, err) && (!g || dump_grads(*g, qkv, tmp, err));
+  if (!ok) { fs::remove_all(tmp, ec); return false; }
   if (!fs::exists(abs)) {
     fs::rename(tmp, abs, ec);
     if (ec) { *err = dir.string() + ": cannot create (" + ec.message() + ")"; fs::remove_all(tmp, ec); return false; }
@@ -117,6 +160,7 @@ int main(int argc, char** argv) {
 
   Config cfg;
   bool qkv = false;
+  cli::Heads hq, hk, hv;  // Q, K, V given directly: per batch element, heads side by side
   if (!args.preset.empty()) {
     if (!apply_preset(args.preset, &cfg)) return fail("unknown preset '" + args.preset + "' (see attn presets)");
     qkv = cfg.input == Input::QKV;
@@ -125,12 +169,42 @@ int main(int argc, char** argv) {
     qkv = true;
     cfg.input = Input::QKV;
     cfg.n_heads = 1;
-    if (!npy_load_mat(args.q, &cfg.Q_in, &err) || !npy_load_mat(args.k, &cfg.K_in, &err) || !npy_load_mat(args.v, &cfg.V_in, &err))
+    const cli::Layout layout = args.layout == "bnhd" ? cli::Layout::BNHD : cli::Layout::BHND;
+    TensorData tq, tk, tv;
+    if (!load_tensor(args.q, &tq, &err) || !load_tensor(args.k, &tk, &err) || !load_tensor(args.v, &tv, &err)) return fail(err);
+    const int kv2d = args.kv_given ? args.cfg.n_kv_heads : args.heads;  // a 2-D K, V: heads side by side
+    if (!cli::split_heads(tq, layout, args.heads, args.q, &hq, &err) || !cli::split_heads(tk, layout, kv2d, args.k, &hk, &err) ||
+        !cli::split_heads(tv, layout, kv2d, args.v, &hv, &err))
       return fail(err);
-    if (cfg.Q_in.cols() != cfg.K_in.cols())
-      return fail(args.k + ": K has " + std::to_string(cfg.K_in.cols()) + " columns but Q (" + args.q + ") has " + std::to_string(cfg.Q_in.cols()) + "; they must match (d_k)");
-    if (cfg.V_in.rows() != cfg.K_in.rows())
-      return fail(args.v + ": V has " + std::to_string(cfg.V_in.rows()) + " rows but K (" + args.k + ") has " + std::to_string(cfg.K_in.rows()) + "; they must match (one value per key)");
+    if (hq.rank == 2 && hk.rank == 2 && hq.H == 1 && hk.H == 1 && hq.d != hk.d)
+      return fail(args.k + ": K has " + std::to_string(hk.d) + " columns but Q (" + args.q + ") has " + std::to_string(hq.d) + "; they must match (d_k)");
+    if (hk.rank == 2 && hv.rank == 2 && hk.n != hv.n)
+      return fail(args.v + ": V has " + std::to_string(hv.n) + " rows but K (" + args.k + ") has " + std::to_string(hk.n) + "; they must match (one value per key)");
+    if (hq.rank != hk.rank || hk.rank != hv.rank) {
+      const cli::Heads& odd = hq.rank != hk.rank && hk.rank == hv.rank ? hq : hk.rank != hq.rank ? hk : hv;
+      const std::string& odd_name = &odd == &hq ? args.q : &odd == &hk ? args.k : args.v;
+      const cli::Heads& other = &odd == &hq ? hk : hq;
+      return fail(odd_name + " is " + std::to_string(odd.rank) + "-D but the others are " + std::to_string(other.rank) +
+                  "-D: Q, K and V must have the same rank (Q " + shape_text(tq.shape) + ", K " + shape_text(tk.shape) + ", V " +
+                  shape_text(tv.shape) + ")");
+    }
+    if (hq.B != hk.B || hk.B != hv.B)
+      return fail(args.k + ": Q, K and V must have the same batch size (" + std::to_string(hq.B) + ", " + std::to_string(hk.B) + ", " +
+                  std::to_string(hv.B) + ")");
+    if (hk.H != hv.H || hk.n != hv.n)
+      return fail(args.v + ": V " + shape_text(tv.shape) + " must have K's heads and keys (K " + shape_text(tk.shape) + ")");
+    if (hq.d != hk.d)
+      return fail(args.k + ": K's head width " + std::to_string(hk.d) + " differs from Q's " + std::to_string(hq.d) + " (d_k)");
+    if (hq.H % hk.H)
+      return fail(args.k + ": " + std::to_string(hk.H) + " key/value heads do not divide Q's " + std::to_string(hq.H) +
+                  " heads (grouped-query attention needs H_q a multiple of H_kv)");
+    if (args.kv_given && args.cfg.n_kv_heads != hk.H)
+      return fail("--kv-heads " + std::to_string(args.cfg.n_kv_heads) + " but " + args.k + " holds " + std::to_string(hk.H) + " head(s)");
+    cfg.qkv_heads = hq.H;
+    cfg.n_kv_heads = hk.H == hq.H ? 0 : hk.H;
+    cfg.Q_in = hq.batch[0];
+    cfg.K_in = hk.batch[0];
+    cfg.V_in = hv.batch[0];
   } else {
     cfg.input = Input::Matrices;
     if (!npy_load_mat(args.x, &cfg.X, &err) || !npy_load_mat(args.wq, &cfg.Wq, &err) || !npy_load_mat(args.wk, &cfg.Wk, &err) ||
@@ -153,6 +227,23 @@ int main(int argc, char** argv) {
   if (args.temp_given) cfg.temperature = args.cfg.temperature;
   if (args.norm_given) { cfg.normalizer = args.cfg.normalizer; cfg.entmax_alpha = args.cfg.entmax_alpha; }
   if (args.posenc_given) cfg.posenc = args.cfg.posenc;
+  if (args.kv_given && !qkv) cfg.n_kv_heads = args.cfg.n_kv_heads;
+  if (args.alibi) cfg.alibi = true;
+  if (args.softcap_given) cfg.softcap = args.cfg.softcap;
+  if (args.sink_tokens_given) cfg.sink_tokens = args.cfg.sink_tokens;
+  if (args.sink_given) {
+    const int heads = qkv ? cfg.qkv_heads : cfg.n_heads;
+    if (!args.sink_file.empty()) {
+      TensorData s;
+      if (!load_tensor(args.sink_file, &s, &err)) return fail(err);
+      if (int(s.data.size()) != heads)
+        return fail(args.sink_file + ": " + std::to_string(s.data.size()) + " sink logit(s), but there are " + std::to_string(heads) +
+                    " query heads: give one per head");
+      cfg.sinks = s.data;
+    } else {
+      cfg.sinks.assign(size_t(heads), args.cfg.sinks[0]);
+    }
+  }
   if (!args.mask_file.empty()) {
     Mat m;
     if (!npy_load_mat(args.mask_file, &m, &err)) return fail(err);
@@ -167,25 +258,54 @@ int main(int argc, char** argv) {
 
   Limits lim;
   lim.threads = kern::hardware_threads();  // the same numbers on any number of threads
-  Trace t = forward(cfg, lim);
-  if (!t.ok) return fail(t.error);
+  std::vector<Trace> traces;  // one per batch element
+  for (int b = 0; b < (qkv && !hq.batch.empty() ? hq.B : 1); b++) {
+    if (qkv && !hq.batch.empty()) {
+      cfg.Q_in = hq.batch[size_t(b)];
+      cfg.K_in = hk.batch[size_t(b)];
+      cfg.V_in = hv.batch[size_t(b)];
+    }
+    traces.push_back(forward(cfg, lim));
+    if (!traces.back().ok) return fail((hq.B > 1 ? "batch " + std::to_string(b + 1) + ": " : std::string()) + traces.back().error);
+  }
+  const Trace& t = traces[0];
+  const bool multi = qkv && !hq.batch.empty() && (hq.rank > 2 || hq.H > 1);  // written in the inputs' rank and layout
   if (!args.mask_file.empty() && (cfg.custom_rows != t.n_q || cfg.custom_cols != t.n_k))
     return fail(args.mask_file + ": mask shape " + std::to_string(cfg.custom_rows) + "x" + std::to_string(cfg.custom_cols) +
                 " does not match the scores (" + std::to_string(t.n_q) + "x" + std::to_string(t.n_k) + ")");
-  Grads g;
+  std::vector<Grads> grads;
   if (args.command == "grad") {
-    Mat dout;
-    if (!npy_load_mat(args.dout, &dout, &err)) return fail(err);
-    if (dout.rows() != t.output.rows() || dout.cols() != t.output.cols())
-      return fail(args.dout + ": shape " + std::to_string(dout.rows()) + "x" + std::to_string(dout.cols()) +
-                  " does not match the output (" + std::to_string(t.output.rows()) + "x" + std::to_string(t.output.cols()) +
-                  "): --dout is the gradient at the output");
-    g = backward(t, dout);
-    if (!g.ok) return fail(g.error);
+    std::vector<Mat> douts;
+    if (multi) {
+      TensorData td;
+      cli::Heads hd;
+      if (!load_tensor(args.dout, &td, &err)) return fail(err);
+      std::vector<int64_t> want;
+      cli::join_heads(std::vector<Mat>(size_t(hq.B), Mat::Zero(hq.n, hq.H * t.d_v)), hq.H, hq, &want);
+      if (td.shape != want)
+        return fail(args.dout + ": shape " + shape_text(td.shape) + " does not match the output " + shape_text(want) +
+                    ": --dout is the gradient at the output");
+      if (!cli::split_heads(td, hq.layout, hq.H, args.dout, &hd, &err)) return fail(err);
+      douts = hd.batch;
+    } else {
+      Mat dout;
+      if (!npy_load_mat(args.dout, &dout, &err)) return fail(err);
+      if (dout.rows() != t.output.rows() || dout.cols() != t.output.cols())
+        return fail(args.dout + ": shape " + std::to_string(dout.rows()) + "x" + std::to_string(dout.cols()) +
+                    " does not match the output (" + std::to_string(t.output.rows()) + "x" + std::to_string(t.output.cols()) +
+                    "): --dout is the gradient at the output");
+      douts.push_back(dout);
+    }
+    for (size_t b = 0; b < traces.size(); b++) {
+      grads.push_back(backward(traces[b], douts[b]));
+      if (!grads.back().ok) return fail(grads.back().error);
+    }
   }
   summary(t, qkv);
+  if (multi) std::printf("batch: %d   query heads: %d   key/value heads: %d\n", hq.B, hq.H, hk.H);
   if (!args.dump.empty()) {
-    if (!dump_atomically(t, args.command == "grad" ? &g : nullptr, qkv, args.dump, &err)) return fail(err);
+    const Multi m{&traces, &grads, &hq, &hk};
+    if (!dump_atomically(t, grads.empty() ? nullptr : &grads[0], qkv, multi ? &m : nullptr, args.dump, &err)) return fail(err);
     std::printf("wrote %s\n", args.dump.c_str());
   }
   return 0;

@@ -40,6 +40,34 @@ bool dict_value(const std::string& h, const std::string& key, std::string* out) 
 
 }  // namespace
 
+float half_to_float(uint16_t h) {
+  const uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+  uint32_t bits;
+  if (exp == 0) {
+    if (man == 0) bits = sign;  // +-0
+    else {                      // subnormal: normalize
+      int e = -1;
+      uint32_t m = man;
+      do { e++; m <<= 1; } while (!(m & 0x400));
+      bits = sign | uint32_t(127 - 15 - e) << 23 | (m & 0x3ff) << 13;
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | man << 13;  // inf, nan
+  } else {
+    bits = sign | (exp + 127 - 15) << 23 | man << 13;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+float bf16_to_float(uint16_t b) {
+  const uint32_t bits = uint32_t(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
 bool npy_parse(const uint8_t* p, size_t n, NpyArray* out, std::string* err) {
   if (n < 10 || std::memcmp(p, "\x93NUMPY", 6) != 0) {
     *err = "not a .npy file (the magic bytes \\x93NUMPY are missing)";
@@ -64,10 +92,11 @@ bool npy_parse(const uint8_t* p, size_t n, NpyArray* out, std::string* err) {
     return false;
   }
   int elem;
-  if (descr == "<f4") elem = 4;
-  else if (descr == "<f8") elem = 8;
-  else if (descr == ">f4" || descr == ">f8") { *err = "big-endian data (" + descr + ") is not supported; save with arr.astype('<f4')"; return false; }
-  else { *err = "dtype " + descr + " is not supported; save float32 or float64 (arr.astype(np.float32))"; return false; }
+  if (descr == "<f4") { elem = 4; out->dtype = "float32"; }
+  else if (descr == "<f8") { elem = 8; out->dtype = "float64"; }
+  else if (descr == "<f2") { elem = 2; out->dtype = "float16"; }
+  else if (descr == ">f4" || descr == ">f8" || descr == ">f2") { *err = "big-endian data (" + descr + ") is not supported; save with arr.astype('<f4')"; return false; }
+  else { *err = "dtype " + descr + " is not supported; save float16, float32 or float64 (arr.astype(np.float32))"; return false; }
   // shape: "3, 4" or "3," or ""
   out->shape.clear();
   std::stringstream ss(shape);
@@ -97,6 +126,7 @@ bool npy_parse(const uint8_t* p, size_t n, NpyArray* out, std::string* err) {
   const uint8_t* d = p + off + hlen;
   for (size_t i = 0; i < count; i++) {
     if (elem == 4) { float f; std::memcpy(&f, d + 4 * i, 4); out->data[i] = f; }
+    else if (elem == 2) { uint16_t hb; std::memcpy(&hb, d + 2 * i, 2); out->data[i] = half_to_float(hb); }
     else { double f; std::memcpy(&f, d + 8 * i, 8); out->data[i] = float(f); }
   }
   if (fort && out->shape.size() >= 2) {  // reorder Fortran (column-major) data into C order

@@ -1,4 +1,5 @@
-// npy.h: reading and writing numpy .npy files (2-D and 3-D float32/float64, little-endian).
+// npy.h: reading and writing numpy .npy files (float16/float32/float64, little-endian, any rank up
+// to 4 on reading; float32 or float64 on writing).
 // A boundary: every failure returns a message naming what is wrong and where.
 #pragma once
 #include <cstdint>
@@ -11,7 +12,12 @@ namespace attn {
 struct NpyArray {
   std::vector<int64_t> shape;
   std::vector<float> data;  // C order, converted to float32
+  std::string dtype;        // as stored: "float16", "float32" or "float64"
 };
+
+// IEEE half and bfloat16 bit patterns to float (exact: every such value is a float)
+float half_to_float(uint16_t h);
+float bf16_to_float(uint16_t b);
 
 // Parses an in-memory .npy; *err is "what is wrong" (the caller adds the file name).
 bool npy_parse(const uint8_t* bytes, size_t size, NpyArray* out, std::string* err);

@@ -58,21 +58,73 @@ def rope(x, heads):
     return out
 
 
-def attention(q, k, v, heads, mask, norm, T, scale):
-    """q (n_q, d), k (n_k, d), v (n_k, dv·heads) -> concat (n_q, dv·heads)."""
+def alibi_slopes(n):
+    """Press et al. 2021's reference get_slopes."""
+    def pow2(m):
+        start = 2 ** (-(2 ** -(math.log2(m) - 3)))
+        return [start * start ** i for i in range(m)]
+    if math.log2(n).is_integer():
+        return pow2(n)
+    c = 2 ** math.floor(math.log2(n))
+    return pow2(c) + pow2(2 * c)[0::2][:n - c]
+
+
+def attention(q, k, v, heads, mask, norm, T, scale, kv_heads=None, alibi=False, softcap=0.0, sinks=None):
+    """q (n_q, H d), k (n_k, H_kv d), v (n_k, H_kv dv) -> concat (n_q, H dv); heads side by side."""
+    kv_heads = kv_heads or heads
     n_q, d = q.shape
     n_k = k.shape[0]
-    dh, dv = d // heads, v.shape[1] // heads
+    dh, dv = d // heads, v.shape[1] // kv_heads
     allowed = torch.ones(n_q, n_k, dtype=torch.bool)
-    if mask == "causal":  # top-left: query i sees keys 0..i
+    if mask == "causal":  # top-left: tril(diagonal=0), PyTorch's is_causal
         allowed = torch.tril(allowed)
+    elif mask == "causal:bottom-right":  # FlashAttention >= 2.1
+        allowed = torch.tril(allowed, diagonal=n_k - n_q)
+    offset = n_k - n_q if mask == "causal:bottom-right" else 0
+    dist = (torch.arange(n_q)[:, None] + offset - torch.arange(n_k)[None, :]).to(q.dtype)
+    if not mask.startswith("causal"):
+        dist = dist.abs()
+    slopes = alibi_slopes(heads)
     outs = []
     for h in range(heads):
-        s = q[:, h * dh:(h + 1) * dh] @ k[:, h * dh:(h + 1) * dh].T
+        g = h // (heads // kv_heads)  # repeat_interleave
+        s = q[:, h * dh:(h + 1) * dh] @ k[:, g * dh:(g + 1) * dh].T
         s = s * (1 / math.sqrt(dh) if scale == "auto" else 1.0)
+        if alibi:
+            s = s - slopes[h] * dist
+        if softcap:
+            s = softcap * torch.tanh(s / softcap)
         m = torch.where(allowed, s, torch.full_like(s, -math.inf))
-        outs.append(normalize(m, norm, T) @ v[:, h * dv:(h + 1) * dv])
+        if sinks is not None:  # a sink column, normalized with the row, then dropped
+            col = sinks[h].reshape(1, 1).expand(n_q, 1)
+            p = torch.softmax(torch.cat([m, col], dim=1) / T, dim=-1)[:, :n_k]
+        else:
+            p = normalize(m, norm, T)
+        outs.append(p @ v[:, g * dv:(g + 1) * dv])
     return torch.cat(outs, dim=1)
+
+
+def save_safetensors(path, tensors):
+    """Our own writer of the format (PyTorch 1.13 has none): JSON header, then the raw data."""
+    import json
+    header, blobs, at = {}, [], 0
+    for name, (arr, dtype) in tensors.items():
+        if dtype == "BF16":  # round to nearest even, kept as the upper 16 bits of float32
+            bits = np.ascontiguousarray(arr, dtype=np.float32).view(np.uint32)
+            raw = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16).tobytes()
+        else:
+            raw = np.ascontiguousarray(arr, dtype={"F16": np.float16, "F32": np.float32, "F64": np.float64}[dtype]).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [at, at + len(raw)]}
+        blobs.append(raw)
+        at += len(raw)
+    h = json.dumps(header).encode()
+    with open(path, "wb") as f:
+        f.write(len(h).to_bytes(8, "little") + h + b"".join(blobs))
+
+
+def heads_side_by_side(t):
+    """(H, n, d) -> (n, H d)"""
+    return t.permute(1, 0, 2).reshape(t.shape[1], -1)
 
 
 class Grad(unittest.TestCase):
@@ -146,6 +198,75 @@ class Grad(unittest.TestCase):
                 self.compare(load("dx.npy"), x.grad.numpy(), "dx")
                 for name, t in zip(("dwq", "dwk", "dwv", "dwo"), w):
                     self.compare(load(name + ".npy"), t.grad.numpy(), name)
+
+    def test_variants_and_layouts(self):
+        """(H, n, d) and (B, n, H, d) tensors, float16 and bfloat16 inputs, .safetensors, GQA/MQA,
+        ALiBi, soft-capping, sinks and both causal alignments: dq, dk, dv in the inputs' layout."""
+        cases = [  # (B, Hq, Hkv, n_q, n_k, d, layout, extra options, mask, dtype)
+            (1, 6, 2, 5, 5, 3, "bhnd", {}, "none", "F32"),
+            (1, 6, 1, 4, 6, 4, "bhnd", {"alibi": True}, "causal", "F16"),
+            (2, 3, 3, 3, 6, 4, "bnhd", {"alibi": True}, "causal:bottom-right", "F32"),
+            (1, 2, 2, 4, 4, 5, "bhnd", {"softcap": 1.5}, "none", "BF16"),
+            (2, 4, 2, 4, 5, 3, "bnhd", {"sinks": [0.5, -1.0, 0.0, 2.0]}, "causal", "F64"),
+        ]
+        for B, Hq, Hkv, n_q, n_k, d, layout, extra, mask, dtype in cases:
+            with self.subTest(B=B, Hq=Hq, Hkv=Hkv, layout=layout, extra=extra, mask=mask, dtype=dtype):
+                def shape(H, n, dd):
+                    return (H, n, dd) if B == 1 and layout == "bhnd" else ((B, H, n, dd) if layout == "bhnd" else (B, n, H, dd))
+                Q = self.rng.standard_normal(shape(Hq, n_q, d))
+                K = self.rng.standard_normal(shape(Hkv, n_k, d))
+                V = self.rng.standard_normal(shape(Hkv, n_k, d))
+                dO = self.rng.standard_normal(shape(Hq, n_q, d))
+                # what the engine reads: the inputs rounded to the stated dtype
+                if dtype == "F16":
+                    Q, K, V = (a.astype(np.float16).astype(np.float64) for a in (Q, K, V))
+                elif dtype == "BF16":
+                    Q, K, V = (torch.tensor(a).to(torch.bfloat16).to(torch.float64).numpy() for a in (Q, K, V))
+                else:
+                    Q, K, V = (a.astype(np.float32).astype(np.float64) for a in (Q, K, V))
+                path = os.path.join(self.dir, "qkv.safetensors")
+                save_safetensors(path, {"q": (Q, dtype), "k": (K, dtype), "v": (V, dtype)})
+                args = ["--q", path + ":q", "--k", path + ":k", "--v", path + ":v", "--dout", self.save("do.npy", dO),
+                        "--mask", mask, "--layout", layout]
+                if extra.get("alibi"):
+                    args.append("--alibi")
+                if extra.get("softcap"):
+                    args += ["--softcap", str(extra["softcap"])]
+                if extra.get("sinks"):
+                    args += ["--sink", self.save("sinks.npy", np.array(extra["sinks"]))]
+                load = self.grad(args)
+                dOf = dO.astype(np.float32).astype(np.float64)
+                grads = {"dq.npy": np.zeros_like(Q), "dk.npy": np.zeros_like(K), "dv.npy": np.zeros_like(V)}
+                outs = np.zeros_like(dOf)
+                for b in range(B):
+                    def pick(a):  # this batch element as (H, n, d)
+                        if a.ndim == 3:
+                            return a
+                        return a[b] if layout == "bhnd" else a[b].transpose(1, 0, 2)
+                    q, k, v = (torch.tensor(heads_side_by_side(torch.tensor(pick(a))).numpy(), requires_grad=True) for a in (Q, K, V))
+                    sinks = torch.tensor(extra["sinks"], dtype=torch.float64) if extra.get("sinks") else None
+                    out = attention(q, k, v, Hq, mask, "softmax", 1.0, "auto", kv_heads=Hkv, alibi=extra.get("alibi", False),
+                                    softcap=extra.get("softcap", 0.0), sinks=sinks)
+                    (out * heads_side_by_side(torch.tensor(pick(dOf)))).sum().backward()
+                    for name, t, H in (("dq.npy", q, Hq), ("dk.npy", k, Hkv), ("dv.npy", v, Hkv)):
+                        g = t.grad.numpy().reshape(t.shape[0], H, -1).transpose(1, 0, 2)  # (H, n, d)
+                        if grads[name].ndim == 3:
+                            grads[name][...] = g
+                        elif layout == "bhnd":
+                            grads[name][b] = g
+                        else:
+                            grads[name][b] = g.transpose(1, 0, 2)
+                    o = out.detach().numpy().reshape(n_q, Hq, -1).transpose(1, 0, 2)
+                    if outs.ndim == 3:
+                        outs[...] = o
+                    elif layout == "bhnd":
+                        outs[b] = o
+                    else:
+                        outs[b] = o.transpose(1, 0, 2)
+                np.testing.assert_allclose(load("output.npy"), outs, atol=2e-5, rtol=1e-4)
+                for name, want in grads.items():
+                    self.assertEqual(load(name).shape, want.shape, name)
+                    self.compare(load(name), want, name)
 
     def test_bad_dout(self):
         Q = self.rng.standard_normal((3, 4))

@@ -1,0 +1,223 @@
+// tensor_file.cpp: .npy and .safetensors into TensorData. The safetensors header is JSON: a small
+// parser of our own reads it (objects, arrays, strings, integers; nesting bounded), checking every
+// offset against the file's size before touching the data.
+#include "io/tensor_file.h"
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include "io/npy.h"
+
+namespace attn {
+
+namespace {
+
+const size_t kMaxElements = size_t(1) << 28;
+
+// ---- a minimal JSON reader for the safetensors header
+struct Json {
+  enum Kind { Null, Num, Str, Arr, Obj } kind = Null;
+  double num = 0;
+  std::string str;
+  std::vector<Json> arr;
+  std::map<std::string, Json> obj;
+};
+
+struct Reader {
+  const std::string& s;
+  size_t i = 0;
+  int depth = 0;
+  void ws() { while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) i++; }
+  bool string(std::string* out) {
+    if (i >= s.size() || s[i] != '"') return false;
+    i++;
+    while (i < s.size() && s[i] != '"') {
+      if (s[i] == '\\') {  // escapes are kept as they are: names we look for have none
+        if (++i >= s.size()) return false;
+      }
+      *out += s[i++];
+    }
+    if (i >= s.size()) return false;
+    i++;
+    return true;
+  }
+  bool value(Json* v) {
+    if (++depth > 16) return false;
+    ws();
+    if (i >= s.size()) return false;
+    bool ok = false;
+    if (s[i] == '{') {
+      v->kind = Json::Obj;
+      i++;
+      ws();
+      if (i < s.size() && s[i] == '}') { i++; ok = true; }
+      while (!ok) {
+        ws();
+        std::string key;
+        if (!string(&key)) break;
+        ws();
+        if (i >= s.size() || s[i] != ':') break;
+        i++;
+        if (!value(&v->obj[key])) break;
+        ws();
+        if (i < s.size() && s[i] == ',') { i++; continue; }
+        if (i < s.size() && s[i] == '}') { i++; ok = true; }
+        break;
+      }
+    } else if (s[i] == '[') {
+      v->kind = Json::Arr;
+      i++;
+      ws();
+      if (i < s.size() && s[i] == ']') { i++; ok = true; }
+      while (!ok) {
+        v->arr.emplace_back();
+        if (!value(&v->arr.back())) break;
+        ws();
+        if (i < s.size() && s[i] == ',') { i++; continue; }
+        if (i < s.size() && s[i] == ']') { i++; ok = true; }
+        break;
+      }
+    } else if (s[i] == '"') {
+      v->kind = Json::Str;
+      ok = string(&v->str);
+    } else if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9')) {
+      v->kind = Json::Num;
+      size_t j = i;
+      while (j < s.size() && (std::strchr("+-.eE", s[j]) || (s[j] >= '0' && s[j] <= '9'))) j++;
+      try { v->num = std::stod(s.substr(i, j - i)); ok = true; } catch (...) { ok = false; }
+      i = j;
+    } else if (s.compare(i, 4, "null") == 0 || s.compare(i, 4, "true") == 0) {
+      i += 4;
+      ok = true;
+    } else if (s.compare(i, 5, "false") == 0) {
+      i += 5;
+      ok = true;
+    }
+    depth--;
+    return ok;
+  }
+};
+
+bool whole(double v) { return v >= 0 && v <= 9.0e15 && v == double(int64_t(v)); }
+
+}  // namespace
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); i++) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+bool safetensors_parse(const uint8_t* p, size_t n, const std::string& name, TensorData* out, std::string* err) {
+  if (n < 8) { *err = "not a .safetensors file (shorter than its 8-byte header length)"; return false; }
+  uint64_t hlen = 0;
+  for (int b = 7; b >= 0; b--) hlen = hlen << 8 | p[b];
+  if (hlen > n - 8 || hlen > 100u << 20) {
+    *err = "not a .safetensors file, or truncated: the header says " + std::to_string(hlen) + " bytes, the file has " + std::to_string(n - 8);
+    return false;
+  }
+  const std::string h(reinterpret_cast<const char*>(p + 8), size_t(hlen));
+  Json root;
+  Reader r{h};
+  if (!r.value(&root) || root.kind != Json::Obj) { *err = "corrupt .safetensors header (not a JSON object)"; return false; }
+  auto it = root.obj.find(name);
+  if (it == root.obj.end() || name == "__metadata__") {
+    std::string names;
+    int k = 0;
+    for (const auto& [key, v] : root.obj)
+      if (key != "__metadata__" && k++ < 8) names += (names.empty() ? "" : ", ") + key;
+    *err = "no tensor named '" + name + "' (it has: " + (names.empty() ? "none" : names) + (k > 8 ? ", ..." : "") + ")";
+    return false;
+  }
+  const Json& t = it->second;
+  auto field = [&](const char* f) -> const Json* { auto x = t.obj.find(f); return x == t.obj.end() ? nullptr : &x->second; };
+  const Json *dt = field("dtype"), *sh = field("shape"), *off = field("data_offsets");
+  if (t.kind != Json::Obj || !dt || dt->kind != Json::Str || !sh || sh->kind != Json::Arr || !off || off->kind != Json::Arr ||
+      off->arr.size() != 2 || off->arr[0].kind != Json::Num || off->arr[1].kind != Json::Num || !whole(off->arr[0].num) ||
+      !whole(off->arr[1].num)) {
+    *err = "tensor '" + name + "': corrupt entry (needs dtype, shape and two data_offsets)";
+    return false;
+  }
+  size_t elem;
+  if (dt->str == "F32") { elem = 4; out->dtype = "float32"; }
+  else if (dt->str == "F64") { elem = 8; out->dtype = "float64"; }
+  else if (dt->str == "F16") { elem = 2; out->dtype = "float16"; }
+  else if (dt->str == "BF16") { elem = 2; out->dtype = "bfloat16"; }
+  else { *err = "tensor '" + name + "': dtype " + dt->str + " is not supported (F16, BF16, F32 or F64)"; return false; }
+  out->shape.clear();
+  size_t count = 1;
+  for (const Json& d : sh->arr) {
+    if (d.kind != Json::Num || !whole(d.num)) { *err = "tensor '" + name + "': corrupt shape"; return false; }
+    const int64_t v = int64_t(d.num);
+    if (v > 0 && count > kMaxElements / size_t(v)) { *err = "tensor '" + name + "': too large (the limit is 2^28 elements)"; return false; }
+    out->shape.push_back(v);
+    count *= size_t(v);
+  }
+  const uint64_t b0 = uint64_t(off->arr[0].num), b1 = uint64_t(off->arr[1].num), data_n = n - 8 - hlen;
+  if (b1 < b0 || b1 > data_n || b1 - b0 != count * elem) {
+    *err = "tensor '" + name + "': its data_offsets [" + std::to_string(b0) + ", " + std::to_string(b1) + ") do not hold " +
+           shape_text(out->shape) + " of " + dt->str + " within the file's " + std::to_string(data_n) + " data bytes";
+    return false;
+  }
+  const uint8_t* d = p + 8 + hlen + b0;
+  out->data.resize(count);
+  for (size_t i = 0; i < count; i++) {
+    if (elem == 4) { float f; std::memcpy(&f, d + 4 * i, 4); out->data[i] = f; }
+    else if (elem == 8) { double f; std::memcpy(&f, d + 8 * i, 8); out->data[i] = float(f); }
+    else {
+      uint16_t b;
+      std::memcpy(&b, d + 2 * i, 2);
+      out->data[i] = dt->str == "F16" ? half_to_float(b) : bf16_to_float(b);
+    }
+  }
+  return true;
+}
+
+bool load_tensor(const std::string& spec, TensorData* out, std::string* err, bool allow_nonfinite) {
+  std::string path = spec, name;
+  const size_t st = spec.find(".safetensors:");
+  if (st != std::string::npos) {
+    path = spec.substr(0, st + 12);
+    name = spec.substr(st + 13);
+    if (name.empty()) { *err = spec + ": name the tensor after the colon (FILE.safetensors:NAME)"; return false; }
+  } else if (spec.size() > 12 && spec.substr(spec.size() - 12) == ".safetensors") {
+    *err = spec + ": name the tensor: " + spec + ":NAME";
+    return false;
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f) { *err = path + ": cannot open the file"; return false; }
+  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
+  std::string e;
+  if (!name.empty()) {
+    if (!safetensors_parse(b, bytes.size(), name, out, &e)) { *err = path + ": " + e; return false; }
+  } else {
+    NpyArray a;
+    if (!npy_parse(b, bytes.size(), &a, &e)) { *err = path + ": " + e; return false; }
+    out->shape = a.shape;
+    out->data = std::move(a.data);
+    out->dtype = a.dtype;
+  }
+  if (out->shape.empty() || out->shape.size() > 4) {
+    *err = spec + ": expected an array of rank 1 to 4, got rank " + std::to_string(out->shape.size()) + " " + shape_text(out->shape);
+    return false;
+  }
+  for (size_t i = 0; i < out->data.size() && !allow_nonfinite; i++)
+    if (!std::isfinite(out->data[i])) {
+      // the position, 1-based: "row 4, column 2" in 2-D, "(1, 2, 4, 2)" otherwise
+      std::vector<int64_t> at(out->shape.size());
+      size_t rest = i;
+      for (size_t k = at.size(); k-- > 0;) {
+        at[k] = int64_t(rest % size_t(out->shape[k])) + 1;
+        rest /= size_t(out->shape[k]);
+      }
+      const std::string where = at.size() == 2 ? "row " + std::to_string(at[0]) + ", column " + std::to_string(at[1])
+                                               : "index " + shape_text(at);
+      *err = spec + ": " + (std::isnan(out->data[i]) ? "NaN" : "Inf") + " at " + where + " (1-based)";
+      return false;
+    }
+  return true;
+}
+
+}  // namespace attn

@@ -1,0 +1,29 @@
+// tensor_file.h: tensors as people save them: .npy (float16/32/64, rank 1-4) and .safetensors
+// ("FILE.safetensors:NAME": F16, BF16, F32, F64), read into float32 with the stored dtype kept.
+// A boundary: every failure returns a message that starts with the file (and tensor) name.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace attn {
+
+struct TensorData {
+  std::vector<int64_t> shape;
+  std::vector<float> data;  // C order
+  std::string dtype;        // as stored: "float16", "bfloat16", "float32" or "float64"
+};
+
+// spec: "PATH.npy" or "PATH.safetensors:TENSOR_NAME". NaN or Inf is refused (naming where) unless
+// allow_nonfinite: `attn check` reads a kernel's output, whose NaN is evidence, not bad input.
+bool load_tensor(const std::string& spec, TensorData* out, std::string* err, bool allow_nonfinite = false);
+
+// Parses an in-memory .safetensors file and takes the tensor `name` (err: what is wrong, without
+// the file name). Its header is an 8-byte little-endian length, then a JSON object of
+// {"name": {"dtype": "F16", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}.
+bool safetensors_parse(const uint8_t* bytes, size_t size, const std::string& name, TensorData* out, std::string* err);
+
+// "(2, 3, 4)"
+std::string shape_text(const std::vector<int64_t>& shape);
+
+}  // namespace attn
