@@ -13,6 +13,9 @@ const char* const kUsage =
     "  attn run --preset NAME [options] [--dump DIR]\n"
     "  attn grad (the inputs of run) --dout DOUT.npy [options] --dump DIR\n"
     "                                    # gradients: dq, dk, dv (with --x also dx, dwq, dwk, dwv, dwo), float64\n"
+    "  attn check --q Q --k K --v V --out MINE [--dout DO --dq MINE_DQ --dk MINE_DK --dv MINE_DV]\n"
+    "             [options] [--dtype fp32|fp16|bf16] [--atol A] [--rtol R]\n"
+    "                                    # is MINE right? if not, which known bug explains it (exit 0 pass, 1 mismatch)\n"
     "  attn presets                      # lists preset names with one line each\n"
     "options:\n"
     "  --mask none|causal|causal:bottom-right|window:W|FILE.npy\n"
@@ -66,8 +69,8 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
     if (a.size() > 1) { *err = "'presets' takes no arguments (got '" + a[1] + "')"; return false; }
     return true;
   }
-  if (o->command != "run" && o->command != "grad") {
-    *err = "unknown command '" + a[0] + "' (use run, grad or presets; see attn --help)";
+  if (o->command != "run" && o->command != "grad" && o->command != "check") {
+    *err = "unknown command '" + a[0] + "' (use run, grad, check or presets; see attn --help)";
     return false;
   }
   for (size_t i = 1; i < a.size(); i++) {
@@ -80,7 +83,9 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
     std::string* path = f == "--q" ? &o->q : f == "--k" ? &o->k : f == "--v" ? &o->v : f == "--x" ? &o->x
                       : f == "--wq" ? &o->wq : f == "--wk" ? &o->wk : f == "--wv" ? &o->wv : f == "--wo" ? &o->wo
                       : f == "--preset" ? &o->preset : f == "--dump" ? &o->dump
-                      : f == "--dout" && o->command == "grad" ? &o->dout : nullptr;
+                      : f == "--dout" && o->command != "run" ? &o->dout
+                      : o->command == "check" && f == "--out" ? &o->out : o->command == "check" && f == "--dq" ? &o->dq
+                      : o->command == "check" && f == "--dk" ? &o->dk : o->command == "check" && f == "--dv" ? &o->dv : nullptr;
     if (path) {
       if (v.empty()) { *err = "option " + f + " needs a non-empty value"; return false; }
       *path = v;
@@ -118,6 +123,13 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
         *err = "unknown normalizer '" + v + "' (use softmax, sum, sigmoid, sparsemax, entmax15 or hardmax)";
         return false;
       }
+    } else if (f == "--dtype" && o->command == "check") {
+      if (v != "fp32" && v != "fp16" && v != "bf16") { *err = "--dtype must be fp32, fp16 or bf16 (got '" + v + "')"; return false; }
+      o->dtype = v;
+    } else if ((f == "--atol" || f == "--rtol") && o->command == "check") {
+      float x = 0;
+      if (!parse_float(v, &x) || !(x >= 0)) { *err = f + " must be a number >= 0 (got '" + v + "')"; return false; }
+      (f == "--atol" ? o->atol : o->rtol) = double(x);
     } else if (f == "--layout") {
       if (v != "bhnd" && v != "bnhd") { *err = "--layout must be bhnd (B, H, n, d) or bnhd (B, n, H, d) (got '" + v + "')"; return false; }
       o->layout = v;
@@ -159,6 +171,14 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
   if (o->sink_tokens_given && !(o->mask_given && o->cfg.mask == MaskKind::Window)) {
     *err = "--sink-tokens needs --mask window:W (the first keys stay visible beside the window)";
     return false;
+  }
+  if (o->command == "check") {
+    if (!qkv) { *err = "check needs --q, --k and --v (the inputs of your attention)"; return false; }
+    if (o->out.empty()) { *err = "check needs --out MINE.npy: the output of your attention to check"; return false; }
+    const bool any_grad = !o->dq.empty() || !o->dk.empty() || !o->dv.empty();
+    if (any_grad && o->dout.empty()) { *err = "--dq, --dk and --dv need --dout (the gradient at the output they came from)"; return false; }
+    if (!o->dump.empty()) { *err = "check writes nothing: --dump does not apply"; return false; }
+    return true;
   }
   if (o->command == "grad" && o->dout.empty()) { *err = "grad needs --dout DOUT.npy: the gradient at the output, in the output's shape"; return false; }
   if (o->command == "grad" && o->dump.empty()) { *err = "grad needs --dump DIR: where dq.npy, dk.npy, dv.npy and the rest are written"; return false; }

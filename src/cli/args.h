@@ -12,6 +12,9 @@ struct Args {
   std::string q, k, v, x, wq, wk, wv, wo, preset, mask_file, dump;
   std::string dout;             // grad: the gradient at the output, the output's shape
   std::string layout = "bhnd";  // rank-4 tensors: (B, H, n, d) or "bnhd" (B, n, H, d)
+  // check: the output (and gradients) to check, the precision they were computed in, tolerances
+  std::string out, dq, dk, dv, dtype = "fp32";
+  double atol = -1, rtol = 0;
   int heads = 1;
   bool heads_given = false;
   Config cfg;                   // options applied on top of the preset or the defaults

@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "cli/tensors.h"
 #include "engine/backward.h"
+#include "engine/check.h"
 #include "engine/engine.h"
 #include "engine/rules.h"
 #include "kernels/kernels.h"
@@ -126,6 +127,60 @@ bool dump_atomically(const Trace& t, const Grads* g, bool qkv, const Multi* mult
   for (const auto& e : fs::directory_iterator(tmp)) fs::rename(e.path(), abs / e.path().filename(), ec);
   fs::remove_all(tmp, ec);
   return true;
+}
+
+// attn check: loads MINE (and the gradients) in the layout of Q, K, V, runs the checker, prints its
+// verdict. Exit 0 when everything passes, 1 on a mismatch, 2 on bad input.
+int run_check(const cli::Args& args, const Config& cfg, const cli::Heads& hq, const cli::Heads& hk, const cli::Heads& hv) {
+  std::string err;
+  CheckInput in;
+  in.Q = hq.batch;
+  in.K = hk.batch;
+  in.V = hv.batch;
+  in.heads = hq.H;
+  in.kv_heads = hk.H;
+  in.cfg = cfg;
+  in.precision = args.dtype == "fp16" ? Precision::F16 : args.dtype == "bf16" ? Precision::BF16 : Precision::F32;
+  in.atol = args.atol;
+  in.rtol = args.rtol;
+  // a tensor shaped like `like` with `heads` heads of width d, in the inputs' layout
+  auto load_like = [&](const std::string& spec, const cli::Heads& like, int heads, int d, bool nonfinite, std::vector<Mat>* out) {
+    TensorData td;
+    if (!load_tensor(spec, &td, &err, nonfinite)) return false;
+    std::vector<int64_t> want;
+    cli::join_heads(std::vector<Mat>(size_t(like.B), Mat::Zero(like.n, heads * d)), heads, like, &want);
+    if (td.shape != want) {
+      err = spec + ": shape " + shape_text(td.shape) + ", expected " + shape_text(want) + " (the layout of " +
+            (&like == &hq ? args.q : args.k) + ")";
+      return false;
+    }
+    cli::Heads h;
+    if (!cli::split_heads(td, like.layout, heads, spec, &h, &err)) return false;
+    *out = h.batch;
+    return true;
+  };
+  const int dv = hv.d;
+  if (!load_like(args.out, hq, hq.H, dv, true, &in.out)) return fail(err);
+  if (!args.dout.empty() && !load_like(args.dout, hq, hq.H, dv, false, &in.dout)) return fail(err);
+  if (!args.dq.empty() && !load_like(args.dq, hq, hq.H, hq.d, true, &in.dq)) return fail(err);
+  if (!args.dk.empty() && !load_like(args.dk, hk, hk.H, hk.d, true, &in.dk)) return fail(err);
+  if (!args.dv.empty() && !load_like(args.dv, hk, hk.H, dv, true, &in.dv)) return fail(err);
+  const CheckResult r = check_attention(in);
+  if (!r.ok) return fail(r.error);
+  std::printf("checking %s: batch %d, %d query head(s), %d key/value head(s), n_q %d, n_k %d, d_k %d, d_v %d\n", args.dtype.c_str(),
+              hq.B, hq.H, hk.H, hq.n, hk.n, hq.d, dv);
+  std::printf("%s\n", r.tolerance.c_str());
+  for (const TensorVerdict& v : r.tensors) {
+    std::printf("%-7s max abs error %-10.3g max rel error %-10.3g worst at (b %d, h %d, i %d, j %d)  tolerance %-9.3g %s\n",
+                v.name.c_str(), v.max_abs, v.max_rel, v.b, v.h, v.i, v.j, v.tol, v.pass ? "PASS" : "FAIL");
+    if (v.nan + v.inf)
+      std::printf("        %d NaN and %d Inf in yours, the first at %s (b, h, i, j)\n", v.nan, v.inf, v.first_nonfinite.c_str());
+  }
+  for (const Cause& c : r.causes)
+    std::printf("likely cause: %s: %s (max error %.3g)\n", c.id.c_str(), c.sentence.c_str(), c.err);
+  for (const std::string& n : r.notes) std::printf("%s\n", n.c_str());
+  std::printf("%s\n", r.pass ? "PASS" : "FAIL");
+  return r.pass ? 0 : 1;
 }
 
 void summary(const Trace& t, bool qkv) {
@@ -255,6 +310,8 @@ int main(int argc, char** argv) {
 
   // the config's rules (engine/rules.h): the CLI computes exactly what was asked or nothing
   if (std::vector<std::string> notes = conform(&cfg, Front::Cli); !notes.empty()) return fail(notes[0]);
+
+  if (args.command == "check") return run_check(args, cfg, hq, hk, hv);
 
   Limits lim;
   lim.threads = kern::hardware_threads();  // the same numbers on any number of threads

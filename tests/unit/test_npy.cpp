@@ -1,7 +1,9 @@
 // test_npy.cpp: .npy encoding and decoding, including every corrupt-input class.
 #include <doctest.h>
+#include <cmath>
 #include <cstring>
 #include "io/npy.h"
+#include "io/tensor_file.h"
 
 using namespace attn;
 
@@ -75,4 +77,37 @@ TEST_CASE("NaN and Inf are rejected with their 1-based position") {
   Mat m;
   CHECK_FALSE(npy_to_mat(a, &m, &err));
   CHECK(err == "NaN at row 2, column 2 (1-based)");
+}
+
+TEST_CASE("float16 .npy and .safetensors (F16, BF16, F32, F64) read exactly; bad headers refused") {
+  // half: 1, -2, 65504 (max), 2^-24 (smallest subnormal), inf
+  CHECK(half_to_float(0x3c00) == 1.0f);
+  CHECK(half_to_float(0xc000) == -2.0f);
+  CHECK(half_to_float(0x7bff) == 65504.0f);
+  CHECK(half_to_float(0x0001) == std::ldexp(1.0f, -24));
+  CHECK(std::isinf(half_to_float(0x7c00)));
+  CHECK(bf16_to_float(0x3f80) == 1.0f);
+  CHECK(bf16_to_float(0xc0a0) == -5.0f);
+  // a safetensors file built byte by byte: q is F16 (2,) = [1, -2], k is BF16 (1,) = [1]
+  const std::string h = R"({"q":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"k":{"dtype":"BF16","shape":[1],"data_offsets":[4,6]}})";
+  std::string f(8, '\0');
+  for (int b = 0; b < 8; b++) f[size_t(b)] = char((h.size() >> (8 * b)) & 0xff);
+  f += h;
+  f += std::string("\x00\x3c\x00\xc0\x80\x3f", 6);
+  TensorData t;
+  std::string err;
+  REQUIRE(safetensors_parse(reinterpret_cast<const uint8_t*>(f.data()), f.size(), "q", &t, &err));
+  CHECK(t.dtype == "float16");
+  CHECK(t.shape == std::vector<int64_t>{2});
+  CHECK(t.data == std::vector<float>{1.0f, -2.0f});
+  REQUIRE(safetensors_parse(reinterpret_cast<const uint8_t*>(f.data()), f.size(), "k", &t, &err));
+  CHECK(t.dtype == "bfloat16");
+  CHECK(t.data == std::vector<float>{1.0f});
+  CHECK_FALSE(safetensors_parse(reinterpret_cast<const uint8_t*>(f.data()), f.size(), "v", &t, &err));
+  CHECK(err.find("no tensor named 'v' (it has: k, q)") != std::string::npos);
+  CHECK_FALSE(safetensors_parse(reinterpret_cast<const uint8_t*>(f.data()), f.size() - 1, "k", &t, &err));  // past the end
+  CHECK(err.find("data_offsets") != std::string::npos);
+  std::string bad = f;
+  bad[0] = char(0xff);  // the header length beyond the file
+  CHECK_FALSE(safetensors_parse(reinterpret_cast<const uint8_t*>(bad.data()), bad.size(), "q", &t, &err));
 }

@@ -2,6 +2,7 @@
 #include <doctest.h>
 #include <cmath>
 #include <tuple>
+#include "engine/check.h"
 #include "engine/stages/stages.h"
 #include "reference.h"
 
@@ -45,4 +46,15 @@ TEST_CASE("ALiBi: Press et al.'s slopes for any number of heads; the bias and so
   CHECK(cap(0, 0) == doctest::Approx(20.0 * std::tanh(-5.0)));
   CHECK(cap(0, 1) == doctest::Approx(20.0 * std::tanh(0.025)));
   CHECK(std::fabs(cap(0, 2)) < 20.0f);
+}
+
+TEST_CASE("check's rounding: fp16 and bf16 round to nearest even, fp16 overflows to inf") {
+  CHECK(round_to(1.0 + 1.0 / 2048, Precision::F16) == 1.0);              // a tie: to the even neighbour
+  CHECK(round_to(1.0 + 3.0 / 2048, Precision::F16) == 1.0 + 2.0 / 1024);  // a tie the other way
+  CHECK(round_to(65504.0, Precision::F16) == 65504.0);
+  CHECK(std::isinf(round_to(65520.0, Precision::F16)));
+  CHECK(round_to(std::ldexp(1.0, -25) * 3, Precision::F16) == std::ldexp(1.0, -23));  // subnormal steps of 2^-24
+  CHECK(round_to(1.0 + 1.0 / 256, Precision::BF16) == 1.0);
+  CHECK(round_to(3.14159, Precision::BF16) == 3.140625);
+  CHECK(round_to(0.1, Precision::F32) == double(0.1f));
 }
