@@ -177,6 +177,16 @@ std::string encode_state(const ShareState& s) {
   kv("seed", std::to_string(c.seed));
   kv("dropout", fnum(c.dropout));
   kv("linear", c.linear ? "1" : "0");
+  // the variants, only when on (older links stay as they were)
+  if (c.n_kv_heads > 0) kv("kv", std::to_string(c.n_kv_heads));
+  if (c.alibi) kv("alibi", "1");
+  if (c.softcap > 0) kv("softcap", fnum(c.softcap));
+  if (!c.sinks.empty()) {
+    std::string v;
+    for (float x : c.sinks) v += (v.empty() ? "" : ",") + fnum(x);
+    kv("sink", v);
+  }
+  if (c.sink_tokens > 0) kv("sinktok", std::to_string(c.sink_tokens));
   if (!c.edits.empty()) kv("edits", encode_edits(c));
   kv("stage", std::to_string(s.stage + 1));
   kv("head", std::to_string(s.head + 1));
@@ -256,6 +266,22 @@ ShareState decode_state(const std::string& text_in, std::vector<std::string>* no
     else if (k == "seed") { ok = to_int(v, 0, 999999999999LL, &n); if (ok) c.seed = uint64_t(n); }
     else if (k == "dropout") { ok = to_double(v, -kAny, kAny, &d); if (ok) c.dropout = float(d); }
     else if (k == "linear") { ok = v == "0" || v == "1"; if (ok) c.linear = v == "1"; }
+    else if (k == "kv") { ok = to_int(v, -kAny, kAny, &n); if (ok) c.n_kv_heads = int(n); }
+    else if (k == "alibi") { ok = v == "0" || v == "1"; if (ok) c.alibi = v == "1"; }
+    else if (k == "softcap") { ok = to_double(v, -kAny, kAny, &d); if (ok) c.softcap = float(d); }
+    else if (k == "sinktok") { ok = to_int(v, -kAny, kAny, &n); if (ok) c.sink_tokens = int(n); }
+    else if (k == "sink") {  // one logit per head, comma-separated
+      std::vector<float> s;
+      size_t a = 0;
+      while (ok && a <= v.size() && s.size() < 64) {
+        size_t b = v.find(',', a);
+        if (b == std::string::npos) b = v.size();
+        ok = to_double(v.substr(a, b - a), -1e4, 1e4, &d);
+        s.push_back(float(d));
+        a = b + 1;
+      }
+      if (ok) c.sinks = s;
+    }
     else if (k == "edits") ok = decode_edits(v, &c);
     else if (k == "stage") { ok = to_int(v, 1, 8, &n); if (ok) s.stage = int(n) - 1; }
     else if (k == "head") { ok = to_int(v, 1, 8, &n); if (ok) s.head = int(n) - 1; }
@@ -273,6 +299,10 @@ ShareState decode_state(const std::string& text_in, std::vector<std::string>* no
   }
   // numbers out of range: the one policy of engine/rules.h (moved to the range's end, and said)
   for (const std::string& n : conform(&c, Front::App)) note(n);
+  if (!c.sinks.empty() && (int(c.sinks.size()) != c.n_heads || c.normalizer != Normalizer::Softmax)) {
+    note("ignored sink: it needs one logit per head (" + std::to_string(c.n_heads) + ") and softmax");
+    c.sinks.clear();
+  }
   return s;
 }
 

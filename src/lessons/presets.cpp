@@ -66,6 +66,33 @@ void why_scale(Config* c) {
   c->init = Init::Kaiming;
   c->scale = ScaleMode::None;
 }
+// ---- the variants of 2024-2026 models, one preset each
+void gqa(Config* c) {
+  c->sentence = "The cat sat on the mat because it was tired";
+  c->d_model = 16;
+  c->n_heads = 4;
+  c->n_kv_heads = 2;
+  c->init = Init::Xavier;
+}
+void alibi(Config* c) {
+  c->sentence = "The cat sat on the mat because it was tired";
+  c->mask = MaskKind::Causal;
+  c->alibi = true;
+}
+void softcap(Config* c) {
+  why_scale(c);
+  c->softcap = 5.0f;
+}
+void sinks(Config* c) {
+  c->sentence = "The cat sat on the mat because it was tired";
+  c->sinks = {1.5f, 1.5f};
+}
+void causal_br(Config* c) {
+  c->sentence = "I am a student";
+  c->source = "Moi , je suis un étudiant";
+  c->init = Init::Identity;
+  c->mask = MaskKind::CausalBottomRight;
+}
 void linear(Config* c) {
   c->sentence = "The cat sat on the mat because it was tired";
   c->linear = true;
@@ -86,6 +113,11 @@ const std::vector<Preset>& presets() {
       {"four-scores", "Four scores → softmax", "Scores [1.0, 0.5, 2.5, −0.1] become weights [0.156, 0.094, 0.698, 0.052]: the largest score takes most of the weight, yet every key keeps some.", four_scores, nullptr, int(Stage::Normalize)},
       {"causal", "Causal vs bidirectional", "GPT-style: each token sees only itself and the past, so the upper triangle is exactly 0.", causal, nullptr, -1},
       {"why-scale", "Why scale by √d_k", "d_k = 64 without scaling: scores grow like √d_k and softmax saturates. Switch scaling on to compare.", why_scale, nullptr, -1},
+      {"gqa", "Grouped-query attention", "4 query heads share 2 key/value heads: heads 1 and 2 read the same K and V, so their weights differ only through their queries.", gqa, "it", int(Stage::Scores)},
+      {"alibi", "ALiBi: distance as a bias", "No position embeddings: each head subtracts its slope × distance from the scores, so with causal masking a nearer key wins ties.", alibi, "it", int(Stage::Scale)},
+      {"softcap", "Soft-capping (Gemma 2)", "Unscaled scores at d_k = 64 would saturate softmax; c·tanh(s/c) with c = 5 bends them into (−5, 5) and the weights stay spread.", softcap, "it", int(Stage::Scale)},
+      {"sinks", "Attention sinks", "Each head has a sink logit of 1.5: every row gives part of its weight to the sink, so rows sum to less than 1.", sinks, "it", int(Stage::Normalize)},
+      {"causal-bottom-right", "Causal mask, bottom-right", "4 queries over 6 keys: aligned bottom-right (a KV cache), the last query sees every key; top-left (PyTorch's is_causal), it would see 4.", causal_br, nullptr, int(Stage::Mask)},
       {"linear", "Softmax vs linear attention", "Linear attention (φ = elu+1) runs in O(n); its implied weights are flatter than softmax's.", linear, nullptr, -1},
   };
   return list;

@@ -33,14 +33,30 @@ StageText stage_text(int stage, const Trace& t) {
               "Every query is compared with every key: a large score means the key offers what the query looks for. "
               "This is the n × n step whose cost grows quadratically with the sequence length."};
     case Stage::Scale:
+      if (t.cfg.alibi || t.cfg.softcap > 0)
+        return {t.cfg.softcap > 0 ? (t.cfg.alibi ? "s′_{ij} = c tanh((s_{ij} × scale − m_{h} (i − j)) / c)" : "s′_{ij} = c tanh(s_{ij} × scale / c)")
+                                  : "s′_{ij} = s_{ij} × scale − m_{h} (i − j),   m_{h} = 2^{−8h/H}",
+                "Scaling keeps the scores' spread constant as d_k grows. ALiBi (Press et al. 2021) then subtracts m_h × the "
+                "distance between query and key, a different slope per head, in place of position embeddings. Soft-capping "
+                "(Gemma 2) bends every score into (−c, c) with tanh, so that no key can take all the weight."};
       return {"s′_{ij} = s_{ij} × scale,   scale = \\frac{1}{\\sqrt{d_{k}}} by default",
               "A dot product of d_k random terms grows like √d_k. Unscaled, large d_k pushes softmax into saturation: one key takes "
               "almost all the weight and the gradients of the others vanish. Dividing by √d_k keeps the scores' spread constant."};
     case Stage::Mask:
+      if (t.cfg.mask == MaskKind::CausalBottomRight)
+        return {"m_{ij} = s′_{ij} if j ≤ i + n_{k} − n_{q},  −∞ otherwise   (causal, bottom-right)",
+                "With fewer queries than keys (a KV cache: the new tokens attend to everything before them), the causal mask "
+                "aligns the last query with the last key: tril(diagonal = n_k − n_q), as FlashAttention ≥ 2.1 does. "
+                "PyTorch's is_causal aligns top-left instead; the two differ whenever n_q ≠ n_k."};
       return {"m_{ij} = s′_{ij} where query i may see key j, −∞ elsewhere",
               "Masking decides who may look at whom. Causal (GPT) hides the future; padding hides filler tokens; a window keeps "
               "attention local. A −∞ score becomes exactly 0 weight. Click or drag cells below to paint your own mask."};
     case Stage::Normalize:
+      if (!t.cfg.sinks.empty())
+        return {"α_{ij} = \\frac{e^{m_{ij}/T}}{\\sum_{k} e^{m_{ik}/T} + e^{z_{h}/T}}   (z_{h}: the head's sink logit)",
+                "An attention sink is one more logit in every row, normalized with the row and then dropped: the row may give "
+                "part of its weight to nothing, so it sums to less than 1. Models learn such a place to park attention "
+                "(StreamingLLM, gpt-oss)."};
       return {normalizer_formula(t.cfg.normalizer),
               "Each row of scores becomes weights. Softmax exponentiates, so it amplifies differences: a score 2 higher gets e² ≈ 7.4× "
               "the weight. Temperature T divides the scores first: low T sharpens towards argmax, high T flattens towards uniform."};

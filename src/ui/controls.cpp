@@ -123,11 +123,55 @@ void draw_controls() {
   ImGui::TextUnformatted("Mask");
   help_marker("None: every token sees every token (BERT). Causal: only the past (GPT). Window: |i − j| ≤ w. Padding: hide the last tokens. Custom: paint cells in stage 5.");
   MaskKind before = c.mask;
-  d |= combo("##mask", &c.mask, {{MaskKind::None, "none (bidirectional)"}, {MaskKind::Causal, "causal (GPT)"}, {MaskKind::Window, "local window"},
+  d |= combo("##mask", &c.mask, {{MaskKind::None, "none (bidirectional)"}, {MaskKind::Causal, "causal (GPT), top-left"},
+                                 {MaskKind::CausalBottomRight, "causal, bottom-right (KV cache)"}, {MaskKind::Window, "local window"},
                                  {MaskKind::Padding, "padding (last key)"}, {MaskKind::Custom, "custom (painted)"}});
   mark("mask");
   if (c.mask == MaskKind::Padding && before != MaskKind::Padding && c.padding.empty()) c.padding = {a.trace.n_k - 1};
-  if (c.mask == MaskKind::Window) d |= ImGui::SliderInt("##window", &c.window, 0, 16, "half-width w = %d");
+  if (c.mask == MaskKind::Window) {
+    d |= ImGui::SliderInt("##window", &c.window, 0, 16, "half-width w = %d");
+    d |= ImGui::SliderInt("##sinktok", &c.sink_tokens, 0, 4, "+ first %d key(s) always");
+    mark("sink_tokens");
+    help_marker("StreamingLLM (Xiao et al. 2023): beside the window, the first keys stay visible to every query. Models park "
+                "attention there, so keeping them lets a sliding window run forever.");
+  }
+  if (c.mask == MaskKind::CausalBottomRight || (c.mask == MaskKind::Causal && a.trace.n_q != a.trace.n_k))
+    ImGui::TextDisabled(c.mask == MaskKind::Causal ? "top-left: query i sees keys 1..i (PyTorch's is_causal)"
+                                                   : "bottom-right: the last query sees every key (FlashAttention ≥ 2.1)");
+
+  if (ImGui::CollapsingHeader("Variants of 2024–2026 models")) {
+    if (c.input == Input::Sentence || c.input == Input::Matrices) {
+      int kv = c.n_kv_heads > 0 ? c.n_kv_heads : c.n_heads;
+      if (ImGui::SliderInt("##kvheads", &kv, 1, c.n_heads, "%d key/value head(s)")) {
+        c.n_kv_heads = kv == c.n_heads ? 0 : fit_heads(c.n_heads, kv);
+        d = true;
+      }
+      mark("kv_heads");
+      help_marker("Grouped-query attention (Llama 2/3, Mistral): fewer K, V heads than query heads, each shared by a group "
+                  "of query heads (head h reads KV head ⌊h / (H/H_kv)⌋). 1 = multi-query attention. Saves KV-cache memory.");
+    }
+    d |= ImGui::Checkbox("ALiBi", &c.alibi);
+    mark("alibi");
+    help_marker("Press et al. 2021 (BLOOM, MPT): no position embeddings; each head subtracts m_h × distance from its "
+                "scores, with slopes m_h = 2^(−8h/H), so far keys fade at a rate of its own.");
+    bool cap = c.softcap > 0;
+    if (ImGui::Checkbox("Soft-cap the scores", &cap)) { c.softcap = cap ? 5.0f : 0.0f; d = true; }
+    mark("softcap");
+    help_marker("Gemma 2: scores pass through c·tanh(s/c) after scaling, so none exceeds ±c and no key can take all the weight.");
+    if (cap) d |= ImGui::SliderFloat("##softcap", &c.softcap, 0.5f, 50.0f, "c = %.1f", ImGuiSliderFlags_Logarithmic);
+    bool sink = !c.sinks.empty();
+    const int heads = c.input == Input::QKV ? c.qkv_heads : c.n_heads;
+    if (ImGui::Checkbox("Attention sink", &sink)) { c.sinks.assign(sink ? size_t(heads) : 0, 1.0f); d = true; }
+    mark("sink");
+    help_marker("A learned logit per head (gpt-oss): an extra column normalized with each row, then dropped, so a row "
+                "may give part of its weight to nothing. Rows then sum to less than 1. Softmax only.");
+    if (sink) {
+      float v = c.sinks[0];
+      if (ImGui::SliderFloat("##sinkv", &v, -5.0f, 5.0f, "sink logit %.2f")) { c.sinks.assign(size_t(heads), v); d = true; }
+    }
+  }
+  if (!c.sinks.empty() && int(c.sinks.size()) != (c.input == Input::QKV ? c.qkv_heads : c.n_heads))
+    c.sinks.assign(size_t(c.input == Input::QKV ? c.qkv_heads : c.n_heads), c.sinks[0]);  // the heads changed
 
   ImGui::TextUnformatted("Normalizer");
   help_marker("How a row of scores becomes weights. Softmax: smooth, all positive. Sparsemax / entmax: exact zeros. Hardmax: argmax. Sum: s/Σs (positive scores only). Sigmoid: per cell, unnormalized.");

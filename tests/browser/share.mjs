@@ -10,7 +10,7 @@ import { serve, launch, open, waitFrames, state, rect, click, nextFrames, pixelS
 const site = path.resolve(process.argv[2] || 'build/web');
 const { server, url } = await serve(site);
 const { browser, cleanup } = await launch();
-const PRESETS = ['cat-it', 'grandmother', 'trophy-big', 'trophy-small', 'translate', 'dog-bites', 'dog-bites-pe', 'one-query', 'four-scores', 'causal', 'why-scale', 'linear'];
+const PRESETS = ['cat-it', 'grandmother', 'trophy-big', 'trophy-small', 'translate', 'dog-bites', 'dog-bites-pe', 'one-query', 'four-scores', 'causal', 'why-scale', 'gqa', 'alibi', 'softcap', 'sinks', 'causal-bottom-right', 'linear'];
 
 // sets the fragment in place (hashchange) and returns the app's state once applied
 // Sets the URL fragment and returns the state once `ready(state)` holds (hashchange is an event:

@@ -66,7 +66,8 @@ TEST_CASE("apply_mask: blocked cells are -inf, allowed cells keep their bits, an
 
 TEST_CASE("causal alignment: top-left is tril(diagonal=0), bottom-right tril(diagonal=n_k-n_q); sink tokens") {
   Config c;
-  for (auto [nq, nk] : {std::pair{3, 6}, {6, 3}, {4, 4}}) {
+  for (auto sizes : {std::pair{3, 6}, {6, 3}, {4, 4}}) {
+    const int nq = sizes.first, nk = sizes.second;  // (structured bindings cannot be captured by INFO in C++17)
     c.mask = MaskKind::Causal;
     const MaskBits tl = build_mask(c, nq, nk, nullptr);
     c.mask = MaskKind::CausalBottomRight;

@@ -154,3 +154,36 @@ TEST_CASE("checksum of the cat-it preset is identical on every platform") {
   MESSAGE("checksum " << std::to_string(sum));
   CHECK(sum == doctest::Approx(-27.140138).epsilon(1e-5));
 }
+
+TEST_CASE("variant presets show what their lessons say") {
+  // gqa: heads 1 and 2 read KV head 1, heads 3 and 4 KV head 2
+  Trace g = run("gqa");
+  REQUIRE(g.n_kv_heads == 2);
+  CHECK(g.heads[0].k == g.heads[1].k);
+  CHECK(g.heads[0].v == g.heads[1].v);
+  CHECK(g.heads[2].k == g.heads[3].k);
+  CHECK(g.heads[0].k != g.heads[2].k);
+  CHECK(g.Wk.get().cols() == 8);  // (d_model, H_kv d_head) = (16, 2 x 4)
+  // alibi: the bias makes scaled - scores·scale equal -m_h (i - j)
+  Trace a = run("alibi");
+  const double m0 = std::pow(2.0, -8.0 / 2);  // 2 heads: slopes 2^-4, 2^-8
+  CHECK(a.heads[0].scaled(5, 1) - a.heads[0].scores(5, 1) * a.scale == doctest::Approx(-m0 * 4).epsilon(1e-5));
+  // softcap: every scaled score inside (-5, 5), and the largest weight far from 1
+  Trace s = run("softcap");
+  CHECK(s.heads[0].scaled.cwiseAbs().maxCoeff() < 5.0f);
+  Config unc;
+  apply_preset("softcap", &unc);
+  unc.softcap = 0;
+  Trace u = forward(unc);
+  CHECK(s.heads[0].stats[7].max_w < u.heads[0].stats[7].max_w);
+  // sinks: rows sum to less than 1
+  Trace k = run("sinks");
+  for (int i = 0; i < k.n_q; i++) CHECK(k.heads[0].weights.row(i).sum() < 0.99f);
+  // causal bottom-right: 4 queries over 6 keys, the last query sees every key, the first 3
+  Trace c = run("causal-bottom-right");
+  REQUIRE(c.n_q == 4);
+  REQUIRE(c.n_k == 6);
+  CHECK(c.heads[0].weights.row(3).minCoeff() > 0.0f);
+  CHECK(c.heads[0].weights(0, 3) == 0.0f);
+  CHECK(c.heads[0].weights(0, 2) > 0.0f);
+}
