@@ -386,6 +386,7 @@ void app_frame() {
     if (ImGui::CollapsingHeader("All heads")) ui::draw_heads_grid();
     if (ImGui::CollapsingHeader("Cost")) ui::draw_cost();
     if (ImGui::CollapsingHeader("Long sequence")) ui::draw_long();
+    if (ImGui::CollapsingHeader("Check your attention")) ui::draw_check();
   } else {
     const float avail_h = ImGui::GetContentRegionAvail().y;
     const float left_w = 290 * s, right_w = std::min(380 * s, io.DisplaySize.x * 0.3f);
@@ -414,6 +415,9 @@ void app_frame() {
       bool lng = ImGui::BeginTabItem("Long n");
       mark("tab:long");
       if (lng) { ui::draw_long(); ImGui::EndTabItem(); }
+      bool chk = ImGui::BeginTabItem("Check");
+      mark("tab:check");
+      if (chk) { ui::draw_check(); ImGui::EndTabItem(); }
       ImGui::EndTabBar();
     }
     ImGui::EndChild();

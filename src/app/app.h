@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 #include "gfx/gfx.h"
+#include "engine/check.h"
 #include "engine/engine.h"
 #include "engine/long_attention.h"
 #include "io/share_state.h"
@@ -109,6 +110,15 @@ struct App {
   Rect capture_crop{0, 0, 0, 0};
   float content_height = 0;      // CSS px the layout wants (embed: told to the host page)
   // an imported matrix waiting for the user to say what it is
+  // "Check my attention" (the Check tab): someone's Q, K, V and output, and the verdict
+  struct CheckPanel {
+    Mat q, k, v, out;            // (n_q, d_k), (n_k, d_k), (n_k, d_v), (n_q, d_v): one head
+    std::string names[4];        // where each came from
+    int precision = 0;           // 0 fp32, 1 fp16, 2 bf16
+    bool ran = false;
+    CheckResult result;
+    Mat diff;                    // (n_q, d_v) yours - the reference
+  } check;
   // pin and compare (compare.cpp): A, kept when "Pin" was pressed
   bool pin_on = false;
   Config pin_cfg;

@@ -49,6 +49,14 @@ std::string state_json() {
          ",\"stage\":" + std::to_string(v.stage) +
          ",\"tour_step\":" + std::to_string(v.tour_step) +
          ",\"pin\":" + (a.pin_on ? "true" : "false") +
+         ",\"check\":" + [&] {  // the Check tab: loaded tensors, and the verdict once run
+           std::string r = "{\"loaded\":" + std::to_string(int(a.check.q.size() > 0) + int(a.check.k.size() > 0) + int(a.check.v.size() > 0) +
+                                                          int(a.check.out.size() > 0)) +
+                           ",\"ran\":" + (a.check.ran ? "true" : "false") + ",\"pass\":" + (a.check.result.pass ? "true" : "false") +
+                           ",\"error\":\"" + esc(a.check.result.error) + "\",\"causes\":[";
+           for (size_t i = 0; i < a.check.result.causes.size(); i++) r += (i ? ",\"" : "\"") + esc(a.check.result.causes[i].id) + "\"";
+           return r + "]}";
+         }() +
          ",\"stage_name\":\"" + esc(stage_name(Stage(v.stage))) + "\"" +
          ",\"head\":" + std::to_string(v.head) +
          ",\"query\":" + std::to_string(v.query) +

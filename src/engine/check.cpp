@@ -296,6 +296,7 @@ CheckResult check_attention(const CheckInput& in) {
   }
   if (!std::isfinite(low_err)) low_err = 0;  // the emulation overflowed (values beyond fp16): fall back to atol
   const double tol = 2 * low_err + atol;
+  res.reference = ref;
   res.tolerance = "tolerance " + num(tol) + " = 2 x " + num(low_err) + " (the max error of the same attention computed in " +
                   std::string(precision_name(p == Precision::F64 ? Precision::F32 : p)) +
                   ", emulated: inputs, scores, weights and output rounded to it, sums in fp32, against float64) + atol " + num(atol) +

@@ -54,6 +54,7 @@ struct CheckResult {
   std::vector<TensorVerdict> tensors;
   std::vector<Cause> causes;         // on a failure: the bugs that explain it, best first
   std::vector<std::string> notes;    // e.g. why NaN appears; the first differing rows when nothing matches
+  std::vector<MatD> reference;       // the float64 reference output, per batch element (n_q, H d_v)
 };
 
 CheckResult check_attention(const CheckInput& in);

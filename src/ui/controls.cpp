@@ -148,7 +148,7 @@ void draw_controls() {
       }
       mark("kv_heads");
       help_marker("Grouped-query attention (Llama 2/3, Mistral): fewer K, V heads than query heads, each shared by a group "
-                  "of query heads (head h reads KV head ⌊h / (H/H_kv)⌋). 1 = multi-query attention. Saves KV-cache memory.");
+                  "of query heads (head h reads KV head h / (H/H_kv), rounded down). 1 = multi-query attention. Saves KV-cache memory.");
     }
     d |= ImGui::Checkbox("ALiBi", &c.alibi);
     mark("alibi");

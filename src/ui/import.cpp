@@ -116,6 +116,23 @@ void draw_import_dialog() {
       if (apply(w, adopt, &err)) { set_status("imported " + a.import_name + " as " + w); err.clear(); ImGui::CloseCurrentPopup(); }
     }
   }
+  // or as one of the four tensors of the Check tab
+  ImGui::TextUnformatted("or, to check your attention:");
+  const char* const roles[4] = {"your Q", "your K", "your V", "your output"};
+  for (int r = 0; r < 4; r++) {
+    ImGui::SameLine();
+    const bool clicked = ImGui::Button(roles[r]);
+    mark((std::string("import:check") + std::to_string(r)).c_str());
+    if (clicked) {
+      Mat* dst[4] = {&a.check.q, &a.check.k, &a.check.v, &a.check.out};
+      *dst[r] = a.import_mat;
+      a.check.names[r] = a.import_name;
+      a.check.ran = false;
+      set_status("imported " + a.import_name + " as " + roles[r] + " (the Check tab)");
+      err.clear();
+      ImGui::CloseCurrentPopup();
+    }
+  }
   ImGui::Checkbox("Adopt the file's shape when it does not match", &adopt);
   if (!err.empty()) {
     ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);

@@ -1,9 +1,12 @@
-// first_minute.mjs: what a first-time visitor meets. The tour appears on a first visit, not on the
+// first_minute.mjs: what a first-time visitor meets, and the Check tab. The tour appears on a first visit, not on the
 // second, not through a link and never in an embed; the all-heads grid's hover explains a cell of
 // the head under the pointer; pin and compare round-trips through the URL, and its difference
 // heatmap is B - A cell for cell (read through the test hook).
 // Usage: node tests/browser/first_minute.mjs SITE_DIR
 import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { serve, launch, open, waitFrames, state, rect, click, nextFrames, check, summary, assert } from './harness.mjs';
 
 const site = path.resolve(process.argv[2] || 'build/web');
@@ -118,6 +121,35 @@ try {
     assert(s.pin === false, 'still pinned after Unpin');
     assert(errors.length === 0 && fresh.errors.length === 0, errors.concat(fresh.errors).join('; '));
     await fresh.context.close();
+    await context.close();
+  });
+  await check('Check tab: your Q, K, V and an unscaled output, imported as files: FAIL, "no-scale" named, a difference heatmap', async () => {
+    const { page, errors, context } = await open(browser, `${url}#preset=cat-it`);
+    await waitFrames(page, 3, 20000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-check-'));
+    execFileSync('/usr/bin/python3', ['-c', `
+import numpy as np
+r = np.random.default_rng(2)
+q, k, v = (r.standard_normal(s).astype(np.float32) for s in ((5, 4), (6, 4), (6, 3)))
+s = q.astype(np.float64) @ k.T.astype(np.float64)  # no 1/sqrt(d_k): the bug
+w = np.exp(s - s.max(1, keepdims=True)); w /= w.sum(1, keepdims=True)
+for n, a in (('q', q), ('k', k), ('v', v), ('out', (w @ v).astype(np.float32))): np.save('${dir}/' + n + '.npy', a)`]);
+    await click(page, 'tab:check');
+    for (const [i, name] of ['q', 'k', 'v', 'out'].entries()) {
+      await page.setInputFiles('input[type=file]', path.join(dir, `${name}.npy`));
+      await page.waitForFunction((i) => attnTest.rect('import:check' + i).x0 !== undefined, i, { timeout: 10000 });
+      await nextFrames(page, 3);  // an auto-sized popup is placed on its second frame
+      await click(page, `import:check${i}`);
+    }
+    let s = await state(page);
+    assert(s.check.loaded === 4, `loaded ${s.check.loaded}`);
+    await click(page, 'check:run');
+    s = await state(page);
+    assert(s.check.ran && !s.check.pass && s.check.causes[0] === 'no-scale', `check: ${JSON.stringify(s.check)}`);
+    const r = await rect(page, 'check:diff');
+    assert(r.x0 !== undefined, 'no difference heatmap');
+    fs.rmSync(dir, { recursive: true });
+    assert(errors.length === 0, errors.join('; '));
     await context.close();
   });
 } finally {
