@@ -289,11 +289,26 @@ std::string app_test_memory_failure() {
   a.cfg.Q_in = a.cfg.K_in = a.cfg.V_in = Mat::Constant(16000, 1, 0.5f);
   a.dirty = true;
   recompute_if_dirty();
+  update_grads();
   std::string seen = a.status;
   a.cfg = saved;
   a.limits = saved_limits;
   a.dirty = true;
   return seen;
+}
+
+void update_grads() {
+  App& a = g_app;
+  if (!a.view.backward || !a.trace.ok) return;
+  const int q = std::clamp(a.view.query, 0, std::max(0, a.trace.n_q - 1));
+  if (a.grads_version == a.version && a.grads_query == q) return;
+  Mat dY = Mat::Zero(a.trace.output.rows(), a.trace.output.cols());  // L = Σ_c y_qc: a one on the query's row
+  dY.row(q).setOnes();
+  a.grads = backward(a.trace, dY);
+  a.version++;  // the heatmaps on screen re-upload (the query may have changed, the trace not)
+  a.grads_version = a.version;
+  a.grads_query = q;
+  a.grad_mats.clear();
 }
 
 void mark(const char* name) {
@@ -340,12 +355,15 @@ void app_frame() {
   else platform::begin_frame();
   a.rects.clear();  // re-recorded as controls are drawn this frame
   recompute_if_dirty();
+  update_grads();
   ui::long_continue();
   a.view.hover_prev = a.view.hover;
   a.view.hover_prev_id = a.view.hover_id;
   a.view.hover_prev_i = a.view.hover_i;
   a.view.hover_prev_j = a.view.hover_j;
   a.view.hover_prev_head = a.view.hover_head;
+  a.view.hover_prev_grad = a.view.hover_grad;
+  a.view.hover_grad = GradId::Count;
   a.view.hover = false;
   keyboard();
   if (a.view.playing && platform::now_ms() - a.view.play_last_ms > 1600) {

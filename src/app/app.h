@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 #include "gfx/gfx.h"
+#include "engine/backward.h"
 #include "engine/check.h"
 #include "engine/engine.h"
 #include "engine/long_attention.h"
@@ -31,6 +32,8 @@ struct View {
   MatrixId hover_id = MatrixId::Weights, hover_prev_id = MatrixId::Weights;
   int hover_i = -1, hover_j = -1, hover_prev_i = -1, hover_prev_j = -1;
   int hover_head = 0, hover_prev_head = 0;  // the head of the hovered matrix (the all-heads grid shows every head)
+  GradId hover_grad = GradId::Count, hover_prev_grad = GradId::Count;  // a gradient matrix is hovered (backward stages)
+  bool backward = false;         // the stepper's backward stages: gradients of L = the selected query's output row
   // a tapped cell keeps its explanation on screen (touch has no hover)
   bool pinned = false;
   MatrixId pin_id = MatrixId::Weights;
@@ -110,6 +113,11 @@ struct App {
   Rect capture_crop{0, 0, 0, 0};
   float content_height = 0;      // CSS px the layout wants (embed: told to the host page)
   // an imported matrix waiting for the user to say what it is
+  // the backward stages: the gradients of L = Σ_c y_(query, c), recomputed when the trace or query changes
+  Grads grads;
+  uint64_t grads_version = ~0ull;
+  int grads_query = -1;
+  std::map<std::string, Mat> grad_mats;  // float copies of the gradients on screen, by view key
   // "Check my attention" (the Check tab): someone's Q, K, V and output, and the verdict
   struct CheckPanel {
     Mat q, k, v, out;            // (n_q, d_k), (n_k, d_k), (n_k, d_v), (n_q, d_v): one head
@@ -160,6 +168,7 @@ void edit_config(const Config& next);
 void set_status(const std::string& msg);
 void load_preset(const std::string& name);
 void recompute_if_dirty();
+void update_grads();               // the backward stages' gradients, when shown and stale
 void mark(const char* name);      // records the last item's rectangle under name
 std::string state_json();         // the app state for tests and the host page
 // Test hook for the memory-failure path: asks the engine, with the size limits lifted, for a

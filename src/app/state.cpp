@@ -26,7 +26,8 @@ std::string state_json() {
   auto f = [&](double x) { std::snprintf(num, sizeof num, "%.6g", x); return std::string(num); };
   std::string hover;
   if (v.hover_prev) {
-    Explanation e = explain(t, v.hover_prev_id, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j);
+    Explanation e = v.hover_prev_grad != GradId::Count ? explain_grad(t, a.grads, v.hover_prev_grad, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j)
+                                                       : explain(t, v.hover_prev_id, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j);
     hover = "{\"matrix\":\"" + std::string(matrix_name(v.hover_prev_id)) + "\",\"head\":" + std::to_string(v.hover_prev_head) +
             ",\"i\":" + std::to_string(v.hover_prev_i) +
             ",\"j\":" + std::to_string(v.hover_prev_j) + ",\"text\":\"" + esc(e.ok ? e.text : "") + "\"}";
@@ -49,6 +50,7 @@ std::string state_json() {
          ",\"stage\":" + std::to_string(v.stage) +
          ",\"tour_step\":" + std::to_string(v.tour_step) +
          ",\"pin\":" + (a.pin_on ? "true" : "false") +
+         ",\"backward\":" + (v.backward ? "true" : "false") +
          ",\"check\":" + [&] {  // the Check tab: loaded tensors, and the verdict once run
            std::string r = "{\"loaded\":" + std::to_string(int(a.check.q.size() > 0) + int(a.check.k.size() > 0) + int(a.check.v.size() > 0) +
                                                           int(a.check.out.size() > 0)) +

@@ -10,6 +10,7 @@
 //   stage 1   embed         dX = dX′ (the sinusoidal table is a constant)
 #include "engine/backward.h"
 #include <cmath>
+#include <cstdio>
 #include <new>
 #include "engine/stages/stages.h"
 
@@ -36,6 +37,7 @@ Grads backward_impl(const Trace& t, const Mat& dY) {
   const bool qkv = t.cfg.input == Input::QKV;
   const int H = t.n_heads, dh = t.d_head, dv = t.d_v, nq = t.n_q, nk = t.n_k;
   const MatD dYd = dY.cast<double>();
+  g.dY = dYd;
 
   // ---- stage 8: Y = concat . W_o (Q, K, V given: Y = concat)
   if (qkv) {
@@ -137,7 +139,100 @@ Grads backward_impl(const Trace& t, const Mat& dY) {
   return g;
 }
 
+std::string num(double v, int prec = 3) {
+  char b[48];
+  std::snprintf(b, sizeof b, "%.*f", prec, v);
+  std::string s = b;
+  if (s[0] == '-') s = "−" + s.substr(1);
+  return s;
+}
+
 }  // namespace
+
+const char* grad_name(GradId id) {
+  static const char* const names[] = {"∂L/∂Y", "∂L/∂concat", "∂L/∂O", "∂L/∂α", "∂L/∂m", "∂L/∂s", "∂L/∂q", "∂L/∂k", "∂L/∂v",
+                                      "∂L/∂Q", "∂L/∂K", "∂L/∂V", "∂L/∂X", "∂L/∂W_q", "∂L/∂W_k", "∂L/∂W_v", "∂L/∂W_o"};
+  return int(id) >= 0 && int(id) < int(GradId::Count) ? names[int(id)] : "?";
+}
+
+const MatD* grad_matrix(const Grads& g, GradId id, int head) {
+  const HeadGrads* h = head >= 0 && head < int(g.heads.size()) ? &g.heads[size_t(head)] : nullptr;
+  switch (id) {
+    case GradId::dY: return &g.dY;
+    case GradId::dConcat: return &g.dConcat;
+    case GradId::dO: return h ? &h->dO : nullptr;
+    case GradId::dA: return h ? &h->dA : nullptr;
+    case GradId::dM: return h ? &h->dM : nullptr;
+    case GradId::dS: return h ? &h->dS : nullptr;
+    case GradId::dq: return h ? &h->dq : nullptr;
+    case GradId::dk: return h ? &h->dk : nullptr;
+    case GradId::dv: return h ? &h->dv : nullptr;
+    case GradId::dQ: return &g.dQ;
+    case GradId::dK: return &g.dK;
+    case GradId::dV: return &g.dV;
+    case GradId::dX: return &g.dX;
+    case GradId::dWq: return &g.dWq;
+    case GradId::dWk: return &g.dWk;
+    case GradId::dWv: return &g.dWv;
+    case GradId::dWo: return &g.dWo;
+    default: return nullptr;
+  }
+}
+
+Explanation explain_grad(const Trace& t, const Grads& g, GradId id, int head, int i, int j) {
+  Explanation e;
+  const MatD* m = grad_matrix(g, id, head);
+  if (!g.ok || !m || i < 0 || j < 0 || i >= m->rows() || j >= m->cols() || head < 0 || head >= int(t.heads.size())) return e;
+  e.ok = true;
+  e.value = float((*m)(i, j));
+  const HeadTrace& ht = t.heads[size_t(head)];
+  const HeadGrads& hg = g.heads[size_t(head)];
+  const std::string ij = subscript(i + 1) + subscript(j + 1);
+  auto sum_of = [&](const std::string& lhs, const std::string& what, const std::vector<std::pair<double, double>>& terms) {
+    std::string s = lhs + " = " + what + " = ";
+    for (size_t k = 0; k < terms.size() && k < 3; k++) s += (k ? " + " : "") + num(terms[k].first) + "×" + num(terms[k].second);
+    if (terms.size() > 3) s += " + … (" + std::to_string(terms.size() - 3) + " more)";
+    return s + " = " + num((*m)(i, j));
+  };
+  std::vector<std::pair<double, double>> terms;
+  switch (id) {
+    case GradId::dA:  // ∂L/∂α_ij = Σ_c ∂L/∂o_ic v_jc
+      for (Eigen::Index c = 0; c < hg.dO.cols(); c++) terms.emplace_back(hg.dO(i, c), ht.v(j, c));
+      e.text = sum_of("∂L/∂α" + ij, "∂L/∂o" + subscript(i + 1) + " · v" + subscript(j + 1), terms);
+      break;
+    case GradId::dM: {
+      if (!t.allowed[size_t(i) * t.n_k + j]) { e.text = "∂L/∂m" + ij + " = 0: this key is masked"; break; }
+      if (t.cfg.normalizer != Normalizer::Softmax) { e.text = "∂L/∂m" + ij + " = " + num(e.value) + " (through " + name_of(t.cfg.normalizer) + "'s Jacobian)"; break; }
+      double sum = 0;
+      for (int k = 0; k < t.n_k; k++) sum += double(ht.weights(i, k)) * hg.dP(i, k);
+      const double a = ht.weights(i, j);
+      e.text = "∂L/∂m" + ij + " = α" + ij + " (∂L/∂α" + ij + " − Σₖ α" + subscript(i + 1) + "ₖ ∂L/∂α" + subscript(i + 1) + "ₖ)" +
+               (t.cfg.temperature != 1.0f ? " / T" : "") + " = " + num(a) + " × (" + num(hg.dP(i, j)) + " − " + num(sum) + ")" +
+               (t.cfg.temperature != 1.0f ? " / " + num(t.cfg.temperature, 2) : "") + " = " + num(e.value);
+      break;
+    }
+    case GradId::dS:
+      e.text = "∂L/∂s" + ij + " = ∂L/∂m" + ij + " × scale = " + num(hg.dM(i, j)) + " × " + num(t.scale) +
+               (t.cfg.softcap > 0 ? " × (1 − (s′/c)²)" : "") + " = " + num(e.value);
+      break;
+    case GradId::dq:  // ∂L/∂q_ic = Σ_j ∂L/∂s_ij k_jc
+      for (Eigen::Index k = 0; k < hg.dS.cols(); k++) terms.emplace_back(hg.dS(i, k), ht.k(k, j));
+      e.text = sum_of("∂L/∂q" + ij, "Σⱼ ∂L/∂s" + subscript(i + 1) + "ⱼ k" + "ⱼ" + subscript(j + 1), terms);
+      break;
+    case GradId::dk:
+      for (Eigen::Index r = 0; r < hg.dS.rows(); r++) terms.emplace_back(hg.dS(r, i), ht.q(r, j));
+      e.text = sum_of("∂L/∂k" + ij, "Σᵢ ∂L/∂sᵢ" + subscript(i + 1) + " qᵢ" + subscript(j + 1), terms);
+      break;
+    case GradId::dv:  // ∂L/∂v_jc = Σ_i α_ij ∂L/∂o_ic
+      for (Eigen::Index r = 0; r < hg.dO.rows(); r++) terms.emplace_back(ht.weights(r, i), hg.dO(r, j));
+      e.text = sum_of("∂L/∂v" + ij, "Σᵢ αᵢ" + subscript(i + 1) + " ∂L/∂oᵢ" + subscript(j + 1), terms);
+      break;
+    default:
+      e.text = std::string(grad_name(id)) + ij + " = " + num(e.value);
+      break;
+  }
+  return e;
+}
 
 Grads backward(const Trace& t, const Mat& dY) {
   try {

@@ -18,6 +18,7 @@
 #pragma once
 #include <string>
 #include <vector>
+#include "engine/engine.h"
 #include "engine/trace.h"
 
 namespace attn {
@@ -42,7 +43,16 @@ struct Grads {
   MatD dX, dX_src;               // (n_q, d), (n_k, d): at the embeddings; self-attention: dX holds both
   MatD dWq, dWk, dWv, dWo;       // (d, d); W_k, W_v (d, H_kv d_head) with grouped-query attention
   std::vector<double> dsink;     // per query head, with attention sinks (else empty)
+  MatD dY;                       // (n_q, d) the gradient at the output, as given
 };
+
+// The gradient matrices the stepper's backward stages show, addressable like MatrixId.
+enum class GradId { dY, dConcat, dO, dA, dM, dS, dq, dk, dv, dQ, dK, dV, dX, dWq, dWk, dWv, dWo, Count };
+const char* grad_name(GradId id);  // "∂L/∂α", ...
+const MatD* grad_matrix(const Grads& g, GradId id, int head);
+// The arithmetic behind one gradient cell, e.g.
+// "∂L/∂m₈₂ = α₈₂ (∂L/∂α₈₂ − Σₖ α₈ₖ ∂L/∂α₈ₖ) / T = 0.329 × (0.120 − 0.050) = 0.023"
+Explanation explain_grad(const Trace& t, const Grads& g, GradId id, int head, int i, int j);
 
 // dY: (n_q, d_model), or (n_q, d_v) when Q, K, V were given. Never throws; ok = false with a
 // message naming the problem (shape of dY, hardmax, an imported weight matrix).

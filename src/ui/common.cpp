@@ -215,10 +215,11 @@ bool matrix_view(const MatrixView& v) {
     a.view.hover = true;
     a.view.hover_id = v.id;
     a.view.hover_head = v.head;
+    a.view.hover_grad = v.grad;
     a.view.hover_i = hi_i;
     a.view.hover_j = hj;
     if (!v.mask_paint && !a.drag.active) {
-      Explanation e = explain(a.trace, v.id, v.head, hi_i, hj);
+      Explanation e = v.grad != GradId::Count ? explain_grad(a.trace, a.grads, v.grad, v.head, hi_i, hj) : explain(a.trace, v.id, v.head, hi_i, hj);
       ImGui::PopFont();
       ImGui::BeginTooltip();
       ImGui::PushFont(a.font_mono);

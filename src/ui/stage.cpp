@@ -134,6 +134,11 @@ void draw_stage() {
   const auto D = gfx::Colormap::Diverging, Sq = gfx::Colormap::Sequential;
   static std::vector<std::string> feat;
   feat = feature_labels(t.d_model);
+  if (a.view.backward) {  // the backward stages replace the forward matrices
+    draw_backward_stage();
+    draw_explain_card();
+    return;
+  }
   if (a.pin_on) {  // pin and compare replaces the stage's matrices
     draw_compare();
     draw_explain_card();
@@ -295,7 +300,10 @@ void draw_explain_card() {
   App& a = app();
   const View& v = a.view;
   Explanation e;
-  if (v.hover_prev) e = explain(a.trace, v.hover_prev_id, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j);
+  if (v.hover_prev && v.hover_prev_grad != GradId::Count)
+    e = explain_grad(a.trace, a.grads, v.hover_prev_grad, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j);
+  else if (v.hover_prev)
+    e = explain(a.trace, v.hover_prev_id, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j);
   if (!e.ok && v.pinned) e = explain(a.trace, v.pin_id, v.pin_head, v.pin_i, v.pin_j);
   ImGui::Spacing();
   ImGui::Separator();

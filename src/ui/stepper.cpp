@@ -62,6 +62,12 @@ void draw_stepper() {
       else pin_current();
     }
     mark("pin");
+    ImGui::SameLine();
+    if (ImGui::Button(a.view.backward ? "Forward" : "Backward")) a.view.backward = !a.view.backward;
+    mark("backward");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Step backward through the gradients of L = the selected query's output row (Σ_c y_ic): ∂L/∂Y → ∂L/∂α → ∂L/∂s → "
+                        "∂L/∂Q, K, V → ∂L/∂X, ∂L/∂W, with the same matrices and hover arithmetic as the forward stages.");
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("Keep what you see now as A. Then change anything (mask, temperature, positions…): each stage "
                         "shows A, the new B and the difference B − A, number by number. The link keeps both.");

@@ -152,6 +152,23 @@ for n, a in (('q', q), ('k', k), ('v', v), ('out', (w @ v).astype(np.float32))):
     assert(errors.length === 0, errors.join('; '));
     await context.close();
   });
+  await check('backward stages: the Normalization stage shows ∂L/∂m, and a hovered cell explains its arithmetic', async () => {
+    const { page, errors, context } = await open(browser, `${url}#preset=cat-it&stage=6&q=8`);
+    await waitFrames(page, 3, 20000);
+    await click(page, 'backward');
+    let s = await state(page);
+    assert(s.backward === true, 'backward mode is off');
+    const r = await rect(page, 'cells:gM');
+    assert(r.x0 !== undefined, 'no ∂L/∂m on the Normalization stage');
+    await page.mouse.move(r.x0 + 1.5 * (r.x1 - r.x0) / s.n_k, r.y0 + 7.5 * (r.y1 - r.y0) / s.n_q);  // row "it", key "cat"
+    await nextFrames(page, 4);
+    s = await state(page);
+    assert(s.hover && s.hover.text.startsWith('∂L/∂m₈₂ = α₈₂ (∂L/∂α₈₂'), `hover: ${JSON.stringify(s.hover)}`);
+    await click(page, 'backward');
+    assert((await state(page)).backward === false, 'still backward');
+    assert(errors.length === 0, errors.join('; '));
+    await context.close();
+  });
 } finally {
   await cleanup();
   server.close();

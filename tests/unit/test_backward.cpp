@@ -411,3 +411,31 @@ TEST_CASE("backward: refusals name the problem") {
   c.temperature = -1;
   CHECK_FALSE(backward(forward(c), Mat::Zero(10, 8)).ok);
 }
+
+TEST_CASE("explain_grad: the arithmetic behind a gradient cell, and its value") {
+  Config c;
+  c.temperature = 0.5f;
+  Trace t = forward(c);
+  REQUIRE(t.ok);
+  Mat dY = Mat::Zero(t.n_q, t.d_model);
+  dY.row(7).setOnes();  // L = the output row of "it"
+  Grads g = backward(t, dY);
+  REQUIRE(g.ok);
+  Explanation e = explain_grad(t, g, GradId::dM, 1, 7, 1);
+  REQUIRE(e.ok);
+  CHECK(e.value == doctest::Approx(g.heads[1].dM(7, 1)));
+  CHECK(e.text.rfind("∂L/∂m₈₂ = α₈₂ (∂L/∂α₈₂ − Σₖ α₈ₖ ∂L/∂α₈ₖ) / T = ", 0) == 0);
+  // the softmax formula with the trace's numbers gives the value
+  double sum = 0;
+  for (int k = 0; k < t.n_k; k++) sum += double(t.heads[1].weights(7, k)) * g.heads[1].dP(7, k);
+  CHECK(double(t.heads[1].weights(7, 1)) * (g.heads[1].dP(7, 1) - sum) / 0.5 == doctest::Approx(g.heads[1].dM(7, 1)));
+  Explanation a = explain_grad(t, g, GradId::dA, 0, 7, 3);
+  REQUIRE(a.ok);
+  CHECK(a.text.find("∂L/∂α₈₄ = ∂L/∂o₈ · v₄") == 0);
+  double dot = 0;
+  for (int u = 0; u < t.d_head; u++) dot += g.heads[0].dO(7, u) * double(t.heads[0].v(3, u));
+  CHECK(a.value == doctest::Approx(dot));
+  // rows other than the query's get no gradient at the weights
+  CHECK(explain_grad(t, g, GradId::dA, 0, 2, 3).value == 0.0f);
+  CHECK_FALSE(explain_grad(t, g, GradId::dA, 0, 99, 3).ok);
+}
