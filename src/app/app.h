@@ -121,7 +121,8 @@ struct App {
   // "Check my attention" (the Check tab): someone's Q, K, V and output, and the verdict
   struct CheckPanel {
     Mat q, k, v, out;            // (n_q, d_k), (n_k, d_k), (n_k, d_v), (n_q, d_v): one head
-    std::string names[4];        // where each came from
+    Mat dout, dq, dk, dv;        // optional: the gradient at the output and yours at Q, K, V
+    std::string names[8];        // where each came from
     int precision = 0;           // 0 fp32, 1 fp16, 2 bf16
     bool ran = false;
     CheckResult result;

@@ -43,6 +43,7 @@ bool dump_grads(const Grads& g, bool qkv, const fs::path& dir, std::string* err)
     return npy_save_f64((dir / name).string(), m.data(), {m.rows(), m.cols()}, err);
   };
   if (!save("dq.npy", g.dQ) || !save("dk.npy", g.dK) || !save("dv.npy", g.dV)) return false;
+  if (!g.dsink.empty() && !npy_save_f64((dir / "dsink.npy").string(), g.dsink.data(), {int64_t(g.dsink.size())}, err)) return false;
   if (qkv) return true;
   if (!save("dx.npy", g.dX) || (g.dX_src.size() && !save("dx_src.npy", g.dX_src))) return false;
   return save("dwq.npy", g.dWq) && save("dwk.npy", g.dWk) && save("dwv.npy", g.dWv) && save("dwo.npy", g.dWo);
@@ -105,6 +106,12 @@ bool dump_multi(const Multi& m, const fs::path& dir, std::string* err) {
     const std::vector<double> data = cli::join_heads(per_batch, heads, like, &shape);
     return npy_save_f64((dir / name).string(), data.data(), shape, err);
   };
+  if (!(*m.grads)[0].dsink.empty()) {  // one per head, summed over the batch (the sink is a parameter)
+    std::vector<double> ds((*m.grads)[0].dsink.size(), 0.0);
+    for (const Grads& g : *m.grads)
+      for (size_t h = 0; h < ds.size(); h++) ds[h] += g.dsink[h];
+    if (!npy_save_f64((dir / "dsink.npy").string(), ds.data(), {int64_t(ds.size())}, err)) return false;
+  }
   return save_grad("dq.npy", &Grads::dQ, H, *m.q) && save_grad("dk.npy", &Grads::dK, ts[0].n_kv_heads, *m.k) &&
          save_grad("dv.npy", &Grads::dV, ts[0].n_kv_heads, *m.k);
 }

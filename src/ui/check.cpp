@@ -25,9 +25,10 @@ void draw_check() {
               "the playground's: set the mask, scale, temperature and normalizer you meant.");
   ImGui::TextDisabled("Drop files on the page (or Import), then choose \"your Q\", \"your K\", \"your V\" or \"your output\".");
   ImGui::PopTextWrapPos();
-  const char* const roles[4] = {"Q", "K", "V", "output"};
-  const Mat* m[4] = {&c.q, &c.k, &c.v, &c.out};
-  for (int r = 0; r < 4; r++) {
+  const char* const roles[8] = {"Q", "K", "V", "output", "dO", "dQ", "dK", "dV"};
+  const Mat* m[8] = {&c.q, &c.k, &c.v, &c.out, &c.dout, &c.dq, &c.dk, &c.dv};
+  for (int r = 0; r < 8; r++) {
+    if (r >= 4 && !m[r]->size()) continue;  // the gradients are optional: listed once given
     ImGui::Text("%-6s %s", roles[r], dims(*m[r]).c_str());
     if (!c.names[r].empty()) { ImGui::SameLine(); ImGui::TextDisabled("%s", c.names[r].c_str()); }
   }
@@ -56,6 +57,12 @@ void draw_check() {
     in.K = {c.k};
     in.V = {c.v};
     in.out = {c.out};
+    if (c.dout.size()) {  // gradients too, when the gradient at the output was given
+      in.dout = {c.dout};
+      if (c.dq.size()) in.dq = {c.dq};
+      if (c.dk.size()) in.dk = {c.dk};
+      if (c.dv.size()) in.dv = {c.dv};
+    }
     in.cfg = a.cfg;
     in.cfg.sinks.resize(in.cfg.sinks.empty() ? 0 : 1);  // one head here
     in.precision = c.precision == 1 ? Precision::F16 : c.precision == 2 ? Precision::BF16 : Precision::F32;

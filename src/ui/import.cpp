@@ -118,13 +118,14 @@ void draw_import_dialog() {
   }
   // or as one of the four tensors of the Check tab
   ImGui::TextUnformatted("or, to check your attention:");
-  const char* const roles[4] = {"your Q", "your K", "your V", "your output"};
-  for (int r = 0; r < 4; r++) {
+  const char* const roles[8] = {"your Q", "your K", "your V", "your output", "dO", "your dQ", "your dK", "your dV"};
+  for (int r = 0; r < 8; r++) {
+    if (r == 4) ImGui::TextDisabled("and, to check gradients too:");
     ImGui::SameLine();
     const bool clicked = ImGui::Button(roles[r]);
     mark((std::string("import:check") + std::to_string(r)).c_str());
     if (clicked) {
-      Mat* dst[4] = {&a.check.q, &a.check.k, &a.check.v, &a.check.out};
+      Mat* dst[8] = {&a.check.q, &a.check.k, &a.check.v, &a.check.out, &a.check.dout, &a.check.dq, &a.check.dk, &a.check.dv};
       *dst[r] = a.import_mat;
       a.check.names[r] = a.import_name;
       a.check.ran = false;

@@ -225,6 +225,29 @@ class Cli(unittest.TestCase):
         self.bad(["launch"], ["launch"])
         self.bad(args + ["--temperature"], ["--temperature", "needs a value"])
 
+    def test_bad_new_options_and_tensors(self):
+        args = self.qkv()
+        self.bad(args + ["--kv-heads", "0"], ["--kv-heads", "at least 1"])
+        self.bad(args + ["--kv-heads", "abc"], ["--kv-heads", "'abc'"])
+        self.bad(args + ["--softcap", "-1"], ["--softcap", "'-1'", "from 0"])
+        self.bad(args + ["--sink", "abc"], ["--sink", "'abc'"])
+        self.bad(args + ["--sink-tokens", "2"], ["--sink-tokens", "window"])
+        self.bad(args + ["--layout", "bhdn"], ["--layout", "bhdn"])
+        self.bad(args + ["--mask", "causal:middle"], ["--mask", "causal:middle"])
+        self.bad(args + ["--sink", self.save("s.npy", np.zeros(3))], ["s.npy", "3 sink logit(s)", "1 query heads"])
+        self.bad(args + ["--normalizer", "sparsemax", "--sink", "0.5"], ["sink", "softmax"])
+        Q3 = self.rng.standard_normal((3, 4, 5)).astype(np.float32)
+        K3 = self.rng.standard_normal((2, 6, 5)).astype(np.float32)
+        self.bad(["run", "--q", self.save("q3.npy", Q3), "--k", self.save("k3.npy", K3), "--v", self.save("v3.npy", K3)],
+                 ["k3.npy", "2 key/value heads do not divide", "3 heads"])
+        st = self.path("w.safetensors")
+        with open(st, "wb") as f:
+            h = b'{"q": {"dtype": "F32", "shape": [4, 5], "data_offsets": [0, 80]}}'
+            f.write(len(h).to_bytes(8, "little") + h + np.zeros((4, 5), np.float32).tobytes())
+        self.bad(["run", "--q", st, "--k", st + ":q", "--v", st + ":q"], ["w.safetensors", "name the tensor"])
+        self.bad(["run", "--q", st + ":nope", "--k", st + ":q", "--v", st + ":q"], ["w.safetensors", "no tensor named 'nope'", "q"])
+        self.bad(["grad"] + args[1:], ["--dout"])
+
     def test_sum_normalizer_error_names_row(self):
         self.bad(self.qkv() + ["--normalizer", "sum"], ["row", "sum normalization"])
 

@@ -244,7 +244,9 @@ class Grad(unittest.TestCase):
                             return a
                         return a[b] if layout == "bhnd" else a[b].transpose(1, 0, 2)
                     q, k, v = (torch.tensor(heads_side_by_side(torch.tensor(pick(a))).numpy(), requires_grad=True) for a in (Q, K, V))
-                    sinks = torch.tensor(extra["sinks"], dtype=torch.float64) if extra.get("sinks") else None
+                    if extra.get("sinks") and b == 0:
+                        sinks_t = torch.tensor(extra["sinks"], dtype=torch.float64, requires_grad=True)
+                    sinks = sinks_t if extra.get("sinks") else None
                     out = attention(q, k, v, Hq, mask, "softmax", 1.0, "auto", kv_heads=Hkv, alibi=extra.get("alibi", False),
                                     softcap=extra.get("softcap", 0.0), sinks=sinks)
                     (out * heads_side_by_side(torch.tensor(pick(dOf)))).sum().backward()
@@ -264,6 +266,8 @@ class Grad(unittest.TestCase):
                     else:
                         outs[b] = o.transpose(1, 0, 2)
                 np.testing.assert_allclose(load("output.npy"), outs, atol=2e-5, rtol=1e-4)
+                if extra.get("sinks"):  # one gradient per head, summed over the batch
+                    self.compare(load("dsink.npy"), sinks_t.grad.numpy(), "dsink")
                 for name, want in grads.items():
                     self.assertEqual(load(name).shape, want.shape, name)
                     self.compare(load(name), want, name)

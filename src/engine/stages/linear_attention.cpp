@@ -48,4 +48,41 @@ void linear_attention(const Mat& q, const Mat& k, const Mat& v, bool causal, Mat
   }
 }
 
+// The backward of linear attention for a gradient dout (n_q, dv) at its output, in double, through
+// its implied weights w_ij = κ_ij / Σ_k κ_ik, κ_ij = φ(q_i)·φ(k_j) (j <= i when causal):
+//   dv_j = Σ_i w_ij dout_i,   dw_ij = dout_i · v_j,   dκ_ij = (dw_ij - Σ_k w_ik dw_ik) / Σ_k κ_ik,
+//   dφ(q_i) = Σ_j dκ_ij φ(k_j),   dφ(k_j) = Σ_i dκ_ij φ(q_i),   φ'(x) = 1 (x > 0) or e^x.
+void linear_attention_backward(const Mat& q, const Mat& k, const Mat& v, bool causal, const MatD& dout, MatD* dq, MatD* dk,
+                               MatD* dv) {
+  const int n_q = int(q.rows()), n_k = int(k.rows());
+  auto phi_d = [](const Mat& x, MatD* f, MatD* df) {
+    *f = MatD(x.rows(), x.cols());
+    *df = MatD(x.rows(), x.cols());
+    for (Eigen::Index i = 0; i < x.size(); i++) {
+      const double y = double(x.data()[i]);
+      f->data()[i] = y > 0 ? y + 1 : std::exp(y);
+      df->data()[i] = y > 0 ? 1.0 : std::exp(y);
+    }
+  };
+  MatD fq, dfq, fk, dfk;
+  phi_d(q, &fq, &dfq);
+  phi_d(k, &fk, &dfk);
+  const MatD vd = v.cast<double>();
+  MatD kappa = fq * fk.transpose();  // (n_q, n_k)
+  if (causal)
+    for (int i = 0; i < n_q; i++)
+      for (int j = i + 1; j < n_k; j++) kappa(i, j) = 0;
+  MatD w(n_q, n_k), dkappa(n_q, n_k);
+  for (int i = 0; i < n_q; i++) {
+    const double sum = kappa.row(i).sum();
+    w.row(i) = kappa.row(i) / sum;
+    const Eigen::RowVectorXd dw = dout.row(i) * vd.transpose();  // (1, n_k)
+    const double wdw = w.row(i).dot(dw);
+    for (int j = 0; j < n_k; j++) dkappa(i, j) = causal && j > i ? 0.0 : (dw(j) - wdw) / sum;
+  }
+  *dv = w.transpose() * dout;                                        // (n_k, dv)
+  *dq = (dkappa * fk).cwiseProduct(dfq);                             // (n_q, dh)
+  *dk = (dkappa.transpose() * fq).cwiseProduct(dfk);                 // (n_k, dh)
+}
+
 }  // namespace attn

@@ -111,5 +111,8 @@ Mat output_projection(const Mat& concat, const Mat& wo, int threads = 1);
 
 // linear_attention.cpp: phi(x) = elu(x) + 1; out (n_q, dh) in O(n); implied (n_q, n_k) if non-null
 void linear_attention(const Mat& q, const Mat& k, const Mat& v, bool causal, Mat* out, Mat* implied);
+// linear_attention.cpp: its backward, in double: dq (n_q, dh), dk (n_k, dh), dv (n_k, dv) for dout (n_q, dv)
+void linear_attention_backward(const Mat& q, const Mat& k, const Mat& v, bool causal, const MatD& dout, MatD* dq, MatD* dk,
+                               MatD* dv);
 
 }  // namespace attn
