@@ -135,9 +135,12 @@ void draw_controls() {
     help_marker("StreamingLLM (Xiao et al. 2023): beside the window, the first keys stay visible to every query. Models park "
                 "attention there, so keeping them lets a sliding window run forever.");
   }
-  if (c.mask == MaskKind::CausalBottomRight || (c.mask == MaskKind::Causal && a.trace.n_q != a.trace.n_k))
+  if (c.mask == MaskKind::CausalBottomRight || (c.mask == MaskKind::Causal && a.trace.n_q != a.trace.n_k)) {
+    ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled(c.mask == MaskKind::Causal ? "top-left: query i sees keys 1..i (PyTorch's is_causal)"
                                                    : "bottom-right: the last query sees every key (FlashAttention ≥ 2.1)");
+    ImGui::PopTextWrapPos();
+  }
 
   if (ImGui::CollapsingHeader("Variants of 2024–2026 models")) {
     if (c.input == Input::Sentence || c.input == Input::Matrices) {

@@ -88,6 +88,11 @@ void draw_stage() {
     ImGui::TextColored(ImVec4(1, 0.4f, 0.3f, 1), "Cannot compute: %s", t.error.c_str());
     return;
   }
+  if (a.view.backward) {  // the backward stages replace the forward stage: its title, formula and matrices
+    draw_backward_stage();
+    draw_explain_card();
+    return;
+  }
   const int h = std::clamp(a.view.head, 0, t.n_heads - 1);
   const HeadTrace& ht = t.heads[size_t(h)];
   const StageText st = stage_text(a.view.stage, t);
@@ -134,11 +139,6 @@ void draw_stage() {
   const auto D = gfx::Colormap::Diverging, Sq = gfx::Colormap::Sequential;
   static std::vector<std::string> feat;
   feat = feature_labels(t.d_model);
-  if (a.view.backward) {  // the backward stages replace the forward matrices
-    draw_backward_stage();
-    draw_explain_card();
-    return;
-  }
   if (a.pin_on) {  // pin and compare replaces the stage's matrices
     draw_compare();
     draw_explain_card();
