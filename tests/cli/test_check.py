@@ -6,14 +6,15 @@ reported with where it is and why; bad input exits 2 with one error line.
 Run with Debian's python3: /usr/bin/python3 test_check.py build/native/attn"""
 import math
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_case import TempDirCase  # noqa: E402
 
 ATTN = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/native/attn"
 torch.set_num_threads(1)
@@ -53,18 +54,8 @@ def attention(q, k, v, *, scale=None, mask="none", axis=-1, T=1.0, kv_map=None, 
     return torch.stack(out)
 
 
-class Check(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="attn-check-")
-        self.rng = np.random.default_rng(5)
-
-    def tearDown(self):
-        shutil.rmtree(self.dir)
-
-    def save(self, name, arr, dtype=np.float32):
-        path = os.path.join(self.dir, name)
-        np.save(path, np.asarray(arr, dtype=dtype))
-        return path
+class Check(TempDirCase):
+    PREFIX, SEED, DTYPE = "attn-check-", 5, np.float32
 
     def check(self, q, k, v, out, *extra):
         args = [ATTN, "check", "--q", self.save("q.npy", q), "--k", self.save("k.npy", k), "--v", self.save("v.npy", v),
@@ -191,9 +182,6 @@ class Check(unittest.TestCase):
             self.assertTrue(r.stderr.startswith("error: "), r.stderr)
             for w in words:
                 self.assertIn(w, r.stderr)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
 
 
 if __name__ == "__main__":

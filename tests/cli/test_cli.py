@@ -6,10 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_case import TempDirCase  # noqa: E402
 
 ATTN = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/native/attn"
 
@@ -22,20 +24,8 @@ def softmax(x, axis=-1):
     return np.divide(e, s, out=np.zeros_like(e), where=s > 0)
 
 
-class Cli(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="attn-cli-")
-        self.rng = np.random.default_rng(7)
-
-    def tearDown(self):
-        shutil.rmtree(self.dir)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def save(self, name, arr):
-        np.save(self.path(name), arr)
-        return self.path(name)
+class Cli(TempDirCase):
+    PREFIX, SEED = "attn-cli-", 7
 
     def run_attn(self, *args):
         return subprocess.run([ATTN, *args], capture_output=True, text=True)

@@ -10,11 +10,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_case import TempDirCase  # noqa: E402
 
 ATTN = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/native/attn"
 torch.set_num_threads(1)
@@ -127,18 +129,8 @@ def heads_side_by_side(t):
     return t.permute(1, 0, 2).reshape(t.shape[1], -1)
 
 
-class Grad(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="attn-grad-")
-        self.rng = np.random.default_rng(11)
-
-    def tearDown(self):
-        shutil.rmtree(self.dir)
-
-    def save(self, name, arr):
-        path = os.path.join(self.dir, name)
-        np.save(path, arr.astype(np.float32))
-        return path
+class Grad(TempDirCase):
+    PREFIX, SEED, DTYPE = "attn-grad-", 11, np.float32
 
     def grad(self, args):
         out = os.path.join(self.dir, "out")
