@@ -121,9 +121,9 @@ void draw_controls() {
   if (c.scale == ScaleMode::Custom) d |= ImGui::SliderFloat("##scalev", &c.scale_value, 0.01f, 4.0f, "× %.3f", ImGuiSliderFlags_Logarithmic);
 
   ImGui::TextUnformatted("Mask");
-  help_marker("None: every token sees every token (BERT). Causal: only the past (GPT). Window: |i − j| ≤ w. Padding: hide the last tokens. Custom: paint cells in stage 5.");
+  help_marker("None: every token sees every token (BERT). Causal: only the past (GPT), aligned top-left (PyTorch's is_causal); bottom-right aligns the last query with the last key (a KV cache, FlashAttention ≥ 2.1). Window: |i − j| ≤ w. Padding: hide the last tokens. Custom: paint cells in stage 5.");
   MaskKind before = c.mask;
-  d |= combo("##mask", &c.mask, {{MaskKind::None, "none (bidirectional)"}, {MaskKind::Causal, "causal (GPT), top-left"},
+  d |= combo("##mask", &c.mask, {{MaskKind::None, "none (bidirectional)"}, {MaskKind::Causal, "causal (GPT)"},
                                  {MaskKind::CausalBottomRight, "causal, bottom-right (KV cache)"}, {MaskKind::Window, "local window"},
                                  {MaskKind::Padding, "padding (last key)"}, {MaskKind::Custom, "custom (painted)"}});
   mark("mask");
