@@ -150,21 +150,9 @@ int run_check(const cli::Args& args, const Config& cfg, const cli::Heads& hq, co
   in.precision = args.dtype == "fp16" ? Precision::F16 : args.dtype == "bf16" ? Precision::BF16 : Precision::F32;
   in.atol = args.atol;
   in.rtol = args.rtol;
-  // a tensor shaped like `like` with `heads` heads of width d, in the inputs' layout
+  // a tensor shaped like Q's or K's, with `heads` heads of width d, in the inputs' layout
   auto load_like = [&](const std::string& spec, const cli::Heads& like, int heads, int d, bool nonfinite, std::vector<Mat>* out) {
-    TensorData td;
-    if (!load_tensor(spec, &td, &err, nonfinite)) return false;
-    std::vector<int64_t> want;
-    cli::join_heads(std::vector<Mat>(size_t(like.B), Mat::Zero(like.n, heads * d)), heads, like, &want);
-    if (td.shape != want) {
-      err = spec + ": shape " + shape_text(td.shape) + ", expected " + shape_text(want) + " (the layout of " +
-            (&like == &hq ? args.q : args.k) + ")";
-      return false;
-    }
-    cli::Heads h;
-    if (!cli::split_heads(td, like.layout, heads, spec, &h, &err)) return false;
-    *out = h.batch;
-    return true;
+    return cli::load_like(spec, like, heads, d, nonfinite, " (the layout of " + (&like == &hq ? args.q : args.k) + ")", out, &err);
   };
   const int dv = hv.d;
   if (!load_like(args.out, hq, hq.H, dv, true, &in.out)) return fail(err);
@@ -294,7 +282,7 @@ int main(int argc, char** argv) {
   if (args.softcap_given) cfg.softcap = args.cfg.softcap;
   if (args.sink_tokens_given) cfg.sink_tokens = args.cfg.sink_tokens;
   if (args.sink_given) {
-    const int heads = qkv ? cfg.qkv_heads : cfg.n_heads;
+    const int heads = query_heads(cfg);
     if (!args.sink_file.empty()) {
       TensorData s;
       if (!load_tensor(args.sink_file, &s, &err)) return fail(err);
@@ -341,16 +329,8 @@ int main(int argc, char** argv) {
   if (args.command == "grad") {
     std::vector<Mat> douts;
     if (multi) {
-      TensorData td;
-      cli::Heads hd;
-      if (!load_tensor(args.dout, &td, &err)) return fail(err);
-      std::vector<int64_t> want;
-      cli::join_heads(std::vector<Mat>(size_t(hq.B), Mat::Zero(hq.n, hq.H * t.d_v)), hq.H, hq, &want);
-      if (td.shape != want)
-        return fail(args.dout + ": shape " + shape_text(td.shape) + " does not match the output " + shape_text(want) +
-                    ": --dout is the gradient at the output");
-      if (!cli::split_heads(td, hq.layout, hq.H, args.dout, &hd, &err)) return fail(err);
-      douts = hd.batch;
+      if (!cli::load_like(args.dout, hq, hq.H, t.d_v, false, ": --dout is the gradient at the output, in its shape", &douts, &err))
+        return fail(err);
     } else {
       Mat dout;
       if (!npy_load_mat(args.dout, &dout, &err)) return fail(err);

@@ -36,13 +36,29 @@ bool split_heads(const TensorData& t, Layout layout, int heads_2d, const std::st
   for (int b = 0; b < B; b++)
     for (int h = 0; h < H; h++)
       for (int i = 0; i < n; i++)
-        for (int c = 0; c < d; c++) {
-          size_t at;
-          if (s.size() == 2) at = size_t(i) * H * d + size_t(h) * d + c;
-          else if (s.size() == 4 && layout == Layout::BNHD) at = ((size_t(b) * n + i) * H + h) * d + c;
-          else at = ((size_t(b) * H + h) * n + i) * d + c;
-          out->batch[size_t(b)](i, h * d + c) = t.data[at];
-        }
+        for (int c = 0; c < d; c++) out->batch[size_t(b)](i, h * d + c) = t.data[flat_index(*out, H, n, d, b, h, i, c)];
+  return true;
+}
+
+std::vector<int64_t> shape_like(const Heads& like, int H, int n, int d) {
+  if (like.rank == 2) return {n, int64_t(H) * d};
+  if (like.rank == 3) return {H, n, d};
+  if (like.layout == Layout::BNHD) return {like.B, n, H, d};
+  return {like.B, H, n, d};
+}
+
+bool load_like(const std::string& spec, const Heads& like, int H, int d, bool allow_nonfinite, const std::string& why,
+               std::vector<Mat>* out, std::string* err) {
+  TensorData td;
+  if (!load_tensor(spec, &td, err, allow_nonfinite)) return false;
+  const std::vector<int64_t> want = shape_like(like, H, like.n, d);
+  if (td.shape != want) {
+    *err = spec + ": shape " + shape_text(td.shape) + ", expected " + shape_text(want) + why;
+    return false;
+  }
+  Heads h;
+  if (!split_heads(td, like.layout, H, spec, &h, err)) return false;
+  *out = std::move(h.batch);
   return true;
 }
 

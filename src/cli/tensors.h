@@ -20,29 +20,33 @@ struct Heads {
 // heads_2d: how many heads a rank-2 (n, H d) tensor holds side by side (its columns split evenly)
 bool split_heads(const TensorData& t, Layout layout, int heads_2d, const std::string& name, Heads* out, std::string* err);
 
+// Where cell (b, h, i, c) of B matrices (n, H d) lives in the flat C-order data of a tensor of
+// like's rank and layout with H heads of width d: (n, H d) side by side in 2-D, (H, n, d) in 3-D,
+// (B, H, n, d) or (B, n, H, d) in 4-D.
+inline size_t flat_index(const Heads& like, int H, int n, int d, int b, int h, int i, int c) {
+  if (like.rank == 2) return (size_t(i) * H + h) * d + c;
+  if (like.rank == 4 && like.layout == Layout::BNHD) return ((size_t(b) * n + i) * H + h) * d + c;
+  return ((size_t(b) * H + h) * n + i) * d + c;
+}
+// The shape of such a tensor with like's batch, rank and layout
+std::vector<int64_t> shape_like(const Heads& like, int H, int n, int d);
+
 // B matrices (n, H d) back to like's rank and layout (d = the matrices' columns / H): C-order data
 template <typename M>
 std::vector<typename M::Scalar> join_heads(const std::vector<M>& batch, int H, const Heads& like, std::vector<int64_t>* shape) {
-  using S = typename M::Scalar;
   const int B = int(batch.size()), n = int(batch[0].rows()), d = int(batch[0].cols()) / H;
-  std::vector<S> out(size_t(B) * H * n * d);
+  std::vector<typename M::Scalar> out(size_t(B) * H * n * d);
   for (int b = 0; b < B; b++)
     for (int h = 0; h < H; h++)
       for (int i = 0; i < n; i++)
-        for (int c = 0; c < d; c++) {
-          const size_t at = like.rank == 4 && like.layout == Layout::BNHD ? ((size_t(b) * n + i) * H + h) * d + c
-                                                                          : ((size_t(b) * H + h) * n + i) * d + c;
-          out[at] = batch[size_t(b)](i, h * d + c);
-        }
-  if (like.rank == 2) *shape = {n, int64_t(H) * d};
-  else if (like.rank == 3) *shape = {H, n, d};
-  else if (like.layout == Layout::BNHD) *shape = {B, n, H, d};
-  else *shape = {B, H, n, d};
-  if (like.rank == 2 && H > 1) {  // (n, H d) side by side, as given
-    for (int i = 0; i < n; i++)
-      for (int k = 0; k < H * d; k++) out[size_t(i) * H * d + k] = batch[0](i, k);
-  }
+        for (int c = 0; c < d; c++) out[flat_index(like, H, n, d, b, h, i, c)] = batch[size_t(b)](i, h * d + c);
+  *shape = shape_like(like, H, n, d);
   return out;
 }
+
+// Reads spec, which must have like's batch, rank, layout and rows with H heads of width d, into B
+// matrices (n, H d). A shape that differs is refused as "SPEC: shape (..), expected (..)" + why.
+bool load_like(const std::string& spec, const Heads& like, int H, int d, bool allow_nonfinite, const std::string& why,
+               std::vector<Mat>* out, std::string* err);
 
 }  // namespace attn::cli

@@ -18,7 +18,6 @@ namespace attn {
 
 namespace {
 
-std::string shape(const Mat& m) { return std::to_string(m.rows()) + "x" + std::to_string(m.cols()); }
 
 // adds m into columns [c0, c0 + w) of *dst: a head's slice of a (n, d) gradient (with grouped-query
 // attention several query heads read one KV head, and their gradients add up there)
@@ -32,7 +31,7 @@ Grads backward_impl(const Trace& t, const Mat& dY) {
   if (t.cfg.normalizer == Normalizer::Hardmax)
     return fail("hardmax has no useful gradient (its derivative is zero almost everywhere): use softmax, sparsemax or entmax");
   if (dY.rows() != t.output.rows() || dY.cols() != t.output.cols())
-    return fail("dY is " + shape(dY) + " but the output is " + shape(t.output) + ": they must have the same shape");
+    return fail("dY is " + shape_text(dY) + " but the output is " + shape_text(t.output) + ": they must have the same shape");
   if (!dY.allFinite()) return fail("dY has NaN or Inf");
   const bool qkv = t.cfg.input == Input::QKV;
   const int H = t.n_heads, dh = t.d_head, dv = t.d_v, nq = t.n_q, nk = t.n_k;
@@ -139,13 +138,7 @@ Grads backward_impl(const Trace& t, const Mat& dY) {
   return g;
 }
 
-std::string num(double v, int prec = 3) {
-  char b[48];
-  std::snprintf(b, sizeof b, "%.*f", prec, v);
-  std::string s = b;
-  if (s[0] == '-') s = "−" + s.substr(1);
-  return s;
-}
+std::string num(double v, int prec = 3) { return number_text(v, prec); }
 
 }  // namespace
 

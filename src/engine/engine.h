@@ -47,5 +47,9 @@ std::vector<NormalizerRow> compare_normalizers(const Trace& t, int head, int row
 
 // "₁₂" for 12: subscript digits for explanation text
 std::string subscript(int v);
+// "−0.42" with prec decimals, a real minus sign and "∞": numbers in explanation text
+std::string number_text(double v, int prec);
+// "3x4": a matrix's shape in messages
+std::string shape_text(const Mat& m);
 
 }  // namespace attn

@@ -7,9 +7,7 @@
 
 namespace attn {
 
-namespace {
-
-std::string num(double v, int prec = 2) {
+std::string number_text(double v, int prec) {
   if (std::isinf(v)) return v > 0 ? "∞" : "−∞";
   char b[64];
   std::snprintf(b, sizeof b, "%.*f", prec, v);
@@ -17,6 +15,12 @@ std::string num(double v, int prec = 2) {
   if (s[0] == '-') s = "−" + s.substr(1);  // a real minus sign reads better than a hyphen
   return s;
 }
+
+std::string shape_text(const Mat& m) { return std::to_string(m.rows()) + "x" + std::to_string(m.cols()); }
+
+namespace {
+
+std::string num(double v, int prec = 2) { return number_text(v, prec); }
 
 std::string idx2(int i, int j) {  // "₂₁", or "₁₂,₃" when an index has two digits
   std::string a = subscript(i + 1), b = subscript(j + 1);

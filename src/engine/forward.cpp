@@ -21,7 +21,6 @@ namespace attn {
 
 namespace {
 
-std::string shape(const Mat& m) { return std::to_string(m.rows()) + "x" + std::to_string(m.cols()); }
 
 bool all_finite(const Mat& m, const char* what, std::string* err) {
   if (kern::all_finite(m.data(), size_t(m.size()))) return true;  // the common case (SIMD); then find where
@@ -57,7 +56,7 @@ using Err = std::string;  // empty: the stage went through; else why it was refu
 Err weights_as_given(const Config& cfg, const Limits& lim, Trace* t) {
   if (cfg.A_in.size() == 0) return "no weight matrix was given";
   if (cfg.A_in.rows() > lim.max_n || cfg.A_in.cols() > lim.max_n)
-    return "the weight matrix is " + shape(cfg.A_in) + ", above the limit of " + std::to_string(lim.max_n);
+    return "the weight matrix is " + shape_text(cfg.A_in) + ", above the limit of " + std::to_string(lim.max_n);
   std::string err;
   if (!all_finite(cfg.A_in, "the weight matrix", &err)) return err;
   t->n_q = int(cfg.A_in.rows());
@@ -87,14 +86,14 @@ Err stage_input(const Config& cfg, const Limits& lim, Trace* t) {
     // (n_q, H d_k), (n_k, H_kv d_k), (n_k, H_kv d_v): heads side by side, as concat lays them out
     if (cfg.Q_in.size() == 0 || cfg.K_in.size() == 0 || cfg.V_in.size() == 0) return "Q, K and V must all be given";
     const int H = cfg.qkv_heads, Hkv = cfg.n_kv_heads > 0 ? cfg.n_kv_heads : H;
-    if (cfg.Q_in.cols() % H) return "Q is " + shape(cfg.Q_in) + ": its columns do not split into " + std::to_string(H) + " heads";
+    if (cfg.Q_in.cols() % H) return "Q is " + shape_text(cfg.Q_in) + ": its columns do not split into " + std::to_string(H) + " heads";
     const int dk = int(cfg.Q_in.cols()) / H;
     if (cfg.K_in.cols() != Hkv * dk)
-      return "Q is " + shape(cfg.Q_in) + " and K is " + shape(cfg.K_in) + ": K needs " + std::to_string(Hkv) + " head(s) of d_k = " +
+      return "Q is " + shape_text(cfg.Q_in) + " and K is " + shape_text(cfg.K_in) + ": K needs " + std::to_string(Hkv) + " head(s) of d_k = " +
              std::to_string(dk) + " columns (" + std::to_string(Hkv * dk) + ")";
     if (cfg.V_in.rows() != cfg.K_in.rows())
-      return "K is " + shape(cfg.K_in) + " and V is " + shape(cfg.V_in) + ": they need the same number of rows (keys)";
-    if (cfg.V_in.cols() % Hkv) return "V is " + shape(cfg.V_in) + ": its columns do not split into " + std::to_string(Hkv) + " heads";
+      return "K is " + shape_text(cfg.K_in) + " and V is " + shape_text(cfg.V_in) + ": they need the same number of rows (keys)";
+    if (cfg.V_in.cols() % Hkv) return "V is " + shape_text(cfg.V_in) + ": its columns do not split into " + std::to_string(Hkv) + " heads";
     t->n_q = int(cfg.Q_in.rows());
     t->n_k = int(cfg.K_in.rows());
     t->d_model = int(cfg.Q_in.cols());
@@ -110,12 +109,12 @@ Err stage_input(const Config& cfg, const Limits& lim, Trace* t) {
     t->d_head = t->d_v = cfg.d_model / cfg.n_heads;
     if (cfg.input == Input::Matrices) {
       if (cfg.X.size() == 0) return "no X matrix was given";
-      if (cfg.X.cols() != cfg.d_model) return "X is " + shape(cfg.X) + " but d_model is " + std::to_string(cfg.d_model);
+      if (cfg.X.cols() != cfg.d_model) return "X is " + shape_text(cfg.X) + " but d_model is " + std::to_string(cfg.d_model);
       t->n_q = int(cfg.X.rows());
       t->cross = cfg.X_src.size() > 0;
       t->n_k = t->cross ? int(cfg.X_src.rows()) : t->n_q;
       if (t->cross && cfg.X_src.cols() != cfg.d_model)
-        return "the source X is " + shape(cfg.X_src) + " but d_model is " + std::to_string(cfg.d_model);
+        return "the source X is " + shape_text(cfg.X_src) + " but d_model is " + std::to_string(cfg.d_model);
     } else {
       t->tokens_q = tokenize(cfg.sentence);
       t->cross = !cfg.source.empty();
@@ -173,25 +172,28 @@ bool has_projection(const Trace* prev) {
 // V = Xpe_src.W_v, then RoPE and cell edits on Q, K, V
 Err stage_project(const Config& cfg, const Trace* prev, Trace* t) {
   const int d = t->d_model;
-  // The drawn weights depend only on (init, d, seed): the last pass's set is reused, so an edit
-  // elsewhere does not redraw 4 d^2 random numbers on every recompute.
-  if (prev && prev->drawn[0].p && prev->cfg.init == cfg.init && prev->cfg.d_model == d && prev->cfg.seed == cfg.seed)
-    std::copy(prev->drawn, prev->drawn + 4, t->drawn);
-  else
-    draw_weights(cfg.init, d, cfg.seed, t->drawn);
-  // slot: index in the drawing order; the trace shares the drawn matrix unless one was given.
-  // With grouped-query attention W_k and W_v are (d, H_kv d_head): the drawn ones' first columns.
-  std::string err;
+  // The drawn weights depend only on (init, d, seed, H_kv d_head): the last pass's set is reused,
+  // so an edit elsewhere does not redraw 4 d^2 random numbers on every recompute. With grouped-query
+  // attention W_k and W_v are (d, H_kv d_head): the drawn ones' first columns, cut once here.
   const int kv_cols = t->n_kv_heads * t->d_head;
+  if (prev && prev->drawn[0].p && prev->cfg.init == cfg.init && prev->cfg.d_model == d && prev->cfg.seed == cfg.seed &&
+      prev->drawn[1].get().cols() == kv_cols) {
+    std::copy(prev->drawn, prev->drawn + 4, t->drawn);
+  } else {
+    draw_weights(cfg.init, d, cfg.seed, t->drawn);
+    if (kv_cols != d)
+      for (int slot : {1, 2}) t->drawn[slot].p = std::make_shared<const Mat>(t->drawn[slot].get().leftCols(kv_cols));
+  }
+  // slot: index in the drawing order; the trace shares the drawn matrix unless one was given
+  std::string err;
   auto weight = [&](const Mat& given, int slot, const char* name, SharedMat* out) {
     const int cols = slot == 1 || slot == 2 ? kv_cols : d;
     if (given.size() == 0) {
       *out = t->drawn[slot];
-      if (cols != d) out->p = std::make_shared<const Mat>(t->drawn[slot].get().leftCols(cols));
       return true;
     }
     if (given.rows() != d || given.cols() != cols) {
-      err = std::string(name) + " is " + shape(given) + " but must be " + std::to_string(d) + "x" + std::to_string(cols) +
+      err = std::string(name) + " is " + shape_text(given) + " but must be " + std::to_string(d) + "x" + std::to_string(cols) +
             (cols != d ? " (d_model x H_kv d_head)" : "");
       return false;
     }

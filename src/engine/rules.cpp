@@ -80,7 +80,7 @@ std::vector<std::string> conform(Config* c, Front front) {
   clamp(Field::KvHeads, &c->n_kv_heads);
   clamp(Field::Softcap, &c->softcap);
   clamp(Field::SinkTokens, &c->sink_tokens);
-  const int heads = c->input == Input::QKV ? c->qkv_heads : c->n_heads;
+  const int heads = query_heads(*c);
   if (c->n_kv_heads > 0 && heads % c->n_kv_heads) {
     const int kv = fit_heads(heads, c->n_kv_heads);
     notes.push_back("key/value heads must divide heads = " + std::to_string(heads) + " (got " + std::to_string(c->n_kv_heads) +
@@ -93,6 +93,7 @@ std::vector<std::string> conform(Config* c, Front front) {
 // What would break the math, whoever set the config (the ranges above are the fronts' business).
 std::string validate(const Config& cfg, const Limits& lim) {
   std::ostringstream e;
+  const int heads = query_heads(cfg);
   if (!(cfg.temperature > 0) || !std::isfinite(cfg.temperature))
     e << "temperature must be a finite number > 0 (got " << cfg.temperature << ")";
   else if (cfg.input != Input::QKV && (cfg.d_model < 1 || cfg.d_model > lim.max_d_model))
@@ -111,15 +112,14 @@ std::string validate(const Config& cfg, const Limits& lim) {
     e << "entmax alpha must be in [1, 2] (got " << cfg.entmax_alpha << ")";
   else if (cfg.input == Input::QKV && cfg.qkv_heads < 1)
     e << "Q, K and V given directly need at least 1 head (got " << cfg.qkv_heads << ")";
-  else if (int heads = cfg.input == Input::QKV ? cfg.qkv_heads : cfg.n_heads;
-           cfg.n_kv_heads < 0 || cfg.n_kv_heads > heads || (cfg.n_kv_heads > 0 && heads % cfg.n_kv_heads))
+  else if (cfg.n_kv_heads < 0 || cfg.n_kv_heads > heads || (cfg.n_kv_heads > 0 && heads % cfg.n_kv_heads))
     e << "key/value heads (" << cfg.n_kv_heads << ") must divide the " << heads << " query heads (grouped-query attention)";
   else if (!(cfg.softcap >= 0) || !std::isfinite(cfg.softcap))
     e << "the soft-cap must be a finite number >= 0, 0 = off (got " << cfg.softcap << ")";
   else if (cfg.sink_tokens < 0)
     e << "sink tokens must be >= 0 (got " << cfg.sink_tokens << ")";
-  else if (!cfg.sinks.empty() && int(cfg.sinks.size()) != (cfg.input == Input::QKV ? cfg.qkv_heads : cfg.n_heads))
-    e << "attention sinks need one logit per query head: " << (cfg.input == Input::QKV ? cfg.qkv_heads : cfg.n_heads)
+  else if (!cfg.sinks.empty() && int(cfg.sinks.size()) != heads)
+    e << "attention sinks need one logit per query head: " << heads
       << ", got " << cfg.sinks.size();
   else if (!cfg.sinks.empty() && cfg.normalizer != Normalizer::Softmax)
     e << "attention sinks are defined for softmax (they take part of each row's mass); use softmax";

@@ -38,6 +38,9 @@ std::string check_range(Field f, double v, Front front);
 // numerical check must compute exactly what was asked). Empty: the config was already in range.
 std::vector<std::string> conform(Config* cfg, Front front);
 
+// The query heads of a config: qkv_heads when Q, K, V are given directly, else n_heads.
+inline int query_heads(const Config& c) { return c.input == Input::QKV ? c.qkv_heads : c.n_heads; }
+
 // The largest h <= heads that divides d_model (at least 1).
 int fit_heads(int d_model, int heads);
 

@@ -68,8 +68,9 @@ struct Trace {
   Mat PE;                            // (max(n_q, n_k), d_model) sinusoidal table (zeros otherwise)
   Mat Xpe, Xpe_src;                  // embeddings after positional encoding
   SharedMat Wq, Wk, Wv, Wo;          // (d_model, d_model)
-  // (d_model, d_model) x4: W_q, W_k, W_v, W_o as drawn for (init, d_model, seed), before imports and
-  // edits; the next pass takes them from here instead of drawing 4 d^2 numbers again
+  // W_q, W_k, W_v, W_o as drawn for (init, d_model, seed), before imports and edits: (d, d), except
+  // W_k and W_v (d, H_kv d_head) with grouped-query attention (the drawn matrices' first columns);
+  // the next pass takes them from here instead of drawing 4 d^2 numbers again
   SharedMat drawn[4];
   Mat Q, K, V;                       // (n_q, H d_head), (n_k, H_kv d_head), (n_k, H_kv d_v); after RoPE
   // (n_q, d_model), (n_k, d_model) x2: the products X.W before RoPE and cell edits, kept only when

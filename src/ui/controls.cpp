@@ -163,7 +163,7 @@ void draw_controls() {
     help_marker("Gemma 2: scores pass through c·tanh(s/c) after scaling, so none exceeds ±c and no key can take all the weight.");
     if (cap) d |= ImGui::SliderFloat("##softcap", &c.softcap, 0.5f, 50.0f, "c = %.1f", ImGuiSliderFlags_Logarithmic);
     bool sink = !c.sinks.empty();
-    const int heads = c.input == Input::QKV ? c.qkv_heads : c.n_heads;
+    const int heads = query_heads(c);
     if (ImGui::Checkbox("Attention sink", &sink)) { c.sinks.assign(sink ? size_t(heads) : 0, 1.0f); d = true; }
     mark("sink");
     help_marker("A learned logit per head (gpt-oss): an extra column normalized with each row, then dropped, so a row "
@@ -173,8 +173,7 @@ void draw_controls() {
       if (ImGui::SliderFloat("##sinkv", &v, -5.0f, 5.0f, "sink logit %.2f")) { c.sinks.assign(size_t(heads), v); d = true; }
     }
   }
-  if (!c.sinks.empty() && int(c.sinks.size()) != (c.input == Input::QKV ? c.qkv_heads : c.n_heads))
-    c.sinks.assign(size_t(c.input == Input::QKV ? c.qkv_heads : c.n_heads), c.sinks[0]);  // the heads changed
+  if (!c.sinks.empty() && int(c.sinks.size()) != query_heads(c)) c.sinks.assign(size_t(query_heads(c)), c.sinks[0]);  // the heads changed
 
   ImGui::TextUnformatted("Normalizer");
   help_marker("How a row of scores becomes weights. Softmax: smooth, all positive. Sparsemax / entmax: exact zeros. Hardmax: argmax. Sum: s/Σs (positive scores only). Sigmoid: per cell, unnormalized.");
