@@ -1,6 +1,7 @@
 // npy.cpp: the .npy format (NEP 1): magic, version, little-endian header length, a Python dict
 // literal header padded to 64 bytes, then the raw array data.
 #include "io/npy.h"
+#include "io/files.h"
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -185,11 +186,6 @@ std::string encode(const char* descr, const void* data, size_t item, const std::
   out += h;
   out.append(reinterpret_cast<const char*>(data), count * item);
   return out;
-}
-bool write_file(const std::string& path, const std::string& bytes, std::string* err) {
-  std::ofstream f(path, std::ios::binary);
-  if (!f || !f.write(bytes.data(), std::streamsize(bytes.size()))) { *err = path + ": cannot write the file"; return false; }
-  return true;
 }
 }  // namespace
 

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include "io/files.h"
+#include "io/json.h"
 #include "io/npy.h"
 
 namespace attn {
@@ -14,90 +16,6 @@ namespace attn {
 namespace {
 
 const size_t kMaxElements = size_t(1) << 28;
-
-// ---- a minimal JSON reader for the safetensors header
-struct Json {
-  enum Kind { Null, Num, Str, Arr, Obj } kind = Null;
-  double num = 0;
-  std::string str;
-  std::vector<Json> arr;
-  std::map<std::string, Json> obj;
-};
-
-struct Reader {
-  const std::string& s;
-  size_t i = 0;
-  int depth = 0;
-  void ws() { while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) i++; }
-  bool string(std::string* out) {
-    if (i >= s.size() || s[i] != '"') return false;
-    i++;
-    while (i < s.size() && s[i] != '"') {
-      if (s[i] == '\\') {  // escapes are kept as they are: names we look for have none
-        if (++i >= s.size()) return false;
-      }
-      *out += s[i++];
-    }
-    if (i >= s.size()) return false;
-    i++;
-    return true;
-  }
-  bool value(Json* v) {
-    if (++depth > 16) return false;
-    ws();
-    if (i >= s.size()) return false;
-    bool ok = false;
-    if (s[i] == '{') {
-      v->kind = Json::Obj;
-      i++;
-      ws();
-      if (i < s.size() && s[i] == '}') { i++; ok = true; }
-      while (!ok) {
-        ws();
-        std::string key;
-        if (!string(&key)) break;
-        ws();
-        if (i >= s.size() || s[i] != ':') break;
-        i++;
-        if (!value(&v->obj[key])) break;
-        ws();
-        if (i < s.size() && s[i] == ',') { i++; continue; }
-        if (i < s.size() && s[i] == '}') { i++; ok = true; }
-        break;
-      }
-    } else if (s[i] == '[') {
-      v->kind = Json::Arr;
-      i++;
-      ws();
-      if (i < s.size() && s[i] == ']') { i++; ok = true; }
-      while (!ok) {
-        v->arr.emplace_back();
-        if (!value(&v->arr.back())) break;
-        ws();
-        if (i < s.size() && s[i] == ',') { i++; continue; }
-        if (i < s.size() && s[i] == ']') { i++; ok = true; }
-        break;
-      }
-    } else if (s[i] == '"') {
-      v->kind = Json::Str;
-      ok = string(&v->str);
-    } else if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9')) {
-      v->kind = Json::Num;
-      size_t j = i;
-      while (j < s.size() && (std::strchr("+-.eE", s[j]) || (s[j] >= '0' && s[j] <= '9'))) j++;
-      try { v->num = std::stod(s.substr(i, j - i)); ok = true; } catch (...) { ok = false; }
-      i = j;
-    } else if (s.compare(i, 4, "null") == 0 || s.compare(i, 4, "true") == 0) {
-      i += 4;
-      ok = true;
-    } else if (s.compare(i, 5, "false") == 0) {
-      i += 5;
-      ok = true;
-    }
-    depth--;
-    return ok;
-  }
-};
 
 bool whole(double v) { return v >= 0 && v <= 9.0e15 && v == double(int64_t(v)); }
 
@@ -119,8 +37,7 @@ bool safetensors_parse(const uint8_t* p, size_t n, const std::string& name, Tens
   }
   const std::string h(reinterpret_cast<const char*>(p + 8), size_t(hlen));
   Json root;
-  Reader r{h};
-  if (!r.value(&root) || root.kind != Json::Obj) { *err = "corrupt .safetensors header (not a JSON object)"; return false; }
+  if (!json_parse(h, &root) || root.kind != Json::Obj) { *err = "corrupt .safetensors header (not a JSON object)"; return false; }
   auto it = root.obj.find(name);
   if (it == root.obj.end() || name == "__metadata__") {
     std::string names;
@@ -185,9 +102,8 @@ bool load_tensor(const std::string& spec, TensorData* out, std::string* err, boo
     *err = spec + ": name the tensor: " + spec + ":NAME";
     return false;
   }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) { *err = path + ": cannot open the file"; return false; }
-  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  if (!read_file(path, &bytes, err)) return false;
   const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
   std::string e;
   if (!name.empty()) {
@@ -218,6 +134,40 @@ bool load_tensor(const std::string& spec, TensorData* out, std::string* err, boo
       return false;
     }
   return true;
+}
+
+std::string safetensors_encode(const std::vector<TensorOut>& tensors,
+                               const std::vector<std::pair<std::string, std::string>>& metadata) {
+  std::string h = "{";
+  if (!metadata.empty()) {
+    h += "\"__metadata__\":{";
+    for (size_t i = 0; i < metadata.size(); i++)
+      h += (i ? "," : "") + json_quote(metadata[i].first) + ":" + json_quote(metadata[i].second);
+    h += "}";
+  }
+  size_t at = 0;
+  for (const TensorOut& t : tensors) {
+    size_t count = 1;
+    for (int64_t s : t.shape) count *= size_t(s);
+    const size_t bytes = count * (t.f64 ? 8 : 4);
+    h += std::string(h.size() > 1 ? "," : "") + json_quote(t.name) + ":{\"dtype\":\"" + (t.f64 ? "F64" : "F32") +
+         "\",\"shape\":[";
+    for (size_t i = 0; i < t.shape.size(); i++) h += (i ? "," : "") + std::to_string(t.shape[i]);
+    h += "],\"data_offsets\":[" + std::to_string(at) + "," + std::to_string(at + bytes) + "]}";
+    at += bytes;
+  }
+  h += "}";
+  while (h.size() % 8) h += ' ';  // the data starts 8-byte aligned
+  std::string out(8, '\0');
+  for (int b = 0; b < 8; b++) out[size_t(b)] = char((uint64_t(h.size()) >> (8 * b)) & 0xff);
+  out += h;
+  for (const TensorOut& t : tensors) {
+    size_t count = 1;
+    for (int64_t s : t.shape) count *= size_t(s);
+    if (t.f64) out.append(reinterpret_cast<const char*>(t.f64), count * 8);
+    else out.append(reinterpret_cast<const char*>(t.f32), count * 4);
+  }
+  return out;
 }
 
 }  // namespace attn

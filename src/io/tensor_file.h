@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace attn {
@@ -22,6 +23,17 @@ bool load_tensor(const std::string& spec, TensorData* out, std::string* err, boo
 // the file name). Its header is an 8-byte little-endian length, then a JSON object of
 // {"name": {"dtype": "F16", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}.
 bool safetensors_parse(const uint8_t* bytes, size_t size, const std::string& name, TensorData* out, std::string* err);
+
+// One tensor to write: float32 data (f32) or float64 (f64), C order.
+struct TensorOut {
+  std::string name;
+  std::vector<int64_t> shape;
+  const float* f32 = nullptr;
+  const double* f64 = nullptr;
+};
+// A .safetensors file of the tensors in the given order (F32 or F64) with string metadata.
+std::string safetensors_encode(const std::vector<TensorOut>& tensors,
+                               const std::vector<std::pair<std::string, std::string>>& metadata = {});
 
 // "(2, 3, 4)"
 std::string shape_text(const std::vector<int64_t>& shape);

@@ -248,6 +248,19 @@ void apply_dropout(Mat* weights, float p, uint64_t seed) {
   }
 }
 
+// The exact sort-based sparsemax and 1.5-entmax of one row of allowed logits, for other callers
+// (the trainer normalizes its rows with these).
+void sparsemax_row(const std::vector<double>& z, std::vector<double>* p) {
+  double tau = 0;
+  p->resize(z.size());
+  sparsemax(z, p, &tau);
+}
+void entmax15_row(const std::vector<double>& z, std::vector<double>* p) {
+  double tau = 0;
+  p->resize(z.size());
+  entmax15(z, p, &tau);
+}
+
 // The row's Jacobian, transposed, applied to dp: dz = Jᵀ dp with z = m / T (masked keys: dz = 0).
 //   softmax    J = diag(p) - p pᵀ
 //   sparsemax  J = diag(s) - s sᵀ / |S|, s = 1 on the support S (p > 0)      (Martins & Astudillo 2016)

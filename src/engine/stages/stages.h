@@ -86,6 +86,9 @@ bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temp
 bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float alpha, HeadTrace* h,
                     std::string* err, const float* sink = nullptr);
 RowStats row_stats(const float* w, int n, bool all_masked);
+// normalize.cpp: z (n, all allowed) -> p (n) in double: exact sparsemax, and 1.5-entmax p = [z/2 - tau]_+^2
+void sparsemax_row(const std::vector<double>& z, std::vector<double>* p);
+void entmax15_row(const std::vector<double>& z, std::vector<double>* p);
 // normalize.cpp: seeded training-mode dropout on weights (n_q, n_k), kept cells scaled by 1/(1-p)
 void apply_dropout(Mat* weights, float p, uint64_t seed);
 // normalize.cpp: dz (n) = Jᵀ dp, the row's normalizer differentiated at its weights p (double,

@@ -1,0 +1,70 @@
+// train_files.cpp: a run's config.json and model.safetensors, written and read.
+#include "io/train_files.h"
+#include "io/files.h"
+#include "io/json.h"
+#include "io/tensor_file.h"
+
+namespace attn::train {
+
+namespace {
+template <class S>
+std::string encode(const TrainConfig& cfg, const Layout& lay, const std::vector<S>& params) {
+  std::vector<TensorOut> out;
+  for (const TensorInfo& t : lay.tensors) {
+    TensorOut o;
+    o.name = t.name;
+    for (int s : t.shape) o.shape.push_back(s);
+    if constexpr (sizeof(S) == 8) o.f64 = reinterpret_cast<const double*>(params.data() + t.offset);
+    else o.f32 = reinterpret_cast<const float*>(params.data() + t.offset);
+    out.push_back(o);
+  }
+  return safetensors_encode(out, {{"format", "attention-playground"}, {"config", config_json(cfg)}});
+}
+}  // namespace
+
+std::string model_safetensors(const TrainConfig& cfg, const Layout& lay, const std::vector<float>& params) {
+  return encode(cfg, lay, params);
+}
+std::string model_safetensors_f64(const TrainConfig& cfg, const Layout& lay, const std::vector<double>& params) {
+  return encode(cfg, lay, params);
+}
+
+bool load_config(const std::string& path, TrainConfig* cfg, std::string* err) {
+  std::string text;
+  if (!read_file(path, &text, err)) return false;
+  Json j;
+  if (!json_parse(text, &j) || j.kind != Json::Obj) { *err = path + ": not a JSON object"; return false; }
+  for (const auto& [key, v] : j.obj) {
+    std::string value;
+    if (v.kind == Json::Str) value = v.str;
+    else if (v.kind == Json::Num) value = number_text(v.num);
+    else if (v.kind == Json::Bool) value = v.b ? "true" : "false";
+    else { *err = path + ": \"" + key + "\" must be a string, number or boolean"; return false; }
+    std::string e;
+    if (!set_setting(cfg, key, value, &e)) { *err = path + ": " + e; return false; }
+  }
+  return true;
+}
+
+bool load_weights(const std::string& path, const Layout& lay, std::vector<float>* params, std::string* err) {
+  std::string bytes;
+  if (!read_file(path, &bytes, err)) return false;
+  params->assign(lay.total, 0.0f);
+  for (const TensorInfo& t : lay.tensors) {
+    TensorData d;
+    std::string e;
+    if (!safetensors_parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), t.name, &d, &e)) {
+      *err = path + ": " + e;
+      return false;
+    }
+    std::vector<int64_t> want(t.shape.begin(), t.shape.end());
+    if (d.shape != want) {
+      *err = path + ": tensor '" + t.name + "' is " + shape_text(d.shape) + ", the config needs " + shape_text(want);
+      return false;
+    }
+    std::copy(d.data.begin(), d.data.end(), params->begin() + long(t.offset));
+  }
+  return true;
+}
+
+}  // namespace attn::train

@@ -1,0 +1,21 @@
+// train_files.h: a training run's folder: config.json (every setting), model.safetensors (the
+// weights under model.h's tensor names) and, read back, a model to evaluate or continue.
+#pragma once
+#include <string>
+#include <vector>
+#include "train/settings.h"
+
+namespace attn::train {
+
+// The model's weights as .safetensors, with the config in its metadata.
+std::string model_safetensors(const TrainConfig& cfg, const Layout& lay, const std::vector<float>& params);
+std::string model_safetensors_f64(const TrainConfig& cfg, const Layout& lay, const std::vector<double>& params);
+
+// Reads DIR/config.json into *cfg (settings it does not name keep their defaults). *err names
+// the file and the key.
+bool load_config(const std::string& path, TrainConfig* cfg, std::string* err);
+// Reads every tensor of lay from a .safetensors file into params (lay.total), checking each
+// name and shape. *err names the file and the tensor.
+bool load_weights(const std::string& path, const Layout& lay, std::vector<float>* params, std::string* err);
+
+}  // namespace attn::train

@@ -1,0 +1,146 @@
+// model.h: the small transformer the playground trains, its parameters as one flat array with
+// named tensors, and its forward and backward passes (model.cpp), for float (training) and double
+// (finite-difference checks, exact dumps).
+//
+//   h0 = tok_emb[x] + pos                       x (B, T) token ids, h (B·T, d)
+//   per layer:  h += Attn(LN1(h)) · W_o         Q = a·W_q, K = a·W_k, V = a·W_v, heads of d/H
+//               h += W2·GELU(W1·LN2(h) + b1) + b2    (with the MLP; d_ff = 4d, GPT-2's tanh GELU)
+//   logits = LN_f(h) · unembed                  (B·T, V); loss = mean cross-entropy over answer positions
+//
+// Matrices are stored (d_in, d_out) and applied as x · W, as in the saved tensors' names below.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace attn::train {
+
+enum class PosEnc { Learned, Sinusoidal, Rope, Alibi, None };
+enum class ScaleKind { Auto, None, Custom };
+enum class Norm { Softmax, Sparsemax, Entmax15 };
+enum class InitKind { Xavier, Kaiming, Normal };
+
+const char* posenc_name(PosEnc p);      // "learned", ...
+const char* norm_name(Norm n);          // "softmax", "sparsemax", "entmax15"
+const char* init_name(InitKind i);      // "xavier", "kaiming", "normal"
+bool parse_posenc(const std::string& s, PosEnc* out);
+bool parse_norm(const std::string& s, Norm* out);
+bool parse_init(const std::string& s, InitKind* out);
+
+struct ModelConfig {
+  int vocab = 10;       // V (the task sets it)
+  int seq = 16;         // T, the context length (the task sets it)
+  int layers = 2;       // L, 1-6
+  int heads = 4;        // H
+  int kv_heads = 0;     // H_kv, a divisor of H (0 = H: no grouping)
+  int d_model = 64;     // d, a multiple of H
+  bool mlp = true;      // the MLP block after attention
+  bool ln = true;       // LayerNorms (ln1, ln2, ln_f); off: the attention-only setting of induction heads
+  bool causal = true;   // the mask: causal (next-token tasks) or bidirectional
+  PosEnc pos = PosEnc::Learned;
+  ScaleKind scale = ScaleKind::Auto;
+  float scale_value = 1.0f;  // with ScaleKind::Custom
+  float temperature = 1.0f;
+  Norm norm = Norm::Softmax;
+  float dropout = 0.0f;      // on the attention weights, while training only
+  InitKind init = InitKind::Xavier;
+
+  int kvh() const { return kv_heads > 0 ? kv_heads : heads; }
+  int d_head() const { return d_model / heads; }
+  int d_ff() const { return 4 * d_model; }
+  float score_scale() const;  // the factor on q·k (auto: 1/sqrt(d_head))
+};
+
+// Checks ranges and divisibility; *err names the setting and the allowed values.
+bool validate(const ModelConfig& c, std::string* err);
+
+// One named tensor inside the flat parameter array.
+struct TensorInfo {
+  std::string name;          // "layers.0.wq", as saved
+  std::vector<int> shape;    // (d_in, d_out) for matrices
+  size_t offset = 0, size = 0;
+  bool decay = false;        // weight decay applies (matrices and embeddings; not biases, not LayerNorm)
+};
+
+// Where each tensor sits. Offsets of absent tensors (no MLP, no LayerNorm, no learned positions)
+// are npos.
+struct Layout {
+  static constexpr size_t npos = size_t(-1);
+  struct LayerAt { size_t ln1w, ln1b, wq, wk, wv, wo, ln2w, ln2b, w1, b1, w2, b2; };
+  std::vector<TensorInfo> tensors;
+  std::vector<LayerAt> layer;
+  size_t tok_emb = npos, pos_emb = npos, lnfw = npos, lnfb = npos, unembed = npos;
+  size_t total = 0;
+  int find(const std::string& name) const;  // index into tensors, or -1
+};
+Layout make_layout(const ModelConfig& c);
+
+// Fills params (layout.total) for the config's init from one seeded stream, tensor by tensor in
+// layout order: matrices (embeddings included, fan_in = rows, fan_out = cols) by Xavier uniform,
+// Kaiming normal or normal(0, 0.02); biases 0; LayerNorm weights 1.
+template <class S>
+void init_params(const ModelConfig& c, const Layout& lay, uint64_t seed, std::vector<S>* params);
+
+// A batch: B sequences of T tokens, their targets and loss weights (1 at the answer positions).
+struct Batch {
+  int B = 0, T = 0;
+  std::vector<int> x, y;     // (B, T)
+  std::vector<float> w;      // (B, T): 1 = scored
+};
+
+// What one forward pass keeps for its backward pass (and for the probe's views).
+template <class S>
+struct Cache {
+  struct LayerCache {
+    std::vector<S> h_in;          // (B·T, d)  the residual stream entering the layer
+    std::vector<S> a_hat, a_rstd; // (B·T, d), (B·T): LN1's normalized input and 1/sigma
+    std::vector<S> a;             // (B·T, d)  attention's input (LN1(h), or h without LayerNorm)
+    std::vector<S> q, k, v;       // (B·T, d), (B·T, H_kv·dh) x2, after RoPE
+    std::vector<S> p;             // (B, H, T, T) the normalizer's weights (0 where masked)
+    std::vector<uint8_t> keep;    // (B, H, T, T) dropout's kept cells (empty without dropout)
+    std::vector<S> o;             // (B·T, d)  the heads' outputs side by side
+    std::vector<S> h_mid;         // (B·T, d)  after the attention residual
+    std::vector<S> m_hat, m_rstd, m;  // LN2's normalized input, 1/sigma, and the MLP's input
+    std::vector<S> u, g;          // (B·T, 4d) before and after GELU
+  };
+  int B = 0, T = 0;
+  std::vector<LayerCache> layers;
+  std::vector<S> h_out;           // (B·T, d) the last layer's output
+  std::vector<S> f_hat, f_rstd, f;  // LN_f's normalized input, 1/sigma, output
+  std::vector<int> rows;          // the scored positions (b·T + t), in order
+  std::vector<S> logits;          // (rows, V) at the scored positions
+  std::vector<S> probs;           // (rows, V) softmax of logits
+  bool record_scores = false;     // forward() also fills max_abs_score (the probe)
+  std::vector<S> max_abs_score;   // (L, H) largest |scaled score| over allowed cells
+};
+
+// Cross-entropy and accuracy of one forward pass.
+struct LossOut {
+  double loss = 0;    // mean over scored positions
+  int correct = 0;    // scored positions whose argmax is the target
+  int scored = 0;
+};
+
+// The forward pass. train: dropout on (seeded by dropout_seed). all_logits: logits at every
+// position, (B·T, V) into cache->logits and rows = all (generation and evaluation use this).
+template <class S>
+LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& params, const Batch& batch,
+                Cache<S>* cache, bool train, uint64_t dropout_seed, bool all_logits = false);
+
+// The backward pass of the last forward(): grads (layout.total) = dLoss/dparams, overwritten.
+template <class S>
+void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& params, const Batch& batch,
+              const Cache<S>& cache, std::vector<S>* grads);
+
+// Greedy decoding one token at a time with a KV cache per layer.
+struct Decoder {
+  std::vector<std::vector<float>> k, v;   // per layer (t, H_kv·dh), after RoPE
+  std::vector<std::vector<float>> attn;   // the last step's weights, per layer (H, t)
+  int t = 0;                              // tokens consumed
+};
+// Feeds one token at position dec->t and returns its logits (V). Causal models only; t < T
+// unless the position scheme has no table (RoPE, ALiBi, none). Matches forward()'s logits.
+std::vector<float> decode_step(const ModelConfig& c, const Layout& lay, const std::vector<float>& params, int token,
+                               Decoder* dec);
+
+}  // namespace attn::train

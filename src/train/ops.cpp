@@ -1,0 +1,77 @@
+// ops.cpp: float products on the SIMD gemm (transposed operands are copied once into *tmp, an
+// O(m k) cost beside the O(m n k) product); double products as plain loops.
+#include "train/ops.h"
+#include "kernels/kernels.h"
+
+namespace attn::train {
+
+namespace {
+// dst (cols, rows) = srcᵀ, src (rows, cols) with leading dimension ld
+template <class S>
+void transpose(int rows, int cols, const S* src, int ld, S* dst) {
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < cols; c++) dst[size_t(c) * rows + r] = src[size_t(r) * ld + c];
+}
+}  // namespace
+
+template <>
+void mm<float>(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool acc,
+               std::vector<float>*) {
+  kern::gemm(m, n, k, A, lda, B, ldb, C, ldc, acc);
+}
+template <>
+void mm_nt<float>(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool acc,
+                  std::vector<float>* tmp) {
+  if (!acc) return kern::gemm_nt(m, n, k, A, lda, B, ldb, C, ldc, 1.0f);
+  tmp->resize(size_t(n) * k);
+  transpose(n, k, B, ldb, tmp->data());
+  kern::gemm(m, n, k, A, lda, tmp->data(), n, C, ldc, true);
+}
+template <>
+void mm_tn<float>(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool acc,
+                  std::vector<float>* tmp) {
+  tmp->resize(size_t(m) * k);
+  transpose(k, m, A, lda, tmp->data());
+  kern::gemm(m, n, k, tmp->data(), k, B, ldb, C, ldc, acc);
+}
+
+template <>
+void mm<double>(int m, int n, int k, const double* A, int lda, const double* B, int ldb, double* C, int ldc, bool acc,
+                std::vector<double>*) {
+  for (int i = 0; i < m; i++) {
+    double* c = C + size_t(i) * ldc;
+    if (!acc)
+      for (int j = 0; j < n; j++) c[j] = 0;
+    for (int p = 0; p < k; p++) {
+      const double a = A[size_t(i) * lda + p];
+      const double* b = B + size_t(p) * ldb;
+      for (int j = 0; j < n; j++) c[j] += a * b[j];
+    }
+  }
+}
+template <>
+void mm_nt<double>(int m, int n, int k, const double* A, int lda, const double* B, int ldb, double* C, int ldc,
+                   bool acc, std::vector<double>*) {
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      double s = 0;
+      for (int p = 0; p < k; p++) s += A[size_t(i) * lda + p] * B[size_t(j) * ldb + p];
+      C[size_t(i) * ldc + j] = acc ? C[size_t(i) * ldc + j] + s : s;
+    }
+}
+template <>
+void mm_tn<double>(int m, int n, int k, const double* A, int lda, const double* B, int ldb, double* C, int ldc,
+                   bool acc, std::vector<double>*) {
+  if (!acc)
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < n; j++) C[size_t(i) * ldc + j] = 0;
+  for (int p = 0; p < k; p++)
+    for (int i = 0; i < m; i++) {
+      const double a = A[size_t(p) * lda + i];
+      const double* b = B + size_t(p) * ldb;
+      double* c = C + size_t(i) * ldc;
+      for (int j = 0; j < n; j++) c[j] += a * b[j];
+    }
+}
+
+}  // namespace attn::train

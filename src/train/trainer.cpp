@@ -1,0 +1,203 @@
+// trainer.cpp: the optimizer step (AdamW as PyTorch's, SGD with momentum, warmup + cosine,
+// global-norm clipping), held-out evaluation and the probe's snapshot.
+#include "train/trainer.h"
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace attn::train {
+
+bool snapshot_due(int64_t step, int every) { return step < 50 || (every > 0 && step % every == 0); }
+
+int snapshot_interval(const TrainConfig& c) {
+  if (c.snapshot_every > 0) return c.snapshot_every;
+  return std::max(1, c.opt.steps / 400);
+}
+
+template <class S>
+bool Trainer<S>::init(const TrainConfig& c, std::string* err) {
+  cfg = c;
+  if (!make_task(cfg.task, cfg.seed, &task, err)) return false;
+  cfg.task = task.opt;  // with the task's defaults filled in
+  cfg.model.vocab = task.vocab;
+  cfg.model.seq = task.seq;
+  cfg.model.causal = task.causal;
+  if (!validate(cfg.model, err)) return false;
+  const OptimConfig& o = cfg.opt;
+  if (!(o.lr > 0 && o.lr <= 10)) { *err = "--lr must be in (0, 10]"; return false; }
+  if (o.warmup < 0) { *err = "--warmup must be >= 0"; return false; }
+  if (o.steps < 1 || o.steps > 10000000) { *err = "--steps must be 1 to 10000000"; return false; }
+  if (o.batch < 1 || o.batch > 4096) { *err = "--batch must be 1 to 4096"; return false; }
+  if (!(o.weight_decay >= 0 && o.weight_decay <= 100)) { *err = "--weight-decay must be in [0, 100]"; return false; }
+  if (!(o.clip >= 0)) { *err = "--clip must be >= 0 (0 = off)"; return false; }
+  if (!(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1)) { *err = "--beta1 and --beta2 must be in [0, 1)"; return false; }
+  if (!(o.eps > 0)) { *err = "--eps must be > 0"; return false; }
+  if (!(o.momentum >= 0 && o.momentum < 1)) { *err = "--momentum must be in [0, 1)"; return false; }
+  lay = make_layout(cfg.model);
+  init_params(cfg.model, lay, cfg.seed, &params);
+  m1.assign(lay.total, S(0));
+  m2.assign(lay.total, S(0));
+  step = 0;
+  return true;
+}
+
+template <class S>
+double Trainer<S>::lr_at(int64_t s) const {
+  const OptimConfig& o = cfg.opt;
+  if (s < o.warmup) return o.lr * double(s + 1) / double(o.warmup);
+  if (!o.cosine || o.steps <= o.warmup) return o.lr;
+  const double t = std::min(1.0, double(s - o.warmup) / double(o.steps - o.warmup));
+  return o.lr * 0.5 * (1.0 + std::cos(3.141592653589793 * t));
+}
+
+template <class S>
+double Trainer<S>::loss_and_grads(int64_t at_step) {
+  sample_batch(task, cfg.seed, at_step, cfg.opt.batch, &batch);
+  cache.record_scores = false;
+  const LossOut lo = forward(cfg.model, lay, params, batch, &cache, true, cfg.seed ^ uint64_t(at_step) * 0x9E3779B9ull);
+  backward(cfg.model, lay, params, batch, cache, &grads);
+  return lo.loss;
+}
+
+namespace {
+const char* kFix = "lower --lr, keep --scale auto, or clip gradients (--clip 1)";
+}
+
+template <class S>
+StepStats Trainer<S>::train_step() {
+  const auto t0 = std::chrono::steady_clock::now();
+  StepStats st;
+  st.step = step;
+  sample_batch(task, cfg.seed, step, cfg.opt.batch, &batch);
+  cache.record_scores = false;
+  const LossOut lo = forward(cfg.model, lay, params, batch, &cache, true, cfg.seed ^ uint64_t(step) * 0x9E3779B9ull);
+  st.loss = lo.loss;
+  st.correct = lo.correct;
+  st.scored = lo.scored;
+  auto stop = [&](const std::string& m) {
+    st.ok = false;
+    st.error = "step " + std::to_string(step) + ": " + m + "; training stopped with the last good weights (" + kFix + ")";
+    return st;
+  };
+  if (!std::isfinite(st.loss)) return stop(std::string("the loss is ") + (std::isnan(st.loss) ? "NaN" : "Inf"));
+  backward(cfg.model, lay, params, batch, cache, &grads);
+  // per-tensor norms, and the first non-finite gradient by name
+  st.tensor_norms.resize(lay.tensors.size());
+  double total = 0;
+  for (size_t i = 0; i < lay.tensors.size(); i++) {
+    const TensorInfo& t = lay.tensors[i];
+    double s = 0;
+    for (size_t j = 0; j < t.size; j++) s += double(grads[t.offset + j]) * double(grads[t.offset + j]);
+    if (!std::isfinite(s)) return stop("the gradient of " + t.name + " is " + (std::isnan(s) ? "NaN" : "Inf"));
+    st.tensor_norms[i] = float(std::sqrt(s));
+    total += s;
+  }
+  st.grad_norm = std::sqrt(total);
+  // clipping by the global norm, as torch.nn.utils.clip_grad_norm_
+  const OptimConfig& o = cfg.opt;
+  S clip = S(1);
+  if (o.clip > 0 && st.grad_norm > o.clip) clip = S(o.clip / (st.grad_norm + 1e-6));
+  const double lr = lr_at(step);
+  st.lr = lr;
+  last_good = params;
+  const double t = double(step + 1);
+  const S bc1 = S(1.0 - std::pow(o.beta1, t)), bc2s = S(std::sqrt(1.0 - std::pow(o.beta2, t)));
+  for (const TensorInfo& ti : lay.tensors) {
+    const S wd = ti.decay ? S(o.weight_decay) : S(0);
+    for (size_t j = ti.offset; j < ti.offset + ti.size; j++) {
+      S g = grads[j] * clip;
+      S& p = params[j];
+      if (o.kind == Optimizer::AdamW) {
+        p *= S(1) - S(lr) * wd;
+        m1[j] = S(o.beta1) * m1[j] + S(1 - o.beta1) * g;
+        m2[j] = S(o.beta2) * m2[j] + S(1 - o.beta2) * g * g;
+        const S denom = std::sqrt(m2[j]) / bc2s + S(o.eps);
+        p -= S(lr) / bc1 * m1[j] / denom;
+      } else {
+        g += wd * p;
+        m1[j] = step == 0 ? g : S(o.momentum) * m1[j] + g;
+        p -= S(lr) * m1[j];
+      }
+    }
+  }
+  for (const TensorInfo& ti : lay.tensors)
+    for (size_t j = ti.offset; j < ti.offset + ti.size; j++)
+      if (!std::isfinite(double(params[j]))) {
+        params = last_good;
+        return stop("the update made " + ti.name + " non-finite");
+      }
+  step++;
+  st.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return st;
+}
+
+template <class S>
+EvalStats Trainer<S>::evaluate() {
+  EvalStats e;
+  Cache<S> c;
+  int seqs = 0, seqs_right = 0;
+  double loss = 0;
+  for (const Batch& b : task.heldout) {
+    const LossOut lo = forward(cfg.model, lay, params, b, &c, false, 0, true);
+    loss += lo.loss * lo.scored;
+    e.correct += lo.correct;
+    e.scored += lo.scored;
+    // per sequence: every scored position right (rows are all positions, in order)
+    const int V = cfg.model.vocab;
+    for (int r = 0; r < b.B; r++) {
+      bool all = true;
+      for (int t = 0; t < b.T; t++) {
+        const size_t n = size_t(r) * b.T + t;
+        if (b.w[n] <= 0) continue;
+        const S* z = c.logits.data() + n * V;
+        int arg = 0;
+        for (int j = 1; j < V; j++)
+          if (z[j] > z[arg]) arg = j;
+        all = all && arg == b.y[n];
+      }
+      seqs++;
+      seqs_right += all;
+    }
+  }
+  e.loss = e.scored ? loss / e.scored : 0;
+  e.acc = e.scored ? double(e.correct) / e.scored : 0;
+  e.seq_acc = seqs ? double(seqs_right) / seqs : 0;
+  return e;
+}
+
+template <class S>
+Snapshot Trainer<S>::snapshot(const StepStats& last, float heldout_acc) {
+  Snapshot s;
+  s.step = last.step;
+  s.loss = float(last.loss);
+  s.grad_norm = float(last.grad_norm);
+  s.heldout_acc = heldout_acc;
+  s.tensor_norms = last.tensor_norms;
+  Cache<S> c;
+  c.record_scores = true;
+  forward(cfg.model, lay, params, task.probe, &c, false, 0, true);
+  const int L = cfg.model.layers, H = cfg.model.heads, T = task.seq;
+  s.entropy.assign(size_t(L) * H, 0.0f);
+  s.max_score.assign(size_t(L) * H, 0.0f);
+  s.attn.assign(size_t(L) * H * T * T, 0.0f);
+  for (int l = 0; l < L; l++)
+    for (int h = 0; h < H; h++) {
+      const S* p = c.layers[size_t(l)].p.data() + size_t(h) * T * T;
+      double ent = 0;
+      for (int i = 0; i < T; i++)
+        for (int j = 0; j < T; j++) {
+          const double w = double(p[size_t(i) * T + j]);
+          if (w > 0) ent -= w * std::log(w);
+          s.attn[(size_t(l) * H + h) * T * T + size_t(i) * T + j] = float(w);
+        }
+      s.entropy[size_t(l) * H + h] = float(ent / T);
+      s.max_score[size_t(l) * H + h] = float(c.max_abs_score[size_t(l) * H + h]);
+    }
+  return s;
+}
+
+template struct Trainer<float>;
+template struct Trainer<double>;
+
+}  // namespace attn::train
