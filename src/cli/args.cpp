@@ -70,7 +70,7 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
     return true;
   }
   if (o->command != "run" && o->command != "grad" && o->command != "check") {
-    *err = "unknown command '" + a[0] + "' (use run, grad, check or presets; see attn --help)";
+    *err = "unknown command '" + a[0] + "' (use run, grad, check, presets, train, eval or generate; see attn --help)";
     return false;
   }
   for (size_t i = 1; i < a.size(); i++) {

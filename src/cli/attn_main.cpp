@@ -6,6 +6,7 @@
 #include <iostream>
 #include "cli/args.h"
 #include "cli/tensors.h"
+#include "cli/train_cmd.h"
 #include "engine/backward.h"
 #include "engine/check.h"
 #include "engine/engine.h"
@@ -197,10 +198,18 @@ void summary(const Trace& t, bool qkv) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> a(argv + 1, argv + argc);
+  if (!a.empty() && a[0] == "train") return cli::train_main(a);
+  if (!a.empty() && a[0] == "eval") return cli::eval_main(a);
+  if (!a.empty() && a[0] == "generate") return cli::generate_main(a);
   cli::Args args;
   std::string err;
   if (!cli::parse_args(a, &args, &err)) return fail(err);
-  if (args.command == "help") { std::fputs(cli::kUsage, stdout); return 0; }
+  if (args.command == "help") {
+    std::fputs(cli::kUsage, stdout);
+    std::fputs("training:\n", stdout);
+    std::fputs(cli::kTrainUsage, stdout);
+    return 0;
+  }
   if (args.command == "presets") {
     for (const Preset& p : presets()) std::printf("%-14s %s\n", p.name, p.lesson);
     return 0;

@@ -190,6 +190,9 @@ std::string encode(const char* descr, const void* data, size_t item, const std::
 }  // namespace
 
 std::string npy_encode(const float* data, const std::vector<int64_t>& shape) { return encode("<f4", data, sizeof(float), shape); }
+std::string npy_encode_i64(const int64_t* data, const std::vector<int64_t>& shape) {
+  return encode("<i8", data, sizeof(int64_t), shape);
+}
 std::string npy_encode_f64(const double* data, const std::vector<int64_t>& shape) {
   return encode("<f8", data, sizeof(double), shape);
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include "engine/rng.h"
 #include "engine/stages/stages.h"
+#include "kernels/kernels.h"
 #include "train/ops.h"
 
 namespace attn::train {
@@ -205,14 +206,31 @@ void layer_norm_backward(int rows, int d, const S* dy, const S* xhat, const S* r
 
 // GPT-2's GELU: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 constexpr double kGeluC = 0.7978845608028654, kGeluA = 0.044715;
+// its derivative at x, given t = tanh(sqrt(2/pi) (x + 0.044715 x^3)) from the forward pass
 template <class S>
-S gelu(S x) {
-  return S(0.5) * x * (S(1) + std::tanh(S(kGeluC) * (x + S(kGeluA) * x * x * x)));
-}
-template <class S>
-S gelu_grad(S x) {
-  const S t = std::tanh(S(kGeluC) * (x + S(kGeluA) * x * x * x));
+S gelu_grad(S x, S t) {
   return S(0.5) * (S(1) + t) + S(0.5) * x * (S(1) - t * t) * S(kGeluC) * (S(1) + S(3 * kGeluA) * x * x);
+}
+
+// g (n) = GELU(u), keeping the tanh values in t (n) for the backward pass. NOTE: libm's tanhf
+// took half of a training step; in float, tanh(y) = 1 - 2 / (e^{2y} + 1) on the SIMD exp kernel
+// (absolute error ~1e-7, where GELU's own approximation is ~1e-3).
+void gelu_rows(const float* u, size_t n, float* g, float* t) {
+  for (size_t i = 0; i < n; i++) {
+    const float x = u[i];
+    t[i] = std::min(80.0f, std::max(-80.0f, 2.0f * float(kGeluC) * (x + float(kGeluA) * x * x * x)));
+  }
+  for (size_t i = 0; i < n; i += 1 << 20) kern::exp(t + i, t + i, int(std::min<size_t>(n - i, 1 << 20)));
+  for (size_t i = 0; i < n; i++) {
+    t[i] = 1.0f - 2.0f / (t[i] + 1.0f);
+    g[i] = 0.5f * u[i] * (1.0f + t[i]);
+  }
+}
+void gelu_rows(const double* u, size_t n, double* g, double* t) {
+  for (size_t i = 0; i < n; i++) {
+    t[i] = std::tanh(kGeluC * (u[i] + kGeluA * u[i] * u[i] * u[i]));
+    g[i] = 0.5 * u[i] * (1.0 + t[i]);
+  }
 }
 
 // p (n) = normalize(z (n)); every key in the row is allowed
@@ -303,11 +321,14 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
   C.T = T;
   C.layers.resize(size_t(c.layers));
   if (C.record_scores) C.max_abs_score.assign(size_t(c.layers) * H, S(0));
-  std::vector<S> tmp, att(size_t(T) * T);
+  std::vector<S>& tmp = C.work.tmp;
+  std::vector<S>& att = C.work.att;
+  att.resize(size_t(T) * T);
   std::vector<double> tz, tp;
 
   // h0 (N, d) = tok_emb[x] + positions
-  std::vector<S> h(size_t(N) * d);
+  std::vector<S>& h = C.work.h;
+  h.resize(size_t(N) * d);
   Mat sin_table;
   if (c.pos == PosEnc::Sinusoidal) sin_table = sinusoidal_table(T, d);
   for (int n = 0; n < N; n++) {
@@ -402,13 +423,11 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
       }
       L.u.resize(size_t(N) * ff);
       L.g.resize(size_t(N) * ff);
+      L.gt.resize(size_t(N) * ff);
       mm(N, ff, d, L.m.data(), d, at(P, W.w1), ff, L.u.data(), ff, false, &tmp);
       for (int n = 0; n < N; n++)
-        for (int i = 0; i < ff; i++) {
-          S& u = L.u[size_t(n) * ff + i];
-          u += P[W.b1 + size_t(i)];
-          L.g[size_t(n) * ff + i] = gelu(u);
-        }
+        for (int i = 0; i < ff; i++) L.u[size_t(n) * ff + i] += P[W.b1 + size_t(i)];
+      gelu_rows(L.u.data(), L.u.size(), L.g.data(), L.gt.data());
       mm(N, d, ff, L.g.data(), ff, at(P, W.w2), d, h.data(), d, true, &tmp);
       for (int n = 0; n < N; n++)
         for (int i = 0; i < d; i++) h[size_t(n) * d + i] += P[W.b2 + size_t(i)];
@@ -428,7 +447,8 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
   for (int n = 0; n < N; n++)
     if (all_logits || batch.w[size_t(n)] > 0) C.rows.push_back(n);
   const int R = int(C.rows.size());
-  std::vector<S> fr(size_t(R) * d);
+  std::vector<S>& fr = C.work.fr;
+  fr.resize(size_t(R) * d);
   for (int r = 0; r < R; r++)
     std::copy_n(C.f.data() + size_t(C.rows[size_t(r)]) * d, d, fr.data() + size_t(r) * d);
   C.logits.resize(size_t(R) * V);
@@ -473,13 +493,17 @@ void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P, 
   const S keep_scale = dropout ? S(1) / (S(1) - S(c.dropout)) : S(1);
   std::vector<S>& G = *grads;
   G.assign(lay.total, S(0));
-  std::vector<S> tmp;
+  typename Cache<S>::Work& w = C.work;
+  std::vector<S>& tmp = w.tmp;
 
   // dlogits (R, V) = w (softmax - onehot) / Σw
   const int R = int(C.rows.size());
   double wsum = 0;
   for (int r = 0; r < R; r++) wsum += batch.w[size_t(C.rows[size_t(r)])];
-  std::vector<S> dlog(size_t(R) * V, S(0)), fr(size_t(R) * d), dfr(size_t(R) * d);
+  std::vector<S>&dlog = w.dlog, &fr = w.fr, &dfr = w.dfr;
+  dlog.assign(size_t(R) * V, S(0));
+  fr.resize(size_t(R) * d);
+  dfr.resize(size_t(R) * d);
   for (int r = 0; r < R; r++) {
     const int n = C.rows[size_t(r)];
     const S coef = wsum > 0 ? S(batch.w[size_t(n)] / wsum) : S(0);
@@ -487,12 +511,14 @@ void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P, 
     dlog[size_t(r) * V + batch.y[size_t(n)]] -= coef;
     std::copy_n(C.f.data() + size_t(n) * d, d, fr.data() + size_t(r) * d);
   }
-  std::vector<S> dres(size_t(N) * d, S(0));  // at the residual stream
+  std::vector<S>& dres = w.dres;  // (N, d) at the residual stream
+  dres.assign(size_t(N) * d, S(0));
   if (R) {
     mm_tn(d, V, R, fr.data(), d, dlog.data(), V, at(G, lay.unembed), V, false, &tmp);     // d unembed = fᵀ dlogits
     mm_nt(R, d, V, dlog.data(), V, at(P, lay.unembed), V, dfr.data(), d, false, &tmp);   // df = dlogits unembedᵀ
   }
-  std::vector<S> df(size_t(N) * d, S(0));
+  std::vector<S>& df = w.df;
+  df.assign(size_t(N) * d, S(0));
   for (int r = 0; r < R; r++)
     std::copy_n(dfr.data() + size_t(r) * d, d, df.data() + size_t(C.rows[size_t(r)]) * d);
   if (c.ln)
@@ -501,8 +527,16 @@ void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P, 
   else
     dres = df;
 
-  std::vector<S> dg, du, dm, dO(size_t(N) * d), dq(size_t(N) * d), dk(size_t(N) * dkv), dv(size_t(N) * dkv),
-      da(size_t(N) * d), aT(size_t(T) * T), dA(size_t(T) * T), dZ(size_t(T) * T);
+  std::vector<S>&dg = w.dg, &du = w.du, &dm = w.dm, &dO = w.dO, &dq = w.dq, &dk = w.dk, &dv = w.dv, &da = w.da,
+                 &aT = w.aT, &dA = w.dA, &dZ = w.dZ;
+  dO.resize(size_t(N) * d);
+  dq.resize(size_t(N) * d);
+  dk.resize(size_t(N) * dkv);
+  dv.resize(size_t(N) * dkv);
+  da.resize(size_t(N) * d);
+  aT.resize(size_t(T) * T);
+  dA.resize(size_t(T) * T);
+  dZ.resize(size_t(T) * T);
   for (int l = c.layers - 1; l >= 0; l--) {
     const Layout::LayerAt& W = lay.layer[size_t(l)];
     const auto& L = C.layers[size_t(l)];
@@ -514,7 +548,7 @@ void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P, 
       mm_tn(ff, d, N, L.g.data(), ff, dres.data(), d, at(G, W.w2), d, false, &tmp);   // dW2 = gᵀ dh
       mm_nt(N, ff, d, dres.data(), d, at(P, W.w2), d, dg.data(), ff, false, &tmp);    // dg = dh W2ᵀ
       du.resize(size_t(N) * ff);
-      for (size_t i = 0; i < du.size(); i++) du[i] = dg[i] * gelu_grad(L.u[i]);
+      for (size_t i = 0; i < du.size(); i++) du[i] = dg[i] * gelu_grad(L.u[i], L.gt[i]);
       for (int n = 0; n < N; n++)
         for (int i = 0; i < ff; i++) G[W.b1 + size_t(i)] += du[size_t(n) * ff + i];
       mm_tn(d, ff, N, L.m.data(), d, du.data(), ff, at(G, W.w1), ff, false, &tmp);  // dW1 = mᵀ du
@@ -647,7 +681,9 @@ std::vector<float> decode_step(const ModelConfig& c, const Layout& lay, const st
       if (c.ln) layer_norm(1, d, h.data(), at(P, W.ln2w), at(P, W.ln2b), xhat.data(), &rstd, m.data());
       else m = h;
       mm(1, ff, d, m.data(), d, at(P, W.w1), ff, u.data(), ff, false, &tmp);
-      for (int i = 0; i < ff; i++) u[size_t(i)] = gelu(u[size_t(i)] + P[W.b1 + size_t(i)]);
+      std::vector<float> tt(u.size());
+      for (int i = 0; i < ff; i++) u[size_t(i)] += P[W.b1 + size_t(i)];
+      gelu_rows(u.data(), u.size(), u.data(), tt.data());
       mm(1, d, ff, u.data(), ff, at(P, W.w2), d, h.data(), d, true, &tmp);
       for (int i = 0; i < d; i++) h[size_t(i)] += P[W.b2 + size_t(i)];
     }

@@ -101,7 +101,7 @@ struct Cache {
     std::vector<S> o;             // (B·T, d)  the heads' outputs side by side
     std::vector<S> h_mid;         // (B·T, d)  after the attention residual
     std::vector<S> m_hat, m_rstd, m;  // LN2's normalized input, 1/sigma, and the MLP's input
-    std::vector<S> u, g;          // (B·T, 4d) before and after GELU
+    std::vector<S> u, g, gt;      // (B·T, 4d) before and after GELU, and GELU's inner tanh
   };
   int B = 0, T = 0;
   std::vector<LayerCache> layers;
@@ -110,6 +110,11 @@ struct Cache {
   std::vector<int> rows;          // the scored positions (b·T + t), in order
   std::vector<S> logits;          // (rows, V) at the scored positions
   std::vector<S> probs;           // (rows, V) softmax of logits
+  // scratch reused from step to step (fresh allocations cost page faults every step)
+  struct Work {
+    std::vector<S> tmp, att, h, fr, dlog, dfr, df, dres, dg, du, dm, dO, dq, dk, dv, da, aT, dA, dZ;
+  };
+  mutable Work work;
   bool record_scores = false;     // forward() also fills max_abs_score (the probe)
   std::vector<S> max_abs_score;   // (L, H) largest |scaled score| over allowed cells
 };

@@ -80,7 +80,18 @@ StepStats Trainer<S>::train_step() {
     st.error = "step " + std::to_string(step) + ": " + m + "; training stopped with the last good weights (" + kFix + ")";
     return st;
   };
-  if (!std::isfinite(st.loss)) return stop(std::string("the loss is ") + (std::isnan(st.loss) ? "NaN" : "Inf"));
+  if (!std::isfinite(st.loss)) {
+    // the weights are finite (every update is checked): name the largest, where the overflow starts
+    size_t worst = 0;
+    double big = 0;
+    for (size_t i = 0; i < lay.tensors.size(); i++)
+      for (size_t j = lay.tensors[i].offset; j < lay.tensors[i].offset + lay.tensors[i].size; j++)
+        if (std::fabs(double(params[j])) > big) { big = std::fabs(double(params[j])); worst = i; }
+    char b[64];
+    std::snprintf(b, sizeof b, "%.3g", big);
+    return stop(std::string("the loss is ") + (std::isnan(st.loss) ? "NaN" : "Inf") + " (the largest weight is in " +
+                lay.tensors[worst].name + ", |w| = " + b + ")");
+  }
   backward(cfg.model, lay, params, batch, cache, &grads);
   // per-tensor norms, and the first non-finite gradient by name
   st.tensor_norms.resize(lay.tensors.size());

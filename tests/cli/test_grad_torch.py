@@ -17,22 +17,10 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cli_case import TempDirCase  # noqa: E402
+from torch_ops import alibi_slopes, rope, sparsemax  # noqa: E402
 
 ATTN = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/native/attn"
 torch.set_num_threads(1)
-
-
-def sparsemax(z):
-    """Martins & Astudillo 2016, over the last axis; -inf entries get 0."""
-    zs, _ = torch.sort(z, dim=-1, descending=True)
-    finite = torch.isfinite(zs)
-    zs0 = torch.where(finite, zs, torch.zeros_like(zs))
-    k = torch.arange(1, z.shape[-1] + 1, dtype=z.dtype)
-    cs = torch.cumsum(zs0, dim=-1)
-    support = finite & (1 + k * zs0 > cs)
-    ks = support.sum(dim=-1, keepdim=True)
-    tau = (torch.gather(cs, -1, ks - 1) - 1) / ks
-    return torch.clamp(z - tau, min=0)
 
 
 def normalize(m, kind, T):
@@ -44,31 +32,6 @@ def normalize(m, kind, T):
     if kind == "sparsemax":
         return sparsemax(z)
     raise ValueError(kind)
-
-
-def rope(x, heads):
-    n, d = x.shape
-    dh = d // heads
-    out = x.clone()
-    for h in range(heads):
-        for p in range(dh // 2):
-            theta = torch.tensor([pos * 10000.0 ** (-2.0 * p / dh) for pos in range(n)], dtype=x.dtype)
-            c, s = torch.cos(theta), torch.sin(theta)
-            a, b = x[:, h * dh + 2 * p], x[:, h * dh + 2 * p + 1]
-            out[:, h * dh + 2 * p] = a * c - b * s
-            out[:, h * dh + 2 * p + 1] = a * s + b * c
-    return out
-
-
-def alibi_slopes(n):
-    """Press et al. 2021's reference get_slopes."""
-    def pow2(m):
-        start = 2 ** (-(2 ** -(math.log2(m) - 3)))
-        return [start * start ** i for i in range(m)]
-    if math.log2(n).is_integer():
-        return pow2(n)
-    c = 2 ** math.floor(math.log2(n))
-    return pow2(c) + pow2(2 * c)[0::2][:n - c]
 
 
 def attention(q, k, v, heads, mask, norm, T, scale, kv_heads=None, alibi=False, softcap=0.0, sinks=None):
