@@ -9,9 +9,16 @@ namespace attn {
 
 struct Rng {
   uint64_t s;
+  // A zero state would stay zero. NOTE: written as `if (s == 0) s = C;` before the warm-up,
+  // Debian's GCC 12.2 at -O2 miscompiled this constructor (its add took an uninitialized register,
+  // so native streams depended on the caller and differed from wasm's). A zero state stays zero
+  // under xorshift and no other state reaches zero, so checking after the warm-up is equivalent.
   explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {
-    if (s == 0) s = 0x2545F4914F6CDD1Dull;
     for (int i = 0; i < 4; i++) next();
+    if (s == 0) {
+      s = 0x2545F4914F6CDD1Dull;
+      for (int i = 0; i < 4; i++) next();
+    }
   }
   uint64_t next() {
     s ^= s >> 12;

@@ -176,7 +176,10 @@ bool make_task(const TaskOptions& opt_in, uint64_t seed, Task* out, std::string*
   if (n == "sort") {
     std::vector<int> ids(729);
     for (int i = 0; i < 729; i++) ids[size_t(i)] = i;
-    for (int i = 728; i > 0; i--) std::swap(ids[size_t(i)], ids[size_t(below(&rng, i + 1))]);
+    for (int i = 728; i > 0; i--) {
+      const int j = below(&rng, i + 1);
+      std::swap(ids[size_t(i)], ids[size_t(j)]);
+    }
     const int held = 146;  // 20 % of the 3^6 inputs
     resize(&all, held, t.seq);
     for (int r = 0; r < held; r++) {
@@ -191,7 +194,10 @@ bool make_task(const TaskOptions& opt_in, uint64_t seed, Task* out, std::string*
     const int p = o.p;
     std::vector<int> ids(size_t(p) * p);
     for (int i = 0; i < p * p; i++) ids[size_t(i)] = i;
-    for (int i = p * p - 1; i > 0; i--) std::swap(ids[size_t(i)], ids[size_t(below(&rng, i + 1))]);
+    for (int i = p * p - 1; i > 0; i--) {
+      const int j = below(&rng, i + 1);
+      std::swap(ids[size_t(i)], ids[size_t(j)]);
+    }
     const int train = std::max(1, std::min(p * p - 1, int(o.train_frac * float(p * p) + 0.5f)));
     for (int i = 0; i < train; i++) t.table.push_back({ids[size_t(i)] / p, ids[size_t(i)] % p});
     resize(&all, p * p - train, t.seq);

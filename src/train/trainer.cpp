@@ -66,10 +66,15 @@ const char* kFix = "lower --lr, keep --scale auto, or clip gradients (--clip 1)"
 
 template <class S>
 StepStats Trainer<S>::train_step() {
+  sample_batch(task, cfg.seed, step, cfg.opt.batch, &batch);
+  return train_step_on(batch);
+}
+
+template <class S>
+StepStats Trainer<S>::train_step_on(const Batch& batch) {
   const auto t0 = std::chrono::steady_clock::now();
   StepStats st;
   st.step = step;
-  sample_batch(task, cfg.seed, step, cfg.opt.batch, &batch);
   cache.record_scores = false;
   const LossOut lo = forward(cfg.model, lay, params, batch, &cache, true, cfg.seed ^ uint64_t(step) * 0x9E3779B9ull);
   st.loss = lo.loss;

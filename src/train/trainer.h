@@ -75,6 +75,8 @@ struct Trainer {
   // One optimizer step on the step's batch. A non-finite loss or gradient stops before the
   // update (weights unchanged) with a message; so does a non-finite weight after it (restored).
   StepStats train_step();
+  // The same on a given batch (the benchmark repeats one batch so every framework sees the same data).
+  StepStats train_step_on(const Batch& b);
   // The learning rate at step s (warmup, then cosine or constant).
   double lr_at(int64_t s) const;
   // Loss and accuracy over the held-out set (no dropout).

@@ -2,7 +2,8 @@
 // inputs, one process per implementation and size, checks every result against our scalar
 // reference before timing it, and writes build/bench/results.json plus a table of ratios.
 //   node tests/bench/bench.mjs BUILD_DIR [--smoke]
-// --smoke: n = 64 and the 512 x 8-head shapes once each, 1 repetition: proves the harness works.
+// --smoke: n = 64 and the 512 x 8-head shapes once each, 1 repetition, and 2 training steps per
+// model: proves the harness works.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -51,6 +52,7 @@ function runJson(file, args, env = {}) {
 const results = [];
 let failures = 0;
 function record(r) {
+  if (!r.pass) r.pass = 'forward';
   results.push(r);
   const what = r.error ? `FAILED: ${r.error}` : r.skipped ? `skipped: ${r.skipped}` :
     `${r.ms_median.toFixed(3)} ms  ${r.gflops.toFixed(1)} GFLOP/s  err ${Number(r.max_abs_err).toExponential(1)}  mem ${r.peak_mem_mb} MB`;
@@ -118,6 +120,46 @@ if (!smoke) {
     ['attn-native-staged-2t', nativeBench, ['staged', 256, 8, 512, 20, 2]]])
     record({ ...runJson(file, args.map(String)), impl });
 }
+// Training steps (forward, backward, AdamW) of the training issue's models a, b, c on one fixed
+// batch from one initial state (attn_bench traingen writes both for everyone): ours natively and in
+// wasm on one thread, PyTorch CPU on one thread, tfjs-backend-wasm with its autodiff and Adam.
+// Every framework takes the same steps, so their last losses must agree: that is the check.
+const trainImpls = [
+  ['attn-native', (m, dir, steps) => [nativeBench, ['train', m, 'attn-native', steps]]],
+  ['attn-wasm', (m, dir, steps) => ['node', ['--no-experimental-fetch', wasmBench, 'train', m, 'attn-wasm', steps]]],
+  ['torch-cpu-1t', (m, dir, steps) => ['/usr/bin/python3', [join(here, 'torch_train_peer.py'), dir, m, steps]]],
+  ['tfjs-wasm-train', (m, dir, steps) => ['node', [join(here, 'tfjs_train_peer.mjs'), dir, m, steps]]],
+];
+const trainRows = [];
+for (const m of ['a', 'b', 'c']) {
+  const dir = join(out, 'data', `train_${m}`);
+  mkdirSync(dir, { recursive: true });
+  execFileSync(nativeBench, ['traingen', dir, m], { stdio: ['ignore', 'ignore', 'inherit'] });
+  console.log(`\n## training step, model ${m}`);
+  const best = new Map();
+  for (let round = 0; round < (smoke ? 1 : 3); round++)
+    for (const [impl, cmd] of trainImpls) {
+      let r;
+      try {
+        r = runJson(...cmd(m, dir, smoke ? 2 : 20), { OMP_NUM_THREADS: '1' });
+      } catch (e) {
+        r = { impl, pass: 'train_step', model: m, error: String(e.message).split('\n').slice(0, 2).join(' ') };
+      }
+      const prev = best.get(impl);
+      if (!prev || prev.error || (!r.error && r.ms_median < prev.ms_median)) best.set(impl, r);
+    }
+  const ref = best.get('attn-native');
+  for (const [impl] of trainImpls) {
+    const r = best.get(impl);
+    // the same steps from the same state: float32 rounding alone separates the last losses
+    if (!r.error && ref && !ref.error && !(Math.abs(r.loss_last - ref.loss_last) <= 1e-3 * Math.abs(ref.loss_last)))
+      r.error = `last loss ${r.loss_last} differs from attn-native's ${ref.loss_last}`;
+    if (r.error && impl.startsWith('attn-')) failures++;
+    console.log(`  ${impl.padEnd(20)} ${r.error ? `FAILED: ${r.error}` : `${r.ms_median.toFixed(2)} ms/step  loss ${r.loss_first.toFixed(4)} -> ${r.loss_last.toFixed(4)}`}`);
+    results.push(r);
+  }
+  trainRows.push({ m, get: (i) => { const r = best.get(i); return r && !r.error ? r.ms_median : 0; } });
+}
 for (const [impl, runs] of Object.entries(peaks))
   record(smoke ? { impl, skipped: 'smoke mode' } : { ...runs.reduce((a, b) => (b.gflops > a.gflops ? b : a)), runs: runs.length,
     gflops_range: [Math.min(...runs.map((r) => r.gflops)), Math.max(...runs.map((r) => r.gflops))] });
@@ -153,5 +195,11 @@ table(['attn-wasm-2t ms', 'ort-wasm-2t ms', 'speed-up', 'attn-wasm-2t over attn-
   const t2 = get('attn-wasm-2t'), o2 = get('ort-wasm-2t'), w = get('attn-wasm');
   return [f(t2?.ms_median), f(o2?.ms_median), t2 && o2 ? f(o2.ms_median / t2.ms_median) + '×' : '-', t2 && w ? f(w.ms_median / t2.ms_median) + '×' : '-'];
 });
+console.log('\n| model | attn-native ms | attn-wasm ms | torch-cpu-1t ms | tfjs-wasm-train ms | native / torch | wasm / torch | wasm / tfjs |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const { m, get } of trainRows) {
+  const [n, w, t, j] = ['attn-native', 'attn-wasm', 'torch-cpu-1t', 'tfjs-wasm-train'].map(get);
+  console.log(`| ${m} | ${f(n)} | ${f(w)} | ${f(t)} | ${f(j)} | ${n && t ? f(t / n) + '×' : '-'} | ${w && t ? f(t / w) + '×' : '-'} | ${w && j ? f(j / w) + '×' : '-'} |`);
+}
 console.log(`\nwrote ${join(out, 'results.json')} (${results.length} records)`);
 if (failures) { console.error(`bench: ${failures} of our runs failed or disagreed with the reference`); process.exit(1); }

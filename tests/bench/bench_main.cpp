@@ -4,6 +4,7 @@
 //   attn_bench run DIR IMPL REPS [THREADS]     time our fused forward on them, print a JSON record
 //   attn_bench staged N HEADS D_MODEL REPS     time the UI's staged forward() (every intermediate)
 //   attn_bench peak IMPL                       mul+add throughput from registers: the SIMD peak
+//   attn_bench traingen DIR MODEL / train MODEL IMPL STEPS   training steps (bench_train.cpp)
 // Inputs are a fixed hash of the index, so every implementation sees the same numbers.
 #include <sys/resource.h>
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "io/npy.h"
 #include "platform/allocator.h"
 #include "bench_simd.h"
+#include "bench_train.h"
 
 namespace {
 
@@ -324,6 +326,8 @@ int main(int argc, char** argv) {
   else if (cmd == "staged") rc = cmd_staged(argc, argv);
   else if (cmd == "peak") rc = cmd_peak(argc, argv);
   else if (cmd == "gemm") rc = cmd_gemm(argc, argv);
-  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS [THREADS] | peak IMPL\n");
+  else if (cmd == "traingen") rc = cmd_traingen(argc, argv);
+  else if (cmd == "train") rc = cmd_train(argc, argv);
+  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS [THREADS] | peak IMPL | traingen DIR a|b|c | train a|b|c IMPL STEPS\n");
   return rc;
 }
