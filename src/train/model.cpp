@@ -234,13 +234,21 @@ void gelu_rows(const double* u, size_t n, double* g, double* t) {
 }
 
 // p (n) = normalize(z (n)); every key in the row is allowed
+// e (n) = exp(x (n)), x <= 0: the SIMD kernel in float (libm's expf was a tenth of a step)
+void exp_row(const float* x, float* e, int n) { kern::exp(x, e, n); }
+void exp_row(const double* x, double* e, int n) {
+  for (int j = 0; j < n; j++) e[j] = std::exp(x[j]);
+}
+
 template <class S>
 void normalize(Norm norm, const S* z, int n, S* p, std::vector<double>* tmp_z, std::vector<double>* tmp_p) {
   if (norm == Norm::Softmax) {
     S m = z[0];
     for (int j = 1; j < n; j++) m = std::max(m, z[j]);
+    for (int j = 0; j < n; j++) p[j] = z[j] - m;
+    exp_row(p, p, n);
     S s = 0;
-    for (int j = 0; j < n; j++) s += (p[j] = std::exp(z[j] - m));
+    for (int j = 0; j < n; j++) s += p[j];
     const S inv = S(1) / s;
     for (int j = 0; j < n; j++) p[j] *= inv;
     return;
@@ -345,7 +353,6 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
   for (int l = 0; l < c.layers; l++) {
     const Layout::LayerAt& W = lay.layer[size_t(l)];
     auto& L = C.layers[size_t(l)];
-    L.h_in = h;
     // pass 1: a (N, d) = LN1(h)
     if (c.ln) {
       L.a_hat.resize(size_t(N) * d);
@@ -410,7 +417,6 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
     (void)alpha;
     // pass 4: h += o · W_o
     mm(N, d, d, L.o.data(), d, at(P, W.wo), d, h.data(), d, true, &tmp);
-    L.h_mid = h;
     // pass 5: the MLP, h += GELU(LN2(h) W1 + b1) W2 + b2
     if (c.mlp) {
       if (c.ln) {
@@ -433,7 +439,6 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
         for (int i = 0; i < d; i++) h[size_t(n) * d + i] += P[W.b2 + size_t(i)];
     }
   }
-  C.h_out = h;
   if (c.ln) {
     C.f_hat.resize(size_t(N) * d);
     C.f_rstd.resize(size_t(N));

@@ -92,20 +92,17 @@ struct Batch {
 template <class S>
 struct Cache {
   struct LayerCache {
-    std::vector<S> h_in;          // (B·T, d)  the residual stream entering the layer
     std::vector<S> a_hat, a_rstd; // (B·T, d), (B·T): LN1's normalized input and 1/sigma
     std::vector<S> a;             // (B·T, d)  attention's input (LN1(h), or h without LayerNorm)
     std::vector<S> q, k, v;       // (B·T, d), (B·T, H_kv·dh) x2, after RoPE
     std::vector<S> p;             // (B, H, T, T) the normalizer's weights (0 where masked)
     std::vector<uint8_t> keep;    // (B, H, T, T) dropout's kept cells (empty without dropout)
     std::vector<S> o;             // (B·T, d)  the heads' outputs side by side
-    std::vector<S> h_mid;         // (B·T, d)  after the attention residual
     std::vector<S> m_hat, m_rstd, m;  // LN2's normalized input, 1/sigma, and the MLP's input
     std::vector<S> u, g, gt;      // (B·T, 4d) before and after GELU, and GELU's inner tanh
   };
   int B = 0, T = 0;
   std::vector<LayerCache> layers;
-  std::vector<S> h_out;           // (B·T, d) the last layer's output
   std::vector<S> f_hat, f_rstd, f;  // LN_f's normalized input, 1/sigma, output
   std::vector<int> rows;          // the scored positions (b·T + t), in order
   std::vector<S> logits;          // (rows, V) at the scored positions

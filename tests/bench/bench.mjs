@@ -3,7 +3,7 @@
 // reference before timing it, and writes build/bench/results.json plus a table of ratios.
 //   node tests/bench/bench.mjs BUILD_DIR [--smoke]
 // --smoke: n = 64 and the 512 x 8-head shapes once each, 1 repetition, and 2 training steps per
-// model: proves the harness works.
+// model: proves the harness works. --train: the training rows alone.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import os from 'node:os';
 const here = dirname(fileURLToPath(import.meta.url));
 const build = resolve(process.argv[2] || 'build');
 const smoke = process.argv.includes('--smoke');
+const trainOnly = process.argv.includes('--train');  // only the training rows
 const out = join(build, 'bench');
 const nativeBench = join(build, 'native', 'attn_bench');
 const wasmBench = join(build, 'wasm', 'attn_bench.js');
@@ -21,9 +22,9 @@ const reps = smoke ? 1 : 5;
 
 // (n, d, heads, causal, proj)
 const configs = [];
-for (const n of smoke ? [64] : [64, 256, 1024, 4096, 16384])
+for (const n of trainOnly ? [] : smoke ? [64] : [64, 256, 1024, 4096, 16384])
   for (const causal of [0, 1]) configs.push({ n, d: 64, heads: 1, causal, proj: 0 });
-for (const proj of [0, 1]) configs.push({ n: 512, d: 64, heads: 8, causal: 0, proj });
+for (const proj of trainOnly ? [] : [0, 1]) configs.push({ n: 512, d: 64, heads: 8, causal: 0, proj });
 
 // The peers keep three (heads, n, n) float tensors: at n = 16384 that is 3 GiB, past what a wasm
 // heap can hold, so they are not run there (recorded as skipped, with the reason).
@@ -71,7 +72,7 @@ function measurePeak(impl) {
   peaks[impl].push(r);
   return r.gflops;
 }
-if (!smoke) for (const impl of Object.keys(peaks)) console.log(`  ${impl.padEnd(20)} ${measurePeak(impl).toFixed(1)} GFLOP/s`);
+if (!smoke && !trainOnly) for (const impl of Object.keys(peaks)) console.log(`  ${impl.padEnd(20)} ${measurePeak(impl).toFixed(1)} GFLOP/s`);
 
 for (const c of configs) {
   const name = `n${c.n}_d${c.d}_h${c.heads}_c${c.causal}_p${c.proj}`;
@@ -111,7 +112,7 @@ for (const c of configs) {
     record(r);
   }
 }
-if (!smoke) {
+if (!smoke && !trainOnly) {
   console.log('\n## staged trace (every intermediate, as the UI recomputes on an edit)');
   // the page uses threads when it is cross-origin isolated (make serve), the desktop app always
   for (const [impl, file, args] of [['attn-wasm-staged', 'node', ['--no-experimental-fetch', wasmBench, 'staged', 256, 8, 512, 20]],
@@ -161,7 +162,7 @@ for (const m of ['a', 'b', 'c']) {
   trainRows.push({ m, get: (i) => { const r = best.get(i); return r && !r.error ? r.ms_median : 0; } });
 }
 for (const [impl, runs] of Object.entries(peaks))
-  record(smoke ? { impl, skipped: 'smoke mode' } : { ...runs.reduce((a, b) => (b.gflops > a.gflops ? b : a)), runs: runs.length,
+  if (!trainOnly) record(smoke ? { impl, skipped: 'smoke mode' } : { ...runs.reduce((a, b) => (b.gflops > a.gflops ? b : a)), runs: runs.length,
     gflops_range: [Math.min(...runs.map((r) => r.gflops)), Math.max(...runs.map((r) => r.gflops))] });
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
