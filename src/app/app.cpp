@@ -186,6 +186,11 @@ ShareState share_state() {
   s.embed = a.view.embed;
   if (a.view.embed) s.panels = a.view.panels;
   s.pin = pin_state();
+  if (a.view.train && !a.view.embed) {
+    s.train_mode = true;
+    s.train = train_setup_text();
+    if (!a.train.runs.empty()) s.train_step = int(a.train.runs[0].t.step);
+  }
   return s;
 }
 
@@ -210,6 +215,21 @@ void apply_share_state(const std::string& text) {
   if (s.pin.empty()) unpin();
   else if (!apply_pin(s.pin, &pin_err)) { unpin(); notes.insert(notes.begin(), pin_err); }
   else if (!pin_err.empty()) notes.push_back(pin_err);
+  a.view.train = s.train_mode && !s.embed;
+  if (a.view.train) {
+    // a link's run: the same setup and seed give the same run, so it is trained again up to its step
+    TrainView& T = a.train;
+    const int have = T.runs.empty() ? -1 : int(T.runs[0].t.step);
+    if (!T.ready || !T.configured || s.train != train_setup_text() || (s.train_step >= 0 && have > s.train_step)) {
+      std::string err;
+      T.configured = true;
+      if (!apply_train_setup(s.train, &err)) notes.insert(notes.begin(), "train: " + err);
+    }
+    const int now = T.runs.empty() ? 0 : int(T.runs[0].t.step);
+    T.target_step = s.train_step;
+    T.playing = s.train_step > now;
+    T.scrub = -1;
+  }
   if (!notes.empty()) {
     std::string msg = "link: " + notes[0];
     if (notes.size() > 1) msg += " (+" + std::to_string(notes.size() - 1) + " more)";
@@ -356,6 +376,7 @@ void app_frame() {
   recompute_if_dirty();
   update_grads();
   ui::long_continue();
+  train_continue();
   a.view.hover_prev = a.view.hover;
   a.view.hover_prev_id = a.view.hover_id;
   a.view.hover_prev_i = a.view.hover_i;
@@ -392,6 +413,8 @@ void app_frame() {
   ui::draw_stepper();
   if (a.view.embed) {
     draw_embed_panels();
+  } else if (a.view.train) {
+    ui::draw_train();
   } else if (a.narrow) {
     // phone: one column, everything in reading order
     ui::draw_stage();

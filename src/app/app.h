@@ -11,6 +11,8 @@
 #include "engine/engine.h"
 #include "engine/long_attention.h"
 #include "io/share_state.h"
+#include "train/probe.h"
+#include "train/trainer.h"
 
 struct ImFont;
 
@@ -34,6 +36,7 @@ struct View {
   int hover_head = 0, hover_prev_head = 0;  // the head of the hovered matrix (the all-heads grid shows every head)
   GradId hover_grad = GradId::Count, hover_prev_grad = GradId::Count;  // a gradient matrix is hovered (backward stages)
   bool backward = false;         // the stepper's backward stages: gradients of L = the selected query's output row
+  bool train = false;            // the Train mode instead of the stepper
   // a tapped cell keeps its explanation on screen (touch has no hover)
   bool pinned = false;
   MatrixId pin_id = MatrixId::Weights;
@@ -81,6 +84,46 @@ struct LongView {
   int hover_i = -1, hover_j = -1;
   float wheel = 0;               // wheel notches not yet turned into zoom steps
 };
+
+// The Train mode (train.cpp): a small transformer trained in slices of each frame, its curves,
+// the probe's attention over time, and what was generated from it. A lesson may train comparison
+// runs beside the main one (the same seed with one setting changed), in the same slices.
+struct TrainRun {
+  std::string label;             // "" for a lone run; "this run", "unscaled", "1 layer", ...
+  train::TrainConfig cfg;
+  train::Trainer<float> t;       // t.step = steps taken
+  bool ok = false;
+  std::string error;             // why it stopped (divergence) or could not start
+  // curves: every step's loss and batch accuracy; the held-out accuracy where evaluated
+  std::vector<float> loss, batch_acc;
+  std::vector<int> eval_step;
+  std::vector<float> eval_acc;
+  // the probe: the initial state, every step of the first 50, then every snap_every steps
+  // (doubling whenever the list is thinned to stay under kMaxSnaps: memory stays bounded)
+  std::vector<train::Snapshot> snaps;
+  int snap_every = 10;
+};
+struct TrainView {
+  bool configured = false;       // cfg set (the first visit loads the first lesson, paused)
+  train::TrainConfig cfg;        // the settings of runs[0], as the panel edits them
+  std::vector<TrainRun> runs;    // runs[0]: the one the settings describe; then a lesson's comparisons
+  bool ready = false;            // runs were made for cfg
+  bool playing = false;
+  std::string error;             // why the run could not start, or why it stopped
+  std::string lesson;            // the lesson that set cfg ("" when none): its comparisons train too
+  int target_step = -1;          // train up to this step, then pause (a shared link's step)
+  int scrub = -1;                // the snapshot shown; -1 = follow the latest
+  int eval_every = 50;
+  int layer = 0, head = 0;       // for "Open in stepper"
+  double steps_per_s = 0, step_ms = 0, run_ms = 0;
+  bool log_loss = true;
+  // Generate: the prompt and the tokens so far, each fed token's new attention rows (L, H, t + 1)
+  std::string prompt = "2 0 1 2 0 1";
+  std::vector<int> gen_tokens;
+  int gen_prompt_len = 0;
+  std::vector<std::vector<float>> gen_rows;
+};
+constexpr int kMaxSnaps = 400;
 
 struct App {
   Config cfg;
@@ -137,6 +180,7 @@ struct App {
   std::string import_name;
   Mat import_mat;
   LongView longv;
+  TrainView train;
 };
 
 // Pin and compare (compare.cpp). The stage's main matrix of A and of B (the trace on screen) and
@@ -179,6 +223,17 @@ std::string state_json();         // the app state for tests and the host page
 std::string app_test_memory_failure();
 // A dropped or picked file: parsed now, applied after the user picks what it is (import.cpp).
 void app_import(const std::string& name, const std::string& bytes);
+// The Train mode (train.cpp).
+void train_reset();                     // a new run for train.cfg (same seed: the same run)
+void train_continue();                  // each frame: ~12 ms of training when playing
+bool train_step_once();                 // one optimizer step now; false when it stopped the run
+void train_lesson(const std::string& name);  // sets cfg (and resets) for a lesson
+const std::vector<std::pair<std::string, std::string>>& train_lessons();  // (name, what it shows)
+bool train_open_in_stepper(int layer, int head);  // the learned layer into the staged pipeline
+void train_generate();                  // greedy continuation of train.prompt
+std::string train_json();               // the run's state for tests
+std::string train_setup_text();         // the settings that differ from the defaults, "k=v,k=v"
+bool apply_train_setup(const std::string& text, std::string* err);
 // The shareable state (URL fragment, postMessage, desktop arguments).
 ShareState share_state();
 void apply_share_state(const std::string& text);

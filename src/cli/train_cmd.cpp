@@ -6,6 +6,7 @@
 //   step0/             with --dump-first-step: x.npy, y.npy, loss_mask.npy, weights.safetensors,
 //                      grads.safetensors and loss.npy of step 0, before its update
 #include "cli/train_cmd.h"
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -116,7 +117,10 @@ int run_training(const TrainConfig& tc, const std::string& out, bool dump_first)
   if (!log) return fail(out + "/log.csv: cannot write the file");
   log << "step,loss,heldout_acc,grad_norm,ms,lr,batch_acc\n";
   std::string snaps = snapshot_header(t.cfg, t.task, t.lay);
-  const int every = snapshot_interval(t.cfg), eval_every = t.cfg.eval_every > 0 ? t.cfg.eval_every : every;
+  // the held-out set costs many training steps' forward passes: by default it is evaluated every
+  // 1/200 of the run (at least every snapshot interval), and at every step of the first 50
+  const int every = snapshot_interval(t.cfg);
+  const int eval_every = t.cfg.eval_every > 0 ? t.cfg.eval_every : std::max(every, t.cfg.opt.steps / 200);
   const int steps = t.cfg.opt.steps;
   std::signal(SIGINT, on_sigint);
   const auto t0 = std::chrono::steady_clock::now();

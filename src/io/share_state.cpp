@@ -196,6 +196,11 @@ std::string encode_state(const ShareState& s) {
   if (s.embed) kv("embed", "1");
   if (!s.panels.empty()) kv("panels", s.panels);
   if (!s.pin.empty()) kv("pin", s.pin);
+  if (s.train_mode) {
+    kv("mode", "train");
+    if (!s.train.empty()) kv("train", s.train);
+    if (s.train_step >= 0) kv("tstep", std::to_string(s.train_step));
+  }
   return r;
 }
 
@@ -293,6 +298,12 @@ ShareState decode_state(const std::string& text_in, std::vector<std::string>* no
       ok = v.size() <= kMaxValue;
       if (ok) s.pin = v;
     }
+    else if (k == "mode") { ok = v == "train" || v == "stepper"; if (ok) s.train_mode = v == "train"; }
+    else if (k == "train") {  // checked when applied (the training settings' own rules)
+      ok = v.size() <= 2000;
+      if (ok) s.train = v;
+    }
+    else if (k == "tstep") { ok = to_int(v, 0, 1000000, &n); if (ok) s.train_step = int(n); }
     else if (k == "panels") { ok = v.size() < 100 && v.find_first_not_of("abcdefghijklmnopqrstuvwxyz,") == std::string::npos; if (ok) s.panels = v; }
     else { note("ignored unknown key '" + k.substr(0, 20) + "'"); continue; }
     if (!ok) note("ignored " + k + ": invalid value");

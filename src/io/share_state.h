@@ -18,6 +18,11 @@ struct ShareState {
   std::string panels;          // embed panels, e.g. "stage,row"
   // pin-and-compare: the pinned state A as its own state text (config and preset only), or ""
   std::string pin;
+  // the Train mode (mode=train): its setup, the settings that differ from the defaults as
+  // "key:value;key:value" (train/settings.h's keys, plus lesson:NAME), and the step shown
+  bool train_mode = false;
+  std::string train;
+  int train_step = -1;
 };
 
 // "preset=cat-it&sentence=The%20cat…&d=8&…": every key, stable order, %-encoded values.

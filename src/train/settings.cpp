@@ -39,7 +39,7 @@ const std::vector<Setting>& settings() {
       {"eps", "FLOAT", false},
       {"momentum", "FLOAT (sgd)", false},
       {"snapshot_every", "STEPS (0 = steps / 400)", false},
-      {"eval_every", "STEPS (0 = the snapshot interval)", false},
+      {"eval_every", "STEPS (0 = steps / 200, at least the snapshot interval)", false},
   };
   return table;
 }

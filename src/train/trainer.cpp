@@ -116,11 +116,16 @@ StepStats Trainer<S>::train_step_on(const Batch& batch) {
   if (o.clip > 0 && st.grad_norm > o.clip) clip = S(o.clip / (st.grad_norm + 1e-6));
   const double lr = lr_at(step);
   st.lr = lr;
+  // what a failed update restores: the weights and the optimizer's state before it
   last_good = params;
+  last_m1 = m1;
+  last_m2 = m2;
   const double t = double(step + 1);
   const S bc1 = S(1.0 - std::pow(o.beta1, t)), bc2s = S(std::sqrt(1.0 - std::pow(o.beta2, t)));
   for (const TensorInfo& ti : lay.tensors) {
     const S wd = ti.decay ? S(o.weight_decay) : S(0);
+    // w * 0 is 0 for every finite w and NaN otherwise: one sum checks the updated tensor in passing
+    S check = 0;
     for (size_t j = ti.offset; j < ti.offset + ti.size; j++) {
       S g = grads[j] * clip;
       S& p = params[j];
@@ -135,14 +140,15 @@ StepStats Trainer<S>::train_step_on(const Batch& batch) {
         m1[j] = step == 0 ? g : S(o.momentum) * m1[j] + g;
         p -= S(lr) * m1[j];
       }
+      check += p * S(0);
+    }
+    if (!std::isfinite(double(check))) {
+      params = last_good;
+      m1 = last_m1;
+      m2 = last_m2;
+      return stop("the update made " + ti.name + " non-finite");
     }
   }
-  for (const TensorInfo& ti : lay.tensors)
-    for (size_t j = ti.offset; j < ti.offset + ti.size; j++)
-      if (!std::isfinite(double(params[j]))) {
-        params = last_good;
-        return stop("the update made " + ti.name + " non-finite");
-      }
   step++;
   st.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return st;

@@ -31,7 +31,7 @@ struct TrainConfig {
   OptimConfig opt;
   uint64_t seed = 1;           // init, batches, dropout, held-out set
   int snapshot_every = 0;      // 0: steps / 400 (at least 1); the first 50 steps always
-  int eval_every = 0;          // held-out evaluation; 0: the snapshot interval
+  int eval_every = 0;          // held-out evaluation; 0: steps / 200, at least the snapshot interval
 };
 
 struct StepStats {
@@ -65,7 +65,8 @@ struct Trainer {
   TrainConfig cfg;
   Task task;
   Layout lay;
-  std::vector<S> params, grads, m1, m2, last_good;
+  std::vector<S> params, grads, m1, m2;     // (layout.total) each; m1, m2: AdamW's moments or SGD's momentum
+  std::vector<S> last_good, last_m1, last_m2;  // before the last update
   Cache<S> cache;
   Batch batch;
   int64_t step = 0;            // steps taken

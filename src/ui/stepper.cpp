@@ -43,6 +43,23 @@ void draw_stepper() {
     mark("help");
   }
 
+  if (!a.view.embed) {
+    if (a.view.train) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+    if (ImGui::Button("Train")) a.view.train = !a.view.train;
+    if (a.view.train) ImGui::PopStyleColor();
+    mark("train");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip(a.view.train ? "Back to the stepper" : "Train a small transformer here and watch its heads form");
+    if (a.view.train) {
+      // the Train mode has its own controls: only the status line stays
+      if (!a.status.empty()) {
+        ImGui::SameLine();
+        ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.2f, 1), "%s", a.status.c_str());
+      }
+      return;
+    }
+    ImGui::SameLine();
+  }
   const int last = int(Stage::Count) - 1;
   if (ImGui::ArrowButton("prev", ImGuiDir_Left)) { a.view.stage = std::max(0, a.view.stage - 1); a.view.playing = false; }
   mark("prev");
@@ -62,15 +79,15 @@ void draw_stepper() {
       else pin_current();
     }
     mark("pin");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Keep what you see now as A. Then change anything (mask, temperature, positions…): each stage "
+                        "shows A, the new B and the difference B − A, number by number. The link keeps both.");
     ImGui::SameLine();
     if (ImGui::Button(a.view.backward ? "Forward" : "Backward")) a.view.backward = !a.view.backward;
     mark("backward");
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("Step backward through the gradients of L = the selected query's output row (Σ_c y_ic): ∂L/∂Y → ∂L/∂α → ∂L/∂s → "
                         "∂L/∂Q, K, V → ∂L/∂X, ∂L/∂W, with the same matrices and hover arithmetic as the forward stages.");
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Keep what you see now as A. Then change anything (mask, temperature, positions…): each stage "
-                        "shows A, the new B and the difference B − A, number by number. The link keeps both.");
   }
   for (int i = 0; i <= last; i++) {
     ImGui::SameLine();

@@ -25,7 +25,7 @@ for dh in (16, 64, 256):
         run = os.path.join(out, f"dh{dh}_{scale}")
         subprocess.run([attn, "train", "--task", "induction", "--layers", "2", "--heads", str(256 // dh), "--d-model", "256",
                         "--no-mlp", "--scale", scale, "--steps", str(steps), "--batch", "32", "--lr", "1e-3",
-                        "--seed", "1", "--out", run], check=True, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+                        "--seed", "1", "--eval-every", "50", "--out", run], check=True, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         with open(os.path.join(run, "log.csv")) as f:
             rows = list(csv.DictReader(f))
         loss = np.array([float(r["loss"]) for r in rows])

@@ -13,7 +13,9 @@
 #include "engine/rng.h"
 #include "io/snapshots.h"
 #include "io/train_files.h"
+#include "engine/engine.h"
 #include "train/model.h"
+#include "train/probe.h"
 #include "train/settings.h"
 #include "train/trainer.h"
 
@@ -94,15 +96,15 @@ TEST_CASE("train: gradients without LayerNorm or MLP, with RoPE, ALiBi, sinusoid
   c.d_model = 8;  // RoPE needs an even d_head
   c.ln = false;
   c.mlp = false;
-  c.pos = PosEnc::Rope;
+  c.pos = train::PosEnc::Rope;
   check_fd(c, 2);
-  c.pos = PosEnc::Alibi;
+  c.pos = train::PosEnc::Alibi;
   c.ln = true;
   check_fd(c, 3);
-  c.pos = PosEnc::Sinusoidal;
+  c.pos = train::PosEnc::Sinusoidal;
   c.mlp = true;
   check_fd(c, 4);
-  c.pos = PosEnc::None;
+  c.pos = train::PosEnc::None;
   c.layers = 1;
   check_fd(c, 5);
 }
@@ -352,7 +354,7 @@ TEST_CASE("train: the tasks' examples") {
 }
 
 TEST_CASE("train: decoding with a KV cache gives the full forward's logits") {
-  for (PosEnc pe : {PosEnc::Learned, PosEnc::Rope, PosEnc::Alibi, PosEnc::Sinusoidal}) {
+  for (train::PosEnc pe : {train::PosEnc::Learned, train::PosEnc::Rope, train::PosEnc::Alibi, train::PosEnc::Sinusoidal}) {
     ModelConfig c = small();
     c.d_model = 8;
     c.heads = 4;
@@ -474,4 +476,61 @@ TEST_CASE("train: sort learns: the held-out accuracy rises well above chance in 
   const EvalStats e = t.evaluate();
   INFO("held-out accuracy " << before << " -> " << e.acc);
   CHECK(e.acc > 0.8);  // chance is about 1/3 (0.6 knowing the digit counts' order)
+}
+
+TEST_CASE("train: a trained layer opened in the stepper gives the model's own weights") {
+  for (train::PosEnc pe : {train::PosEnc::Learned, train::PosEnc::Rope, train::PosEnc::Alibi}) {
+    ModelConfig c = small();
+    c.d_model = 8;
+    c.heads = 4;
+    c.kv_heads = 2;
+    c.seq = 6;
+    c.pos = pe;
+    c.temperature = 0.8f;
+    const Layout lay = make_layout(c);
+    std::vector<float> P;
+    init_params(c, lay, 21, &P);
+    const Batch b = random_batch(c, 1, 22);
+    Cache<float> cache;
+    forward(c, lay, P, b, &cache, false, 0, true);
+    std::vector<std::string> names;
+    for (int v = 0; v < c.vocab; v++) names.push_back("t" + std::to_string(v));
+    for (int l = 0; l < 2; l++) {
+      Config g;
+      std::string err;
+      REQUIRE(stepper_config(c, lay, P, b, l, names, &g, &err));
+      const Trace tr = forward(g);
+      REQUIRE(tr.ok);
+      REQUIRE(tr.n_heads == 4);
+      for (int h = 0; h < 4; h++)
+        for (int i = 0; i < 6; i++)
+          for (int j = 0; j < 6; j++)
+            REQUIRE(tr.heads[size_t(h)].weights(i, j) ==
+                    doctest::Approx(cache.layers[size_t(l)].p[(size_t(h) * 6 + i) * 6 + j]).epsilon(1e-5));
+    }
+  }
+}
+
+TEST_CASE("train: head labels from their patterns") {
+  const int T = 6;
+  const int tokens[T] = {1, 2, 3, 1, 2, 3};
+  std::vector<float> A(T * T, 0.0f);
+  for (int i = 0; i < T; i++) A[size_t(i) * T + std::max(0, i - 1)] = 1;  // previous token
+  HeadLabel h = classify_head(A.data(), T, tokens, true);
+  CHECK(h.kind == HeadKind::PreviousToken);
+  CHECK(h.prev == doctest::Approx(1.0));
+  std::fill(A.begin(), A.end(), 0.0f);
+  for (int i = 0; i < T; i++) A[size_t(i) * T + (i >= 3 ? i - 2 : 0)] = 1;  // the token after the last occurrence
+  h = classify_head(A.data(), T, tokens, true);
+  CHECK(h.kind == HeadKind::Induction);
+  CHECK(h.induction == doctest::Approx(1.0));
+  std::fill(A.begin(), A.end(), 0.0f);
+  for (int i = 0; i < T; i++)
+    for (int j = 0; j <= i; j++) A[size_t(i) * T + j] = 1.0f / float(i + 1);
+  h = classify_head(A.data(), T, tokens, true);
+  CHECK(h.kind == HeadKind::Uniform);
+  CHECK(h.uniformity == doctest::Approx(1.0));
+  std::fill(A.begin(), A.end(), 0.0f);
+  for (int i = 0; i < T; i++) A[size_t(i) * T] = 1;  // first token
+  CHECK(classify_head(A.data(), T, tokens, true).kind == HeadKind::FirstToken);
 }

@@ -1,0 +1,339 @@
+// train.cpp: the Train mode's machinery. A small transformer (src/train/) trained in slices of
+// each frame (so the page keeps drawing and answering), with a lesson's comparison runs trained
+// beside it in the same slices; its curves, bounded snapshots of the probe, divergence kept as a
+// lesson, "Open in stepper", Generate, and the setup as text for the link.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include "app/app.h"
+#include "app/host.h"
+#include "train/settings.h"
+
+namespace attn {
+
+namespace {
+
+TrainView& tv() { return app().train; }
+
+struct Lesson {
+  const char* name;
+  const char* text;
+  const char* setup;                                     // settings, "key:value;key:value"
+  std::vector<std::pair<const char*, const char*>> vs;   // comparison runs: (label, settings changed)
+};
+
+const std::vector<Lesson>& lessons() {
+  static const std::vector<Lesson> L = {
+      {"Induction heads",
+       "Two attention-only layers learn to continue a repeated block: layer 1 grows a previous-token head, "
+       "layer 2 an induction head that looks at the token after the current token's last occurrence, and the "
+       "loss drops when it appears. The 1-layer model beside it has no way to do it.",
+       "task:induction;layers:2;heads:4;d_model:64;mlp:false;ln:false;lr:0.001;batch:32;warmup:50",
+       {{"1 layer", "layers:1"}}},
+      {"Why scale by √d_k",
+       "The same seed with and without the 1/√d_k factor at d_head = 64 (one head per layer). Unscaled, the "
+       "scores start 8× larger, softmax starts nearly one-hot: watch the entropy and the gradient norms of W_q and W_k.",
+       "task:induction;layers:2;heads:1;d_model:64;mlp:false;ln:true;lr:0.001;batch:32;warmup:50",
+       {{"unscaled", "scale:none"}}},
+      {"Initialization",
+       "Xavier, Kaiming and normal(0, 0.02) on the same task and seed: the same model starting from weights of "
+       "different sizes.",
+       "task:sort;layers:2;heads:2;d_model:32;lr:0.003;batch:32;warmup:20;init:xavier",
+       {{"Kaiming", "init:kaiming"}, {"normal(0.02)", "init:normal"}}},
+      {"Sort",
+       "A small model learns to sort 6 digits from {0, 1, 2}. Then type a sequence under Generate and watch it "
+       "sort it, one token at a time, each new row of attention on screen.",
+       "task:sort;layers:3;heads:3;d_model:48;lr:0.003;batch:64;warmup:20", {}},
+      {"Grokking",
+       "Modular addition with weight decay: the training batches are answered perfectly long before the held-out "
+       "pairs are. On a desktop the held-out accuracy rises after about 1,000 steps (a few minutes in a browser).",
+       "task:modadd;p:97;train_frac:0.3;layers:1;heads:4;d_model:128;weight_decay:1;lr:0.001;beta2:0.98;batch:512;warmup:10",
+       {}},
+      {"Softmax vs sparsemax heads",
+       "The same induction model with softmax and with sparsemax: sparsemax heads put exactly zero weight on most "
+       "keys, so the learned patterns are crisp.",
+       "task:induction;layers:2;heads:4;d_model:64;mlp:false;ln:false;lr:0.001;batch:32;warmup:50",
+       {{"sparsemax", "normalizer:sparsemax"}}},
+  };
+  return L;
+}
+
+bool apply_pairs(train::TrainConfig* c, const std::string& text, std::string* err) {
+  size_t a = 0;
+  while (a < text.size()) {
+    size_t b = text.find(';', a);
+    if (b == std::string::npos) b = text.size();
+    const std::string kv = text.substr(a, b - a);
+    a = b + 1;
+    if (kv.empty()) continue;
+    const size_t colon = kv.find(':');
+    if (colon == std::string::npos) { *err = "'" + kv + "' is not key:value"; return false; }
+    const std::string k = kv.substr(0, colon), v = kv.substr(colon + 1);
+    if (k == "lesson") continue;  // handled by the caller
+    if (!train::set_setting(c, k, v, err)) return false;
+  }
+  return true;
+}
+
+const Lesson* find_lesson(const std::string& name) {
+  for (const Lesson& l : lessons())
+    if (name == l.name) return &l;
+  return nullptr;
+}
+
+// the app's defaults: a schedule that never ends (training runs until paused)
+train::TrainConfig app_defaults() {
+  train::TrainConfig c;
+  c.task.name = "induction";
+  c.opt.cosine = false;
+  c.opt.steps = 10000000;
+  c.opt.warmup = 50;
+  return c;
+}
+
+// Keeps the first 50 snapshots and thins the rest to every other one when there are too many.
+void thin(TrainRun* r) {
+  if (int(r->snaps.size()) <= kMaxSnaps) return;
+  std::vector<train::Snapshot> kept;
+  int late = 0;
+  for (train::Snapshot& s : r->snaps) {
+    if (s.step < 50 || late++ % 2 == 0) kept.push_back(std::move(s));
+  }
+  r->snaps = std::move(kept);
+  r->snap_every *= 2;
+}
+
+bool step_run(TrainRun* r, int eval_every) {
+  if (!r->ok) return false;
+  const train::StepStats st = r->t.train_step();
+  if (!st.ok) {
+    r->ok = false;
+    r->error = st.error;
+    return false;
+  }
+  r->loss.push_back(float(st.loss));
+  r->batch_acc.push_back(st.scored ? float(st.correct) / float(st.scored) : 0.0f);
+  float held = -1;
+  if (st.step % eval_every == 0 || (st.step < 50 && st.step % 5 == 0)) {
+    held = float(r->t.evaluate().acc);
+    r->eval_step.push_back(int(st.step));
+    r->eval_acc.push_back(held);
+  }
+  if (st.step < 50 || st.step % r->snap_every == 0) {
+    r->snaps.push_back(r->t.snapshot(st, held));
+    thin(r);
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& train_lessons() {
+  static std::vector<std::pair<std::string, std::string>> out;
+  if (out.empty())
+    for (const Lesson& l : lessons()) out.push_back({l.name, l.text});
+  return out;
+}
+
+void train_reset() {
+  TrainView& T = tv();
+  T.runs.clear();
+  T.error.clear();
+  T.scrub = -1;
+  T.steps_per_s = T.step_ms = T.run_ms = 0;
+  T.gen_tokens.clear();
+  T.gen_rows.clear();
+  std::vector<std::pair<std::string, train::TrainConfig>> cfgs = {{"", T.cfg}};
+  if (const Lesson* l = find_lesson(T.lesson))
+    for (const auto& [label, delta] : l->vs) {
+      train::TrainConfig c = T.cfg;
+      std::string err;
+      if (apply_pairs(&c, delta, &err)) cfgs.push_back({label, c});
+    }
+  if (cfgs.size() > 1) cfgs[0].first = "this run";
+  for (auto& [label, c] : cfgs) {
+    TrainRun r;
+    r.label = label;
+    r.cfg = c;
+    std::string err;
+    r.ok = r.t.init(c, &err);
+    if (!r.ok) {
+      if (T.runs.empty()) { T.error = err; T.playing = false; return; }
+      continue;  // a comparison that does not fit is left out
+    }
+    // the initial state, before any step, as the first snapshot
+    train::StepStats st;
+    st.step = -1;
+    st.tensor_norms.assign(r.t.lay.tensors.size(), 0.0f);
+    r.snaps.push_back(r.t.snapshot(st, float(r.t.evaluate().acc)));
+    T.runs.push_back(std::move(r));
+  }
+  T.ready = true;
+  T.layer = std::min(T.layer, T.cfg.model.layers - 1);
+  T.head = std::min(T.head, T.cfg.model.heads - 1);
+}
+
+bool train_step_once() {
+  TrainView& T = tv();
+  if (!T.ready || T.runs.empty()) train_reset();
+  if (T.runs.empty()) return false;
+  const double t0 = host::now_ms();
+  bool main_ok = step_run(&T.runs[0], T.eval_every);
+  for (size_t i = 1; i < T.runs.size(); i++) step_run(&T.runs[i], T.eval_every);
+  T.step_ms = host::now_ms() - t0;
+  if (!main_ok) {
+    T.playing = false;
+    T.error = T.runs[0].error;
+  }
+  return main_ok;
+}
+
+void train_continue() {
+  TrainView& T = tv();
+  if (!T.playing) return;
+  if (!T.ready) train_reset();
+  const double t0 = host::now_ms();
+  int steps = 0;
+  // a slice of at most ~12 ms a frame (at least one step), so drawing and input keep their pace
+  do {
+    if (T.target_step >= 0 && !T.runs.empty() && T.runs[0].t.step >= T.target_step) {
+      T.playing = false;
+      T.target_step = -1;
+      break;
+    }
+    if (!train_step_once()) break;
+    steps++;
+  } while (host::now_ms() - t0 < 12);
+  const double ms = host::now_ms() - t0;
+  T.run_ms += ms;
+  if (steps > 0) {
+    const double rate = 1000.0 * steps / std::max(ms, 1e-3);
+    T.steps_per_s = T.steps_per_s > 0 ? 0.8 * T.steps_per_s + 0.2 * rate : rate;
+  }
+}
+
+void train_lesson(const std::string& name) {
+  TrainView& T = tv();
+  const Lesson* l = find_lesson(name);
+  if (!l) return;
+  train::TrainConfig c = app_defaults();
+  std::string err;
+  if (!apply_pairs(&c, l->setup, &err)) { T.error = err; return; }
+  T.cfg = c;
+  T.lesson = name;
+  train_reset();
+  T.playing = true;
+}
+
+bool train_open_in_stepper(int layer, int head) {
+  TrainView& T = tv();
+  if (!T.ready || T.runs.empty()) return false;
+  const TrainRun& r = T.runs[0];
+  Config g;
+  std::string err;
+  if (!train::stepper_config(r.t.cfg.model, r.t.lay, r.t.params, r.t.task.probe, layer, r.t.task.token_names, &g, &err)) {
+    set_status("cannot open in the stepper: " + err);
+    return false;
+  }
+  App& a = app();
+  a.preset.clear();
+  edit_config(g);
+  a.view.train = false;
+  a.view.head = std::clamp(head, 0, g.n_heads - 1);
+  a.view.heads_grid = false;
+  a.view.stage = 5;  // normalization: the weights
+  set_status("layer " + std::to_string(layer + 1) + " of the trained model (step " + std::to_string(r.t.step) +
+             ") in the stepper: X is its input after LayerNorm on the probe");
+  return true;
+}
+
+void train_generate() {
+  TrainView& T = tv();
+  if (!T.ready || T.runs.empty()) train_reset();
+  if (T.runs.empty()) return;
+  TrainRun& r = T.runs[0];
+  const train::ModelConfig& c = r.t.cfg.model;
+  T.gen_tokens.clear();
+  T.gen_rows.clear();
+  if (!c.causal) { set_status(r.t.cfg.task.name + " is bidirectional: it answers a whole input at once, it cannot generate"); return; }
+  std::vector<int> toks;
+  std::string err;
+  if (!train::parse_tokens(r.t.task, T.prompt, &toks, &err)) { set_status("prompt: " + err); return; }
+  const size_t max_len = size_t(c.pos == train::PosEnc::Learned ? c.seq + 1 : 2 * c.seq);
+  if (toks.size() >= max_len) { set_status("the prompt is longer than the model's context"); return; }
+  T.gen_prompt_len = int(toks.size());
+  train::Decoder dec;
+  for (size_t i = 0; i < toks.size() && i + 1 < max_len; i++) {
+    const std::vector<float> z = train::decode_step(c, r.t.lay, r.t.params, toks[i], &dec);
+    std::vector<float> rows;  // (L, H, i + 1) flattened
+    for (const auto& lr : dec.attn) rows.insert(rows.end(), lr.begin(), lr.end());
+    T.gen_rows.push_back(rows);
+    if (i + 1 == toks.size() && toks.size() + 1 < max_len) {
+      int next = 0;
+      for (int v = 1; v < c.vocab; v++)
+        if (z[size_t(v)] > z[size_t(next)]) next = v;
+      toks.push_back(next);
+    }
+  }
+  T.gen_tokens = toks;
+}
+
+std::string train_setup_text() {
+  const TrainView& T = tv();
+  const train::TrainConfig d = app_defaults();
+  std::string out;
+  for (const train::Setting& s : train::settings()) {
+    const std::string v = train::get_setting(T.cfg, s.key), dv = train::get_setting(d, s.key);
+    if (v == dv) continue;
+    std::string plain = v;
+    if (plain.size() >= 2 && plain.front() == '"') plain = plain.substr(1, plain.size() - 2);
+    out += (out.empty() ? "" : ";") + std::string(s.key) + ":" + plain;
+  }
+  if (!T.lesson.empty()) out += (out.empty() ? "" : ";") + std::string("lesson:") + T.lesson;
+  return out;
+}
+
+bool apply_train_setup(const std::string& text, std::string* err) {
+  // a lesson's own setup first (its comparisons come with it), then the settings the text changes
+  train::TrainConfig c = app_defaults();
+  std::string lesson;
+  const size_t at = text.find("lesson:");
+  if (at != std::string::npos) {
+    const size_t end = text.find(';', at);
+    lesson = text.substr(at + 7, end == std::string::npos ? std::string::npos : end - at - 7);
+    if (const Lesson* l = find_lesson(lesson)) apply_pairs(&c, l->setup, err);
+    else lesson.clear();
+  }
+  if (!apply_pairs(&c, text, err)) return false;
+  TrainView& T = tv();
+  T.cfg = c;
+  T.lesson = lesson;
+  train_reset();
+  return T.error.empty();
+}
+
+std::string train_json() {
+  const TrainView& T = tv();
+  auto f = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.6g", std::isfinite(v) ? v : -1.0);
+    return std::string(b);
+  };
+  std::string j = "{\"mode\":" + std::string(app().view.train ? "true" : "false") + ",\"ready\":" + (T.ready ? "true" : "false") +
+                  ",\"playing\":" + (T.playing ? "true" : "false") + ",\"lesson\":\"" + T.lesson + "\"" +
+                  ",\"error\":\"" + (T.error.find('"') == std::string::npos ? T.error : std::string("(quoted)")) + "\"" +
+                  ",\"steps_per_s\":" + f(T.steps_per_s) + ",\"step_ms\":" + f(T.step_ms) + ",\"scrub\":" + std::to_string(T.scrub) +
+                  ",\"setup\":\"" + train_setup_text() + "\",\"runs\":[";
+  for (size_t i = 0; i < T.runs.size(); i++) {
+    const TrainRun& r = T.runs[i];
+    j += std::string(i ? "," : "") + "{\"label\":\"" + r.label + "\",\"step\":" + std::to_string(r.t.step) +
+         ",\"loss\":" + f(r.loss.empty() ? -1 : r.loss.back()) +
+         ",\"heldout\":" + f(r.eval_acc.empty() ? -1 : r.eval_acc.back()) + ",\"snaps\":" + std::to_string(r.snaps.size()) +
+         ",\"ok\":" + (r.ok ? "true" : "false") + "}";
+  }
+  j += "],\"generated\":[";
+  for (size_t i = 0; i < T.gen_tokens.size(); i++) j += (i ? "," : "") + std::to_string(T.gen_tokens[i]);
+  return j + "]}";
+}
+
+}  // namespace attn

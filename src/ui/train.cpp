@@ -1,0 +1,615 @@
+// train.cpp: the Train mode. Lessons, the model and optimizer settings, Play / Pause / Step /
+// Reset; the loss and held-out accuracy curves (every run of a lesson overlaid); the probe's
+// attention for every layer and head at the step the timeline shows; per-head labels, entropy and
+// max |score|; gradient norms per parameter group; Open in stepper; Generate; exports.
+// Sections: helpers | settings | curves | attention grid | heads and gradients | generate | layout
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include "ui/ui.h"
+#include "app/host.h"
+#include "imgui_stdlib.h"
+#include "io/snapshots.h"
+#include "io/train_files.h"
+#include "train/settings.h"
+
+namespace attn::ui {
+
+namespace {
+
+// ---------------------------------------------------------------- helpers
+
+TrainView& tv() { return app().train; }
+
+std::string num(double v, int prec = 3) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*g", prec, v);
+  return b;
+}
+
+std::string pct(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f %%", 100.0 * v);
+  return b;
+}
+
+// the width of a control followed by a "(?)" on its line
+float with_help() { return ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize("(?)").x - ImGui::GetStyle().ItemSpacing.x; }
+
+template <typename E>
+bool combo(const char* label, E* e, std::initializer_list<std::pair<E, const char*>> items) {
+  const char* cur = "";
+  for (auto& [v, n] : items)
+    if (v == *e) cur = n;
+  bool changed = false;
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::BeginCombo(label, cur)) {
+    for (auto& [v, n] : items) {
+      if (ImGui::Selectable(n, v == *e)) { *e = v; changed = true; }
+      mark((std::string(label + 2) + ":" + n).c_str());  // e.g. "ttask:sort", for tests
+    }
+    ImGui::EndCombo();
+  }
+  return changed;
+}
+
+// ---------------------------------------------------------------- settings
+
+// The settings that cannot change under a running model: a change asks for Reset.
+bool needs_reset(const train::TrainConfig& a, const train::TrainConfig& b) {
+  for (const char* k : {"task", "k", "vocab", "p", "train_frac", "layers", "heads", "kv_heads", "d_model", "mlp", "ln",
+                        "posenc", "scale", "temperature", "normalizer", "init", "optimizer", "batch", "seed", "warmup",
+                        "beta1", "beta2", "eps", "momentum"})
+    if (train::get_setting(a, k) != train::get_setting(b, k)) return true;
+  return false;
+}
+
+void draw_settings() {
+  App& a = app();
+  TrainView& T = tv();
+  train::TrainConfig& c = T.cfg;
+  const float s = a.s;
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextDisabled("Lessons: one click sets up a run and starts it.");
+  for (const auto& [name, text] : train_lessons()) {
+    const bool cur = name == T.lesson;
+    if (cur) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+    if (ImGui::Button(name.c_str(), ImVec2(-FLT_MIN, 0))) train_lesson(name);
+    if (cur) ImGui::PopStyleColor();
+    mark(("lesson:" + name).c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text.c_str());
+  }
+  ImGui::Separator();
+  // Play / Pause / Step / Reset
+  if (ImGui::Button(T.playing ? "Pause" : "Play", ImVec2(70 * s, 0))) {
+    if (!T.ready) train_reset();
+    T.playing = !T.playing && T.error.empty();
+  }
+  mark("train:play");
+  ImGui::SameLine();
+  if (ImGui::Button("Step")) { T.playing = false; train_step_once(); }
+  mark("train:step");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("One optimizer step (forward, backward, update), then pause");
+  ImGui::SameLine();
+  const bool stale = T.ready && !T.runs.empty() && needs_reset(T.cfg, T.runs[0].cfg);
+  if (stale) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.75f, 0.45f, 0.1f, 1));
+  if (ImGui::Button("Reset")) { T.playing = false; train_reset(); }
+  if (stale) ImGui::PopStyleColor();
+  mark("train:reset");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start over from the initial weights: the same seed gives the same run, step for step");
+  if (stale) ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.25f, 1), "Changed settings apply on Reset.");
+
+  auto section = [](const char* t) { ImGui::Spacing(); ImGui::TextDisabled("%s", t); };
+  section("Task");
+  std::string task = c.task.name;
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::BeginCombo("##ttask", task.c_str())) {
+    for (const std::string& n : train::task_names()) {
+      if (ImGui::Selectable(n.c_str(), n == task)) { c.task = train::TaskOptions(); c.task.name = n; T.lesson.clear(); }
+      mark(("ttask:" + n).c_str());
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", train::describe_task(n).c_str());
+    }
+    ImGui::EndCombo();
+  }
+  help_marker("What the model learns. Each task has a held-out set it never trains on (the accuracy curve) and a fixed "
+              "probe example whose attention the grid shows.");
+
+  section("Model");
+  ImGui::SetNextItemWidth(with_help());
+  ImGui::SliderInt("##tlayers", &c.model.layers, 1, 4, "%d layer(s)");
+  help_marker("Transformer blocks. Induction needs two: one head finds the previous token, the next one uses it.");
+  static const int dims[] = {16, 24, 32, 48, 64, 96, 128};
+  int di = 0;
+  for (int i = 0; i < 7; i++)
+    if (dims[i] == c.model.d_model) di = i;
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::SliderInt("##tdmodel", &di, 0, 6, ("d_model " + std::to_string(dims[di])).c_str())) c.model.d_model = dims[di];
+  help_marker("The width of the residual stream. d_head = d_model / heads.");
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::SliderInt("##theads", &c.model.heads, 1, 8, "%d head(s)")) {
+    while (c.model.d_model % c.model.heads) c.model.heads--;
+    c.model.kv_heads = 0;
+  }
+  help_marker("Heads per layer (lowered to a divisor of d_model). Each head has its own pattern in the grid.");
+  ImGui::Checkbox("MLP", &c.model.mlp);
+  help_marker("The feed-forward block after attention (4 d wide, GELU). Off: an attention-only model.");
+  ImGui::SameLine();
+  ImGui::Checkbox("LayerNorm", &c.model.ln);
+  help_marker("LayerNorm before attention, the MLP and the unembedding. Off: the classic setting for induction heads.");
+  combo("##tpos", &c.model.pos, {{train::PosEnc::Learned, "learned positions"}, {train::PosEnc::Sinusoidal, "sinusoidal"},
+                                {train::PosEnc::Rope, "RoPE"}, {train::PosEnc::Alibi, "ALiBi"}, {train::PosEnc::None, "no positions"}});
+  help_marker("How the model knows where a token is: a learned vector per position, the sinusoidal table, rotating "
+              "Q and K (RoPE), a distance penalty on the scores (ALiBi), or nothing.");
+
+  section("Attention");
+  combo("##tscale", &c.model.scale, {{train::ScaleKind::Auto, "scale 1/√d_k"}, {train::ScaleKind::None, "no scaling"}});
+  help_marker("Scores are divided by √d_head so that their size does not grow with d_head; without it softmax "
+              "starts saturated (see the lesson).");
+  combo("##tnorm", &c.model.norm, {{train::Norm::Softmax, "softmax"}, {train::Norm::Sparsemax, "sparsemax"},
+                                  {train::Norm::Entmax15, "1.5-entmax"}});
+  help_marker("How scores become weights. Sparsemax and entmax give exact zeros.");
+  float dropout = c.model.dropout;
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::SliderFloat("##tdropout", &dropout, 0.0f, 0.5f, "dropout %.2f")) c.model.dropout = dropout;
+  help_marker("Dropout on the attention weights while training (changes apply at once).");
+
+  section("Optimizer");
+  combo("##tinit", &c.model.init, {{train::InitKind::Xavier, "Xavier init"}, {train::InitKind::Kaiming, "Kaiming init"},
+                                  {train::InitKind::Normal, "normal(0, 0.02) init"}});
+  help_marker("How the initial weights are drawn: Xavier uniform, Kaiming normal (std √(2/fan_in)), or GPT-2's N(0, 0.02).");
+  combo("##topt", &c.opt.kind, {{train::Optimizer::AdamW, "AdamW"}, {train::Optimizer::SGD, "SGD + momentum"}});
+  help_marker("AdamW as PyTorch's (decoupled weight decay), or SGD with momentum 0.9.");
+  float lr = float(c.opt.lr);
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::SliderFloat("##tlr", &lr, 1e-4f, 0.1f, "learning rate %.4f", ImGuiSliderFlags_Logarithmic)) c.opt.lr = lr;
+  help_marker("Step size (changes apply at once). Too large and the run diverges: it stops at that step with the last good weights.");
+  float wd = float(c.opt.weight_decay);
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::SliderFloat("##twd", &wd, 0.0f, 2.0f, "weight decay %.2f")) c.opt.weight_decay = wd;
+  help_marker("Pulls the matrices toward zero every step (changes apply at once). Grokking needs it.");
+  float clip = float(c.opt.clip);
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::SliderFloat("##tclip", &clip, 0.0f, 5.0f, clip > 0 ? "clip gradients at %.2f" : "no clipping")) c.opt.clip = clip;
+  help_marker("Scales the gradients down when their global norm is larger (changes apply at once). 0: off.");
+  static const int batches[] = {8, 16, 32, 64, 128, 256, 512};
+  int bi = 0;
+  for (int i = 0; i < 7; i++)
+    if (batches[i] == c.opt.batch) bi = i;
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::SliderInt("##tbatch", &bi, 0, 6, ("batch " + std::to_string(batches[bi])).c_str())) c.opt.batch = batches[bi];
+  help_marker("Sequences per step.");
+  int seed = int(c.seed);
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::InputInt("##tseed", &seed)) c.seed = uint64_t(std::max(0, seed));
+  help_marker("The seed of the initial weights, the batches, dropout and the held-out set: the same seed is the same run.");
+  ImGui::PopTextWrapPos();
+
+  // the settings that may change mid-run do so at once, in every run of the lesson
+  for (TrainRun& r : T.runs) {
+    r.t.cfg.opt.lr = c.opt.lr;
+    r.t.cfg.opt.weight_decay = c.opt.weight_decay;
+    r.t.cfg.opt.clip = c.opt.clip;
+    r.t.cfg.model.dropout = c.model.dropout;
+  }
+}
+
+// ---------------------------------------------------------------- curves
+
+struct Series {
+  const std::vector<int>* x;        // steps, or nullptr: x = index
+  const std::vector<float>* y;
+  ImU32 col;
+  std::string label;
+};
+
+// A line plot of several series over steps, y in [lo, hi] (log10 when log), hover reads the value.
+void plot(const char* id, const std::vector<Series>& series, float height, bool log, float lo, float hi, const char* what) {
+  const float s = app().s;
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const float w = ImGui::GetContentRegionAvail().x;
+  ImGui::InvisibleButton(id, ImVec2(w, height));
+  mark(id);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 p1(p0.x + w, p0.y + height);
+  dl->AddRectFilled(p0, p1, ImGui::GetColorU32(ImGuiCol_FrameBg), 4 * s);
+  int max_x = 1;
+  bool any = false;
+  for (const Series& se : series)
+    if (!se.y->empty()) { any = true; max_x = std::max(max_x, se.x ? se.x->back() : int(se.y->size()) - 1); }
+  if (!any) {
+    dl->AddText(ImVec2(p0.x + 6 * s, p0.y + 2 * s), ImGui::GetColorU32(ImGuiCol_TextDisabled), (std::string(what) + ": no steps yet (press Play)").c_str());
+    return;
+  }
+  auto tr = [&](float v) { return log ? std::log10(std::max(v, 1e-6f)) : v; };
+  const float a = tr(lo), b = tr(hi);
+  auto to_px = [&](int x, float y) {
+    const float fx = float(x) / float(max_x), fy = (tr(y) - a) / (b - a + 1e-12f);
+    return ImVec2(p0.x + 4 * s + fx * (w - 8 * s), p1.y - 4 * s - std::clamp(fy, 0.0f, 1.0f) * (height - 8 * s));
+  };
+  for (const Series& se : series) {
+    const size_t n = se.y->size();
+    if (n == 0) continue;
+    // at most ~2 points per pixel: every k-th point
+    const size_t k = std::max<size_t>(1, n / size_t(std::max(1.0f, w)));
+    ImVec2 prev = to_px(se.x ? (*se.x)[0] : 0, (*se.y)[0]);
+    for (size_t i = k; i < n; i += k) {
+      const ImVec2 p = to_px(se.x ? (*se.x)[i] : int(i), (*se.y)[i]);
+      dl->AddLine(prev, p, se.col, 1.5f * s);
+      prev = p;
+    }
+  }
+  // the axis range, and the label of each series
+  dl->AddText(ImVec2(p0.x + 6 * s, p0.y + 2 * s), ImGui::GetColorU32(ImGuiCol_TextDisabled), (what + std::string("  ") + num(hi)).c_str());
+  dl->AddText(ImVec2(p0.x + 6 * s, p1.y - ImGui::GetFontSize() - 2 * s), ImGui::GetColorU32(ImGuiCol_TextDisabled),
+              (num(lo) + "   step " + std::to_string(max_x)).c_str());
+  if (ImGui::IsItemHovered() && !series.empty()) {
+    const float fx = std::clamp((ImGui::GetIO().MousePos.x - p0.x - 4 * s) / (w - 8 * s), 0.0f, 1.0f);
+    const int step = int(std::lround(fx * max_x));
+    dl->AddLine(ImVec2(p0.x + 4 * s + fx * (w - 8 * s), p0.y), ImVec2(p0.x + 4 * s + fx * (w - 8 * s), p1.y),
+                ImGui::GetColorU32(ImGuiCol_TextDisabled));
+    std::string tip = "step " + std::to_string(step);
+    for (const Series& se : series) {
+      if (se.y->empty()) continue;
+      size_t i = 0;
+      if (se.x) i = size_t(std::lower_bound(se.x->begin(), se.x->end(), step) - se.x->begin());
+      else i = size_t(step);
+      i = std::min(i, se.y->size() - 1);
+      tip += "\n" + (se.label.empty() ? std::string(what) : se.label) + ": " + num((*se.y)[i], 4);
+    }
+    ImGui::SetTooltip("%s", tip.c_str());
+  }
+}
+
+void draw_curves() {
+  TrainView& T = tv();
+  const float s = app().s;
+  std::vector<Series> loss, acc;
+  float lmax = 0.1f, lmin = 10;
+  for (size_t i = 0; i < T.runs.size(); i++) {
+    const TrainRun& r = T.runs[i];
+    loss.push_back({nullptr, &r.loss, head_color(int(i)), r.label});
+    acc.push_back({&r.eval_step, &r.eval_acc, head_color(int(i)), r.label});
+    for (float v : r.loss)
+      if (std::isfinite(v)) { lmax = std::max(lmax, v); lmin = std::min(lmin, v); }
+  }
+  ImGui::Checkbox("log scale", &T.log_loss);
+  mark("train:log");
+  const float h = 110 * s;
+  plot("train:loss", loss, h, T.log_loss, T.log_loss ? std::max(1e-4f, lmin) : 0.0f, lmax, "loss");
+  plot("train:acc", acc, h, false, 0.0f, 1.0f, "held-out accuracy");
+  if (T.runs.size() > 1) {
+    for (size_t i = 0; i < T.runs.size(); i++) {
+      if (i) ImGui::SameLine();
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(int(i))), "■ %s", T.runs[i].label.c_str());
+    }
+  }
+}
+
+// ---------------------------------------------------------------- attention grid
+
+// The shown snapshot of run r: the scrubbed one, or the latest.
+const train::Snapshot* shown(const TrainRun& r, int scrub) {
+  if (r.snaps.empty()) return nullptr;
+  if (scrub < 0 || scrub >= int(r.snaps.size())) return &r.snaps.back();
+  return &r.snaps[size_t(scrub)];
+}
+
+// One head's (T, T) weights as a small heatmap with token labels on hover.
+void head_map(const float* A, int T, const std::vector<std::string>& labels, float size, const std::string& id) {
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton(id.c_str(), ImVec2(size, size));
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float cell = size / float(T);
+  const ImVec4 bg = ImGui::GetStyleColorVec4(ImGuiCol_FrameBg), hi(1.0f, 0.72f, 0.25f, 1);
+  for (int i = 0; i < T; i++)
+    for (int j = 0; j < T; j++) {
+      const float w = std::sqrt(std::clamp(A[size_t(i) * T + j], 0.0f, 1.0f));  // sqrt: small weights stay visible
+      const ImVec4 c(bg.x + (hi.x - bg.x) * w, bg.y + (hi.y - bg.y) * w, bg.z + (hi.z - bg.z) * w, 1);
+      dl->AddRectFilled(ImVec2(p0.x + j * cell, p0.y + i * cell), ImVec2(p0.x + (j + 1) * cell, p0.y + (i + 1) * cell),
+                        ImGui::ColorConvertFloat4ToU32(c));
+    }
+  if (ImGui::IsItemHovered()) {
+    const ImVec2 m = ImGui::GetIO().MousePos;
+    const int i = std::clamp(int((m.y - p0.y) / cell), 0, T - 1), j = std::clamp(int((m.x - p0.x) / cell), 0, T - 1);
+    dl->AddRect(ImVec2(p0.x + j * cell, p0.y + i * cell), ImVec2(p0.x + (j + 1) * cell, p0.y + (i + 1) * cell), IM_COL32_WHITE);
+    ImGui::SetTooltip("query %d '%s' → key %d '%s': %.3f", i + 1, labels[size_t(i)].c_str(), j + 1, labels[size_t(j)].c_str(),
+                      double(A[size_t(i) * T + j]));
+  }
+}
+
+void draw_grid() {
+  App& a = app();
+  TrainView& T = tv();
+  const float s = a.s;
+  if (T.runs.empty()) return;
+  const TrainRun& r = T.runs[0];
+  // the timeline: every recorded snapshot of the main run
+  const int n = int(r.snaps.size());
+  int idx = T.scrub < 0 ? n - 1 : std::min(T.scrub, n - 1);
+  const train::Snapshot* sn = shown(r, T.scrub);
+  if (!sn) return;
+  ImGui::TextUnformatted(T.scrub < 0 ? "Timeline (following the run)" : "Timeline");
+  help_marker("Drag to replay the probe's attention as it was at any recorded step: every step of the first 50, then "
+              "every few steps. Drag back to before the loss dropped to see a head that was not there yet.");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Live")) T.scrub = -1;
+  mark("train:live");
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  const std::string lab = sn->step < 0 ? "initial weights" : "step " + std::to_string(sn->step + 1);
+  if (ImGui::SliderInt("##tscrub", &idx, 0, std::max(0, n - 1), lab.c_str())) T.scrub = idx;
+  mark("train:scrub");
+  // the probe's tokens as labels
+  std::vector<std::string> labels;
+  const int Tn = r.t.task.seq;
+  for (int t = 0; t < Tn; t++) {
+    const int id = r.t.task.probe.x[size_t(t)];
+    labels.push_back(r.t.task.token_names[size_t(id)]);
+  }
+  std::string probe;
+  for (const std::string& l : labels) probe += l + " ";
+  ImGui::TextDisabled("probe: %s", probe.c_str());
+  const int L = r.t.cfg.model.layers, H = r.t.cfg.model.heads;
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float size = std::clamp((avail - 10 * s * H) / float(H), 48 * s, 150 * s);
+  for (int l = 0; l < L; l++)
+    for (int h = 0; h < H; h++) {
+      if (h) ImGui::SameLine();
+      ImGui::BeginGroup();
+      const float* A = sn->attn.data() + (size_t(l) * H + h) * Tn * Tn;
+      const train::HeadLabel hl = train::classify_head(A, Tn, r.t.task.probe.x.data(), r.t.task.causal);
+      const std::string title = "L" + std::to_string(l + 1) + " H" + std::to_string(h + 1);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "%s", title.c_str());
+      head_map(A, Tn, labels, size, "map" + std::to_string(l) + "_" + std::to_string(h));
+      mark(("train:map" + std::to_string(l) + "_" + std::to_string(h)).c_str());
+      if (ImGui::IsItemClicked()) { T.layer = l; T.head = h; }
+      const std::string kind = hl.kind == train::HeadKind::Mixed ? "mixed, " + std::string(train::head_kind_name(hl.best)) + " " + num(hl.score, 2)
+                                                                 : std::string(train::head_kind_name(hl.kind)) + " " + num(hl.score, 2);
+      ImGui::TextDisabled("%s", clip_label(kind, size).c_str());
+      ImGui::EndGroup();
+    }
+}
+
+// ---------------------------------------------------------------- heads and gradients
+
+void draw_heads_and_grads() {
+  TrainView& T = tv();
+  const float s = app().s;
+  if (T.runs.empty()) return;
+  const TrainRun& r = T.runs[0];
+  const train::Snapshot* sn = shown(r, T.scrub);
+  if (!sn) return;
+  const int L = r.t.cfg.model.layers, H = r.t.cfg.model.heads, Tn = r.t.task.seq;
+  ImGui::TextUnformatted("Heads at this step");
+  help_marker("Each head's pattern on the probe, named when one kind of weight dominates (the score is the mean weight "
+              "that decided it): previous-token, induction (the token after the current token's last occurrence), "
+              "first-token (a sink), self, uniform. Entropy in nats (0 = one key; ln n = uniform); max |score| is the largest "
+              "scaled score, which saturates softmax when large.");
+  if (ImGui::BeginTable("heads", 4, ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_RowBg)) {
+    ImGui::TableSetupColumn("head");
+    ImGui::TableSetupColumn("pattern");
+    ImGui::TableSetupColumn("entropy");
+    ImGui::TableSetupColumn("max |s|");
+    ImGui::TableHeadersRow();
+    for (int l = 0; l < L; l++)
+      for (int h = 0; h < H; h++) {
+        const float* A = sn->attn.data() + (size_t(l) * H + h) * Tn * Tn;
+        const train::HeadLabel hl = train::classify_head(A, Tn, r.t.task.probe.x.data(), r.t.task.causal);
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "L%d H%d", l + 1, h + 1);
+        ImGui::TableNextColumn();
+        if (hl.kind == train::HeadKind::Mixed) ImGui::TextDisabled("mixed (%s %s)", train::head_kind_name(hl.best), num(hl.score, 2).c_str());
+        else ImGui::Text("%s %s", train::head_kind_name(hl.kind), num(hl.score, 2).c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(num(sn->entropy[size_t(l) * H + h], 3).c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(num(sn->max_score[size_t(l) * H + h], 3).c_str());
+      }
+    ImGui::EndTable();
+  }
+  // gradient norms per group over the recorded snapshots
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Gradient norms");
+  help_marker("The norm of each group's gradient at the recorded steps (log scale). Below 1e-6 they have vanished; "
+              "above 1e3 they explode: lower the learning rate, keep the scaling, or clip.");
+  const auto& tensors = r.t.lay.tensors;
+  auto group_of = [](const std::string& n) {
+    if (n.find(".wq") != std::string::npos || n.find(".wk") != std::string::npos) return 0;
+    if (n.find(".wv") != std::string::npos || n.find(".wo") != std::string::npos) return 1;
+    if (n.find("mlp") != std::string::npos) return 2;
+    if (n.find("emb") != std::string::npos || n == "unembed") return 3;
+    return 4;
+  };
+  static const char* names[] = {"W_q, W_k", "W_v, W_o", "MLP", "embeddings", "LayerNorm"};
+  std::vector<std::vector<float>> g(5);
+  std::vector<int> steps;
+  for (const train::Snapshot& x : r.snaps) {
+    if (x.step < 0 || x.tensor_norms.size() != tensors.size()) continue;
+    double acc[5] = {0, 0, 0, 0, 0};
+    for (size_t i = 0; i < tensors.size(); i++) acc[group_of(tensors[i].name)] += double(x.tensor_norms[i]) * x.tensor_norms[i];
+    for (int k = 0; k < 5; k++) g[size_t(k)].push_back(float(std::sqrt(acc[k])));
+    steps.push_back(int(x.step));
+  }
+  std::vector<Series> ser;
+  float lo = 1e-3f, hi = 1;
+  for (int k = 0; k < 5; k++) {
+    bool any = false;
+    for (float v : g[size_t(k)])
+      if (v > 0) { any = true; lo = std::min(lo, v); hi = std::max(hi, v); }
+    if (any) ser.push_back({&steps, &g[size_t(k)], head_color(k), names[k]});
+  }
+  plot("train:grads", ser, 90 * s, true, std::max(1e-8f, lo), hi, "gradient norm");
+  if (!ser.empty()) {
+    for (size_t i = 0; i < ser.size(); i++) {
+      if (i) ImGui::SameLine();
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ser[i].col), "■ %s", ser[i].label.c_str());
+    }
+    const float last = ser[0].y->empty() ? 1.0f : ser[0].y->back();
+    if (last < 1e-6f) ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "W_q, W_k gradients have vanished (%.1e)", double(last));
+    if (r.t.step > 0 && hi > 1e3f) ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "gradients are exploding (up to %.1e)", double(hi));
+  }
+}
+
+// ---------------------------------------------------------------- open in stepper, generate, export
+
+void draw_actions() {
+  App& a = app();
+  TrainView& T = tv();
+  if (T.runs.empty()) return;
+  const TrainRun& r = T.runs[0];
+  const int L = r.t.cfg.model.layers, H = r.t.cfg.model.heads;
+  ImGui::TextUnformatted("Open in stepper");
+  help_marker("Puts layer L's learned W_q, W_k, W_v, W_o and the probe's residual stream (after LayerNorm) into the "
+              "staged pipeline: every stepper view, hover arithmetic and backward stage then works on learned attention. "
+              "Click a head in the grid to choose it.");
+  int layer1 = std::clamp(T.layer, 0, L - 1) + 1, head1 = std::clamp(T.head, 0, H - 1) + 1;  // shown 1-based
+  ImGui::SetNextItemWidth(90 * a.s);
+  ImGui::SliderInt("##tlayer", &layer1, 1, L, "layer %d", ImGuiSliderFlags_AlwaysClamp);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(90 * a.s);
+  ImGui::SliderInt("##thead", &head1, 1, H, "head %d", ImGuiSliderFlags_AlwaysClamp);
+  T.layer = std::clamp(layer1, 1, L) - 1;
+  T.head = std::clamp(head1, 1, H) - 1;
+  ImGui::SameLine();
+  if (ImGui::Button("Open")) train_open_in_stepper(T.layer, T.head);
+  mark("train:open");
+
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Generate");
+  help_marker("The trained model continues your prompt one token at a time (greedy, with a KV cache); below, each "
+              "step's new attention row for the selected layer, one line per head.");
+  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - 90 * a.s);
+  ImGui::InputText("##tprompt", &T.prompt);
+  mark("train:prompt");
+  ImGui::SameLine();
+  if (ImGui::Button("Generate")) train_generate();
+  mark("train:generate");
+  if (!T.gen_tokens.empty()) {
+    std::string out;
+    for (size_t i = 0; i < T.gen_tokens.size(); i++) {
+      if (int(i) == T.gen_prompt_len) out += "| ";
+      out += r.t.task.token_names[size_t(T.gen_tokens[i])] + " ";
+    }
+    ImGui::TextWrapped("%s", out.c_str());
+    // the newest rows: (L, H, t) for the last fed token, the selected layer
+    const std::vector<float>& rows = T.gen_rows.back();
+    const int t = int(T.gen_rows.size());
+    const float cw = std::min(14.0f * a.s, (ImGui::GetContentRegionAvail().x - 30 * a.s) / float(t));
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    for (int h = 0; h < H; h++) {
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "H%d", h + 1);
+      ImGui::SameLine();
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      for (int j = 0; j < t; j++) {
+        const float w = rows[(size_t(T.layer) * H + h) * t + j];
+        dl->AddRectFilled(ImVec2(p.x + j * cw, p.y), ImVec2(p.x + (j + 1) * cw - 1, p.y + ImGui::GetFontSize()),
+                          head_color(h, 0.1f + 0.9f * std::sqrt(std::clamp(w, 0.0f, 1.0f))));
+      }
+      ImGui::Dummy(ImVec2(cw * t, ImGui::GetFontSize()));
+    }
+    ImGui::TextDisabled("KV cache: %d keys per layer", t);
+  }
+
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Export");
+  if (ImGui::SmallButton("Curves (CSV)")) {
+    std::string csv = "step,loss,batch_acc,heldout_acc\n";
+    size_t e = 0;
+    for (size_t i = 0; i < r.loss.size(); i++) {
+      while (e < r.eval_step.size() && r.eval_step[e] < int(i)) e++;
+      const bool has = e < r.eval_step.size() && r.eval_step[e] == int(i);
+      csv += std::to_string(i) + "," + num(r.loss[i], 7) + "," + num(r.batch_acc[i], 4) + "," + (has ? num(r.eval_acc[e], 5) : "") + "\n";
+    }
+    set_status(host::save_file("train_curves.csv", csv, "text/csv"));
+  }
+  mark("train:export_csv");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Snapshots")) {
+    std::string bytes = train::snapshot_header(r.t.cfg, r.t.task, r.t.lay);
+    for (const train::Snapshot& x : r.snaps)
+      if (x.step >= 0) train::append_snapshot(r.t.cfg, x, &bytes);
+    set_status(host::save_file("snapshots.bin", bytes, "application/octet-stream"));
+  }
+  mark("train:export_snaps");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Model")) {
+    set_status(host::save_file("model.safetensors", train::model_safetensors(r.t.cfg, r.t.lay, r.t.params), "application/octet-stream") +
+               " (with config.json, attn eval and generate read it)");
+    host::save_file("config.json", train::config_json(r.t.cfg), "application/json");
+  }
+  mark("train:export_model");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Picture")) a.capture = 1;
+  mark("train:export_png");
+}
+
+void draw_status() {
+  TrainView& T = tv();
+  if (T.runs.empty()) {
+    if (!T.error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.3f, 1), "%s", T.error.c_str());
+    return;
+  }
+  const TrainRun& r = T.runs[0];
+  ImGui::Text("step %lld   loss %s   held-out %s   %s", (long long)r.t.step, r.loss.empty() ? "–" : num(r.loss.back(), 4).c_str(),
+              r.eval_acc.empty() ? "–" : pct(r.eval_acc.back()).c_str(),
+              T.playing ? (num(T.steps_per_s, 3) + " steps/s, " + num(T.step_ms, 3) + " ms a step").c_str() : "paused");
+  mark("train:status");
+  if (!T.error.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(ImVec4(1, 0.45f, 0.3f, 1), "Stopped: %s", T.error.c_str());
+    ImGui::TextDisabled("The weights on screen are the last good ones. Change a setting and press Reset to try again.");
+    ImGui::PopTextWrapPos();
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- layout
+
+void draw_train() {
+  App& a = app();
+  TrainView& T = tv();
+  if (!T.configured) {
+    T.configured = true;
+    train_lesson(train_lessons().front().first);
+    T.playing = false;
+  }
+  const float s = a.s;
+  if (!T.lesson.empty()) {
+    for (const auto& [name, text] : train_lessons())
+      if (name == T.lesson) {
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextDisabled("%s: %s", name.c_str(), text.c_str());
+        ImGui::PopTextWrapPos();
+      }
+  }
+  if (a.narrow) {
+    draw_status();
+    draw_curves();
+    draw_grid();
+    if (ImGui::CollapsingHeader("Settings and lessons", ImGuiTreeNodeFlags_DefaultOpen)) draw_settings();
+    if (ImGui::CollapsingHeader("Heads and gradients")) draw_heads_and_grads();
+    if (ImGui::CollapsingHeader("Open, generate, export")) draw_actions();
+    return;
+  }
+  const float avail_h = ImGui::GetContentRegionAvail().y;
+  const float left_w = 290 * s, right_w = std::min(380 * s, ImGui::GetIO().DisplaySize.x * 0.3f);
+  ImGui::BeginChild("tsettings", ImVec2(left_w, avail_h), true);
+  draw_settings();
+  ImGui::EndChild();
+  ImGui::SameLine();
+  const float center_w = ImGui::GetContentRegionAvail().x - right_w - ImGui::GetStyle().ItemSpacing.x;
+  ImGui::BeginChild("tcenter", ImVec2(center_w, avail_h), true);
+  draw_status();
+  draw_curves();
+  draw_grid();
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("tside", ImVec2(right_w, avail_h), true);
+  draw_heads_and_grads();
+  ImGui::Separator();
+  draw_actions();
+  ImGui::EndChild();
+}
+
+}  // namespace attn::ui
