@@ -90,6 +90,7 @@ test: native wasm asan
 	node tests/browser/share.mjs $(SITE)
 	node tests/browser/threads.mjs $(SITE)
 	node tests/browser/first_minute.mjs $(SITE)
+	node tests/browser/train.mjs $(SITE)
 	tests/desktop/smoke.sh $(NATIVE)/attention-playground
 	node tests/bench/bench.mjs $(BUILD) --smoke
 

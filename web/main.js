@@ -175,6 +175,7 @@
     },
     memoryFailure: function () { return Module.ccall('attn_test_memory_failure', 'string', [], []); },
     compare: function () { return JSON.parse(Module.ccall('attn_compare_json', 'string', [], [])); },
+    train: function () { return JSON.parse(Module.ccall('attn_train_json', 'string', [], [])); },
   };
 
   // The engine: the threaded build (app_mt.js) needs SharedArrayBuffer, which browsers give only to

@@ -506,7 +506,11 @@ void finish_frame(int capture, double t_start) {
   }
   a.frame_ms = platform::now_ms() - t_start;
   a.frames++;
-  if (a.max_frames > 0 && a.frames >= a.max_frames) platform::request_quit();
+  if (a.max_frames > 0 && a.frames >= a.max_frames) {
+    // a scripted run (tests) ends with what the Train mode reached
+    if (a.view.train) std::printf("train: %s\n", train_json().c_str());
+    platform::request_quit();
+  }
 }
 
 void app_shutdown() {

@@ -331,7 +331,20 @@ std::string train_json() {
          ",\"heldout\":" + f(r.eval_acc.empty() ? -1 : r.eval_acc.back()) + ",\"snaps\":" + std::to_string(r.snaps.size()) +
          ",\"ok\":" + (r.ok ? "true" : "false") + "}";
   }
-  j += "],\"generated\":[";
+  // the stepper's W_q against the trained layer's (after Open in stepper: 0 when they are the same)
+  double wq_diff = -1;
+  if (!T.runs.empty()) {
+    const TrainRun& r = T.runs[0];
+    const Mat& wq = app().cfg.Wq;
+    const int d = r.t.cfg.model.d_model, l = std::clamp(T.layer, 0, r.t.cfg.model.layers - 1);
+    if (wq.rows() == d && wq.cols() == d) {
+      wq_diff = 0;
+      for (int i = 0; i < d * d; i++)
+        wq_diff = std::max(wq_diff, double(std::fabs(wq.data()[i] - r.t.params[r.t.lay.layer[size_t(l)].wq + size_t(i)])));
+    }
+  }
+  j += "],\"stepper_wq_diff\":" + f(wq_diff) + ",\"layer\":" + std::to_string(T.layer) + ",\"head\":" + std::to_string(T.head);
+  j += ",\"generated\":[";
   for (size_t i = 0; i < T.gen_tokens.size(); i++) j += (i ? "," : "") + std::to_string(T.gen_tokens[i]);
   return j + "]}";
 }

@@ -81,5 +81,11 @@ EMSCRIPTEN_KEEPALIVE void attn_import(const char* name, const uint8_t* bytes, in
   attn::app_import(name, std::string(reinterpret_cast<const char*>(bytes), size_t(size)));
 }
 
+// The Train mode's run: steps, losses, held-out accuracy, the generated tokens.
+EMSCRIPTEN_KEEPALIVE const char* attn_train_json() {
+  g_out = attn::train_json();
+  return g_out.c_str();
+}
+
 }  // extern "C"
 #endif

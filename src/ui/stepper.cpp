@@ -44,9 +44,10 @@ void draw_stepper() {
   }
 
   if (!a.view.embed) {
-    if (a.view.train) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+    const bool on = a.view.train;  // the click below flips it: push and pop by the value before
+    if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
     if (ImGui::Button("Train")) a.view.train = !a.view.train;
-    if (a.view.train) ImGui::PopStyleColor();
+    if (on) ImGui::PopStyleColor();
     mark("train");
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip(a.view.train ? "Back to the stepper" : "Train a small transformer here and watch its heads form");

@@ -37,5 +37,10 @@ if kill -0 $pid 2>/dev/null; then kill $pid; bad "did not quit on Ctrl+Q"; else
   wait $pid; rc=$?
   if [ $rc = 0 ]; then ok "quits on Ctrl+Q with exit code 0"; else bad "exit code $rc after Ctrl+Q"; fi
 fi
+# 3. the Train mode trains a few hundred steps of a link's run, and says where it got
+out=$(timeout 120 "$app" --frames=400 "mode=train&train=lesson:Sort&tstep=300" 2>/tmp/attn-desktop.log | grep '^train: ')
+step=$(echo "$out" | sed -n 's/.*"runs":\[{"label":"[^"]*","step":\([0-9]*\).*/\1/p')
+held=$(echo "$out" | sed -n 's/.*"heldout":\([0-9.e-]*\).*/\1/p' | head -n 1)
+if [ "${step:-0}" = 300 ]; then ok "Train mode: a link's run trained to step 300 (held-out accuracy $held)"; else bad "Train mode stopped at step '${step}' ($out)"; fi
 echo "$passed passed, $fail failed"
 [ $fail = 0 ]

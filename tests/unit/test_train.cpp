@@ -534,3 +534,26 @@ TEST_CASE("train: head labels from their patterns") {
   for (int i = 0; i < T; i++) A[size_t(i) * T] = 1;  // first token
   CHECK(classify_head(A.data(), T, tokens, true).kind == HeadKind::FirstToken);
 }
+
+TEST_CASE("train: decoding at the Train mode's sizes (d_model 64, 4 heads, T = 32) matches the full forward") {
+  ModelConfig c;
+  c.vocab = 16;
+  c.seq = 32;
+  c.layers = 2;
+  c.heads = 4;
+  c.d_model = 64;
+  c.mlp = false;
+  c.ln = false;
+  const Layout lay = make_layout(c);
+  std::vector<float> P;
+  init_params(c, lay, 5, &P);
+  const Batch b = random_batch(c, 1, 6);
+  Cache<float> cache;
+  forward(c, lay, P, b, &cache, false, 0, true);
+  Decoder dec;
+  for (int t = 0; t < c.seq; t++) {
+    const std::vector<float> z = decode_step(c, lay, P, b.x[size_t(t)], &dec);
+    for (int v = 0; v < c.vocab; v++)
+      REQUIRE(z[size_t(v)] == doctest::Approx(cache.logits[size_t(t) * c.vocab + v]).epsilon(1e-4));
+  }
+}
