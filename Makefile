@@ -90,13 +90,14 @@ test: native wasm asan
 	node tests/browser/share.mjs $(SITE)
 	node tests/browser/threads.mjs $(SITE)
 	node tests/browser/first_minute.mjs $(SITE)
-	node tests/browser/train.mjs $(SITE)
+	node tests/browser/train.mjs $(SITE) $(NATIVE)/attn
 	tests/desktop/smoke.sh $(NATIVE)/attention-playground
 	node tests/bench/bench.mjs $(BUILD) --smoke
 
 # long-running robustness checks, on demand
 soak: native web
 	node tests/browser/soak.mjs $(SITE) 2000
+	node tests/browser/soak_train.mjs $(SITE) 10
 	tests/desktop/soak.sh $(NATIVE)/attention-playground 10000
 
 # every implementation on the same inputs, each checked against the scalar reference, then timed

@@ -149,6 +149,7 @@ void draw_embed_panels() {
     else if (n == "controls") ui::draw_controls();
     else if (n == "heads") ui::draw_heads_grid();
     else if (n == "cost") ui::draw_cost();
+    else if (n == "curves" || n == "attention" || n == "measures" || n == "settings") ui::draw_train_part(n);
   };
   const bool side = embed_side_by_side();
   if (!side) {
@@ -186,7 +187,7 @@ ShareState share_state() {
   s.embed = a.view.embed;
   if (a.view.embed) s.panels = a.view.panels;
   s.pin = pin_state();
-  if (a.view.train && !a.view.embed) {
+  if (a.view.train) {
     s.train_mode = true;
     s.train = train_setup_text();
     if (!a.train.runs.empty()) s.train_step = int(a.train.runs[0].t.step);
@@ -215,7 +216,7 @@ void apply_share_state(const std::string& text) {
   if (s.pin.empty()) unpin();
   else if (!apply_pin(s.pin, &pin_err)) { unpin(); notes.insert(notes.begin(), pin_err); }
   else if (!pin_err.empty()) notes.push_back(pin_err);
-  a.view.train = s.train_mode && !s.embed;
+  a.view.train = s.train_mode;
   if (a.view.train) {
     // a link's run: the same setup and seed give the same run, so it is trained again up to its step
     TrainView& T = a.train;

@@ -231,6 +231,9 @@ void train_lesson(const std::string& name);  // sets cfg (and resets) for a less
 const std::vector<std::pair<std::string, std::string>>& train_lessons();  // (name, what it shows)
 bool train_open_in_stepper(int layer, int head);  // the learned layer into the staged pipeline
 void train_generate();                  // greedy continuation of train.prompt
+// A model.safetensors saved by attn train or the Train mode (its config in the metadata): opened
+// in the Train mode, paused; false (and the status line says why) when it is not one.
+bool train_import_model(const std::string& name, const std::string& bytes);
 std::string train_json();               // the run's state for tests
 std::string train_setup_text();         // the settings that differ from the defaults, "k=v,k=v"
 bool apply_train_setup(const std::string& text, std::string* err);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include "app/app.h"
 #include "app/host.h"
+#include "io/train_files.h"
 #include "train/settings.h"
 
 namespace attn {
@@ -14,6 +15,8 @@ namespace attn {
 namespace {
 
 TrainView& tv() { return app().train; }
+
+constexpr int kLiveEvalSeqs = 128;
 
 struct Lesson {
   const char* name;
@@ -114,8 +117,9 @@ bool step_run(TrainRun* r, int eval_every) {
   r->loss.push_back(float(st.loss));
   r->batch_acc.push_back(st.scored ? float(st.correct) / float(st.scored) : 0.0f);
   float held = -1;
-  if (st.step % eval_every == 0 || (st.step < 50 && st.step % 5 == 0)) {
-    held = float(r->t.evaluate().acc);
+  // the live curve uses the first 128 held-out sequences: a whole pass (512) in one frame would stall it
+  if (st.step % eval_every == 0 || (st.step < 50 && st.step % 10 == 0)) {
+    held = float(r->t.evaluate(kLiveEvalSeqs).acc);
     r->eval_step.push_back(int(st.step));
     r->eval_acc.push_back(held);
   }
@@ -165,7 +169,7 @@ void train_reset() {
     train::StepStats st;
     st.step = -1;
     st.tensor_norms.assign(r.t.lay.tensors.size(), 0.0f);
-    r.snaps.push_back(r.t.snapshot(st, float(r.t.evaluate().acc)));
+    r.snaps.push_back(r.t.snapshot(st, float(r.t.evaluate(kLiveEvalSeqs).acc)));
     T.runs.push_back(std::move(r));
   }
   T.ready = true;
@@ -276,6 +280,49 @@ void train_generate() {
     }
   }
   T.gen_tokens = toks;
+}
+
+bool train_import_model(const std::string& name, const std::string& bytes) {
+  std::string text, err;
+  train::TrainConfig c = app_defaults();
+  if (!train::config_of_model(bytes, &text, &err) || !train::parse_config(text, name + " (its config)", &c, &err)) {
+    set_status(name + ": " + err + " (nothing was changed)");
+    return false;
+  }
+  // the app's runs do not end: the imported schedule's decay would stop them
+  c.opt.cosine = false;
+  c.opt.steps = app_defaults().opt.steps;
+  TrainRun r;
+  r.cfg = c;
+  if (!r.t.init(c, &err) || !train::parse_weights(bytes, name, r.t.lay, &r.t.params, &err)) {
+    set_status(name + ": " + err + " (nothing was changed)");
+    return false;
+  }
+  r.ok = true;
+  train::StepStats st;
+  st.step = -1;
+  st.tensor_norms.assign(r.t.lay.tensors.size(), 0.0f);
+  const float acc = float(r.t.evaluate().acc);
+  r.snaps.push_back(r.t.snapshot(st, acc));
+  r.eval_step.push_back(0);  // as opened, before any step here
+  r.eval_acc.push_back(acc);
+  TrainView& T = tv();
+  T.cfg = c;
+  T.lesson.clear();
+  T.runs.clear();
+  T.runs.push_back(std::move(r));
+  T.ready = T.configured = true;
+  T.playing = false;
+  T.error.clear();
+  T.scrub = -1;
+  T.gen_tokens.clear();
+  T.gen_rows.clear();
+  app().view.train = true;
+  char b[64];
+  std::snprintf(b, sizeof b, "%.1f %%", 100.0 * acc);
+  set_status(name + ": a trained " + c.task.name + " model (held-out accuracy " + b +
+             "); Play trains it further with a fresh optimizer, and a link keeps its settings, not its weights");
+  return true;
 }
 
 std::string train_setup_text() {

@@ -15,8 +15,15 @@ struct Reader {
     if (i >= s.size() || s[i] != '"') return false;
     i++;
     while (i < s.size() && s[i] != '"') {
-      if (s[i] == '\\') {  // escapes are kept as they are: names we look for have none
+      if (s[i] == '\\') {  // \" \\ \/ \n \t \r \b \f are decoded; \uXXXX is kept as written
         if (++i >= s.size()) return false;
+        const char e = s[i];
+        if (e == 'n') { *out += '\n'; i++; continue; }
+        if (e == 't') { *out += '\t'; i++; continue; }
+        if (e == 'r') { *out += '\r'; i++; continue; }
+        if (e == 'b') { *out += '\b'; i++; continue; }
+        if (e == 'f') { *out += '\f'; i++; continue; }
+        if (e == 'u') { *out += '\\'; continue; }
       }
       *out += s[i++];
     }

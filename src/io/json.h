@@ -1,6 +1,6 @@
 // json.h: the JSON this project reads (safetensors headers, a training run's config.json, the
-// snapshots header): objects, arrays, strings, numbers, true/false/null. Escapes in strings are
-// kept as written (the names we look for have none).
+// snapshots header): objects, arrays, strings, numbers, true/false/null. String escapes are
+// decoded except \uXXXX, which is kept as written (no name or setting we read has one).
 #pragma once
 #include <map>
 #include <string>

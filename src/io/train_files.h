@@ -18,4 +18,11 @@ bool load_config(const std::string& path, TrainConfig* cfg, std::string* err);
 // name and shape. *err names the file and the tensor.
 bool load_weights(const std::string& path, const Layout& lay, std::vector<float>* params, std::string* err);
 
+// The same from memory (a file the page was given): config.json's text, and the .safetensors bytes.
+bool parse_config(const std::string& text, const std::string& where, TrainConfig* cfg, std::string* err);
+bool parse_weights(const std::string& bytes, const std::string& where, const Layout& lay, std::vector<float>* params,
+                   std::string* err);
+// The config a model.safetensors written by attn train or the Train mode carries in its metadata.
+bool config_of_model(const std::string& bytes, std::string* config_text, std::string* err);
+
 }  // namespace attn::train

@@ -14,49 +14,36 @@ namespace attn::train {
 
 // ---------------------------------------------------------------- names and layout
 
-const char* posenc_name(PosEnc p) {
-  switch (p) {
-    case PosEnc::Learned: return "learned";
-    case PosEnc::Sinusoidal: return "sinusoidal";
-    case PosEnc::Rope: return "rope";
-    case PosEnc::Alibi: return "alibi";
-    case PosEnc::None: return "none";
-  }
+namespace {
+// one table per option, both ways: its names in the CLI, config.json and the link
+template <class E>
+using Names = std::initializer_list<std::pair<E, const char*>>;
+const Names<PosEnc> kPosNames = {{PosEnc::Learned, "learned"}, {PosEnc::Sinusoidal, "sinusoidal"}, {PosEnc::Rope, "rope"},
+                                 {PosEnc::Alibi, "alibi"}, {PosEnc::None, "none"}};
+const Names<Norm> kNormNames = {{Norm::Softmax, "softmax"}, {Norm::Sparsemax, "sparsemax"}, {Norm::Entmax15, "entmax15"},
+                                {Norm::Entmax15, "entmax"}};
+const Names<InitKind> kInitNames = {{InitKind::Xavier, "xavier"}, {InitKind::Kaiming, "kaiming"}, {InitKind::Normal, "normal"},
+                                    {InitKind::Normal, "gpt2"}};
+template <class E>
+const char* name_in(const Names<E>& t, E e) {
+  for (const auto& [v, n] : t)
+    if (v == e) return n;  // the first name is the one written
   return "?";
 }
-const char* norm_name(Norm n) {
-  switch (n) {
-    case Norm::Softmax: return "softmax";
-    case Norm::Sparsemax: return "sparsemax";
-    case Norm::Entmax15: return "entmax15";
-  }
-  return "?";
-}
-const char* init_name(InitKind i) {
-  switch (i) {
-    case InitKind::Xavier: return "xavier";
-    case InitKind::Kaiming: return "kaiming";
-    case InitKind::Normal: return "normal";
-  }
-  return "?";
-}
-bool parse_posenc(const std::string& s, PosEnc* out) {
-  for (PosEnc p : {PosEnc::Learned, PosEnc::Sinusoidal, PosEnc::Rope, PosEnc::Alibi, PosEnc::None})
-    if (s == posenc_name(p)) { *out = p; return true; }
+template <class E>
+bool parse_in(const Names<E>& t, const std::string& s, E* out) {
+  for (const auto& [v, n] : t)
+    if (s == n) { *out = v; return true; }
   return false;
 }
-bool parse_norm(const std::string& s, Norm* out) {
-  for (Norm n : {Norm::Softmax, Norm::Sparsemax, Norm::Entmax15})
-    if (s == norm_name(n)) { *out = n; return true; }
-  if (s == "entmax") { *out = Norm::Entmax15; return true; }
-  return false;
-}
-bool parse_init(const std::string& s, InitKind* out) {
-  for (InitKind i : {InitKind::Xavier, InitKind::Kaiming, InitKind::Normal})
-    if (s == init_name(i)) { *out = i; return true; }
-  if (s == "gpt2") { *out = InitKind::Normal; return true; }
-  return false;
-}
+}  // namespace
+
+const char* posenc_name(PosEnc p) { return name_in(kPosNames, p); }
+const char* norm_name(Norm n) { return name_in(kNormNames, n); }
+const char* init_name(InitKind i) { return name_in(kInitNames, i); }
+bool parse_posenc(const std::string& s, PosEnc* out) { return parse_in(kPosNames, s, out); }
+bool parse_norm(const std::string& s, Norm* out) { return parse_in(kNormNames, s, out); }
+bool parse_init(const std::string& s, InitKind* out) { return parse_in(kInitNames, s, out); }
 
 float ModelConfig::score_scale() const {
   if (scale == ScaleKind::None) return 1.0f;

@@ -155,12 +155,24 @@ StepStats Trainer<S>::train_step_on(const Batch& batch) {
 }
 
 template <class S>
-EvalStats Trainer<S>::evaluate() {
+EvalStats Trainer<S>::evaluate(int max_seqs) {
   EvalStats e;
   Cache<S> c;
   int seqs = 0, seqs_right = 0;
   double loss = 0;
-  for (const Batch& b : task.heldout) {
+  Batch part;
+  for (const Batch& full : task.heldout) {
+    if (max_seqs > 0 && seqs >= max_seqs) break;
+    const Batch* bp = &full;
+    if (max_seqs > 0 && seqs + full.B > max_seqs) {  // the first sequences of this batch only
+      part = full;
+      part.B = max_seqs - seqs;
+      part.x.resize(size_t(part.B) * part.T);
+      part.y.resize(size_t(part.B) * part.T);
+      part.w.resize(size_t(part.B) * part.T);
+      bp = &part;
+    }
+    const Batch& b = *bp;
     const LossOut lo = forward(cfg.model, lay, params, b, &c, false, 0, true);
     loss += lo.loss * lo.scored;
     e.correct += lo.correct;

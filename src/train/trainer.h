@@ -80,8 +80,9 @@ struct Trainer {
   StepStats train_step_on(const Batch& b);
   // The learning rate at step s (warmup, then cosine or constant).
   double lr_at(int64_t s) const;
-  // Loss and accuracy over the held-out set (no dropout).
-  EvalStats evaluate();
+  // Loss and accuracy over the held-out set (no dropout); max_seqs > 0: over its first max_seqs
+  // sequences only (the Train mode's live curve, where a whole pass would stall a frame).
+  EvalStats evaluate(int max_seqs = 0);
   // Forward and backward only, on the step's batch (no update): the dump of the first step.
   double loss_and_grads(int64_t at_step);
   // The probe's weights, entropy and max |score| (no dropout), plus the given step's numbers.

@@ -21,6 +21,10 @@ void app_import(const std::string& name, const std::string& bytes) {
     for (char& c : b) c = char(std::tolower(static_cast<unsigned char>(c)));
     return b.size() >= e.size() && b.compare(b.size() - e.size(), e.size(), e) == 0;
   };
+  if (ends(".safetensors")) {  // a trained model: the Train mode opens it
+    train_import_model(base, bytes);
+    return;
+  }
   Mat m;
   bool ok;
   if (ends(".npy")) {
@@ -32,7 +36,7 @@ void app_import(const std::string& name, const std::string& bytes) {
     ok = parse_json_matrix(bytes, &m, &err);
   } else {
     ok = false;
-    err = "unsupported file type; use .npy, .csv or .json";
+    err = "unsupported file type; use .npy, .csv or .json (or a model.safetensors from attn train)";
   }
   if (!ok) {
     set_status(base + ": " + err + " (nothing was changed)");

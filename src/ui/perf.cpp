@@ -9,8 +9,12 @@ namespace attn::ui {
 void draw_perf_badge(float room) {
   const App& a = app();
   char text[160];
-  std::snprintf(text, sizeof text, "recompute %.2f ms · %s kernels · SIMD %s", a.trace.compute_ms, kern::backend(),
-                kern::simd_active() ? "on" : "off");
+  if (a.view.train && a.train.playing)
+    std::snprintf(text, sizeof text, "training %.0f steps/s · %.1f ms a step · %s kernels · SIMD %s", a.train.steps_per_s,
+                  a.train.step_ms, kern::backend(), kern::simd_active() ? "on" : "off");
+  else
+    std::snprintf(text, sizeof text, "recompute %.2f ms · %s kernels · SIMD %s", a.trace.compute_ms, kern::backend(),
+                  kern::simd_active() ? "on" : "off");
   if (ImGui::CalcTextSize(text).x > room) return;
   ImGui::SameLine();
   ImGui::TextDisabled("%s", text);

@@ -18,6 +18,7 @@ void draw_stepper() {
       host::open_url("index.html#" + encode_state(st));
     }
     mark("open_full");
+    if (a.view.train) return;  // an embed of the Train views: they have their own controls
     ImGui::SameLine();
   } else {
     ImGui::PushFont(a.font_title);

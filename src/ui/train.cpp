@@ -111,7 +111,8 @@ void draw_settings() {
     }
     ImGui::EndCombo();
   }
-  help_marker("What the model learns. Each task has a held-out set it never trains on (the accuracy curve) and a fixed "
+  help_marker("What the model learns. Each task has a held-out set it never trains on (the accuracy curve: its first 128 "
+              "sequences while training, the whole set in attn eval) and a fixed "
               "probe example whose attention the grid shows.");
 
   section("Model");
@@ -265,6 +266,19 @@ void draw_curves() {
   const float s = app().s;
   std::vector<Series> loss, acc;
   float lmax = 0.1f, lmin = 10;
+  // the training batches' accuracy of the main run, as a 20-step mean (faint): against the held-out
+  // curve it shows memorization (grokking) or generalization
+  static std::vector<float> batch_mean;
+  batch_mean.clear();
+  if (!T.runs.empty()) {
+    double acc20 = 0;
+    const std::vector<float>& b = T.runs[0].batch_acc;
+    for (size_t i = 0; i < b.size(); i++) {
+      acc20 += b[i] - (i >= 20 ? b[i - 20] : 0.0f);
+      batch_mean.push_back(float(acc20 / double(std::min<size_t>(i + 1, 20))));
+    }
+    acc.push_back({nullptr, &batch_mean, ImGui::GetColorU32(ImGuiCol_TextDisabled), "training batches"});
+  }
   for (size_t i = 0; i < T.runs.size(); i++) {
     const TrainRun& r = T.runs[i];
     loss.push_back({nullptr, &r.loss, head_color(int(i)), r.label});
@@ -276,7 +290,7 @@ void draw_curves() {
   mark("train:log");
   const float h = 110 * s;
   plot("train:loss", loss, h, T.log_loss, T.log_loss ? std::max(1e-4f, lmin) : 0.0f, lmax, "loss");
-  plot("train:acc", acc, h, false, 0.0f, 1.0f, "held-out accuracy");
+  plot("train:acc", acc, h, false, 0.0f, 1.0f, "held-out accuracy (grey: training batches)");
   if (T.runs.size() > 1) {
     for (size_t i = 0; i < T.runs.size(); i++) {
       if (i) ImGui::SameLine();
@@ -406,6 +420,26 @@ void draw_heads_and_grads() {
         ImGui::TextUnformatted(num(sn->max_score[size_t(l) * H + h], 3).c_str());
       }
     ImGui::EndTable();
+  }
+  // each head's entropy over the recorded steps, for the selected layer
+  {
+    const int l = std::clamp(T.layer, 0, L - 1);
+    static std::vector<std::vector<float>> ent;
+    static std::vector<int> at;
+    ent.assign(size_t(H), {});
+    at.clear();
+    for (const train::Snapshot& x : r.snaps) {
+      if (x.step < 0) continue;
+      at.push_back(int(x.step));
+      for (int h = 0; h < H; h++) ent[size_t(h)].push_back(x.entropy[size_t(l) * H + h]);
+    }
+    std::vector<Series> es;
+    for (int h = 0; h < H; h++) es.push_back({&at, &ent[size_t(h)], head_color(h), "H" + std::to_string(h + 1)});
+    ImGui::Spacing();
+    ImGui::Text("Entropy over time, layer %d", l + 1);
+    help_marker("Each head's mean attention entropy on the probe (nats) at every recorded step: it falls as a head "
+                "specializes. Click a head in the grid to choose the layer.");
+    plot("train:entropy", es, 80 * s, false, 0.0f, std::log(float(std::max(2, Tn))), "entropy");
   }
   // gradient norms per group over the recorded snapshots
   ImGui::Spacing();
@@ -566,14 +600,29 @@ void draw_status() {
 
 // ---------------------------------------------------------------- layout
 
+namespace {
+// the first visit loads the first lesson, paused
+void ensure_configured() {
+  TrainView& T = tv();
+  if (T.configured) return;
+  T.configured = true;
+  train_lesson(train_lessons().front().first);
+  T.playing = false;
+}
+}  // namespace
+
+void draw_train_part(const std::string& part) {
+  ensure_configured();
+  if (part == "curves") { draw_status(); draw_curves(); }
+  else if (part == "attention") draw_grid();
+  else if (part == "measures") draw_heads_and_grads();
+  else if (part == "settings") draw_settings();
+}
+
 void draw_train() {
   App& a = app();
   TrainView& T = tv();
-  if (!T.configured) {
-    T.configured = true;
-    train_lesson(train_lessons().front().first);
-    T.playing = false;
-  }
+  ensure_configured();
   const float s = a.s;
   if (!T.lesson.empty()) {
     for (const auto& [name, text] : train_lessons())

@@ -64,6 +64,7 @@ void long_run();           // ui_long.cpp: generate inputs for longv.n and start
 void long_continue();      // ui_long.cpp: each frame, ~20 ms more of a started run (the page stays responsive)
 void draw_check();         // check.cpp: the Check tab: your Q, K, V and output against the reference
 void draw_train();         // train.cpp: the Train mode (settings, curves, the probe's heads over time)
+void draw_train_part(const std::string& part);  // train.cpp: one part for embeds: curves, attention, measures, settings
 void draw_backward_stage(); // backward.cpp: the current stage's gradients (View::backward)
 void draw_compare();       // compare.cpp: A | B | B − A of the stage's matrix, when something is pinned
 void draw_explain_card();  // ui_stage.cpp: pinned or hovered cell's arithmetic

@@ -12,6 +12,7 @@
 #include <vector>
 #include "engine/rng.h"
 #include "io/snapshots.h"
+#include "io/tensor_file.h"
 #include "io/train_files.h"
 #include "engine/engine.h"
 #include "train/model.h"
@@ -73,6 +74,16 @@ void check_fd(const ModelConfig& c, uint64_t seed) {
     // central differences at h = 1e-6 in double: truncation ~1e-12, rounding ~1e-10 / 1e-6
     CHECK(worst < 1e-5);
   }
+}
+
+// a small training run of task: d_model d, heads heads, batch batch (the rest at their defaults)
+TrainConfig small_run(const char* task, int d, int heads, int batch) {
+  TrainConfig tc;
+  tc.task.name = task;
+  tc.model.d_model = d;
+  tc.model.heads = heads;
+  tc.opt.batch = batch;
+  return tc;
 }
 
 ModelConfig small() {
@@ -164,11 +175,7 @@ TEST_CASE("train: float forward and backward agree with double") {
 }
 
 TEST_CASE("train: one seed gives one loss curve, bit for bit") {
-  TrainConfig tc;
-  tc.task.name = "sort";
-  tc.model.d_model = 16;
-  tc.model.heads = 2;
-  tc.opt.batch = 16;
+  TrainConfig tc = small_run("sort", 16, 2, 16);
   tc.opt.warmup = 0;
   tc.opt.lr = 3e-3;
   tc.model.dropout = 0.1f;
@@ -187,12 +194,8 @@ TEST_CASE("train: one seed gives one loss curve, bit for bit") {
 }
 
 TEST_CASE("train: AdamW's first step is p (1 - lr wd) - lr g / (|g| + eps), after clipping") {
-  TrainConfig tc;
-  tc.task.name = "copy";
+  TrainConfig tc = small_run("copy", 8, 2, 4);
   tc.task.k = 3;
-  tc.model.d_model = 8;
-  tc.model.heads = 2;
-  tc.opt.batch = 4;
   tc.opt.warmup = 0;
   tc.opt.lr = 0.01;
   tc.opt.weight_decay = 0.1;
@@ -220,11 +223,7 @@ TEST_CASE("train: AdamW's first step is p (1 - lr wd) - lr g / (|g| + eps), afte
 }
 
 TEST_CASE("train: SGD with momentum, two steps by hand") {
-  TrainConfig tc;
-  tc.task.name = "sort";
-  tc.model.d_model = 8;
-  tc.model.heads = 2;
-  tc.opt.batch = 4;
+  TrainConfig tc = small_run("sort", 8, 2, 4);
   tc.opt.kind = Optimizer::SGD;
   tc.opt.warmup = 0;
   tc.opt.cosine = false;
@@ -399,11 +398,7 @@ TEST_CASE("train: settings round-trip through config.json text, and bad values a
 }
 
 TEST_CASE("train: snapshots are written and read back") {
-  TrainConfig tc;
-  tc.task.name = "sort";
-  tc.model.d_model = 8;
-  tc.model.heads = 2;
-  tc.opt.batch = 4;
+  TrainConfig tc = small_run("sort", 8, 2, 4);
   Trainer<float> t;
   std::string err;
   REQUIRE(t.init(tc, &err));
@@ -438,11 +433,7 @@ TEST_CASE("train: snapshots are written and read back") {
 }
 
 TEST_CASE("train: a non-finite loss stops the step with the last good weights and a message") {
-  TrainConfig tc;
-  tc.task.name = "copy";
-  tc.model.d_model = 8;
-  tc.model.heads = 2;
-  tc.opt.batch = 4;
+  TrainConfig tc = small_run("copy", 8, 2, 4);
   Trainer<float> t;
   std::string err;
   REQUIRE(t.init(tc, &err));
@@ -459,12 +450,8 @@ TEST_CASE("train: a non-finite loss stops the step with the last good weights an
 }
 
 TEST_CASE("train: sort learns: the held-out accuracy rises well above chance in 150 steps") {
-  TrainConfig tc;
-  tc.task.name = "sort";
-  tc.model.d_model = 32;
-  tc.model.heads = 2;
+  TrainConfig tc = small_run("sort", 32, 2, 32);
   tc.model.layers = 2;
-  tc.opt.batch = 32;
   tc.opt.steps = 150;
   tc.opt.warmup = 10;
   tc.opt.lr = 3e-3;
@@ -556,4 +543,44 @@ TEST_CASE("train: decoding at the Train mode's sizes (d_model 64, 4 heads, T = 3
     for (int v = 0; v < c.vocab; v++)
       REQUIRE(z[size_t(v)] == doctest::Approx(cache.logits[size_t(t) * c.vocab + v]).epsilon(1e-4));
   }
+}
+
+TEST_CASE("train: a saved model carries its config: read back from the bytes, weights and settings equal") {
+  TrainConfig tc;
+  tc.task.name = "reverse";
+  tc.task.k = 5;
+  tc.model.d_model = 12;
+  tc.model.heads = 3;
+  tc.model.pos = train::PosEnc::Rope;
+  tc.opt.lr = 0.0025;
+  Trainer<float> t;
+  std::string err;
+  REQUIRE(t.init(tc, &err));
+  t.train_step();
+  const std::string bytes = model_safetensors(t.cfg, t.lay, t.params);
+  std::string text;
+  REQUIRE(config_of_model(bytes, &text, &err));
+  TrainConfig back;
+  REQUIRE(parse_config(text, "model", &back, &err));
+  CHECK(config_json(back) == config_json(t.cfg));  // every setting, through JSON escaped inside JSON
+  Trainer<float> u;
+  REQUIRE(u.init(back, &err));
+  std::vector<float> p;
+  REQUIRE(parse_weights(bytes, "model", u.lay, &p, &err));
+  CHECK(std::memcmp(p.data(), t.params.data(), p.size() * sizeof(float)) == 0);
+  // a tensor file without a training config is refused with the reason
+  const float one = 1;
+  TensorOut o;
+  o.name = "x";
+  o.shape = {1};
+  o.f32 = &one;
+  CHECK(!config_of_model(safetensors_encode({o}), &text, &err));
+  CHECK(err.find("no training config") == 0);
+  // weights of another shape name the tensor
+  TrainConfig other = back;
+  other.model.d_model = 24;
+  Trainer<float> w;
+  REQUIRE(w.init(other, &err));
+  CHECK(!parse_weights(bytes, "model", w.lay, &p, &err));
+  CHECK(err.find("tensor 'tok_emb' is (") != std::string::npos);
 }
