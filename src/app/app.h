@@ -108,6 +108,7 @@ struct TrainView {
   train::TrainConfig cfg;        // the settings of runs[0], as the panel edits them
   std::vector<TrainRun> runs;    // runs[0]: the one the settings describe; then a lesson's comparisons
   bool ready = false;            // runs were made for cfg
+  uint64_t generation = 0;       // bumps when the runs are replaced (reset, import): heatmaps re-upload
   bool playing = false;
   std::string error;             // why the run could not start, or why it stopped
   std::string lesson;            // the lesson that set cfg ("" when none): its comparisons train too
@@ -116,6 +117,8 @@ struct TrainView {
   int eval_every = 50;
   int layer = 0, head = 0;       // for "Open in stepper"
   double steps_per_s = 0, step_ms = 0, run_ms = 0;
+  double slice_ms = 12;          // this frame's training budget (train_continue explains it)
+  double last_slice_ms = 0, frame_rest_ms = 0;  // the last slice, and the mean frame time without it
   bool log_loss = true;
   // Generate: the prompt and the tokens so far, each fed token's new attention rows (L, H, t + 1)
   std::string prompt = "2 0 1 2 0 1";

@@ -141,6 +141,7 @@ const std::vector<std::pair<std::string, std::string>>& train_lessons() {
 
 void train_reset() {
   TrainView& T = tv();
+  T.generation++;
   T.runs.clear();
   T.error.clear();
   T.scrub = -1;
@@ -196,9 +197,14 @@ void train_continue() {
   TrainView& T = tv();
   if (!T.playing) return;
   if (!T.ready) train_reset();
+  // The slice: 12 ms a frame (at least one step), so drawing and input keep their pace. Where a frame
+  // itself takes long (software rendering), the slice grows to a quarter of the rest of the frame,
+  // at most 40 ms: the frame rate then drops by at most a quarter, and training is not starved.
+  const double rest = std::max(0.0, app().frame_ms - T.last_slice_ms);
+  T.frame_rest_ms = T.frame_rest_ms > 0 ? 0.9 * T.frame_rest_ms + 0.1 * rest : rest;
+  T.slice_ms = std::clamp(0.25 * T.frame_rest_ms, 12.0, 40.0);
   const double t0 = host::now_ms();
   int steps = 0;
-  // a slice of at most ~12 ms a frame (at least one step), so drawing and input keep their pace
   do {
     if (T.target_step >= 0 && !T.runs.empty() && T.runs[0].t.step >= T.target_step) {
       T.playing = false;
@@ -207,8 +213,9 @@ void train_continue() {
     }
     if (!train_step_once()) break;
     steps++;
-  } while (host::now_ms() - t0 < 12);
+  } while (host::now_ms() - t0 < T.slice_ms);
   const double ms = host::now_ms() - t0;
+  T.last_slice_ms = ms;
   T.run_ms += ms;
   if (steps > 0) {
     const double rate = 1000.0 * steps / std::max(ms, 1e-3);
@@ -307,6 +314,7 @@ bool train_import_model(const std::string& name, const std::string& bytes) {
   r.eval_step.push_back(0);  // as opened, before any step here
   r.eval_acc.push_back(acc);
   TrainView& T = tv();
+  T.generation++;
   T.cfg = c;
   T.lesson.clear();
   T.runs.clear();
@@ -369,7 +377,7 @@ std::string train_json() {
   std::string j = "{\"mode\":" + std::string(app().view.train ? "true" : "false") + ",\"ready\":" + (T.ready ? "true" : "false") +
                   ",\"playing\":" + (T.playing ? "true" : "false") + ",\"lesson\":\"" + T.lesson + "\"" +
                   ",\"error\":\"" + (T.error.find('"') == std::string::npos ? T.error : std::string("(quoted)")) + "\"" +
-                  ",\"steps_per_s\":" + f(T.steps_per_s) + ",\"step_ms\":" + f(T.step_ms) + ",\"scrub\":" + std::to_string(T.scrub) +
+                  ",\"steps_per_s\":" + f(T.steps_per_s) + ",\"step_ms\":" + f(T.step_ms) + ",\"slice_ms\":" + f(T.slice_ms) + ",\"scrub\":" + std::to_string(T.scrub) +
                   ",\"setup\":\"" + train_setup_text() + "\",\"runs\":[";
   for (size_t i = 0; i < T.runs.size(); i++) {
     const TrainRun& r = T.runs[i];

@@ -58,11 +58,12 @@ try {
     const idle = await frameIntervals(page, 2000);
     console.log(`    held-out ${(100 * t.runs[0].heldout).toFixed(1)} % at step ${t.runs[0].step} after ${secs.toFixed(1)} s ` +
       `(1 layer: ${(100 * t.runs[1].heldout).toFixed(1)} %); frame interval while training median ${during.median.toFixed(0)} ms, ` +
-      `p95 ${during.p95.toFixed(0)} ms; paused median ${idle.median.toFixed(0)} ms, p95 ${idle.p95.toFixed(0)} ms`);
+      `p95 ${during.p95.toFixed(0)} ms; paused median ${idle.median.toFixed(0)} ms, p95 ${idle.p95.toFixed(0)} ms; ` +
+      `slice ${t.slice_ms.toFixed(0)} ms, a step of both runs ${t.step_ms.toFixed(0)} ms`);
     assert(t.runs[1].heldout < 0.7, `the 1-layer model reached ${t.runs[1].heldout}`);
-    // training adds at most its slice to a frame: 12 ms, or one step when a step takes longer
-    // (a step of both runs is t.step_ms, measured in the page)
-    const budget = Math.max(12, t.step_ms) + 8;
+    // training adds at most its slice to a frame: the app's budget (12 ms, more where frames are slow,
+    // at most 40), or one step when a step takes longer (a step of both runs is t.step_ms)
+    const budget = Math.max(t.slice_ms, t.step_ms) + 8;
     assert(during.median <= idle.median + budget,
       `frames slowed from ${idle.median} to ${during.median} ms while training (budget ${budget.toFixed(0)} ms)`);
   });
