@@ -116,6 +116,7 @@ struct TrainView {
   int scrub = -1;                // the snapshot shown; -1 = follow the latest
   int eval_every = 50;
   int layer = 0, head = 0;       // for "Open in stepper"
+  int shown = 0;                 // which run the grid, the measures, Open and Generate use
   double steps_per_s = 0, step_ms = 0, run_ms = 0;
   double slice_ms = 12;          // this frame's training budget (train_continue explains it)
   double last_slice_ms = 0, frame_rest_ms = 0;  // the last slice, and the mean frame time without it

@@ -145,6 +145,7 @@ void train_reset() {
   T.runs.clear();
   T.error.clear();
   T.scrub = -1;
+  T.shown = 0;
   T.steps_per_s = T.step_ms = T.run_ms = 0;
   T.gen_tokens.clear();
   T.gen_rows.clear();
@@ -239,7 +240,7 @@ void train_lesson(const std::string& name) {
 bool train_open_in_stepper(int layer, int head) {
   TrainView& T = tv();
   if (!T.ready || T.runs.empty()) return false;
-  const TrainRun& r = T.runs[0];
+  const TrainRun& r = T.runs[size_t(std::clamp(T.shown, 0, int(T.runs.size()) - 1))];
   Config g;
   std::string err;
   if (!train::stepper_config(r.t.cfg.model, r.t.lay, r.t.params, r.t.task.probe, layer, r.t.task.token_names, &g, &err)) {
@@ -262,7 +263,7 @@ void train_generate() {
   TrainView& T = tv();
   if (!T.ready || T.runs.empty()) train_reset();
   if (T.runs.empty()) return;
-  TrainRun& r = T.runs[0];
+  TrainRun& r = T.runs[size_t(std::clamp(T.shown, 0, int(T.runs.size()) - 1))];
   const train::ModelConfig& c = r.t.cfg.model;
   T.gen_tokens.clear();
   T.gen_rows.clear();
@@ -389,7 +390,7 @@ std::string train_json() {
   // the stepper's W_q against the trained layer's (after Open in stepper: 0 when they are the same)
   double wq_diff = -1;
   if (!T.runs.empty()) {
-    const TrainRun& r = T.runs[0];
+    const TrainRun& r = T.runs[size_t(std::clamp(T.shown, 0, int(T.runs.size()) - 1))];
     const Mat& wq = app().cfg.Wq;
     const int d = r.t.cfg.model.d_model, l = std::clamp(T.layer, 0, r.t.cfg.model.layers - 1);
     if (wq.rows() == d && wq.cols() == d) {

@@ -171,6 +171,17 @@ void layer_norm(int rows, int d, const S* x, const S* w, const S* b, S* xhat, S*
   }
 }
 
+// out (rows, d) = LayerNorm(x) keeping xhat and rstd for the backward pass, or a copy of x without LayerNorm
+template <class S>
+void ln_or_copy(bool ln, int rows, int d, const std::vector<S>& x, const S* w, const S* b, std::vector<S>* xhat,
+                std::vector<S>* rstd, std::vector<S>* out) {
+  if (!ln) { *out = x; return; }
+  xhat->resize(size_t(rows) * d);
+  rstd->resize(size_t(rows));
+  out->resize(size_t(rows) * d);
+  layer_norm(rows, d, x.data(), w, b, xhat->data(), rstd->data(), out->data());
+}
+
 // dx += rstd (dxh - mean(dxh) - xhat mean(dxh xhat)) with dxh = dy w; dw += Σ dy xhat, db += Σ dy
 template <class S>
 void layer_norm_backward(int rows, int d, const S* dy, const S* xhat, const S* rstd, const S* w, S* dx, S* dw, S* db) {
@@ -341,14 +352,7 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
     const Layout::LayerAt& W = lay.layer[size_t(l)];
     auto& L = C.layers[size_t(l)];
     // pass 1: a (N, d) = LN1(h)
-    if (c.ln) {
-      L.a_hat.resize(size_t(N) * d);
-      L.a_rstd.resize(size_t(N));
-      L.a.resize(size_t(N) * d);
-      layer_norm(N, d, h.data(), at(P, W.ln1w), at(P, W.ln1b), L.a_hat.data(), L.a_rstd.data(), L.a.data());
-    } else {
-      L.a = h;
-    }
+    ln_or_copy(c.ln, N, d, h, at(P, W.ln1w), at(P, W.ln1b), &L.a_hat, &L.a_rstd, &L.a);
     // pass 2: Q (N, d), K, V (N, dkv); RoPE rotates Q and K by each row's position
     L.q.resize(size_t(N) * d);
     L.k.resize(size_t(N) * dkv);
@@ -406,14 +410,7 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
     mm(N, d, d, L.o.data(), d, at(P, W.wo), d, h.data(), d, true, &tmp);
     // pass 5: the MLP, h += GELU(LN2(h) W1 + b1) W2 + b2
     if (c.mlp) {
-      if (c.ln) {
-        L.m_hat.resize(size_t(N) * d);
-        L.m_rstd.resize(size_t(N));
-        L.m.resize(size_t(N) * d);
-        layer_norm(N, d, h.data(), at(P, W.ln2w), at(P, W.ln2b), L.m_hat.data(), L.m_rstd.data(), L.m.data());
-      } else {
-        L.m = h;
-      }
+      ln_or_copy(c.ln, N, d, h, at(P, W.ln2w), at(P, W.ln2b), &L.m_hat, &L.m_rstd, &L.m);
       L.u.resize(size_t(N) * ff);
       L.g.resize(size_t(N) * ff);
       L.gt.resize(size_t(N) * ff);
@@ -426,14 +423,7 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
         for (int i = 0; i < d; i++) h[size_t(n) * d + i] += P[W.b2 + size_t(i)];
     }
   }
-  if (c.ln) {
-    C.f_hat.resize(size_t(N) * d);
-    C.f_rstd.resize(size_t(N));
-    C.f.resize(size_t(N) * d);
-    layer_norm(N, d, h.data(), at(P, lay.lnfw), at(P, lay.lnfb), C.f_hat.data(), C.f_rstd.data(), C.f.data());
-  } else {
-    C.f = h;
-  }
+  ln_or_copy(c.ln, N, d, h, at(P, lay.lnfw), at(P, lay.lnfb), &C.f_hat, &C.f_rstd, &C.f);
   // logits (R, V) at the scored rows (or all rows), their softmax, the loss
   C.rows.clear();
   for (int n = 0; n < N; n++)

@@ -21,6 +21,13 @@ namespace {
 
 TrainView& tv() { return app().train; }
 
+// the run the grid, the measures, Open and Generate show (a lesson may train several)
+TrainRun& shown_run() {
+  TrainView& T = tv();
+  T.shown = std::clamp(T.shown, 0, int(T.runs.size()) - 1);
+  return T.runs[size_t(T.shown)];
+}
+
 std::string num(double v, int prec = 3) {
   char b[32];
   std::snprintf(b, sizeof b, "%.*g", prec, v);
@@ -338,7 +345,17 @@ void draw_grid() {
   TrainView& T = tv();
   const float s = a.s;
   if (T.runs.empty()) return;
-  const TrainRun& r = T.runs[0];
+  if (T.runs.size() > 1) {
+    ImGui::TextUnformatted("Show");
+    for (size_t i = 0; i < T.runs.size(); i++) {
+      ImGui::SameLine();
+      if (ImGui::RadioButton(T.runs[i].label.c_str(), T.shown == int(i))) T.shown = int(i);
+      mark(("train:show" + std::to_string(i)).c_str());
+    }
+    help_marker("Which run's attention, head measures and gradients are shown (and opened in the stepper or generated "
+                "from): the lesson trains them side by side from the same seed.");
+  }
+  const TrainRun& r = shown_run();
   // the timeline: every recorded snapshot of the main run
   const int n = int(r.snaps.size());
   int idx = T.scrub < 0 ? n - 1 : std::min(T.scrub, n - 1);
@@ -375,7 +392,7 @@ void draw_grid() {
       const train::HeadLabel hl = train::classify_head(A, Tn, r.t.task.probe.x.data(), r.t.task.causal);
       const std::string title = "L" + std::to_string(l + 1) + " H" + std::to_string(h + 1);
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "%s", title.c_str());
-      const uint64_t version = (T.generation << 40) ^ (uint64_t(sn->step + 2) << 8) ^ uint64_t(size);
+      const uint64_t version = (uint64_t(T.shown) << 58) ^ (T.generation << 40) ^ (uint64_t(sn->step + 2) << 8) ^ uint64_t(size);
       head_map(A, Tn, labels, size, "map" + std::to_string(l) + "_" + std::to_string(h), version);
       mark(("train:map" + std::to_string(l) + "_" + std::to_string(h)).c_str());
       if (ImGui::IsItemClicked()) { T.layer = l; T.head = h; }
@@ -392,10 +409,11 @@ void draw_heads_and_grads() {
   TrainView& T = tv();
   const float s = app().s;
   if (T.runs.empty()) return;
-  const TrainRun& r = T.runs[0];
+  const TrainRun& r = shown_run();
   const train::Snapshot* sn = shown(r, T.scrub);
   if (!sn) return;
   const int L = r.t.cfg.model.layers, H = r.t.cfg.model.heads, Tn = r.t.task.seq;
+  if (T.runs.size() > 1) ImGui::TextDisabled("%s", r.label.c_str());
   ImGui::TextUnformatted("Heads at this step");
   help_marker("Each head's pattern on the probe, named when one kind of weight dominates (the score is the mean weight "
               "that decided it): previous-token, induction (the token after the current token's last occurrence), "
@@ -493,7 +511,7 @@ void draw_actions() {
   App& a = app();
   TrainView& T = tv();
   if (T.runs.empty()) return;
-  const TrainRun& r = T.runs[0];
+  const TrainRun& r = shown_run();
   const int L = r.t.cfg.model.layers, H = r.t.cfg.model.heads;
   ImGui::TextUnformatted("Open in stepper");
   help_marker("Puts layer L's learned W_q, W_k, W_v, W_o and the probe's residual stream (after LayerNorm) into the "

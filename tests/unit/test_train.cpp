@@ -86,6 +86,27 @@ TrainConfig small_run(const char* task, int d, int heads, int batch) {
   return tc;
 }
 
+// decode_step, token by token from an empty KV cache, against forward()'s logits at every position
+// (and its weights in layer `check_layer`, when given)
+void check_decode(const ModelConfig& c, uint64_t seed, double eps, int check_layer = -1) {
+  const Layout lay = make_layout(c);
+  std::vector<float> P;
+  init_params(c, lay, seed, &P);
+  const Batch b = random_batch(c, 1, seed + 1);
+  Cache<float> cache;
+  forward(c, lay, P, b, &cache, false, 0, true);
+  Decoder dec;
+  for (int t = 0; t < c.seq; t++) {
+    const std::vector<float> z = decode_step(c, lay, P, b.x[size_t(t)], &dec);
+    for (int v = 0; v < c.vocab; v++) REQUIRE(z[size_t(v)] == doctest::Approx(cache.logits[size_t(t) * c.vocab + v]).epsilon(eps));
+    if (check_layer < 0) continue;
+    for (int h = 0; h < c.heads; h++)  // the new row of weights is the forward's row t
+      for (int j = 0; j <= t; j++)
+        REQUIRE(dec.attn[size_t(check_layer)][size_t(h) * (t + 1) + j] ==
+                doctest::Approx(cache.layers[size_t(check_layer)].p[(size_t(h) * c.seq + t) * c.seq + j]).epsilon(eps));
+  }
+}
+
 ModelConfig small() {
   ModelConfig c;
   c.vocab = 5;
@@ -360,22 +381,7 @@ TEST_CASE("train: decoding with a KV cache gives the full forward's logits") {
     c.kv_heads = 2;
     c.seq = 6;
     c.pos = pe;
-    const Layout lay = make_layout(c);
-    std::vector<float> P;
-    init_params(c, lay, 12, &P);
-    const Batch b = random_batch(c, 1, 13);
-    Cache<float> cache;
-    forward(c, lay, P, b, &cache, false, 0, true);
-    Decoder dec;
-    for (int t = 0; t < c.seq; t++) {
-      const std::vector<float> z = decode_step(c, lay, P, b.x[size_t(t)], &dec);
-      for (int v = 0; v < c.vocab; v++) REQUIRE(z[size_t(v)] == doctest::Approx(cache.logits[size_t(t) * c.vocab + v]).epsilon(1e-5));
-      // the new row of weights is the forward's row t
-      for (int h = 0; h < c.heads; h++)
-        for (int j = 0; j <= t; j++)
-          REQUIRE(dec.attn[1][size_t(h) * (t + 1) + j] ==
-                  doctest::Approx(cache.layers[1].p[(size_t(h) * c.seq + t) * c.seq + j]).epsilon(1e-5));
-    }
+    check_decode(c, 12, 1e-5, 1);
   }
 }
 
@@ -531,18 +537,7 @@ TEST_CASE("train: decoding at the Train mode's sizes (d_model 64, 4 heads, T = 3
   c.d_model = 64;
   c.mlp = false;
   c.ln = false;
-  const Layout lay = make_layout(c);
-  std::vector<float> P;
-  init_params(c, lay, 5, &P);
-  const Batch b = random_batch(c, 1, 6);
-  Cache<float> cache;
-  forward(c, lay, P, b, &cache, false, 0, true);
-  Decoder dec;
-  for (int t = 0; t < c.seq; t++) {
-    const std::vector<float> z = decode_step(c, lay, P, b.x[size_t(t)], &dec);
-    for (int v = 0; v < c.vocab; v++)
-      REQUIRE(z[size_t(v)] == doctest::Approx(cache.logits[size_t(t) * c.vocab + v]).epsilon(1e-4));
-  }
+  check_decode(c, 5, 1e-4);
 }
 
 TEST_CASE("train: a saved model carries its config: read back from the bytes, weights and settings equal") {
