@@ -22,6 +22,7 @@ const std::vector<Setting>& settings() {
       {"posenc", "learned|sinusoidal|rope|alibi|none", false},
       {"scale", "auto|none|FLOAT (auto = 1/sqrt(d_head))", false},
       {"temperature", "FLOAT", false},
+      {"mask", "task|causal|bidirectional (task: causal, but bidirectional for histogram)", false},
       {"normalizer", "softmax|sparsemax|entmax15", false},
       {"init", "xavier|kaiming|normal (normal = N(0, 0.02), GPT-2)", false},
       {"dropout", "FLOAT in [0, 0.95) (on the attention weights)", false},
@@ -124,6 +125,13 @@ bool set_setting(TrainConfig* c, const std::string& key, const std::string& valu
     m.temperature = float(d);
     return true;
   }
+  if (key == "mask") {
+    if (value == "task") c->mask = 0;
+    else if (value == "causal") c->mask = 1;
+    else if (value == "bidirectional") c->mask = 2;
+    else return bad("expected task, causal or bidirectional");
+    return true;
+  }
   if (key == "normalizer") {
     if (!parse_norm(value, &m.norm)) return bad("expected softmax, sparsemax or entmax15");
     return true;
@@ -199,6 +207,7 @@ std::string get_setting(const TrainConfig& c, const std::string& key) {
   if (key == "scale")
     return m.scale == ScaleKind::Auto ? q("auto") : m.scale == ScaleKind::None ? q("none") : number_text(double(m.scale_value));
   if (key == "temperature") return number_text(double(m.temperature));
+  if (key == "mask") return q(c.mask == 0 ? "task" : c.mask == 1 ? "causal" : "bidirectional");
   if (key == "normalizer") return q(norm_name(m.norm));
   if (key == "init") return q(init_name(m.init));
   if (key == "dropout") return number_text(double(m.dropout));

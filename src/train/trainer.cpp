@@ -22,7 +22,7 @@ bool Trainer<S>::init(const TrainConfig& c, std::string* err) {
   cfg.task = task.opt;  // with the task's defaults filled in
   cfg.model.vocab = task.vocab;
   cfg.model.seq = task.seq;
-  cfg.model.causal = task.causal;
+  cfg.model.causal = cfg.mask == 0 ? task.causal : cfg.mask == 1;
   if (!validate(cfg.model, err)) return false;
   const OptimConfig& o = cfg.opt;
   if (!(o.lr > 0 && o.lr <= 10)) { *err = "--lr must be in (0, 10]"; return false; }

@@ -32,6 +32,9 @@ struct TrainConfig {
   uint64_t seed = 1;           // init, batches, dropout, held-out set
   int snapshot_every = 0;      // 0: steps / 400 (at least 1); the first 50 steps always
   int eval_every = 0;          // held-out evaluation; 0: steps / 200, at least the snapshot interval
+  // the mask: 0 = the task's (causal for next-token tasks, bidirectional for histogram); 1 = causal;
+  // 2 = bidirectional (on a next-token task the model then sees the answer: a lesson in why masks exist)
+  int mask = 0;
 };
 
 struct StepStats {

@@ -65,7 +65,7 @@ bool combo(const char* label, E* e, std::initializer_list<std::pair<E, const cha
 // The settings that cannot change under a running model: a change asks for Reset.
 bool needs_reset(const train::TrainConfig& a, const train::TrainConfig& b) {
   for (const char* k : {"task", "k", "vocab", "p", "train_frac", "layers", "heads", "kv_heads", "d_model", "mlp", "ln",
-                        "posenc", "scale", "temperature", "normalizer", "init", "optimizer", "batch", "seed", "warmup",
+                        "posenc", "scale", "temperature", "mask", "normalizer", "init", "optimizer", "batch", "seed", "warmup",
                         "beta1", "beta2", "eps", "momentum"})
     if (train::get_setting(a, k) != train::get_setting(b, k)) return true;
   return false;
@@ -139,6 +139,14 @@ void draw_settings() {
     c.model.kv_heads = 0;
   }
   help_marker("Heads per layer (lowered to a divisor of d_model). Each head has its own pattern in the grid.");
+  int kv = c.model.kv_heads > 0 ? c.model.kv_heads : c.model.heads;
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::SliderInt("##tkv", &kv, 1, c.model.heads, "%d key/value head(s)")) {
+    while (c.model.heads % kv) kv--;
+    c.model.kv_heads = kv == c.model.heads ? 0 : kv;
+  }
+  help_marker("Grouped-query attention: the query heads share this many key/value heads (1 = multi-query). Fewer "
+              "K and V heads, smaller KV cache.");
   ImGui::Checkbox("MLP", &c.model.mlp);
   help_marker("The feed-forward block after attention (4 d wide, GELU). Off: an attention-only model.");
   ImGui::SameLine();
@@ -153,6 +161,14 @@ void draw_settings() {
   combo("##tscale", &c.model.scale, {{train::ScaleKind::Auto, "scale 1/√d_k"}, {train::ScaleKind::None, "no scaling"}});
   help_marker("Scores are divided by √d_head so that their size does not grow with d_head; without it softmax "
               "starts saturated (see the lesson).");
+  ImGui::SetNextItemWidth(with_help());
+  if (ImGui::SliderFloat("##ttemp", &c.model.temperature, 0.25f, 4.0f, "temperature %.2f", ImGuiSliderFlags_Logarithmic))
+    c.model.temperature = std::clamp(c.model.temperature, 0.25f, 4.0f);
+  help_marker("Scores are divided by T before the normalizer: low T sharpens, high T flattens (Reset to apply).");
+  combo("##tmask", &c.mask, {{0, "the task's mask"}, {1, "causal"}, {2, "bidirectional"}});
+  help_marker("Causal: each position sees only the tokens before it. Bidirectional on a next-token task lets the "
+              "model see the token it must predict: watch the held-out accuracy jump, and why causal masks exist. "
+              "The task's: causal, but bidirectional for histogram.");
   combo("##tnorm", &c.model.norm, {{train::Norm::Softmax, "softmax"}, {train::Norm::Sparsemax, "sparsemax"},
                                   {train::Norm::Entmax15, "1.5-entmax"}});
   help_marker("How scores become weights. Sparsemax and entmax give exact zeros.");

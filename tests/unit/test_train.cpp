@@ -396,6 +396,22 @@ TEST_CASE("train: settings round-trip through config.json text, and bad values a
   CHECK(err == "--lr 'fast': expected a number in (0, 10]");
   CHECK(!set_setting(&a, "heads", "0", &err));
   CHECK(err.find("--heads '0'") == 0);
+  // the mask: the task's by default, or as set
+  TrainConfig m = small_run("copy", 8, 2, 4);
+  Trainer<float> tm;
+  REQUIRE(tm.init(m, &err));
+  CHECK(tm.cfg.model.causal);
+  REQUIRE(set_setting(&m, "mask", "bidirectional", &err));
+  REQUIRE(tm.init(m, &err));
+  CHECK(!tm.cfg.model.causal);
+  m.task.name = "histogram";
+  REQUIRE(set_setting(&m, "mask", "task", &err));
+  REQUIRE(tm.init(m, &err));
+  CHECK(!tm.cfg.model.causal);
+  REQUIRE(set_setting(&m, "mask", "causal", &err));
+  REQUIRE(tm.init(m, &err));
+  CHECK(tm.cfg.model.causal);
+  CHECK(!set_setting(&m, "mask", "sideways", &err));
   const std::string json = config_json(a);
   CHECK(json.find("\"lr\": 0.003,") != std::string::npos);
   CHECK(json.find("\"posenc\": \"rope\"") != std::string::npos);
