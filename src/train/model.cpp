@@ -297,6 +297,14 @@ void rope_row(S* x, int heads, int dh, int pos, bool inverse) {
   }
 }
 
+// Where head hh (reading KV head g) of sequence b starts: in Q and the heads' output (rows of d),
+// in K and V (rows of H_kv·d_head), and its (T, T) block of weights.
+struct HeadAt {
+  size_t q, kv, p;
+  HeadAt(int b, int hh, int g, int T, int d, int dkv, int dh, int H)
+      : q(size_t(b) * T * d + size_t(hh) * dh), kv(size_t(b) * T * dkv + size_t(g) * dh), p((size_t(b) * H + hh) * T * T) {}
+};
+
 // dropout's kept cells for (seed, layer, batch row, head): a stream per (l, b, h) so that the
 // pattern does not depend on how the work is split
 uint64_t dropout_stream(uint64_t seed, int l, int b, int h) {
@@ -374,10 +382,11 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
     for (int b = 0; b < B; b++)
       for (int hh = 0; hh < H; hh++) {
         const int g = hh / group;
-        const S* q = L.q.data() + size_t(b) * T * d + hh * dh;
-        const S* k = L.k.data() + size_t(b) * T * dkv + g * dh;
-        const S* v = L.v.data() + size_t(b) * T * dkv + g * dh;
-        S* p = L.p.data() + (size_t(b) * H + hh) * T * T;
+        const HeadAt at_h(b, hh, g, T, d, dkv, dh, H);
+        const S* q = L.q.data() + at_h.q;
+        const S* k = L.k.data() + at_h.kv;
+        const S* v = L.v.data() + at_h.kv;
+        S* p = L.p.data() + at_h.p;
         mm_nt(T, T, dh, q, d, k, dkv, att.data(), T, false, &tmp);  // raw q·k (T, T)
         for (int i = 0; i < T; i++) {
           const int hi = c.causal ? i + 1 : T;
@@ -403,7 +412,7 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
           }
           a = att.data();
         }
-        mm(T, dh, T, a, T, v, dkv, L.o.data() + size_t(b) * T * d + hh * dh, d, false, &tmp);
+        mm(T, dh, T, a, T, v, dkv, L.o.data() + at_h.q, d, false, &tmp);
       }
     (void)alpha;
     // pass 4: h += o · W_o
@@ -550,19 +559,20 @@ void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P, 
     for (int b = 0; b < B; b++)
       for (int hh = 0; hh < H; hh++) {
         const int g = hh / group;
-        const S* q = L.q.data() + size_t(b) * T * d + hh * dh;
-        const S* k = L.k.data() + size_t(b) * T * dkv + g * dh;
-        const S* v = L.v.data() + size_t(b) * T * dkv + g * dh;
-        const S* p = L.p.data() + (size_t(b) * H + hh) * T * T;
+        const HeadAt at_h(b, hh, g, T, d, dkv, dh, H);
+        const S* q = L.q.data() + at_h.q;
+        const S* k = L.k.data() + at_h.kv;
+        const S* v = L.v.data() + at_h.kv;
+        const S* p = L.p.data() + at_h.p;
         const uint8_t* keep = dropout ? L.keep.data() + (size_t(b) * H + hh) * T * T : nullptr;
-        const S* dob = dO.data() + size_t(b) * T * d + hh * dh;
+        const S* dob = dO.data() + at_h.q;
         const S* a = p;  // the weights as used: p with dropout applied
         if (dropout) {
           for (int i = 0; i < T * T; i++) aT[size_t(i)] = keep[i] ? p[i] * keep_scale : S(0);
           a = aT.data();
         }
         mm_nt(T, T, dh, dob, d, v, dkv, dA.data(), T, false, &tmp);                        // dA = dO Vᵀ
-        mm_tn(T, dh, T, a, T, dob, d, dv.data() + size_t(b) * T * dkv + g * dh, dkv, true, &tmp);  // dV += Aᵀ dO
+        mm_tn(T, dh, T, a, T, dob, d, dv.data() + at_h.kv, dkv, true, &tmp);  // dV += Aᵀ dO
         for (int i = 0; i < T; i++) {
           const int hi = c.causal ? i + 1 : T;
           S* dp = dA.data() + size_t(i) * T;
@@ -573,8 +583,8 @@ void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P, 
           for (int j = 0; j < hi; j++) dz[j] *= alpha;  // ds = dz scale / T (ALiBi's bias is a constant)
           for (int j = hi; j < T; j++) dz[j] = 0;
         }
-        mm(T, dh, T, dZ.data(), T, k, dkv, dq.data() + size_t(b) * T * d + hh * dh, d, false, &tmp);  // dQ = dS K
-        mm_tn(T, dh, T, dZ.data(), T, q, d, dk.data() + size_t(b) * T * dkv + g * dh, dkv, true, &tmp);  // dK += dSᵀ Q
+        mm(T, dh, T, dZ.data(), T, k, dkv, dq.data() + at_h.q, d, false, &tmp);  // dQ = dS K
+        mm_tn(T, dh, T, dZ.data(), T, q, d, dk.data() + at_h.kv, dkv, true, &tmp);  // dK += dSᵀ Q
       }
     if (c.pos == PosEnc::Rope)
       for (int n = 0; n < N; n++) {

@@ -12,8 +12,8 @@ fs.mkdirSync(out, { recursive: true });
 const { server, url } = await serve(site);
 const { browser, cleanup } = await launch();
 // (lesson, steps): far enough for the lesson's result, short enough for software rendering
-const lessons = [['Induction heads', 400], ['Why scale by √d_k', 300], ['Initialization', 150], ['Sort', 150],
-  ['Grokking', 60], ['Softmax vs sparsemax heads', 300]];
+const lessons = [['Induction heads', 400], ['Why scale by √d_k', 200], ['Initialization', 80], ['Sort', 80],
+  ['Grokking', 20], ['Softmax vs sparsemax heads', 200]];
 const sizes = [['1280x800', { width: 1280, height: 800, dpr: 1 }], ['dpr2', { width: 1280, height: 800, dpr: 2 }],
   ['phone', { width: 390, height: 844, dpr: 3 }]];
 try {
