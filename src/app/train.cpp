@@ -50,7 +50,7 @@ const std::vector<Lesson>& lessons() {
        "task:sort;layers:3;heads:3;d_model:48;lr:0.003;batch:64;warmup:20", {}},
       {"Grokking",
        "Modular addition with weight decay: the training batches are answered perfectly long before the held-out "
-       "pairs are. On a desktop the held-out accuracy rises after about 1,000 steps (a few minutes in a browser).",
+       "pairs are. On a desktop the held-out accuracy rises after about 1000 steps (a few minutes in a browser).",
        "task:modadd;p:97;train_frac:0.3;layers:1;heads:4;d_model:128;weight_decay:1;lr:0.001;beta2:0.98;batch:512;warmup:10",
        {}},
       {"Softmax vs sparsemax heads",

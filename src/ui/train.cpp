@@ -246,9 +246,11 @@ void plot(const char* id, const std::vector<Series>& series, float height, bool 
   }
   auto tr = [&](float v) { return log ? std::log10(std::max(v, 1e-6f)) : v; };
   const float a = tr(lo), b = tr(hi);
+  // the lines keep clear of the range labels written at the top and the bottom
+  const float margin = ImGui::GetFontSize() + 4 * s;
   auto to_px = [&](int x, float y) {
     const float fx = float(x) / float(max_x), fy = (tr(y) - a) / (b - a + 1e-12f);
-    return ImVec2(p0.x + 4 * s + fx * (w - 8 * s), p1.y - 4 * s - std::clamp(fy, 0.0f, 1.0f) * (height - 8 * s));
+    return ImVec2(p0.x + 4 * s + fx * (w - 8 * s), p1.y - margin - std::clamp(fy, 0.0f, 1.0f) * (height - 2 * margin));
   };
   for (const Series& se : series) {
     const size_t n = se.y->size();
@@ -284,6 +286,18 @@ void plot(const char* id, const std::vector<Series>& series, float height, bool 
   }
 }
 
+// "■ label" for each series, on as many lines as the width needs
+void legend(const std::vector<Series>& series) {
+  for (size_t i = 0; i < series.size(); i++) {
+    const std::string text = "■ " + series[i].label;
+    if (i) {
+      ImGui::SameLine();
+      if (ImGui::CalcTextSize(text.c_str()).x > ImGui::GetContentRegionAvail().x) ImGui::NewLine();
+    }
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(series[i].col), "%s", text.c_str());
+  }
+}
+
 void draw_curves() {
   TrainView& T = tv();
   const float s = app().s;
@@ -315,10 +329,9 @@ void draw_curves() {
   plot("train:loss", loss, h, T.log_loss, T.log_loss ? std::max(1e-4f, lmin) : 0.0f, lmax, "loss");
   plot("train:acc", acc, h, false, 0.0f, 1.0f, "held-out accuracy (grey: training batches)");
   if (T.runs.size() > 1) {
-    for (size_t i = 0; i < T.runs.size(); i++) {
-      if (i) ImGui::SameLine();
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(int(i))), "■ %s", T.runs[i].label.c_str());
-    }
+    std::vector<Series> keys;
+    for (size_t i = 0; i < T.runs.size(); i++) keys.push_back({nullptr, nullptr, head_color(int(i)), T.runs[i].label});
+    legend(keys);
   }
 }
 
@@ -511,10 +524,7 @@ void draw_heads_and_grads() {
   }
   plot("train:grads", ser, 90 * s, true, std::max(1e-8f, lo), hi, "gradient norm");
   if (!ser.empty()) {
-    for (size_t i = 0; i < ser.size(); i++) {
-      if (i) ImGui::SameLine();
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ser[i].col), "■ %s", ser[i].label.c_str());
-    }
+    legend(ser);
     const float last = ser[0].y->empty() ? 1.0f : ser[0].y->back();
     if (last < 1e-6f) ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "W_q, W_k gradients have vanished (%.1e)", double(last));
     if (r.t.step > 0 && hi > 1e3f) ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "gradients are exploding (up to %.1e)", double(hi));
