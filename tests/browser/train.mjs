@@ -97,7 +97,14 @@ try {
     await click(page, 'train');  // back to the Train mode
     await nextFrames(page, 2);
     await click(page, 'train:prompt');
-    await page.keyboard.press('Control+A');
+    // NOTE: ImGui reads keys once a frame: a Ctrl+A pressed and released between two frames is never
+    // seen, so the keys are held across frames
+    await page.keyboard.down('Control');
+    await page.keyboard.down('a');
+    await nextFrames(page, 2);
+    await page.keyboard.up('a');
+    await page.keyboard.up('Control');
+    await nextFrames(page, 1);
     await page.keyboard.type('3 7 1 3 7');
     await click(page, 'train:generate');
     await nextFrames(page, 2);
