@@ -107,6 +107,14 @@ void thin(TrainRun* r) {
   r->snap_every *= 2;
 }
 
+// the state before any step (step -1: "initial weights" on the timeline) as the first snapshot
+void add_initial_snapshot(TrainRun* r, float heldout_acc) {
+  train::StepStats st;
+  st.step = -1;
+  st.tensor_norms.assign(r->t.lay.tensors.size(), 0.0f);
+  r->snaps.push_back(r->t.snapshot(st, heldout_acc));
+}
+
 bool step_run(TrainRun* r, int eval_every) {
   if (!r->ok) return false;
   const train::StepStats st = r->t.train_step();
@@ -168,11 +176,7 @@ void train_reset() {
       if (T.runs.empty()) { T.error = err; T.playing = false; return; }
       continue;  // a comparison that does not fit is left out
     }
-    // the initial state, before any step, as the first snapshot
-    train::StepStats st;
-    st.step = -1;
-    st.tensor_norms.assign(r.t.lay.tensors.size(), 0.0f);
-    r.snaps.push_back(r.t.snapshot(st, float(r.t.evaluate(kLiveEvalSeqs).acc)));
+    add_initial_snapshot(&r, float(r.t.evaluate(kLiveEvalSeqs).acc));
     T.runs.push_back(std::move(r));
   }
   T.ready = true;
@@ -308,11 +312,8 @@ bool train_import_model(const std::string& name, const std::string& bytes) {
     return false;
   }
   r.ok = true;
-  train::StepStats st;
-  st.step = -1;
-  st.tensor_norms.assign(r.t.lay.tensors.size(), 0.0f);
-  const float acc = float(r.t.evaluate().acc);
-  r.snaps.push_back(r.t.snapshot(st, acc));
+  const float acc = float(r.t.evaluate().acc);  // the whole held-out set: what attn eval says
+  add_initial_snapshot(&r, acc);
   r.eval_step.push_back(0);  // as opened, before any step here
   r.eval_acc.push_back(acc);
   TrainView& T = tv();

@@ -26,7 +26,7 @@ std::string encode(const TrainConfig& cfg, const Layout& lay, const std::vector<
 std::string model_safetensors(const TrainConfig& cfg, const Layout& lay, const std::vector<float>& params) {
   return encode(cfg, lay, params);
 }
-std::string model_safetensors_f64(const TrainConfig& cfg, const Layout& lay, const std::vector<double>& params) {
+std::string model_safetensors(const TrainConfig& cfg, const Layout& lay, const std::vector<double>& params) {
   return encode(cfg, lay, params);
 }
 

@@ -9,7 +9,7 @@ namespace attn::train {
 
 // The model's weights as .safetensors, with the config in its metadata.
 std::string model_safetensors(const TrainConfig& cfg, const Layout& lay, const std::vector<float>& params);
-std::string model_safetensors_f64(const TrainConfig& cfg, const Layout& lay, const std::vector<double>& params);
+std::string model_safetensors(const TrainConfig& cfg, const Layout& lay, const std::vector<double>& params);  // F64
 
 // Reads DIR/config.json into *cfg (settings it does not name keep their defaults). *err names
 // the file and the key.

@@ -326,7 +326,6 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
                 bool train, uint64_t dropout_seed, bool all_logits) {
   const int B = batch.B, T = batch.T, N = B * T, d = c.d_model, V = c.vocab, H = c.heads, Hkv = c.kvh();
   const int dh = c.d_head(), dkv = Hkv * dh, group = H / Hkv, ff = c.d_ff();
-  const S alpha = S(c.score_scale()) / S(c.temperature);
   const bool dropout = train && c.dropout > 0;
   const S keep_scale = dropout ? S(1) / (S(1) - S(c.dropout)) : S(1);
   const std::vector<double> slopes = c.pos == PosEnc::Alibi ? alibi_slopes(H) : std::vector<double>();
@@ -414,7 +413,6 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
         }
         mm(T, dh, T, a, T, v, dkv, L.o.data() + at_h.q, d, false, &tmp);
       }
-    (void)alpha;
     // pass 4: h += o · W_o
     mm(N, d, d, L.o.data(), d, at(P, W.wo), d, h.data(), d, true, &tmp);
     // pass 5: the MLP, h += GELU(LN2(h) W1 + b1) W2 + b2

@@ -52,10 +52,15 @@ double Trainer<S>::lr_at(int64_t s) const {
 }
 
 template <class S>
+uint64_t Trainer<S>::dropout_seed(int64_t at_step) const {
+  return cfg.seed ^ uint64_t(at_step) * 0x9E3779B9ull;
+}
+
+template <class S>
 double Trainer<S>::loss_and_grads(int64_t at_step) {
   sample_batch(task, cfg.seed, at_step, cfg.opt.batch, &batch);
   cache.record_scores = false;
-  const LossOut lo = forward(cfg.model, lay, params, batch, &cache, true, cfg.seed ^ uint64_t(at_step) * 0x9E3779B9ull);
+  const LossOut lo = forward(cfg.model, lay, params, batch, &cache, true, dropout_seed(at_step));
   backward(cfg.model, lay, params, batch, cache, &grads);
   return lo.loss;
 }
@@ -76,7 +81,7 @@ StepStats Trainer<S>::train_step_on(const Batch& batch) {
   StepStats st;
   st.step = step;
   cache.record_scores = false;
-  const LossOut lo = forward(cfg.model, lay, params, batch, &cache, true, cfg.seed ^ uint64_t(step) * 0x9E3779B9ull);
+  const LossOut lo = forward(cfg.model, lay, params, batch, &cache, true, dropout_seed(step));
   st.loss = lo.loss;
   st.correct = lo.correct;
   st.scored = lo.scored;

@@ -88,6 +88,8 @@ struct Trainer {
   EvalStats evaluate(int max_seqs = 0);
   // Forward and backward only, on the step's batch (no update): the dump of the first step.
   double loss_and_grads(int64_t at_step);
+  // The seed of step at_step's dropout masks (the same for the step and its first-step dump).
+  uint64_t dropout_seed(int64_t at_step) const;
   // The probe's weights, entropy and max |score| (no dropout), plus the given step's numbers.
   Snapshot snapshot(const StepStats& last, float heldout_acc);
 };
