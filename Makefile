@@ -41,7 +41,7 @@ $(WASM)/CMakeCache.txt:
 native: deps-test $(NATIVE)/CMakeCache.txt
 	cmake --build $(NATIVE) -j $(JOBS)
 wasm-web: deps-web $(WASM)/CMakeCache.txt
-	cmake --build $(WASM) -j $(JOBS) --target app app_mt && cmake --build $(WASM) --target site
+	cmake --build $(WASM) -j $(JOBS) --target app app_mt app_fma app_mt_fma && cmake --build $(WASM) --target site
 wasm: deps-test $(WASM)/CMakeCache.txt
 	cmake --build $(WASM) -j $(JOBS)
 

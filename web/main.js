@@ -192,6 +192,19 @@
     };
     document.body.appendChild(script);
   }
-  if (!embed && window.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function') load('app_mt.js', 'app.js');
-  else load('app.js', null);
+  // Each comes in two builds: *_fma.js has kernels with relaxed SIMD's fused multiply-add, which
+  // engines without relaxed SIMD (Safari, older browsers) refuse to compile; they get the SIMD128
+  // build. The test: does this engine validate a module holding one f32x4.relaxed_madd?
+  const fma = relaxedSimd() && !/[?&]kernels=simd128(&|$)/.test(location.search);
+  const threads = !embed && window.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+  const plain = threads ? 'app_mt.js' : 'app.js';
+  load(fma ? plain.replace('.js', '_fma.js') : plain, fma ? plain : (threads ? 'app.js' : null));
+  function relaxedSimd() {
+    // (func (drop (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0))))
+    const zero = new Array(16).fill(0), v128 = [0xfd, 0x0c].concat(zero);
+    const body = [0x00].concat(v128, v128, v128, [0xfd, 0x85, 0x02, 0x1a, 0x0b]);
+    const bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+      0x03, 0x02, 0x01, 0x00, 0x0a, body.length + 2, 0x01, body.length].concat(body);
+    try { return typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array(bytes)); } catch (e) { return false; }
+  }
 })();

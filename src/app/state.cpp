@@ -86,7 +86,7 @@ std::string state_json() {
            std::snprintf(b, sizeof b, "%.17g", sum);
            return std::string(b);
          }() +
-         ",\"kernel_backend\":\"" + kern::backend() + "\"" +
+         ",\"kernel_backend\":\"" + kern::backend() + "\"" + ",\"fused_madd\":" + (kern::fused_madd() ? "true" : "false") +
          ",\"long\":{\"ok\":" + (a.longv.trace.ok ? "true" : "false") + ",\"n\":" + std::to_string(a.longv.trace.n) +
          ",\"causal\":" + (a.longv.trace.causal ? "true" : "false") + ",\"ms\":" + f(a.longv.ms) +
          ",\"bytes\":" + f(a.longv.trace.bytes) + ",\"i0\":" + std::to_string(a.longv.i0) +

@@ -65,6 +65,14 @@ void blocked(int m, int n, int k, const float* A, int lda, const float* B, int l
 
 const char* backend() { return simd::name(); }
 bool simd_active() { return simd::kVector; }
+bool fused_madd() {
+  // 1 + 2^-23 squared is 1 + 2^-22 + 2^-46: only a fused multiply-add keeps the 2^-46 (see the test).
+  // volatile: computed at run time, by the instruction the engine chose, not folded by the compiler
+  volatile float a = 1.0f + 1.0f / 8388608.0f, c = -(1.0f + 1.0f / 4194304.0f);
+  float out[simd::W];
+  simd::store(out, simd::madd(simd::splat(a), simd::splat(a), simd::splat(c)));
+  return out[0] != 0.0f;
+}
 
 void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
           bool accumulate) {

@@ -48,6 +48,9 @@ namespace kern {
 // "wasm-simd128", "avx2-fma", "sse2" or "scalar": the instruction set the kernels were built for
 const char* backend();
 bool simd_active();
+// true when the kernels' multiply-add rounds once (an FMA instruction ran): always with AVX2, never
+// with SIMD128 or SSE2, and with relaxed SIMD as the machine decides (x86 with FMA3, ARM: yes)
+bool fused_madd();
 
 // C (m, n) = A (m, k) . B (k, n), or C += A . B when accumulate
 void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,

@@ -7,7 +7,12 @@
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
+#if defined(__wasm_relaxed_simd__)
+// the FMA build (app_fma.js): relaxed SIMD's fused multiply-add; see src/tools/relax_fma.py
+#define ATTN_SIMD_NAME "wasm-simd128-fma"
+#else
 #define ATTN_SIMD_NAME "wasm-simd128"
+#endif
 #elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define ATTN_SIMD_NAME "avx2-fma"
@@ -32,8 +37,16 @@ inline F bcast(const float* p) { return wasm_v128_load32_splat(p); }
 inline F add(F a, F b) { return wasm_f32x4_add(a, b); }
 inline F sub(F a, F b) { return wasm_f32x4_sub(a, b); }
 inline F mul(F a, F b) { return wasm_f32x4_mul(a, b); }
-// NOTE: no fused multiply-add in Debian's emscripten; mul + add is what V8 gets either way.
+#if defined(__wasm_relaxed_simd__)
+// a * b + c as relaxed SIMD's f32x4.relaxed_madd: one FMA instruction where the hardware has it
+// (x86 with FMA3, ARM), mul + add elsewhere; either way the same on every call of one machine.
+// clang 14 emits the proposal's prototype opcode, which src/tools/relax_fma.py rewrites after
+// linking to the final one (engines accept only that). Which build runs: web/main.js.
+inline F madd(F a, F b, F c) { return (F)__builtin_wasm_fma_f32x4((__f32x4)a, (__f32x4)b, (__f32x4)c); }
+#else
+// the SIMD128 build: no fused multiply-add in SIMD128 itself; V8 emits mulps + addps
 inline F madd(F a, F b, F c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+#endif
 // NOTE: pmax/pmin, not max/min: V8 lowers f32x4.max to a long NaN-propagating sequence,
 // pmax to one maxps. Our inputs are never NaN (checked at the boundary).
 inline F max(F a, F b) { return wasm_f32x4_pmax(a, b); }
@@ -129,8 +142,8 @@ inline F keep(F a, I m) { return m ? a : 0.0f; }
 #endif
 
 constexpr bool kVector = W > 1;
-#if defined(__FMA__) && !defined(__wasm_simd128__)
-constexpr bool kFma = true;   // madd is one fused instruction
+#if (defined(__FMA__) && !defined(__wasm_simd128__)) || defined(__wasm_relaxed_simd__)
+constexpr bool kFma = true;   // madd is one fused instruction (relaxed SIMD: where the machine has one)
 #else
 constexpr bool kFma = false;  // madd is a mul and an add
 #endif

@@ -25,10 +25,11 @@ void draw_cost() {
   ImGui::Text("FLOPs: %s", human(flops(n, d), "FLOP").c_str());
   ImGui::Text("last recompute: %.3f ms   (frame %.1f ms)", t.compute_ms, a.frame_ms);
   help_marker("Measured time of the last full forward pass of the engine (all stages, all heads), on this device.");
-  ImGui::Text("kernels: %s, SIMD %s, %d thread%s", kern::backend(), kern::simd_active() ? "on" : "off",
-              engine_threads(), engine_threads() > 1 ? "s" : "");
-  help_marker("The instruction set the engine's matrix kernels were built for: wasm-simd128 in the browser, "
-              "avx2-fma or sse2 natively. Every kernel is tested against a plain scalar reference. Threads: "
+  ImGui::Text("%s, %d thread%s", kernels_label().c_str(), engine_threads(), engine_threads() > 1 ? "s" : "");
+  help_marker("The instruction set the engine's matrix kernels were built for: in the browser wasm-simd128-fma "
+              "(relaxed SIMD's fused multiply-add) where the browser has relaxed SIMD, wasm-simd128 elsewhere; "
+              "avx2-fma or sse2 natively. FMA: each multiply-add rounds once. Every kernel is tested against a "
+              "plain scalar reference. Threads: "
               "the Long n panel and the recompute's two largest products (weights · V, concat · W_o) share "
               "their rows among them (same numbers as one thread); in the browser only a cross-origin "
               "isolated page can use more than one.");

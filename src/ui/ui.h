@@ -56,6 +56,7 @@ void draw_tokens();        // ui_tokens.cpp: BertViz-style lines
 void draw_heads_grid();    // ui_heads.cpp: all heads as small heatmaps
 void draw_cost();          // ui_cost.cpp: n^2 cells, memory, FLOPs, time
 void draw_perf_badge(float room);  // ui_perf.cpp: last recompute time, kernel backend, SIMD (if it fits)
+std::string kernels_label();        // perf.cpp: "wasm-simd128-fma kernels · FMA": the build and whether madd fuses here
 void draw_help();          // help.cpp: shortcuts overlay
 void draw_tour();          // tour.cpp: the first visit's guided minute (when View::tour_step >= 0)
 void end_tour();           // tour.cpp: dismisses it for good (remembered between sessions)

@@ -18,6 +18,9 @@ const out = join(build, 'bench');
 const nativeBench = join(build, 'native', 'attn_bench');
 const wasmBench = join(build, 'wasm', 'attn_bench.js');
 const wasmBenchMt = join(build, 'wasm', 'attn_bench_mt.js');  // the -pthread build
+const wasmBenchFma = join(build, 'wasm', 'attn_bench_fma.js');  // relaxed SIMD's fused multiply-add
+// node runs relaxed SIMD only behind a flag (Chromium without one)
+const fmaNode = ['--no-experimental-fetch', '--experimental-wasm-relaxed-simd', wasmBenchFma];
 const reps = smoke ? 1 : 5;
 
 // (n, d, heads, causal, proj)
@@ -31,6 +34,7 @@ for (const proj of trainOnly ? [] : [0, 1]) configs.push({ n: 512, d: 64, heads:
 const n2Bytes = (c) => 4 * c.heads * c.n * c.n;
 const impls = [
   { impl: 'attn-wasm', cmd: (dir) => ['node', ['--no-experimental-fetch', wasmBench, 'run', dir, 'attn-wasm', reps]] },
+  { impl: 'attn-wasm-fma', cmd: (dir) => ['node', [...fmaNode, 'run', dir, 'attn-wasm-fma', reps]] },
   { impl: 'attn-wasm-2t', cmd: (dir) => ['node', ['--no-experimental-fetch', wasmBenchMt, 'run', dir, 'attn-wasm-2t', reps, 2]] },
   { impl: 'attn-native', cmd: (dir) => [nativeBench, ['run', dir, 'attn-native', reps]] },
   { impl: 'tfjs-wasm-best', cmd: (dir) => ['node', [join(here, 'peer.mjs'), 'tfjs-wasm-best', dir, reps]], n2: true },
@@ -64,8 +68,9 @@ console.log(`# attention bench ${new Date().toISOString()} on ${os.cpus()[0].mod
 // The SIMD peak (0.3 s) is measured at the start and again right before every attn-wasm run: the
 // machine's speed drifts by up to 1.5x within minutes, so our share of the peak is taken against
 // the peak of the same moment; the peak-* records keep the best of all their runs.
-const peaks = { 'peak-wasm-simd': [], 'peak-native': [] };
+const peaks = { 'peak-wasm-simd': [], 'peak-wasm-fma': [], 'peak-native': [] };
 const peakCmd = { 'peak-wasm-simd': ['node', ['--no-experimental-fetch', wasmBench, 'peak', 'peak-wasm-simd']],
+  'peak-wasm-fma': ['node', [...fmaNode, 'peak', 'peak-wasm-fma']],
   'peak-native': [nativeBench, ['peak', 'peak-native']] };
 function measurePeak(impl) {
   const r = runJson(...peakCmd[impl]);
@@ -94,7 +99,8 @@ for (const c of configs) {
       let r;
       try {
         const [file, args] = it.cmd(dir);
-        const peakNow = it.impl === 'attn-wasm' && !smoke ? measurePeak('peak-wasm-simd') : 0;
+        const peakOf = { 'attn-wasm': 'peak-wasm-simd', 'attn-wasm-fma': 'peak-wasm-fma' }[it.impl];
+        const peakNow = peakOf && !smoke ? measurePeak(peakOf) : 0;
         r = runJson(file, args, { OPENBLAS_NUM_THREADS: '1' });
         if (peakNow) r.peak_gflops_same_moment = peakNow;
         // a result is only a result if it is right: compare with the scalar reference (float32 rounding)
@@ -116,6 +122,7 @@ if (!smoke && !trainOnly) {
   console.log('\n## staged trace (every intermediate, as the UI recomputes on an edit)');
   // the page uses threads when it is cross-origin isolated (make serve), the desktop app always
   for (const [impl, file, args] of [['attn-wasm-staged', 'node', ['--no-experimental-fetch', wasmBench, 'staged', 256, 8, 512, 20]],
+    ['attn-wasm-fma-staged', 'node', [...fmaNode, 'staged', 256, 8, 512, 20]],
     ['attn-wasm-staged-2t', 'node', ['--no-experimental-fetch', wasmBenchMt, 'staged', 256, 8, 512, 20, 2]],
     ['attn-native-staged', nativeBench, ['staged', 256, 8, 512, 20]],
     ['attn-native-staged-2t', nativeBench, ['staged', 256, 8, 512, 20, 2]]])
@@ -128,6 +135,7 @@ if (!smoke && !trainOnly) {
 const trainImpls = [
   ['attn-native', (m, dir, steps) => [nativeBench, ['train', m, 'attn-native', steps]]],
   ['attn-wasm', (m, dir, steps) => ['node', ['--no-experimental-fetch', wasmBench, 'train', m, 'attn-wasm', steps]]],
+  ['attn-wasm-fma', (m, dir, steps) => ['node', [...fmaNode, 'train', m, 'attn-wasm-fma', steps]]],
   ['torch-cpu-1t', (m, dir, steps) => ['/usr/bin/python3', [join(here, 'torch_train_peer.py'), dir, m, steps]]],
   ['tfjs-wasm-train', (m, dir, steps) => ['node', [join(here, 'tfjs_train_peer.mjs'), dir, m, steps]]],
 ];
@@ -170,8 +178,9 @@ writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n'
 // ratios: the best peer's time / ours (above 1 = we are faster), and our share of the SIMD peak
 // measured right before our fastest run (the best peak of the whole run when there is none)
 const peak = Object.fromEntries(results.filter((r) => r.impl.startsWith('peak-')).map((r) => [r.impl, r.gflops]));
-const pw = peak['peak-wasm-simd'];
-if (pw) console.log(`\nwasm SIMD peak: best ${pw.toFixed(1)} GFLOP/s, range ${results.find((r) => r.impl === 'peak-wasm-simd').gflops_range.map((g) => g.toFixed(1)).join('-')} over the run`);
+const pw = peak['peak-wasm-simd'], pf = peak['peak-wasm-fma'];
+for (const [name, p] of [['peak-wasm-simd', pw], ['peak-wasm-fma', pf]])
+  if (p) console.log(`\n${name}: best ${p.toFixed(1)} GFLOP/s, range ${results.find((r) => r.impl === name).gflops_range.map((g) => g.toFixed(1)).join('-')} over the run`);
 const key = (r) => `${r.n}/${r.heads}/${r.causal}/${r.proj}`;
 const f = (x) => (x ? x.toFixed(2) : '-');
 // one markdown table, a row per size: cells(get) gives the columns after the size's own four
@@ -184,23 +193,25 @@ function table(header, cells) {
     console.log(`| ${c.n} | ${c.heads} | ${c.causal ? 'yes' : 'no'} | ${c.proj ? 'yes' : 'no'} | ${cells(get).join(' | ')} |`);
   }
 }
-table(['attn-wasm ms', 'best wasm peer (1 thread)', 'speed-up', '% wasm peak (that moment / best)', 'attn-native ms', 'numpy ms', 'speed-up'], (get) => {
-  const w = get('attn-wasm'), nat = get('attn-native'), np = get('numpy-openblas');
+const share = (r, best) => (r && best ? `${Math.round(100 * r.gflops / (r.peak_gflops_same_moment || best))}% / ${Math.round(100 * r.gflops / best)}%` : '-');
+table(['attn-wasm ms', 'attn-wasm-fma ms', 'best wasm peer (1 thread)', 'speed-up (simd128 / fma)', '% SIMD peak (that moment / best)',
+  '% FMA peak (that moment / best)', 'attn-native ms', 'numpy ms', 'speed-up'], (get) => {
+  const w = get('attn-wasm'), wf = get('attn-wasm-fma'), nat = get('attn-native'), np = get('numpy-openblas');
   const peer = ['tfjs-wasm-best', 'ort-wasm-1t'].map(get).filter(Boolean).sort((a, b) => a.ms_median - b.ms_median)[0];
-  return [f(w?.ms_median), peer ? `${peer.impl} ${f(peer.ms_median)}` : '-', peer && w ? f(peer.ms_median / w.ms_median) + '×' : '-',
-    w && pw ? `${Math.round(100 * w.gflops / (w.peak_gflops_same_moment || pw))}% / ${Math.round(100 * w.gflops / pw)}%` : '-',
-    f(nat?.ms_median), f(np?.ms_median), nat && np ? f(np.ms_median / nat.ms_median) + '×' : '-'];
+  return [f(w?.ms_median), f(wf?.ms_median), peer ? `${peer.impl} ${f(peer.ms_median)}` : '-',
+    peer && w ? `${f(peer.ms_median / w.ms_median)}× / ${wf ? f(peer.ms_median / wf.ms_median) + '×' : '-'}` : '-',
+    share(w, pw), share(wf, pf), f(nat?.ms_median), f(np?.ms_median), nat && np ? f(np.ms_median / nat.ms_median) + '×' : '-'];
 });
 // the stretch goal: our pthreads build against onnxruntime-web's, both on 2 threads
 table(['attn-wasm-2t ms', 'ort-wasm-2t ms', 'speed-up', 'attn-wasm-2t over attn-wasm'], (get) => {
   const t2 = get('attn-wasm-2t'), o2 = get('ort-wasm-2t'), w = get('attn-wasm');
   return [f(t2?.ms_median), f(o2?.ms_median), t2 && o2 ? f(o2.ms_median / t2.ms_median) + '×' : '-', t2 && w ? f(w.ms_median / t2.ms_median) + '×' : '-'];
 });
-console.log('\n| model | attn-native ms | attn-wasm ms | torch-cpu-1t ms | tfjs-wasm-train ms | native / torch | wasm / torch | wasm / tfjs |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('\n| model | attn-native ms | attn-wasm ms | attn-wasm-fma ms | torch-cpu-1t ms | tfjs-wasm-train ms | native / torch | wasm / torch (simd128 / fma) | wasm-fma / tfjs |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const { m, get } of trainRows) {
-  const [n, w, t, j] = ['attn-native', 'attn-wasm', 'torch-cpu-1t', 'tfjs-wasm-train'].map(get);
-  console.log(`| ${m} | ${f(n)} | ${f(w)} | ${f(t)} | ${f(j)} | ${n && t ? f(t / n) + '×' : '-'} | ${w && t ? f(t / w) + '×' : '-'} | ${w && j ? f(j / w) + '×' : '-'} |`);
+  const [n, w, wf, t, j] = ['attn-native', 'attn-wasm', 'attn-wasm-fma', 'torch-cpu-1t', 'tfjs-wasm-train'].map(get);
+  console.log(`| ${m} | ${f(n)} | ${f(w)} | ${f(wf)} | ${f(t)} | ${f(j)} | ${n && t ? f(t / n) + '×' : '-'} | ${w && t ? f(t / w) + '×' : '-'} / ${wf && t ? f(t / wf) + '×' : '-'} | ${wf && j ? f(j / wf) + '×' : '-'} |`);
 }
 console.log(`\nwrote ${join(out, 'results.json')} (${results.length} records)`);
 if (failures) { console.error(`bench: ${failures} of our runs failed or disagreed with the reference`); process.exit(1); }

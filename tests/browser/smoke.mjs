@@ -143,8 +143,10 @@ try {
     await page.waitForTimeout(2000);
     const s2 = await state(page);
     console.log(`     n=64, 8 heads, d_model=64: recompute ${s.compute_ms.toFixed(2)} ms; ${((s2.frames - f0) / ((Date.now() - t0) / 1000)).toFixed(1)} frames/s under SwiftShader`);
-    // the overlay's facts: the page runs the wasm SIMD128 kernels
-    assert(s2.kernel_backend === 'wasm-simd128' && s2.simd === true, `kernels ${s2.kernel_backend}, simd ${s2.simd}`);
+    // the overlay's facts: Chromium has relaxed SIMD, so the page runs the FMA kernels, and on this
+    // x86 with FMA3 each multiply-add is fused
+    assert(s2.kernel_backend === 'wasm-simd128-fma' && s2.simd === true && s2.fused_madd === true,
+      `kernels ${s2.kernel_backend}, simd ${s2.simd}, fused ${s2.fused_madd}`);
   });
   await check('long sequence: n = 8192 on the fused path, pan and zoom over weights never stored', async () => {
     const heap0 = await page.evaluate(() => Module.HEAPU8.length);

@@ -3,6 +3,8 @@
 // without those headers (any plain static host), it loads app.js. Both must give the very same
 // weights, with zero console errors, and the threaded page must still import files after a worker
 // grew the wasm memory (the page's view of the heap is then stale). Embeds always load app.js.
+// Each comes as an FMA build (app_fma.js, app_mt_fma.js: relaxed SIMD, which Chromium has) and the
+// SIMD128 one an engine without relaxed SIMD gets; both give the same outputs to float rounding.
 // Usage: node tests/browser/threads.mjs SITE_DIR
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,6 +37,25 @@ async function longRun(page) {
   return { cells, ms: s.long.ms, n: s.long.n };
 }
 
+// 101 one-letter tokens (a URL's sentence holds 400 characters): weights . V of (101, 101) . (101, 512)
+// and concat . W_o at d_model 512, then 8 heads at d_model 256; the sum of each output
+async function bigSums(page) {
+  const sums = [];
+  for (const [n, d, heads] of [[101, 512, 1], [101, 256, 8]]) {
+    const words = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i * 7) % 26)).join(' ');
+    await page.evaluate((h) => { location.hash = h; }, `sentence=${encodeURIComponent(words)}&d=${d}&heads=${heads}&stage=7`);
+    let s;
+    for (let k = 0; k < 100; k++) {
+      await nextFrames(page, 2);
+      s = await state(page);
+      if (s.n_q === n && s.n_heads === heads && s.d_model === d) break;
+    }
+    assert(s.ok && s.n_q === n && s.n_heads === heads, `n=${s.n_q} heads=${s.n_heads} d=${s.d_model} ok=${s.ok}`);
+    sums.push(s.output_sum);
+  }
+  return sums;
+}
+
 const results = {};
 try {
   for (const isolated of [true, false]) {
@@ -42,33 +63,42 @@ try {
     const { page, errors, context } = await open(browser, url);
     try {
       const tag = isolated ? 'isolated' : 'plain';
-      await check(`${tag} page: loads ${isolated ? 'app_mt.js (threads)' : 'app.js (one thread)'}`, async () => {
+      await check(`${tag} page: loads ${isolated ? 'app_mt_fma.js (threads)' : 'app_fma.js (one thread)'}`, async () => {
         await waitFrames(page, 2, 20000);
         const info = await page.evaluate(() => ({ iso: window.crossOriginIsolated, scripts: [...document.scripts].map((x) => x.src.split('/').pop()) }));
         const s = await state(page);
-        const want = isolated ? 'app_mt.js' : 'app.js';
+        const want = isolated ? 'app_mt_fma.js' : 'app_fma.js';
         assert(info.iso === isolated && info.scripts.includes(want), `isolated ${info.iso}, scripts ${info.scripts}`);
         const hw = await page.evaluate(() => navigator.hardwareConcurrency);
         assert(s.threads === (isolated ? Math.min(4, hw) : 1), `threads ${s.threads} (hardwareConcurrency ${hw})`);
         console.log(`     threads ${s.threads}, hardwareConcurrency ${hw}`);
       });
       await check(`${tag} page: the recompute's largest products at sizes that use threads`, async () => {
-        // 101 one-letter tokens (a URL's sentence holds 400 characters): weights . V of
-        // (101, 101) . (101, 512) and concat . W_o at d_model 512, then 8 heads at d_model 256
-        results[tag + 'Sums'] = [];
-        for (const [n, d, heads] of [[101, 512, 1], [101, 256, 8]]) {
-          const words = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i * 7) % 26)).join(' ');
-          await page.evaluate((h) => { location.hash = h; }, `sentence=${encodeURIComponent(words)}&d=${d}&heads=${heads}&stage=7`);
-          let s;
-          for (let k = 0; k < 100; k++) {
-            await nextFrames(page, 2);
-            s = await state(page);
-            if (s.n_q === n && s.n_heads === heads && s.d_model === d) break;
-          }
-          assert(s.ok && s.n_q === n && s.n_heads === heads, `n=${s.n_q} heads=${s.n_heads} d=${s.d_model} ok=${s.ok}`);
-          results[tag + 'Sums'].push(s.output_sum);
-        }
+        results[tag + 'Sums'] = await bigSums(page);
         console.log(`     output sums ${results[tag + 'Sums'].join(', ')}`);
+      });
+      await check(`${tag} page: without relaxed SIMD it loads ${isolated ? 'app_mt.js' : 'app.js'} (SIMD128), same outputs to float rounding`, async () => {
+        // an engine that refuses relaxed SIMD (Safari, older browsers): WebAssembly.validate says no
+        const old = await context.newPage();
+        const oldErrors = [];
+        old.on('pageerror', (e) => oldErrors.push(String(e)));
+        await old.addInitScript(() => { WebAssembly.validate = () => false; });
+        await old.goto(url);
+        await waitFrames(old, 2, 20000);
+        const scripts = await old.evaluate(() => [...document.scripts].map((x) => x.src.split('/').pop()));
+        const s = await state(old);
+        const want = isolated ? 'app_mt.js' : 'app.js';
+        assert(scripts.includes(want) && !scripts.some((x) => x.includes('fma')) && s.kernel_backend === 'wasm-simd128' && !s.fused_madd,
+          `scripts ${scripts}, kernels ${s.kernel_backend}, fused ${s.fused_madd}`);
+        const sums = await bigSums(old);
+        await old.close();
+        const fmaSums = results[tag + 'Sums'];
+        for (let i = 0; i < sums.length; i++) {
+          const rel = Math.abs(sums[i] - fmaSums[i]) / Math.max(1e-6, Math.abs(fmaSums[i]));
+          assert(rel < 1e-5, `output sum ${i}: SIMD128 ${sums[i]} vs FMA ${fmaSums[i]} (relative ${rel.toExponential(1)})`);
+        }
+        console.log(`     SIMD128 output sums ${sums.join(', ')}`);
+        assert(oldErrors.length === 0, oldErrors.join('; '));
       });
       await check(`${tag} page: Long n runs to the end`, async () => {
         results[tag] = await longRun(page);
@@ -88,14 +118,14 @@ try {
           const s = await state(page);
           assert(s.n_q === 5 && s.d_model === 8 && s.status.startsWith('imported'), `after import: n=${s.n_q} d=${s.d_model} status=${s.status}`);
         });
-        await check('isolated page: an embed still loads app.js (no workers for an iframe)', async () => {
+        await check('isolated page: an embed still loads the one-thread build (no workers for an iframe)', async () => {
           const embed = await context.newPage();
           await embed.goto(url + 'embed.html#preset=causal');
           await waitFrames(embed, 2, 20000);
           const scripts = await embed.evaluate(() => [...document.scripts].map((x) => x.src.split('/').pop()));
           const s = await state(embed);
           await embed.close();
-          assert(scripts.includes('app.js') && !scripts.includes('app_mt.js') && s.threads === 1, `embed: scripts ${scripts}, threads ${s.threads}`);
+          assert(scripts.includes('app_fma.js') && !scripts.some((x) => x.startsWith('app_mt')) && s.threads === 1, `embed: scripts ${scripts}, threads ${s.threads}`);
         });
         await check('isolated page: a refused heap growth is reported, and the app keeps working', async () => {
           const msg = await page.evaluate(() => attnTest.memoryFailure());

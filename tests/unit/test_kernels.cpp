@@ -57,12 +57,34 @@ const int kSizes[] = {1, 3, 4, 7, 8, 9, 17, 33, 64, 65, 130};
 
 TEST_CASE("kernels: the backend names the instruction set it was built for") {
   std::string b = attn::kern::backend();
-#if defined(__wasm_simd128__)
+#if defined(__wasm_relaxed_simd__)
+  CHECK(b == "wasm-simd128-fma");
+  CHECK(attn::kern::simd_active());
+#elif defined(__wasm_simd128__)
   CHECK(b == "wasm-simd128");
   CHECK(attn::kern::simd_active());
 #else
   CHECK((b == "avx2-fma" || b == "sse2" || b == "scalar"));
 #endif
+}
+
+// a = b = 1 + 2^-23, c = -(1 + 2^-22): a * b = 1 + 2^-22 + 2^-46 exactly, so a fused multiply-add
+// gives 2^-46 and mul-then-add 0 (the product rounds to 1 + 2^-22). Relaxed SIMD may do either,
+// nothing else; AVX2 must fuse; SSE2 and SIMD128 must not (they have no FMA instruction).
+TEST_CASE("kernels: madd is a fused multiply-add exactly where the build says so") {
+  using namespace attn::simd;
+  const float a = 1.0f + std::ldexp(1.0f, -23), c = -(1.0f + std::ldexp(1.0f, -22));
+  float out[W];
+  store(out, madd(splat(a), splat(a), splat(c)));
+  const bool fused = out[0] == std::ldexp(1.0f, -46), unfused = out[0] == 0.0f;
+  CHECK((fused || unfused));
+  CHECK(attn::kern::fused_madd() == fused);
+  for (int i = 1; i < W; i++) CHECK(out[i] == out[0]);
+  const std::string b = attn::kern::backend();
+  if (b == "avx2-fma") CHECK(fused);
+  if (b == "wasm-simd128" || b == "sse2") CHECK(unfused);
+  if (fused) MESSAGE(b << ": madd fused");
+  else MESSAGE(b << ": madd not fused (mul + add)");
 }
 
 TEST_CASE("kernels: gemm and gemm_nt match the scalar reference at odd sizes") {
