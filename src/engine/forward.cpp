@@ -34,6 +34,10 @@ bool all_finite(const Mat& m, const char* what, std::string* err) {
   return true;
 }
 
+bool same_bits(const Mat& a, const Mat& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() && kern::same_bits(a.data(), b.data(), size_t(a.size()));
+}
+
 void apply_edits(const Config& cfg, Target target, Mat* m) {
   for (const CellEdit& e : cfg.edits)
     if (e.target == target && e.row >= 0 && e.col >= 0 && e.row < m->rows() && e.col < m->cols() &&
@@ -254,6 +258,14 @@ Err stage_heads(const Config& cfg, const Limits& lim, const Trace* prev, Trace* 
   int masked_rows = 0;
   // the last pass's scores, where they are q . k^T of its own q and k (not imported weights)
   const bool reuse = prev && prev->ok && prev->cfg.input != Input::Weights && prev->cfg.score == ScoreFn::Dot;
+  // Recompute from the first stage an edit touches. With a head's q and k bit for bit the last
+  // pass's, its scaled scores are too when scale, ALiBi and soft-cap are (a temperature, normalizer
+  // or α edit then starts at the mask), and its masked ones when the mask is as well (they start at
+  // normalization). Dot scores only: the additive ones draw parameters of their own.
+  const bool same_scaling = reuse && cfg.score == ScoreFn::Dot && prev->scale == t->scale && prev->cfg.alibi == cfg.alibi &&
+                            (!cfg.alibi || (prev->cfg.mask == cfg.mask && prev->n_q == t->n_q && prev->n_k == t->n_k)) &&
+                            prev->cfg.softcap == cfg.softcap && prev->heads.size() == size_t(H);
+  const bool same_mask = same_scaling && prev->allowed == t->allowed;
   for (int h = 0; h < H; h++) {
     HeadTrace& ht = t->heads[size_t(h)];
     const std::string head = "head " + std::to_string(h + 1);
@@ -270,15 +282,23 @@ Err stage_heads(const Config& cfg, const Limits& lim, const Trace* prev, Trace* 
       ht.scores = additive_scores(ht.q, ht.k, ht.add_w1, ht.add_w2, ht.add_v);
     } else if (reuse && size_t(h) < prev->heads.size()) {
       const HeadTrace& ph = prev->heads[size_t(h)];
-      ht.scores = dot_scores_update(ht.q, ht.k, ph.q, ph.k, ph.scores);
+      if (same_scaling && same_bits(ht.q, ph.q) && same_bits(ht.k, ph.k)) {
+        ht.scores = ph.scores;  // (n_q, n_k) each: the last pass's, unchanged
+        ht.scaled = ph.scaled;
+        ht.masked = same_mask ? ph.masked : apply_mask(ht.scaled, t->allowed);
+      } else {
+        ht.scores = dot_scores_update(ht.q, ht.k, ph.q, ph.k, ph.scores);
+      }
     } else {
       ht.scores = dot_scores(ht.q, ht.k);
     }
-    ht.scaled = scale_scores(ht.scores, t->scale);
-    if (cfg.alibi) add_alibi(&ht.scaled, slopes[size_t(h)], query_offset(cfg, t->n_q, t->n_k), causal_bias);
-    if (cfg.softcap > 0) soft_cap(&ht.scaled, cfg.softcap);
-    if (!all_finite(ht.scaled, "the scaled scores", &err)) return head + ": " + err + " (the scale is too large)";
-    ht.masked = apply_mask(ht.scaled, t->allowed);
+    if (ht.masked.size() == 0) {  // not taken from the last pass
+      ht.scaled = scale_scores(ht.scores, t->scale);
+      if (cfg.alibi) add_alibi(&ht.scaled, slopes[size_t(h)], query_offset(cfg, t->n_q, t->n_k), causal_bias);
+      if (cfg.softcap > 0) soft_cap(&ht.scaled, cfg.softcap);
+      if (!all_finite(ht.scaled, "the scaled scores", &err)) return head + ": " + err + " (the scale is too large)";
+      ht.masked = apply_mask(ht.scaled, t->allowed);
+    }
     const float* sink = cfg.sinks.empty() ? nullptr : &cfg.sinks[size_t(h)];
     if (!normalize_rows(ht.masked, cfg.normalizer, cfg.temperature, cfg.entmax_alpha, &ht, &err, sink)) return head + ", " + err;
     apply_dropout(&ht.weights, cfg.dropout, cfg.seed + uint64_t(h));

@@ -181,7 +181,7 @@ bool same_bits(const float* a, const float* b, size_t n) {
   return i == n || std::memcmp(a + i, b + i, (n - i) * sizeof(float)) == 0;  // leftovers
 }
 
-float softmax_row(const float* x, float* w, int n, float* sum_out) {
+float softmax_row(const float* x, float* w, int n, float* sum_out, float beta) {
   // pass 1: row max
   const float ninf = -std::numeric_limits<float>::infinity();
   F vm = splat(ninf);
@@ -196,14 +196,22 @@ float softmax_row(const float* x, float* w, int n, float* sum_out) {
   }
   // pass 2: e^(x - max) and the sum (the shift keeps every exponent <= 0)
   F vs = splat(0.0f);
-  const F vmax = splat(m);
-  for (j = 0; j + W <= n; j += W) {
-    F e = simd::exp(sub(load(x + j), vmax));
-    store(w + j, e);
-    vs = add(vs, e);
+  const F vmax = splat(m), vbeta = splat(beta);
+  if (beta == 1.0f) {
+    for (j = 0; j + W <= n; j += W) {
+      F e = simd::exp(sub(load(x + j), vmax));
+      store(w + j, e);
+      vs = add(vs, e);
+    }
+  } else {
+    for (j = 0; j + W <= n; j += W) {
+      F e = simd::exp(mul(sub(load(x + j), vmax), vbeta));
+      store(w + j, e);
+      vs = add(vs, e);
+    }
   }
   float s = hsum(vs);
-  for (; j < n; j++) s += (w[j] = std::exp(x[j] - m));  // leftovers
+  for (; j < n; j++) s += (w[j] = std::exp((x[j] - m) * beta));  // leftovers
   // pass 3: normalize
   const F inv = splat(1.0f / s);
   for (j = 0; j + W <= n; j += W) store(w + j, mul(load(w + j), inv));

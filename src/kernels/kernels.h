@@ -75,9 +75,11 @@ void row_moments(const float* x, const float* w, int n, double* wx, int* nonzero
 bool all_finite(const float* x, size_t n);
 // true when a and b hold the same bits (a cache check: is this the input we saw last time?)
 bool same_bits(const float* a, const float* b, size_t n);
-// one row: w = softmax(x) with -inf entries at exactly 0; returns the row max (lse = max + log sum).
+// one row: w = softmax(beta x) with -inf entries at exactly 0; returns the row max of x (so
+// lse = beta max + log sum). beta = 1 / temperature, folded into the exponent's input (e^(beta (x - max)))
+// so every temperature takes this path; beta = 1 skips the multiply (the same bits either way).
 // An all -inf row gives w = 0 and returns -inf.
-float softmax_row(const float* x, float* w, int n, float* sum_out);
+float softmax_row(const float* x, float* w, int n, float* sum_out, float beta = 1.0f);
 
 // Fused scaled dot-product attention, online softmax over key blocks (Milakov & Gimelshein 2018,
 // FlashAttention): O (n_q, dv) = softmax(scale Q K^T | mask) V, and lse (n_q) = log-sum-exp of
@@ -122,7 +124,7 @@ void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
 void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
              float alpha = 1.0f);
 void exp(const float* x, float* y, int n);
-float softmax_row(const float* x, float* w, int n, float* sum_out);
+float softmax_row(const float* x, float* w, int n, float* sum_out, float beta = 1.0f);
 void row_moments(const float* x, const float* w, int n, double* wx, int* nonzero, float* max_w);
 // the textbook three passes in double, storing the full (n_q, n_k) matrix: the oracle
 void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,

@@ -31,7 +31,7 @@ void exp(const float* x, float* y, int n) {
   for (int i = 0; i < n; i++) y[i] = float(std::exp(double(x[i])));
 }
 
-float softmax_row(const float* x, float* w, int n, float* sum_out) {
+float softmax_row(const float* x, float* w, int n, float* sum_out, float beta) {
   double m = -std::numeric_limits<double>::infinity();
   for (int j = 0; j < n; j++) m = std::max(m, double(x[j]));
   double s = 0;
@@ -39,7 +39,7 @@ float softmax_row(const float* x, float* w, int n, float* sum_out) {
     for (int j = 0; j < n; j++) w[j] = 0;
   } else {
     std::vector<double> e(static_cast<size_t>(n));
-    for (int j = 0; j < n; j++) s += (e[size_t(j)] = std::exp(double(x[j]) - m));
+    for (int j = 0; j < n; j++) s += (e[size_t(j)] = std::exp(double(beta) * (double(x[j]) - m)));
     for (int j = 0; j < n; j++) w[j] = float(e[size_t(j)] / s);
   }
   if (sum_out) *sum_out = float(s);

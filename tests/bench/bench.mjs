@@ -125,7 +125,12 @@ if (!smoke && !trainOnly) {
     ['attn-wasm-fma-staged', 'node', [...fmaNode, 'staged', 256, 8, 512, 20]],
     ['attn-wasm-staged-2t', 'node', ['--no-experimental-fetch', wasmBenchMt, 'staged', 256, 8, 512, 20, 2]],
     ['attn-native-staged', nativeBench, ['staged', 256, 8, 512, 20]],
-    ['attn-native-staged-2t', nativeBench, ['staged', 256, 8, 512, 20, 2]]])
+    ['attn-native-staged-2t', nativeBench, ['staged', 256, 8, 512, 20, 2]],
+    // a temperature drag: the pass starts at normalization (target: under 2 ms in wasm)
+    ['attn-wasm-staged-temperature', 'node', ['--no-experimental-fetch', wasmBench, 'staged', 256, 8, 512, 20, 1, 'temperature']],
+    ['attn-wasm-fma-staged-temperature', 'node', [...fmaNode, 'staged', 256, 8, 512, 20, 1, 'temperature']],
+    ['attn-wasm-staged-temperature-2t', 'node', ['--no-experimental-fetch', wasmBenchMt, 'staged', 256, 8, 512, 20, 2, 'temperature']],
+    ['attn-native-staged-temperature', nativeBench, ['staged', 256, 8, 512, 20, 1, 'temperature']]])
     record({ ...runJson(file, args.map(String)), impl });
 }
 // Training steps (forward, backward, AdamW) of the training issue's models a, b, c on one fixed

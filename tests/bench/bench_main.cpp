@@ -272,15 +272,20 @@ int cmd_staged(int argc, char** argv) {
   auto fwd = opaque(+[](const attn::Config* c, const attn::Limits* l, const attn::Trace* prev) { return attn::forward(*c, *l, prev); });
   attn::Trace t = fwd(&cfg, &lim, nullptr);  // warm-up
   if (!t.ok) { std::fprintf(stderr, "error: %s\n", t.error.c_str()); return 1; }
+  // what changes between passes: a cell of X (x), or the temperature (temperature, as when its
+  // slider is dragged: the pass starts at normalization)
+  const std::string edit = argc > 7 ? argv[7] : "x";
+  if (edit != "x" && edit != "temperature") return 2;
   for (int i = 0; i < std::max(1, reps); i++) {
-    cfg.edits = {{attn::Target::X, i % n, i % dm, 0.5f}};  // an edit, as when dragging a cell
+    if (edit == "x") cfg.edits = {{attn::Target::X, i % n, i % dm, 0.5f}};  // an edit, as when dragging a cell
+    else cfg.temperature = 1.0f + 0.01f * float(i + 1);
     auto t0 = Clock::now();
     t = fwd(&cfg, &lim, &t);
     times.push_back(ms_since(t0));
   }
   Cfg c;
   c.n = n; c.heads = heads; c.d = dm / heads; c.proj = 1;
-  print_record("staged", c, median(times), 0.0, 0.0, "");
+  print_record(edit == "x" ? "staged" : "staged-temperature", c, median(times), 0.0, 0.0, "");
   return 0;
 }
 
@@ -328,6 +333,6 @@ int main(int argc, char** argv) {
   else if (cmd == "gemm") rc = cmd_gemm(argc, argv);
   else if (cmd == "traingen") rc = cmd_traingen(argc, argv);
   else if (cmd == "train") rc = cmd_train(argc, argv);
-  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS [THREADS] | peak IMPL | traingen DIR a|b|c | train a|b|c IMPL STEPS\n");
+  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS [THREADS [x|temperature]] | peak IMPL | traingen DIR a|b|c | train a|b|c IMPL STEPS\n");
   return rc;
 }

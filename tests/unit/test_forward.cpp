@@ -269,6 +269,58 @@ TEST_CASE("forward: scores taken from the last trace match a full recompute bit 
     e.edits = {{attn::Target::Q, 12, 20, 3.0f}, {attn::Target::K, 30, 1, -1.0f}};
     check_same(attn::forward(e, {}, &prev), attn::forward(e));
   }
+  SUBCASE("a temperature, normalizer, α, mask, scale, ALiBi or soft-cap edit starts at its own stage") {
+    // each step edits one setting of the last; every trace equals a full pass, the masked scores
+    // are the last pass's where the edit came after the mask, and change where it did not
+    attn::Config e = c;
+    attn::Trace last = prev;
+    auto step = [&](auto edit, bool masked_kept) {
+      edit(e);
+      attn::Trace inc = attn::forward(e, {}, &last);
+      const attn::Trace full = attn::forward(e);
+      check_same(inc, full);
+      for (size_t h = 0; h < inc.heads.size(); h++) {
+        CHECK(inc.heads[h].masked == full.heads[h].masked);
+        CHECK(inc.heads[h].scaled == full.heads[h].scaled);
+        CHECK((inc.heads[h].masked == last.heads[h].masked) == masked_kept);
+      }
+      for (size_t i = 0; i < inc.heads[0].stats.size(); i++) {
+        CHECK(inc.heads[0].stats[i].entropy == full.heads[0].stats[i].entropy);
+        CHECK(inc.heads[0].row_max[i] == full.heads[0].row_max[i]);
+      }
+      last = inc;
+    };
+    step([](attn::Config& x) { x.temperature = 0.4f; }, true);
+    step([](attn::Config& x) { x.temperature = 3.0f; }, true);
+    step([](attn::Config& x) { x.normalizer = attn::Normalizer::Entmax; x.entmax_alpha = 1.3f; }, true);
+    step([](attn::Config& x) { x.entmax_alpha = 1.7f; }, true);
+    step([](attn::Config& x) { x.mask = attn::MaskKind::Causal; }, false);
+    step([](attn::Config& x) { x.normalizer = attn::Normalizer::Softmax; }, true);
+    step([](attn::Config& x) { x.scale = attn::ScaleMode::None; }, false);
+    step([](attn::Config& x) { x.alibi = true; }, false);
+    step([](attn::Config& x) { x.softcap = 5.0f; }, false);
+    step([](attn::Config& x) { x.mask = attn::MaskKind::None; }, false);  // ALiBi's bias follows the mask
+  }
+  SUBCASE("softmax at a temperature: the SIMD row kernel against the exact double definition") {
+    attn::Config e = c;
+    e.temperature = 0.3f;
+    attn::Trace t = attn::forward(e);
+    REQUIRE(t.ok);
+    const attn::HeadTrace& h = t.heads[1];
+    for (int i = 0; i < t.n_q; i += 5) {
+      double m = -1e300, s = 0;
+      for (int j = 0; j < t.n_k; j++) m = std::max(m, double(h.masked(i, j)) / 0.3);
+      for (int j = 0; j < t.n_k; j++) s += std::exp(double(h.masked(i, j)) / 0.3 - m);
+      double ent = 0;
+      for (int j = 0; j < t.n_k; j++) {
+        const double p = std::exp(double(h.masked(i, j)) / 0.3 - m) / s;
+        CHECK(h.weights(i, j) == doctest::Approx(p).epsilon(1e-5));
+        if (p > 0) ent -= p * std::log(p);
+      }
+      CHECK(h.row_max[size_t(i)] == doctest::Approx(m).epsilon(1e-6));
+      CHECK(h.stats[size_t(i)].entropy == doctest::Approx(ent).epsilon(1e-4));
+    }
+  }
   SUBCASE("a last trace of another shape or score function is not used") {
     attn::Config longer = c;
     longer.X = attn::Mat(45, 24);

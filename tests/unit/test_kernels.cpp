@@ -217,6 +217,25 @@ TEST_CASE("kernels: softmax_row matches the reference, with masked entries and a
     CHECK(sw == doctest::Approx(sr).epsilon(1e-5));
     for (int j = 0; j < n; j += 3)
       if (n > 1) CHECK(w[size_t(j)] == 0.0f);
+    // every temperature on the same kernel: softmax(x / T) against the reference and the definition
+    for (float T : {0.05f, 0.37f, 3.0f, 20.0f}) {
+      INFO("T = " << T);
+      const float beta = 1.0f / T;
+      float sb, sbr;
+      CHECK(attn::kern::softmax_row(x.data(), w.data(), n, &sb, beta) == mr);
+      attn::kref::softmax_row(x.data(), r.data(), n, &sbr, beta);
+      CHECK(max_abs_diff(w, r) < 2e-6f);
+      CHECK(sb == doctest::Approx(sbr).epsilon(1e-5));
+      double z = 0;  // the definition, in double
+      for (int j = 0; j < n; j++) z += x[size_t(j)] == ninf ? 0.0 : std::exp(double(x[size_t(j)]) / T - double(mr) / T);
+      for (int j = 0; j < n; j++)
+        CHECK(r[size_t(j)] == doctest::Approx(x[size_t(j)] == ninf ? 0.0 : std::exp(double(x[size_t(j)]) / T - double(mr) / T) / z).epsilon(1e-6));
+    }
+    // beta = 1 gives the very bits of the call without it
+    std::vector<float> w1(w.size());
+    attn::kern::softmax_row(x.data(), w1.data(), n, nullptr, 1.0f);
+    attn::kern::softmax_row(x.data(), w.data(), n, nullptr);
+    CHECK(std::memcmp(w1.data(), w.data(), w.size() * sizeof(float)) == 0);
   }
   std::vector<float> x(9, ninf), w(9, 7.0f);
   float s = 1;

@@ -197,23 +197,27 @@ bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float
   h->row_max.assign(size_t(n_q), 0.0f);
   h->row_sum.assign(size_t(n_q), 0.0f);
   RowResult r;
-  // softmax at T = 1 (the common case, and every recompute while dragging) runs on the SIMD
-  // row kernel in float; everything else takes the double path above.
-  const bool fast = norm == Normalizer::Softmax && temperature == 1.0f && !sink;
+  // softmax at every temperature (the common case, and every recompute while its slider is dragged)
+  // runs on the SIMD row kernel in float, with 1/T folded into the exponent's input; everything
+  // else takes the double path above. The row max and the entropy are on the scale of z = x / T.
+  // (1/T is exact for T = 1, so that case keeps the bits it always had.)
+  const bool fast = norm == Normalizer::Softmax && !sink;
+  const float beta = 1.0f / temperature;
   h->weights.resize(n_q, n_k);  // every row is written below
   for (int i = 0; i < n_q; i++) {
     if (fast) {
       float* w = h->weights.row(i).data();
       float sum = 0;
-      const float m = kern::softmax_row(masked.row(i).data(), w, n_k, &sum);
+      const float m = kern::softmax_row(masked.row(i).data(), w, n_k, &sum, beta);
       const bool all_masked = sum == 0;
-      h->row_max[size_t(i)] = all_masked ? 0.0f : m;
+      const double mz = double(m) * beta;  // the max of z
+      h->row_max[size_t(i)] = all_masked ? 0.0f : float(mz);
       h->row_sum[size_t(i)] = sum;
-      // entropy without a log per cell: ln p_j = x_j - m - ln s, so H = m + ln s - sum_j p_j x_j
+      // entropy without a log per cell: ln p_j = z_j - max z - ln s, so H = max z + ln s - sum_j p_j z_j
       RowStats st{0, 0, 0, all_masked};
       double px = 0;
       kern::row_moments(masked.row(i).data(), w, n_k, &px, &st.nonzero, &st.max_w);
-      st.entropy = all_masked ? 0.0f : float(std::max(0.0, double(m) + std::log(double(sum)) - px));
+      st.entropy = all_masked ? 0.0f : float(std::max(0.0, mz + std::log(double(sum)) - px * beta));
       h->stats[size_t(i)] = st;
       continue;
     }
