@@ -111,6 +111,15 @@ void gemm_threads(int threads, int m, int n, int k, const float* A, int lda, con
                   int ldc);
 int hardware_threads();  // threads this build can use here (1 in a build without threads)
 
+// The fused backward of attention() (FlashAttention-2): given dO (n_q, dv), the forward's O and lse,
+// dQ (n_q, dk), dK (n_k, dk), dV (n_k, dv) of O = softmax(scale Q K^T | mask) V. The weights are
+// recomputed tile by tile from Q, K and lse and never stored: extra memory O(n d + tile^2), in *ws.
+// Rows with lse = -inf (no allowed key) contribute nothing; keys no query sees get dK = dV = 0.
+void attention_backward(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
+                        const float* V, int ldv, const float* O, int ldo, const float* dO, int lddo,
+                        const float* lse, float scale, MaskRule mask, float* dQ, int lddq, float* dK, int lddk,
+                        float* dV, int lddv, Workspace* ws);
+
 // weights w[r][c] = exp(scale q_i.k_j - lse_i) for a tile of rows i0.. and columns j0.., read
 // straight from Q, K and the stored lse: how the UI shows n x n weights without storing them.
 void weights_tile(int i0, int rows, int j0, int cols, int istep, int jstep, int dk, const float* Q, int ldq,
@@ -129,6 +138,11 @@ void row_moments(const float* x, const float* w, int n, double* wx, int* nonzero
 // the textbook three passes in double, storing the full (n_q, n_k) matrix: the oracle
 void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
                const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse);
+// its backward, the textbook way in double with the full (n_q, n_k) P and dS, P from scratch (no lse)
+// and D as rowsum(P o dP): the oracle of kern::attention_backward
+void attention_backward(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
+                        const float* V, int ldv, const float* dO, int lddo, float scale, MaskRule mask,
+                        float* dQ, int lddq, float* dK, int lddk, float* dV, int lddv);
 }  // namespace kref
 
 }  // namespace attn

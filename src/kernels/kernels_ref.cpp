@@ -90,4 +90,54 @@ void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const 
   }
 }
 
+void attention_backward(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
+                        const float* V, int ldv, const float* dO, int lddo, float scale, MaskRule mask,
+                        float* dQ, int lddq, float* dK, int lddk, float* dV, int lddv) {
+  // P (n_q, n_k) from scratch (not from the forward's lse), dP = dO V^T, dS = P o (dP - rowsum(P o dP))
+  std::vector<double> P(size_t(n_q) * n_k, 0.0), dS(size_t(n_q) * n_k, 0.0);
+  for (int i = 0; i < n_q; i++) {
+    double m = -std::numeric_limits<double>::infinity(), sum = 0;
+    for (int j = 0; j < n_k; j++)
+      if (mask.allowed(i, j)) {
+        double acc = 0;
+        for (int t = 0; t < dk; t++) acc += double(Q[size_t(i) * ldq + t]) * K[size_t(j) * ldk + t];
+        P[size_t(i) * n_k + j] = acc * scale;
+        m = std::max(m, acc * scale);
+      }
+    for (int j = 0; j < n_k; j++) {
+      double& p = P[size_t(i) * n_k + j];
+      p = mask.allowed(i, j) ? std::exp(p - m) : 0.0;
+      sum += p;
+    }
+    double pdp = 0;
+    for (int j = 0; j < n_k; j++) {
+      double& p = P[size_t(i) * n_k + j];
+      if (sum > 0) p /= sum;
+      double dp = 0;
+      for (int c = 0; c < dv; c++) dp += double(dO[size_t(i) * lddo + c]) * V[size_t(j) * ldv + c];
+      dS[size_t(i) * n_k + j] = dp;
+      pdp += p * dp;
+    }
+    for (int j = 0; j < n_k; j++) dS[size_t(i) * n_k + j] = P[size_t(i) * n_k + j] * (dS[size_t(i) * n_k + j] - pdp);
+  }
+  for (int i = 0; i < n_q; i++)
+    for (int t = 0; t < dk; t++) {
+      double acc = 0;
+      for (int j = 0; j < n_k; j++) acc += dS[size_t(i) * n_k + j] * K[size_t(j) * ldk + t];
+      dQ[size_t(i) * lddq + t] = float(scale * acc);
+    }
+  for (int j = 0; j < n_k; j++) {
+    for (int t = 0; t < dk; t++) {
+      double acc = 0;
+      for (int i = 0; i < n_q; i++) acc += dS[size_t(i) * n_k + j] * Q[size_t(i) * ldq + t];
+      dK[size_t(j) * lddk + t] = float(scale * acc);
+    }
+    for (int c = 0; c < dv; c++) {
+      double acc = 0;
+      for (int i = 0; i < n_q; i++) acc += P[size_t(i) * n_k + j] * dO[size_t(i) * lddo + c];
+      dV[size_t(j) * lddv + c] = float(acc);
+    }
+  }
+}
+
 }  // namespace attn::kref

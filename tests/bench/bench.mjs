@@ -118,6 +118,52 @@ for (const c of configs) {
     record(r);
   }
 }
+// ---- the backward pass (one head, d = 64, no mask), on the forward's folders: ours fused
+// (FlashAttention-2's, given the forward's O and lse) against PyTorch CPU autograd on one thread
+// and tfjs-backend-wasm's tf.grads of its best forward. The reference rows (attn_bench backgen, in
+// double) check every implementation's dQ, dK, dV.
+const backNs = trainOnly ? [] : smoke ? [64] : [256, 1024, 4096, 16384];
+const backImpls = [
+  ['attn-wasm', (dir) => ['node', ['--no-experimental-fetch', wasmBench, 'backward', dir, 'attn-wasm', reps]]],
+  ['attn-wasm-fma', (dir) => ['node', [...fmaNode, 'backward', dir, 'attn-wasm-fma', reps]]],
+  ['attn-native', (dir) => [nativeBench, ['backward', dir, 'attn-native', reps]]],
+  ['torch-cpu-1t', (dir) => ['/usr/bin/python3', [join(here, 'torch_backward_peer.py'), dir, reps]],
+    (n) => (n > 4096 ? 'keeps (n, n) weights and their gradients: 3 GiB at n = 16384' : null)],
+  ['tfjs-wasm-grad', (dir) => ['node', [join(here, 'tfjs_grad_peer.mjs'), dir, reps]],
+    (n) => (n > 1024 ? 'about 9 s per pass at n = 4096 (0.55 s measured at 1024)' : null)],
+];
+const backRows = [];
+for (const n of backNs) {
+  const dir = join(out, 'data', `n${n}_d64_h1_c0_p0`);
+  execFileSync(nativeBench, ['backgen', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  console.log(`\n## backward n=${n} d=64 heads=1 causal=0`);
+  const best = new Map();
+  for (let round = 0; round < (smoke || n > 4096 ? 1 : 3); round++)
+    for (const [impl, cmd, skip] of backImpls) {
+      const base = { impl, pass: 'backward', n, d: 64, heads: 1, causal: false, proj: false };
+      const why = skip?.(n);
+      if (why) { best.set(impl, { ...base, skipped: why }); continue; }
+      let r;
+      try {
+        r = runJson(...cmd(dir), { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' });
+        if (!(r.max_abs_err < 1e-4)) r.error = `max_abs_err ${r.max_abs_err} against the reference`;
+      } catch (e) {
+        r = { ...base, error: String(e.message).split('\n').slice(0, 2).join(' ') };
+      }
+      const prev = best.get(impl);
+      if (!prev || prev.error || (!r.error && r.ms_median < prev.ms_median)) best.set(impl, r);
+    }
+  for (const [impl] of backImpls) {
+    const r = best.get(impl);
+    if (r.error && impl.startsWith('attn-')) failures++;
+    results.push(r);
+    console.log(`  ${impl.padEnd(20)} ${r.error ? `FAILED: ${r.error}` : r.skipped ? `skipped: ${r.skipped}` :
+      `${r.ms_median.toFixed(3)} ms backward, ${r.ms_fwd_bwd.toFixed(3)} ms with the forward  err ${Number(r.max_abs_err).toExponential(1)}` +
+      (r.peak_mem_mb ? `  mem ${r.peak_mem_mb} MB` : '')}`);
+  }
+  backRows.push({ n, get: (i) => { const r = best.get(i); return r && !r.error && !r.skipped ? r : null; } });
+}
+
 if (!smoke && !trainOnly) {
   console.log('\n## staged trace (every intermediate, as the UI recomputes on an edit)');
   // the page uses threads when it is cross-origin isolated (make serve), the desktop app always
@@ -217,6 +263,14 @@ console.log('|---|---|---|---|---|---|---|---|---|');
 for (const { m, get } of trainRows) {
   const [n, w, wf, t, j] = ['attn-native', 'attn-wasm', 'attn-wasm-fma', 'torch-cpu-1t', 'tfjs-wasm-train'].map(get);
   console.log(`| ${m} | ${f(n)} | ${f(w)} | ${f(wf)} | ${f(t)} | ${f(j)} | ${n && t ? f(t / n) + '×' : '-'} | ${w && t ? f(t / w) + '×' : '-'} / ${wf && t ? f(t / wf) + '×' : '-'} | ${wf && j ? f(j / wf) + '×' : '-'} |`);
+}
+console.log('\n| n (backward) | attn-wasm ms | attn-wasm-fma ms | tfjs-wasm-grad ms (with forward) | wasm-fma / tfjs (with forward) | attn-native ms | torch-cpu-1t ms | native / torch | wasm heap MB |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const { n, get } of backRows) {
+  const [w, wf, j, nat, t] = ['attn-wasm', 'attn-wasm-fma', 'tfjs-wasm-grad', 'attn-native', 'torch-cpu-1t'].map(get);
+  console.log(`| ${n} | ${f(w?.ms_median)} | ${f(wf?.ms_median)} | ${j ? `${f(j.ms_median)} (${f(j.ms_fwd_bwd)})` : '-'} | ` +
+    `${wf && j ? `${f(j.ms_median / wf.ms_median)}× (${f(j.ms_fwd_bwd / wf.ms_fwd_bwd)}×)` : '-'} | ${f(nat?.ms_median)} | ${f(t?.ms_median)} | ` +
+    `${nat && t ? f(t.ms_median / nat.ms_median) + '×' : '-'} | ${wf ? wf.peak_mem_mb.toFixed(1) : '-'} |`);
 }
 console.log(`\nwrote ${join(out, 'results.json')} (${results.length} records)`);
 if (failures) { console.error(`bench: ${failures} of our runs failed or disagreed with the reference`); process.exit(1); }

@@ -3,6 +3,7 @@
 //   attn_bench gen DIR N D HEADS CAUSAL PROJ   write the inputs (.npy) and reference rows
 //   attn_bench run DIR IMPL REPS [THREADS]     time our fused forward on them, print a JSON record
 //   attn_bench staged N HEADS D_MODEL REPS     time the UI's staged forward() (every intermediate)
+//   attn_bench backgen DIR / backward DIR IMPL REPS   the fused backward (dO and reference gradients)
 //   attn_bench peak IMPL                       mul+add throughput from registers: the SIMD peak
 //   attn_bench traingen DIR MODEL / train MODEL IMPL STEPS   training steps (bench_train.cpp)
 // Inputs are a fixed hash of the index, so every implementation sees the same numbers.
@@ -254,6 +255,120 @@ int cmd_run(int argc, char** argv) {
   return 0;
 }
 
+// ---- the backward pass (one head, no projections): dO and the reference gradients of sampled rows
+// The reference, in double from the definition: lse_i and D_i = sum_j P_ij dP_ij for every row
+// (O(n^2 d)), then for each sampled row r
+//   dQ_r = scale sum_j P_rj (dP_rj - D_r) k_j,  dK_r = scale sum_i P_ir (dP_ir - D_i) q_i,  dV_r = sum_i P_ir dO_i
+int cmd_backgen(int argc, char** argv) {
+  if (argc < 3) return 2;
+  const std::string dir = argv[2];
+  Cfg c;
+  if (!read_cfg(dir, &c)) return 1;
+  if (c.heads != 1 || c.proj) { std::fprintf(stderr, "error: backgen needs one head without projections\n"); return 2; }
+  std::vector<float> q, k, v;
+  if (!load(dir + "/q.npy", &q) || !load(dir + "/k.npy", &k) || !load(dir + "/v.npy", &v)) return 1;
+  const int n = c.n, d = c.d;
+  const std::vector<float> dout = make(size_t(n) * d, 6, 1.0f);
+  if (!save(dir + "/dout.npy", dout, n, d)) return 1;
+  const double scale = 1.0 / std::sqrt(double(d));
+  auto allowed = [&](int i, int j) { return !c.causal || j <= i; };
+  auto dot = [&](const std::vector<float>& a, int i, const std::vector<float>& b, int j) {
+    double s = 0;
+    for (int t = 0; t < d; t++) s += double(a[size_t(i) * d + t]) * b[size_t(j) * d + t];
+    return s;
+  };
+  std::vector<double> lse(static_cast<size_t>(n)), D(static_cast<size_t>(n)), s(static_cast<size_t>(n));
+  for (int i = 0; i < n; i++) {
+    double m = -1e300, z = 0, pd = 0;
+    for (int j = 0; j < n; j++) if (allowed(i, j)) m = std::max(m, s[size_t(j)] = scale * dot(q, i, k, j));
+    for (int j = 0; j < n; j++) if (allowed(i, j)) z += std::exp(s[size_t(j)] - m);
+    lse[size_t(i)] = m + std::log(z);
+    for (int j = 0; j < n; j++) if (allowed(i, j)) pd += std::exp(s[size_t(j)] - lse[size_t(i)]) * dot(dout, i, v, j);
+    D[size_t(i)] = pd;
+  }
+  auto P = [&](int i, int j) { return allowed(i, j) ? std::exp(scale * dot(q, i, k, j) - lse[size_t(i)]) : 0.0; };
+  const std::vector<int> rows = sample_rows(n);
+  std::vector<float> rq, rk, rv;
+  for (int r : rows) {
+    std::vector<double> gq(size_t(d), 0.0), gk(size_t(d), 0.0), gv(size_t(d), 0.0);
+    for (int j = 0; j < n; j++) {
+      const double ds = P(r, j) * (dot(dout, r, v, j) - D[size_t(r)]) * scale;
+      for (int t = 0; t < d; t++) gq[size_t(t)] += ds * k[size_t(j) * d + t];
+    }
+    for (int i = 0; i < n; i++) {
+      const double p = P(i, r), ds = p * (dot(dout, i, v, r) - D[size_t(i)]) * scale;
+      for (int t = 0; t < d; t++) {
+        gk[size_t(t)] += ds * q[size_t(i) * d + t];
+        gv[size_t(t)] += p * dout[size_t(i) * d + t];
+      }
+    }
+    for (int t = 0; t < d; t++) { rq.push_back(float(gq[size_t(t)])); rk.push_back(float(gk[size_t(t)])); rv.push_back(float(gv[size_t(t)])); }
+  }
+  const int R = int(rows.size());
+  return save(dir + "/ref_dq.npy", rq, R, d) && save(dir + "/ref_dk.npy", rk, R, d) && save(dir + "/ref_dv.npy", rv, R, d) ? 0 : 1;
+}
+
+// times kern::attention_backward (given the forward's O and lse, as training has them) and, for the
+// peers whose gradients include their forward, forward + backward; checks the sampled rows
+int cmd_backward(int argc, char** argv) {
+  if (argc < 5) return 2;
+  const std::string dir = argv[2];
+  const char* impl = argv[3];
+  const int reps = std::max(1, std::atoi(argv[4]));
+  Cfg c;
+  if (!read_cfg(dir, &c)) return 1;
+  std::vector<float> q, k, v, dout, rows_f, rq, rk, rv;
+  if (!load(dir + "/q.npy", &q) || !load(dir + "/k.npy", &k) || !load(dir + "/v.npy", &v) || !load(dir + "/dout.npy", &dout) ||
+      !load(dir + "/rows.npy", &rows_f) || !load(dir + "/ref_dq.npy", &rq) || !load(dir + "/ref_dk.npy", &rk) ||
+      !load(dir + "/ref_dv.npy", &rv))
+    return 1;
+  const int n = c.n, d = c.d;
+  attn::MaskRule mask;
+  if (c.causal) mask.kind = attn::MaskRule::Causal;
+  const float scale = 1.0f / std::sqrt(float(d));
+  std::vector<float> o(size_t(n) * d), lse(static_cast<size_t>(n)), dq(size_t(n) * d), dk(size_t(n) * d), dv(size_t(n) * d);
+  attn::Workspace ws;
+  struct Args { int n, d; attn::MaskRule mask; float scale; const float *q, *k, *v, *dout; float *o, *lse, *dq, *dk, *dv; attn::Workspace* ws; };
+  Args a{n, d, mask, scale, q.data(), k.data(), v.data(), dout.data(), o.data(), lse.data(), dq.data(), dk.data(), dv.data(), &ws};
+  auto fwd = opaque(+[](const Args* a) {
+    attn::kern::attention(a->n, a->n, a->d, a->d, a->q, a->d, a->k, a->d, a->v, a->d, a->scale, a->mask, a->o, a->d, a->lse, a->ws);
+  });
+  auto bwd = opaque(+[](const Args* a) {
+    attn::kern::attention_backward(a->n, a->n, a->d, a->d, a->q, a->d, a->k, a->d, a->v, a->d, a->o, a->d, a->dout, a->d, a->lse,
+                                   a->scale, a->mask, a->dq, a->d, a->dk, a->d, a->dv, a->d, a->ws);
+  });
+  const auto warm = Clock::now();
+  for (int i = 0; i < 3 || ms_since(warm) < 300; i++) { fwd(&a); bwd(&a); }
+  double err = 0;
+  for (size_t r = 0; r < rows_f.size(); r++)
+    for (int t = 0; t < d; t++) {
+      const size_t at = size_t(rows_f[r]) * d + t, ref = r * d + t;
+      err = std::max({err, double(std::fabs(dq[at] - rq[ref])), double(std::fabs(dk[at] - rk[ref])), double(std::fabs(dv[at] - rv[ref]))});
+    }
+  std::vector<double> times, both;
+  const auto start = Clock::now();
+  for (int i = 0; i < reps || (ms_since(start) < 1000 && i < 2000); i++) {
+    auto t0 = Clock::now();
+    fwd(&a);
+    const double f = ms_since(t0);
+    auto t1 = Clock::now();
+    bwd(&a);
+    times.push_back(ms_since(t1));
+    both.push_back(f + times.back());
+  }
+  double mem = 0;
+#if defined(__EMSCRIPTEN__)
+  mem = double(__builtin_wasm_memory_size(0)) * 65536 / 1048576;  // the heap's high-water mark
+#endif
+  const double ms = median(times), frac = c.causal ? (n + 1) / (2.0 * n) : 1.0;
+  // five (n, n, d) products: S again, dV, dP, dQ, dK (FlashAttention-2's count, 2.5x the forward's)
+  const double flops = 10.0 * n * n * d * frac;
+  std::printf("{\"impl\":\"%s\",\"pass\":\"backward\",\"n\":%d,\"d\":%d,\"heads\":1,\"causal\":%s,\"proj\":false,"
+              "\"ms_median\":%.4f,\"ms_fwd_bwd\":%.4f,\"gflops\":%.3f,\"peak_mem_mb\":%.2f,\"max_abs_err\":%.3g,\"backend\":\"%s\"}\n",
+              impl, n, d, c.causal ? "true" : "false", ms, median(both), flops / (ms * 1e6), mem, err, attn::kern::backend());
+  return 0;
+}
+
 // the interactive recompute: every intermediate of the staged path, as the UI runs it
 int cmd_staged(int argc, char** argv) {
   if (argc < 6) return 2;
@@ -329,10 +444,12 @@ int main(int argc, char** argv) {
   if (cmd == "gen") rc = cmd_gen(argc, argv);
   else if (cmd == "run") rc = cmd_run(argc, argv);
   else if (cmd == "staged") rc = cmd_staged(argc, argv);
+  else if (cmd == "backgen") rc = cmd_backgen(argc, argv);
+  else if (cmd == "backward") rc = cmd_backward(argc, argv);
   else if (cmd == "peak") rc = cmd_peak(argc, argv);
   else if (cmd == "gemm") rc = cmd_gemm(argc, argv);
   else if (cmd == "traingen") rc = cmd_traingen(argc, argv);
   else if (cmd == "train") rc = cmd_train(argc, argv);
-  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS [THREADS [x|temperature]] | peak IMPL | traingen DIR a|b|c | train a|b|c IMPL STEPS\n");
+  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS [THREADS [x|temperature]] | backgen DIR | backward DIR IMPL REPS | peak IMPL | traingen DIR a|b|c | train a|b|c IMPL STEPS\n");
   return rc;
 }

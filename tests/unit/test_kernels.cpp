@@ -244,10 +244,12 @@ TEST_CASE("kernels: softmax_row matches the reference, with masked entries and a
   for (float v : w) CHECK(v == 0.0f);
 }
 
-TEST_CASE("kernels: fused attention matches the three-pass reference, every mask, odd sizes") {
+// The shapes both fused kernels are checked at: odd sizes under every mask, key counts past one chunk,
+// cross-attention with KV-cache offsets (some rows see no key), and large logits.
+struct AttnCase { int n_q, n_k, dk, dv; attn::MaskRule mask; float scale; };
+std::vector<AttnCase> attention_cases() {
   using attn::MaskRule;
-  attn::Workspace ws;
-  struct Case { int n_q, n_k, dk, dv; MaskRule mask; float scale; };
+  using Case = AttnCase;
   std::vector<Case> cases;
   for (int n : {1, 3, 17, 33, 130, 300})
     for (int dk : {1, 7, 64})
@@ -275,7 +277,12 @@ TEST_CASE("kernels: fused attention matches the three-pass reference, every mask
   cases.push_back({40, 300, 16, 16, cross, -0.5f});
   MaskRule none;
   cases.push_back({64, 64, 64, 64, none, 40.0f});  // large logits: the online max must rescale
-  for (const Case& c : cases) {
+  return cases;
+}
+
+TEST_CASE("kernels: fused attention matches the three-pass reference, every mask, odd sizes") {
+  attn::Workspace ws;
+  for (const AttnCase& c : attention_cases()) {
     const int ldq = c.dk + 1, ldk = c.dk + 2, ldv = c.dv + 3, ldo = c.dv + 1;
     auto Q = random(size_t(c.n_q) * ldq, 7 + c.n_q), K = random(size_t(c.n_k) * ldk, 8 + c.dk);
     auto V = random(size_t(c.n_k) * ldv, 9 + c.dv);
@@ -317,6 +324,104 @@ TEST_CASE("kernels: fused attention matches the three-pass reference, every mask
       attn::kref::softmax_row(srow.data(), w.data(), c.n_k, nullptr);
       for (int cc = 0; cc < cols; cc++) CHECK(tile[size_t(r) * cols + cc] == doctest::Approx(w[size_t(cc * jstep)]).epsilon(1e-4).scale(1e-6));
     }
+  }
+}
+
+// The fused backward against the textbook one in double (P from scratch, n x n), at the forward's
+// shapes; the reference itself against central finite differences of the loss sum(dO o O) in double.
+TEST_CASE("kernels: fused attention backward matches the n x n reference, every mask, odd sizes") {
+  attn::Workspace ws;
+  for (const AttnCase& c : attention_cases()) {
+    if (c.scale == 40.0f) continue;  // saturated softmax: gradients ~0 in float, checked below at scale 4
+    const int ldq = c.dk + 1, ldk = c.dk + 2, ldv = c.dv + 3, ldo = c.dv + 1, ldg = c.dk + 2;
+    auto Q = random(size_t(c.n_q) * ldq, 17 + c.n_q), K = random(size_t(c.n_k) * ldk, 18 + c.dk);
+    auto V = random(size_t(c.n_k) * ldv, 19 + c.dv), dO = random(size_t(c.n_q) * ldo, 20 + c.n_k);
+    std::vector<float> o(size_t(c.n_q) * ldo, 0.0f), lse(size_t(c.n_q));
+    attn::kern::attention(c.n_q, c.n_k, c.dk, c.dv, Q.data(), ldq, K.data(), ldk, V.data(), ldv, c.scale, c.mask,
+                          o.data(), ldo, lse.data(), &ws);
+    // outputs start as NaN: every entry the kernel owns must be written (padding columns stay NaN)
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> dq(size_t(c.n_q) * ldg, nan), dk(size_t(c.n_k) * ldg, nan), dv(size_t(c.n_k) * ldo, nan);
+    std::vector<float> rq = dq, rk = dk, rv = dv;
+    attn::kern::attention_backward(c.n_q, c.n_k, c.dk, c.dv, Q.data(), ldq, K.data(), ldk, V.data(), ldv, o.data(), ldo,
+                                   dO.data(), ldo, lse.data(), c.scale, c.mask, dq.data(), ldg, dk.data(), ldg, dv.data(),
+                                   ldo, &ws);
+    attn::kref::attention_backward(c.n_q, c.n_k, c.dk, c.dv, Q.data(), ldq, K.data(), ldk, V.data(), ldv, dO.data(), ldo,
+                                   c.scale, c.mask, rq.data(), ldg, rk.data(), ldg, rv.data(), ldo);
+    INFO("n_q=" << c.n_q << " n_k=" << c.n_k << " dk=" << c.dk << " dv=" << c.dv << " mask=" << int(c.mask.kind)
+                << " offset=" << c.mask.offset << " scale=" << c.scale);
+    auto valid = [](const std::vector<float>& m, int rows, int cols, int ld) {
+      std::vector<float> out;
+      for (int r = 0; r < rows; r++) out.insert(out.end(), m.begin() + size_t(r) * ld, m.begin() + size_t(r) * ld + cols);
+      return out;
+    };
+    const auto gq = valid(dq, c.n_q, c.dk, ldg), gk = valid(dk, c.n_k, c.dk, ldg), gv = valid(dv, c.n_k, c.dv, ldo);
+    const auto wq = valid(rq, c.n_q, c.dk, ldg), wk = valid(rk, c.n_k, c.dk, ldg), wv = valid(rv, c.n_k, c.dv, ldo);
+    for (const auto* g : {&gq, &gk, &gv})
+      for (float x : *g) REQUIRE(std::isfinite(x));
+    // sums over n_k (dQ), n_q (dK, dV) float products: the product tolerance of the longest sum
+    const int kmax = std::max(c.n_q, c.n_k) + std::max(c.dk, c.dv);
+    CHECK(nmse(gq, wq) < 4 * gemm_tolerance(kmax));
+    CHECK(nmse(gk, wk) < 4 * gemm_tolerance(kmax));
+    CHECK(nmse(gv, wv) < 4 * gemm_tolerance(kmax));
+  }
+}
+
+TEST_CASE("kernels: the backward reference equals finite differences of sum(dO o O) in double") {
+  attn::MaskRule causal;
+  causal.kind = attn::MaskRule::Causal;
+  for (float scale : {0.35f, 4.0f}) {
+    const int n_q = 6, n_k = 7, dk = 3, dv = 2;
+    causal.offset = 1;
+    auto Q = random(size_t(n_q) * dk, 31), K = random(size_t(n_k) * dk, 32), V = random(size_t(n_k) * dv, 33);
+    auto dO = random(size_t(n_q) * dv, 34);
+    std::vector<float> gq(size_t(n_q) * dk), gk(size_t(n_k) * dk), gv(size_t(n_k) * dv);
+    attn::kref::attention_backward(n_q, n_k, dk, dv, Q.data(), dk, K.data(), dk, V.data(), dv, dO.data(), dv, scale, causal,
+                                   gq.data(), dk, gk.data(), dk, gv.data(), dv);
+    // the loss in double, from the definition (its own softmax, not kref's)
+    auto loss = [&](const std::vector<double>& q, const std::vector<double>& k, const std::vector<double>& v) {
+      double L = 0;
+      for (int i = 0; i < n_q; i++) {
+        std::vector<double> s(size_t(n_k), -1e300);
+        double m = -1e300, z = 0;
+        for (int j = 0; j < n_k; j++)
+          if (causal.allowed(i, j)) {
+            double a = 0;
+            for (int t = 0; t < dk; t++) a += q[size_t(i * dk + t)] * k[size_t(j * dk + t)];
+            s[size_t(j)] = a * scale;
+            m = std::max(m, s[size_t(j)]);
+          }
+        for (int j = 0; j < n_k; j++) z += causal.allowed(i, j) ? std::exp(s[size_t(j)] - m) : 0.0;
+        for (int j = 0; j < n_k; j++)
+          if (causal.allowed(i, j))
+            for (int cc = 0; cc < dv; cc++) L += std::exp(s[size_t(j)] - m) / z * v[size_t(j * dv + cc)] * dO[size_t(i * dv + cc)];
+      }
+      return L;
+    };
+    std::vector<double> q(Q.begin(), Q.end()), k(K.begin(), K.end()), v(V.begin(), V.end());
+    const double h = 1e-6;
+    auto fd = [&](std::vector<double>* x, size_t idx) {
+      const double x0 = (*x)[idx];
+      (*x)[idx] = x0 + h;
+      const double up = loss(q, k, v);
+      (*x)[idx] = x0 - h;
+      const double down = loss(q, k, v);
+      (*x)[idx] = x0;
+      return (up - down) / (2 * h);
+    };
+    INFO("scale=" << scale);
+    for (size_t i = 0; i < q.size(); i++) CHECK(gq[i] == doctest::Approx(fd(&q, i)).epsilon(1e-5).scale(1e-6));
+    for (size_t i = 0; i < k.size(); i++) CHECK(gk[i] == doctest::Approx(fd(&k, i)).epsilon(1e-5).scale(1e-6));
+    for (size_t i = 0; i < v.size(); i++) CHECK(gv[i] == doctest::Approx(fd(&v, i)).epsilon(1e-5).scale(1e-6));
+    // and the fused kernel at this saturating scale, against it
+    std::vector<float> o(size_t(n_q) * dv), lse(static_cast<size_t>(n_q)), fq = gq, fk = gk, fv = gv;
+    attn::Workspace ws;
+    attn::kern::attention(n_q, n_k, dk, dv, Q.data(), dk, K.data(), dk, V.data(), dv, scale, causal, o.data(), dv, lse.data(), &ws);
+    attn::kern::attention_backward(n_q, n_k, dk, dv, Q.data(), dk, K.data(), dk, V.data(), dv, o.data(), dv, dO.data(), dv,
+                                   lse.data(), scale, causal, fq.data(), dk, fk.data(), dk, fv.data(), dv, &ws);
+    CHECK(max_abs_diff(fq, gq) < 1e-5f);
+    CHECK(max_abs_diff(fk, gk) < 1e-5f);
+    CHECK(max_abs_diff(fv, gv) < 1e-5f);
   }
 }
 
