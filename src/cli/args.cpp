@@ -13,6 +13,8 @@ const char* const kUsage =
     "  attn run --preset NAME [options] [--dump DIR]\n"
     "  attn grad (the inputs of run) --dout DOUT.npy [options] --dump DIR\n"
     "                                    # gradients: dq, dk, dv (with --x also dx, dwq, dwk, dwv, dwo), float64\n"
+    "                                    # past 4096 tokens: softmax attention on the fused kernels (O(n d) memory),\n"
+    "                                    # output, lse and float32 gradients\n"
     "  attn check --q Q --k K --v V --out MINE [--dout DO --dq MINE_DQ --dk MINE_DK --dv MINE_DV]\n"
     "             [options] [--dtype fp32|fp16|bf16] [--atol A] [--rtol R]\n"
     "                                    # is MINE right? if not, which known bug explains it (exit 0 pass, 1 mismatch)\n"

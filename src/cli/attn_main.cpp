@@ -5,12 +5,14 @@
 #include <filesystem>
 #include <iostream>
 #include "cli/args.h"
+#include "cli/fused.h"
 #include "cli/tensors.h"
 #include "cli/train_cmd.h"
 #include "engine/backward.h"
 #include "engine/check.h"
 #include "engine/engine.h"
 #include "engine/rules.h"
+#include "engine/stages/stages.h"
 #include "kernels/kernels.h"
 #include "io/npy.h"
 #include "io/tensor_file.h"
@@ -117,16 +119,16 @@ bool dump_multi(const Multi& m, const fs::path& dir, std::string* err) {
          save_grad("dv.npy", &Grads::dV, ts[0].n_kv_heads, *m.k);
 }
 
-// Writes into a sibling temporary folder, then moves the files in: DIR is untouched on failure,
-// and files already in DIR that we do not produce are left alone.
-bool dump_atomically(const Trace& t, const Grads* g, bool qkv, const Multi* multi, const fs::path& dir, std::string* err) {
+// Writes into a sibling temporary folder (write(folder) fills it), then moves the files in: DIR is
+// untouched on failure, and files already in DIR that we do not produce are left alone.
+template <typename Write>
+bool write_atomically(const fs::path& dir, Write write, std::string* err) {
   std::error_code ec;
   const fs::path abs = fs::absolute(dir, ec);
   const fs::path tmp = abs.parent_path() / (abs.filename().string() + ".attn-tmp");
   fs::remove_all(tmp, ec);
   if (!fs::create_directories(tmp, ec)) { *err = tmp.string() + ": cannot create a temporary folder (" + ec.message() + ")"; return false; }
-  const bool ok = multi ? dump_multi(*multi, tmp, err) : dump(t, qkv, tmp, err) && (!g || dump_grads(*g, qkv, tmp, err));
-  if (!ok) { fs::remove_all(tmp, ec); return false; }
+  if (!write(tmp)) { fs::remove_all(tmp, ec); return false; }
   if (!fs::exists(abs)) {
     fs::rename(tmp, abs, ec);
     if (ec) { *err = dir.string() + ": cannot create (" + ec.message() + ")"; fs::remove_all(tmp, ec); return false; }
@@ -135,6 +137,46 @@ bool dump_atomically(const Trace& t, const Grads* g, bool qkv, const Multi* mult
   for (const auto& e : fs::directory_iterator(tmp)) fs::rename(e.path(), abs / e.path().filename(), ec);
   fs::remove_all(tmp, ec);
   return true;
+}
+
+bool dump_atomically(const Trace& t, const Grads* g, bool qkv, const Multi* multi, const fs::path& dir, std::string* err) {
+  return write_atomically(dir, [&](const fs::path& tmp) {
+    return multi ? dump_multi(*multi, tmp, err) : dump(t, qkv, tmp, err) && (!g || dump_grads(*g, qkv, tmp, err));
+  }, err);
+}
+
+// attn run / grad past the staged limit: plain softmax attention on the fused kernels (cli/fused.h).
+// Writes output.npy and lse.npy (and dq, dk, dv.npy: float32) in the inputs' rank and layout.
+int run_long(const cli::Args& args, const Config& cfg, const cli::Heads& hq, const cli::Heads& hk, const cli::Heads& hv, const Limits& lim) {
+  const int n = std::max(hq.n, hk.n);
+  if (std::string why = cli::fused_unsupported(cfg); !why.empty())
+    return fail("n = " + std::to_string(n) + " is above the staged limit of " + std::to_string(lim.max_n) +
+                " tokens (it keeps n x n matrices per head); past it only plain softmax attention runs, on the fused path, "
+                "and " + why + " is not part of it");
+  std::string err;
+  std::vector<Mat> douts;
+  if (args.command == "grad" &&
+      !cli::load_like(args.dout, hq, hq.H, hv.d, false, ": --dout is the gradient at the output, in its shape", &douts, &err))
+    return fail(err);
+  const cli::FusedResult r = cli::run_fused(cfg, hq, hk, hv, args.command == "grad" ? &douts : nullptr);
+  if (!r.ok) return fail(r.error);
+  std::printf("fused path (n above the staged limit of %d): batch %d, %d query head(s), %d key/value head(s), n_q %d, n_k %d, "
+              "d_k %d, d_v %d, mask %s, scale %.6g\n", lim.max_n, hq.B, hq.H, hk.H, hq.n, hk.n, hq.d, hv.d, name_of(cfg.mask),
+              double(scale_factor(cfg, hq.d)));
+  if (args.dump.empty()) return 0;
+  auto save = [&](const fs::path& dir, const char* name, const std::vector<Mat>& m, int heads, const cli::Heads& like) {
+    std::vector<int64_t> shape;
+    const std::vector<float> data = cli::join_heads(m, heads, like, &shape);
+    return npy_save((dir / name).string(), data.data(), shape, &err);
+  };
+  const bool ok = write_atomically(args.dump, [&](const fs::path& tmp) {
+    return save(tmp, "output.npy", r.out, hq.H, hq) && save(tmp, "lse.npy", r.lse, hq.H, hq) &&
+           (r.dq.empty() || (save(tmp, "dq.npy", r.dq, hq.H, hq) && save(tmp, "dk.npy", r.dk, hk.H, hk) &&
+                             save(tmp, "dv.npy", r.dv, hk.H, hk)));
+  }, &err);
+  if (!ok) return fail(err);
+  std::printf("wrote %s\n", args.dump.c_str());
+  return 0;
 }
 
 // attn check: loads MINE (and the gradients) in the layout of Q, K, V, runs the checker, prints its
@@ -319,6 +361,9 @@ int main(int argc, char** argv) {
 
   Limits lim;
   lim.threads = kern::hardware_threads();  // the same numbers on any number of threads
+  if (qkv && !hq.batch.empty() &&
+      (std::max(hq.n, hk.n) > lim.max_n || trace_bytes(hq.n, hk.n, hq.H, cfg.linear) > lim.max_trace_bytes))
+    return run_long(args, cfg, hq, hk, hv, lim);
   std::vector<Trace> traces;  // one per batch element
   for (int b = 0; b < (qkv && !hq.batch.empty() ? hq.B : 1); b++) {
     if (qkv && !hq.batch.empty()) {
