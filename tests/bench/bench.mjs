@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { FMA_FLAGS, nodeHasRelaxedSimd } from '../unit/node_fma.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const build = resolve(process.argv[2] || 'build');
@@ -19,8 +20,9 @@ const nativeBench = join(build, 'native', 'attn_bench');
 const wasmBench = join(build, 'wasm', 'attn_bench.js');
 const wasmBenchMt = join(build, 'wasm', 'attn_bench_mt.js');  // the -pthread build
 const wasmBenchFma = join(build, 'wasm', 'attn_bench_fma.js');  // relaxed SIMD's fused multiply-add
-// node runs relaxed SIMD only behind a flag (Chromium without one)
-const fmaNode = ['--no-experimental-fetch', '--experimental-wasm-relaxed-simd', wasmBenchFma];
+// node runs relaxed SIMD only behind a flag (Chromium without one), and node 18 not at all
+const fmaNode = [...FMA_FLAGS, wasmBenchFma];
+const fmaSkip = nodeHasRelaxedSimd() ? null : `node ${process.version} has no relaxed SIMD (node 20 or later has)`;
 const reps = smoke ? 1 : 5;
 
 // (n, d, heads, causal, proj)
@@ -34,7 +36,7 @@ for (const proj of trainOnly ? [] : [0, 1]) configs.push({ n: 512, d: 64, heads:
 const n2Bytes = (c) => 4 * c.heads * c.n * c.n;
 const impls = [
   { impl: 'attn-wasm', cmd: (dir) => ['node', ['--no-experimental-fetch', wasmBench, 'run', dir, 'attn-wasm', reps]] },
-  { impl: 'attn-wasm-fma', cmd: (dir) => ['node', [...fmaNode, 'run', dir, 'attn-wasm-fma', reps]] },
+  { impl: 'attn-wasm-fma', cmd: (dir) => ['node', [...fmaNode, 'run', dir, 'attn-wasm-fma', reps]], skip: () => fmaSkip },
   { impl: 'attn-wasm-2t', cmd: (dir) => ['node', ['--no-experimental-fetch', wasmBenchMt, 'run', dir, 'attn-wasm-2t', reps, 2]] },
   { impl: 'attn-native', cmd: (dir) => [nativeBench, ['run', dir, 'attn-native', reps]] },
   { impl: 'tfjs-wasm-best', cmd: (dir) => ['node', [join(here, 'peer.mjs'), 'tfjs-wasm-best', dir, reps]], n2: true },
@@ -68,7 +70,7 @@ console.log(`# attention bench ${new Date().toISOString()} on ${os.cpus()[0].mod
 // The SIMD peak (0.3 s) is measured at the start and again right before every attn-wasm run: the
 // machine's speed drifts by up to 1.5x within minutes, so our share of the peak is taken against
 // the peak of the same moment; the peak-* records keep the best of all their runs.
-const peaks = { 'peak-wasm-simd': [], 'peak-wasm-fma': [], 'peak-native': [] };
+const peaks = { 'peak-wasm-simd': [], ...(fmaSkip ? {} : { 'peak-wasm-fma': [] }), 'peak-native': [] };
 const peakCmd = { 'peak-wasm-simd': ['node', ['--no-experimental-fetch', wasmBench, 'peak', 'peak-wasm-simd']],
   'peak-wasm-fma': ['node', [...fmaNode, 'peak', 'peak-wasm-fma']],
   'peak-native': [nativeBench, ['peak', 'peak-native']] };
@@ -125,7 +127,7 @@ for (const c of configs) {
 const backNs = trainOnly ? [] : smoke ? [64] : [256, 1024, 4096, 16384];
 const backImpls = [
   ['attn-wasm', (dir) => ['node', ['--no-experimental-fetch', wasmBench, 'backward', dir, 'attn-wasm', reps]]],
-  ['attn-wasm-fma', (dir) => ['node', [...fmaNode, 'backward', dir, 'attn-wasm-fma', reps]]],
+  ['attn-wasm-fma', (dir) => ['node', [...fmaNode, 'backward', dir, 'attn-wasm-fma', reps]], () => fmaSkip],
   ['attn-native', (dir) => [nativeBench, ['backward', dir, 'attn-native', reps]]],
   ['torch-cpu-1t', (dir) => ['/usr/bin/python3', [join(here, 'torch_backward_peer.py'), dir, reps]],
     (n) => (n > 4096 ? 'keeps (n, n) weights and their gradients: 3 GiB at n = 16384' : null)],
@@ -168,13 +170,13 @@ if (!smoke && !trainOnly) {
   console.log('\n## staged trace (every intermediate, as the UI recomputes on an edit)');
   // the page uses threads when it is cross-origin isolated (make serve), the desktop app always
   for (const [impl, file, args] of [['attn-wasm-staged', 'node', ['--no-experimental-fetch', wasmBench, 'staged', 256, 8, 512, 20]],
-    ['attn-wasm-fma-staged', 'node', [...fmaNode, 'staged', 256, 8, 512, 20]],
+    ...(fmaSkip ? [] : [['attn-wasm-fma-staged', 'node', [...fmaNode, 'staged', 256, 8, 512, 20]]]),
     ['attn-wasm-staged-2t', 'node', ['--no-experimental-fetch', wasmBenchMt, 'staged', 256, 8, 512, 20, 2]],
     ['attn-native-staged', nativeBench, ['staged', 256, 8, 512, 20]],
     ['attn-native-staged-2t', nativeBench, ['staged', 256, 8, 512, 20, 2]],
     // a temperature drag: the pass starts at normalization (target: under 2 ms in wasm)
     ['attn-wasm-staged-temperature', 'node', ['--no-experimental-fetch', wasmBench, 'staged', 256, 8, 512, 20, 1, 'temperature']],
-    ['attn-wasm-fma-staged-temperature', 'node', [...fmaNode, 'staged', 256, 8, 512, 20, 1, 'temperature']],
+    ...(fmaSkip ? [] : [['attn-wasm-fma-staged-temperature', 'node', [...fmaNode, 'staged', 256, 8, 512, 20, 1, 'temperature']]]),
     ['attn-wasm-staged-temperature-2t', 'node', ['--no-experimental-fetch', wasmBenchMt, 'staged', 256, 8, 512, 20, 2, 'temperature']],
     ['attn-native-staged-temperature', nativeBench, ['staged', 256, 8, 512, 20, 1, 'temperature']]])
     record({ ...runJson(file, args.map(String)), impl });
@@ -186,7 +188,7 @@ if (!smoke && !trainOnly) {
 const trainImpls = [
   ['attn-native', (m, dir, steps) => [nativeBench, ['train', m, 'attn-native', steps]]],
   ['attn-wasm', (m, dir, steps) => ['node', ['--no-experimental-fetch', wasmBench, 'train', m, 'attn-wasm', steps]]],
-  ['attn-wasm-fma', (m, dir, steps) => ['node', [...fmaNode, 'train', m, 'attn-wasm-fma', steps]]],
+  ...(fmaSkip ? [] : [['attn-wasm-fma', (m, dir, steps) => ['node', [...fmaNode, 'train', m, 'attn-wasm-fma', steps]]]]),
   ['torch-cpu-1t', (m, dir, steps) => ['/usr/bin/python3', [join(here, 'torch_train_peer.py'), dir, m, steps]]],
   ['tfjs-wasm-train', (m, dir, steps) => ['node', [join(here, 'tfjs_train_peer.mjs'), dir, m, steps]]],
 ];
