@@ -22,8 +22,10 @@ thread_local std::vector<float> packed_b, packed_a;
 
 // shared driver: pack(B, ..., out) lays out a (kc, nc) block of B or of B^T. A is copied block by
 // block into contiguous rows (lda = kc), so the tile reads MR short sequential streams from L2
-// instead of MR rows that lie a whole matrix row apart.
-template <typename Pack>
+// instead of MR rows that lie a whole matrix row apart. With kTransA, A is given as A^T (k, m): the
+// tile reads MR contiguous floats of each row of it in place (a whole panel's rows lie in one or two
+// cache lines per depth step), and only a last, partial panel is packed, zero-padded, into (kc, MR).
+template <bool kTransA = false, typename Pack>
 void blocked(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
              bool accumulate, Pack pack) {
   if (m <= 0 || n <= 0) return;
@@ -42,18 +44,28 @@ void blocked(int m, int n, int k, const float* A, int lda, const float* B, int l
       pack(B, ldb, pc, kc, jc, nc, packed_b.data());
       for (int ic = 0; ic < m; ic += MC) {
         const int mc = std::min(MC, m - ic);
-        for (int i = 0; i < mc; i++)
-          std::copy(A + size_t(ic + i) * lda + pc, A + size_t(ic + i) * lda + pc + kc, packed_a.data() + size_t(i) * kc);
-        for (int i = mc; i < round_up(mc, MR); i++) std::fill_n(packed_a.data() + size_t(i) * kc, kc, 0.0f);
+        if constexpr (kTransA) {
+          if (const int ir = mc / MR * MR; ir < mc) {  // the partial panel
+            const float* src = A + size_t(pc) * lda + ic + ir;
+            for (int t = 0; t < kc; t++, src += lda)
+              for (int r = 0; r < MR; r++) packed_a[size_t(t) * MR + r] = ir + r < mc ? src[r] : 0.0f;
+          }
+        } else {
+          for (int i = 0; i < mc; i++)
+            std::copy(A + size_t(ic + i) * lda + pc, A + size_t(ic + i) * lda + pc + kc, packed_a.data() + size_t(i) * kc);
+          for (int i = mc; i < round_up(mc, MR); i++) std::fill_n(packed_a.data() + size_t(i) * kc, kc, 0.0f);
+        }
         for (int jr = 0; jr < nc; jr += NR) {
           const float* bp = packed_b.data() + size_t(jr) * kc;
           const int nr = std::min(NR, nc - jr);
           for (int ir = 0; ir < mc; ir += MR) {
-            const float* a = packed_a.data() + size_t(ir) * kc;
             float* c = C + size_t(ic + ir) * ldc + jc + jr;
             const int mr = std::min(MR, mc - ir);
-            if (mr == MR && nr == NR) tile(kc, a, kc, bp, c, ldc, acc);
-            else tile_edge(kc, a, kc, bp, c, ldc, acc, mr, nr);
+            // A's panel: packed rows (lda kc); kTransA: in place (depth steps lda apart), or packed
+            const float* a = !kTransA ? packed_a.data() + size_t(ir) * kc : mr == MR ? A + size_t(pc) * lda + ic + ir : packed_a.data();
+            const int ld = !kTransA ? kc : mr == MR ? lda : MR;
+            if (mr == MR && nr == NR) tile<kTransA>(kc, a, ld, bp, c, ldc, acc);
+            else tile_edge<kTransA>(kc, a, ld, bp, c, ldc, acc, mr, nr);
           }
         }
       }
@@ -103,6 +115,11 @@ void gemv(int n, int k, const float* x, const float* B, int ldb, float* y) {
     }
     for (int j = 0; j < n; j++) y[j] = pc > 0 ? part[size_t(j)] + y[j] : part[size_t(j)];
   }
+}
+
+void gemm_tn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate) {
+  blocked<true>(m, n, k, A, lda, B, ldb, C, ldc, accumulate, pack_b);
 }
 
 void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,

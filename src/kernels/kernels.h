@@ -55,6 +55,10 @@ bool fused_madd();
 // C (m, n) = A (m, k) . B (k, n), or C += A . B when accumulate
 void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
           bool accumulate = false);
+// C (m, n) = A^T . B with A given as (k, m) (or C += when accumulate): a weight gradient X^T dY
+// without transposing X first; the sums of gemm() on the transposed matrix, in the same order
+void gemm_tn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate = false);
 // y (1, n) = x (1, k) . B (k, n): one row of gemm, bit-identical to that row of a full product
 // (how an edit of one input row is recomputed without packing B)
 void gemv(int n, int k, const float* x, const float* B, int ldb, float* y);
@@ -132,6 +136,8 @@ void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
           bool accumulate = false);
 void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
              float alpha = 1.0f);
+void gemm_tn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate = false);
 void exp(const float* x, float* y, int n);
 float softmax_row(const float* x, float* w, int n, float* sum_out, float beta = 1.0f);
 void row_moments(const float* x, const float* w, int n, double* wx, int* nonzero, float* max_w);

@@ -27,6 +27,16 @@ void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int l
     }
 }
 
+void gemm_tn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate) {
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      double s = accumulate ? C[size_t(i) * ldc + j] : 0.0;
+      for (int t = 0; t < k; t++) s += double(A[size_t(t) * lda + i]) * B[size_t(t) * ldb + j];
+      C[size_t(i) * ldc + j] = float(s);
+    }
+}
+
 void exp(const float* x, float* y, int n) {
   for (int i = 0; i < n; i++) y[i] = float(std::exp(double(x[i])));
 }

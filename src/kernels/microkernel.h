@@ -22,21 +22,25 @@ constexpr int NR = 2 * W;  // columns of C per tile: 2 vector loads of Bp per st
 inline int round_up(int x, int r) { return (x + r - 1) / r * r; }
 
 // C tile (MR, NR), rows ldc apart: C = A . Bp (or C += when accumulate).
+// A is MR rows lda apart (kPanel false), or a panel: the MR values of each depth step side by side,
+// depth steps lda apart (kPanel true): A^T read in place from its source (A^T's rows are columns
+// there, MR of them contiguous), or packed (lda = MR). Either way the same sums in the same order.
 // All MR rows of A must be readable; the caller passes a row pointer it may discard.
 // Written out row by row, not as loops over an array: with an array GCC kept some accumulators
 // on the stack (a store and a load per step), at a third of the speed.
 // NOTE: not inlined: inside a large caller V8 allocates registers worse and the loop spills.
-__attribute__((noinline)) inline void tile(int kc, const float* a, int lda, const float* bp, float* c, int ldc,
-                                           bool accumulate) {
+template <bool kPanel = false>
+__attribute__((noinline)) void tile(int kc, const float* a, int lda, const float* bp, float* c, int ldc, bool accumulate) {
   const F z = splat(0.0f);
   F c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-  const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda;
-  const float *a4 = MR > 4 ? a + 4 * lda : a, *a5 = MR > 5 ? a + 5 * lda : a;
-#define ATTN_ROW(r)                 \
-  {                                 \
-    const F x = bcast(a##r + t);    \
-    c##r##0 = madd(x, b0, c##r##0); \
-    c##r##1 = madd(x, b1, c##r##1); \
+  const int rs = kPanel ? 1 : lda;  // from one row of A to the next (and kPanel: lda from one depth step)
+  const float *a0 = a, *a1 = a + rs, *a2 = a + 2 * rs, *a3 = a + 3 * rs;
+  const float *a4 = MR > 4 ? a + 4 * rs : a, *a5 = MR > 5 ? a + 5 * rs : a;
+#define ATTN_ROW(r)                                   \
+  {                                                   \
+    const F x = bcast(a##r + (kPanel ? t * lda : t)); \
+    c##r##0 = madd(x, b0, c##r##0);                   \
+    c##r##1 = madd(x, b1, c##r##1);                   \
   }
   for (int t = 0; t < kc; t++) {
     const F b0 = load(bp), b1 = load(bp + W);
@@ -65,10 +69,11 @@ __attribute__((noinline)) inline void tile(int kc, const float* a, int lda, cons
 
 // The same for an edge tile: only mr x nr of C is written. The tile is computed whole into a
 // buffer (A must have MR readable rows: callers pad) and the valid part copied out.
+template <bool kPanel = false>
 inline void tile_edge(int kc, const float* a, int lda, const float* bp, float* c, int ldc, bool accumulate,
                       int mr, int nr) {
   alignas(32) float buf[MR * NR];
-  tile(kc, a, lda, bp, buf, NR, false);
+  tile<kPanel>(kc, a, lda, bp, buf, NR, false);
   for (int r = 0; r < mr; r++)
     for (int j = 0; j < nr; j++) c[r * ldc + j] = accumulate ? buf[r * NR + j] + c[r * ldc + j] : buf[r * NR + j];
 }

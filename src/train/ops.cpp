@@ -1,5 +1,6 @@
-// ops.cpp: float products on the SIMD gemm (transposed operands are copied once into *tmp, an
-// O(m k) cost beside the O(m n k) product); double products as plain loops.
+// ops.cpp: float products on the SIMD gemm (A^T B on gemm_tn's panels; a transposed B that is
+// accumulated into is copied once into *tmp, an O(n k) cost beside the O(m n k) product); double
+// products as plain loops.
 #include "train/ops.h"
 #include <algorithm>
 #include "kernels/kernels.h"
@@ -36,10 +37,8 @@ void mm_nt<float>(int m, int n, int k, const float* A, int lda, const float* B, 
 }
 template <>
 void mm_tn<float>(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool acc,
-                  std::vector<float>* tmp) {
-  tmp->resize(size_t(m) * k);
-  transpose(k, m, A, lda, tmp->data());
-  kern::gemm(m, n, k, tmp->data(), k, B, ldb, C, ldc, acc);
+                  std::vector<float>*) {
+  kern::gemm_tn(m, n, k, A, lda, B, ldb, C, ldc, acc);  // packs A^T in panels: no transpose
 }
 
 template <>

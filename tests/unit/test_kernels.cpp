@@ -87,7 +87,7 @@ TEST_CASE("kernels: madd is a fused multiply-add exactly where the build says so
   else MESSAGE(b << ": madd not fused (mul + add)");
 }
 
-TEST_CASE("kernels: gemm and gemm_nt match the scalar reference at odd sizes") {
+TEST_CASE("kernels: gemm, gemm_nt and gemm_tn match the scalar reference at odd sizes") {
   for (int m : {1, 3, 5, 17, 33})
     for (int n : kSizes)
       for (int k : {1, 7, 64, 300}) {  // 300 > KC: two depth blocks, the second accumulating
@@ -105,6 +105,21 @@ TEST_CASE("kernels: gemm and gemm_nt match the scalar reference at odd sizes") {
         attn::kern::gemm_nt(m, n, k, A.data(), lda, Bt.data(), k + 1, c.data(), ldc, 0.37f);
         attn::kref::gemm_nt(m, n, k, A.data(), lda, Bt.data(), k + 1, r.data(), ldc, 0.37f);
         CHECK(nmse(c, r) <= gemm_tolerance(k));
+        // A^T B with A given as (k, m), rows m + 3 apart; accumulating and not
+        auto At = random(size_t(k) * (m + 3), 5 + k);
+        for (bool acc : {false, true}) {
+          c = C0;
+          r = C0;
+          attn::kern::gemm_tn(m, n, k, At.data(), m + 3, B.data(), ldb, c.data(), ldc, acc);
+          attn::kref::gemm_tn(m, n, k, At.data(), m + 3, B.data(), ldb, r.data(), ldc, acc);
+          CHECK(nmse(c, r) <= gemm_tolerance(k));
+          // the very bits of gemm on the transposed matrix (same sums, same order)
+          std::vector<float> T(size_t(m) * k), g = C0;
+          for (int i = 0; i < m; i++)
+            for (int t = 0; t < k; t++) T[size_t(i) * k + t] = At[size_t(t) * (m + 3) + i];
+          attn::kern::gemm(m, n, k, T.data(), k, B.data(), ldb, g.data(), ldc, acc);
+          CHECK(std::memcmp(g.data(), c.data(), c.size() * sizeof(float)) == 0);
+        }
       }
   // n wider than one packed block (NC = 512) and a row padding column untouched
   const int m = 6, n = 1030, k = 20;
