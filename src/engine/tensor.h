@@ -1,6 +1,12 @@
 // tensor.h: the matrix types every stage shares.
 // Row-major float, so a row is a token and data() matches numpy's C order.
 #pragma once
+// Files built with the kernels' instruction set (CMakeLists.txt: ATTN_ISA_BUILD) must not see Eigen:
+// its alignment and inline code change with the instruction set, and objects of both kinds in one
+// program crash. This turns such an include into a compile error instead.
+#if defined(ATTN_ISA_BUILD)
+#error "this file is built with the kernels' instruction set (ATTN_ISA_BUILD) and must not include Eigen"
+#endif
 #include <Eigen/Core>
 #include <cstdint>
 #include <vector>

@@ -124,6 +124,15 @@ void attention_backward(int n_q, int n_k, int dk, int dv, const float* Q, int ld
                         const float* lse, float scale, MaskRule mask, float* dQ, int lddq, float* dK, int lddk,
                         float* dV, int lddv, Workspace* ws);
 
+// AdamW's update of one tensor of n parameters, in place (PyTorch's, decoupled weight decay):
+//   g = grad clip;  m1 = beta1 m1 + c1 g;  m2 = beta2 m2 + (c2 g) g;
+//   p = p decay - step m1 / (sqrt(m2) / bc2s + eps)
+// with c1 = 1 - beta1, c2 = 1 - beta2, decay = 1 - lr wd, step = lr / (1 - beta1^t),
+// bc2s = sqrt(1 - beta2^t), all given as the caller rounded them. Returns false when an updated
+// parameter is not finite.
+struct AdamWStep { float decay, beta1, beta2, c1, c2, step, bc2s, eps, clip; };
+bool adamw(float* p, float* m1, float* m2, const float* g, size_t n, const AdamWStep& a);
+
 // weights w[r][c] = exp(scale q_i.k_j - lse_i) for a tile of rows i0.. and columns j0.., read
 // straight from Q, K and the stored lse: how the UI shows n x n weights without storing them.
 void weights_tile(int i0, int rows, int j0, int cols, int istep, int jstep, int dk, const float* Q, int ldq,

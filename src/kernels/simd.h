@@ -2,6 +2,7 @@
 // wasm SIMD128 (4 lanes), x86 AVX2+FMA (8 lanes), x86 SSE2 (4 lanes), scalar (1 lane).
 // Compiler intrinsics only (no emscripten headers). Kernels are written against this API.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -37,6 +38,8 @@ inline F bcast(const float* p) { return wasm_v128_load32_splat(p); }
 inline F add(F a, F b) { return wasm_f32x4_add(a, b); }
 inline F sub(F a, F b) { return wasm_f32x4_sub(a, b); }
 inline F mul(F a, F b) { return wasm_f32x4_mul(a, b); }
+inline F div(F a, F b) { return wasm_f32x4_div(a, b); }
+inline F sqrt(F a) { return wasm_f32x4_sqrt(a); }
 #if defined(__wasm_relaxed_simd__)
 // a * b + c as relaxed SIMD's f32x4.relaxed_madd: one FMA instruction where the hardware has it
 // (x86 with FMA3, ARM), mul + add elsewhere; either way the same on every call of one machine.
@@ -73,6 +76,8 @@ inline F bcast(const float* p) { return _mm256_broadcast_ss(p); }
 inline F add(F a, F b) { return _mm256_add_ps(a, b); }
 inline F sub(F a, F b) { return _mm256_sub_ps(a, b); }
 inline F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+inline F div(F a, F b) { return _mm256_div_ps(a, b); }
+inline F sqrt(F a) { return _mm256_sqrt_ps(a); }
 inline F madd(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
 inline F max(F a, F b) { return _mm256_max_ps(a, b); }
 inline F min(F a, F b) { return _mm256_min_ps(a, b); }
@@ -100,6 +105,8 @@ inline F bcast(const float* p) { return _mm_load1_ps(p); }
 inline F add(F a, F b) { return _mm_add_ps(a, b); }
 inline F sub(F a, F b) { return _mm_sub_ps(a, b); }
 inline F mul(F a, F b) { return _mm_mul_ps(a, b); }
+inline F div(F a, F b) { return _mm_div_ps(a, b); }
+inline F sqrt(F a) { return _mm_sqrt_ps(a); }
 inline F madd(F a, F b, F c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
 inline F max(F a, F b) { return _mm_max_ps(a, b); }
 inline F min(F a, F b) { return _mm_min_ps(a, b); }
@@ -125,6 +132,8 @@ inline F bcast(const float* p) { return *p; }
 inline F add(F a, F b) { return a + b; }
 inline F sub(F a, F b) { return a - b; }
 inline F mul(F a, F b) { return a * b; }
+inline F div(F a, F b) { return a / b; }
+inline F sqrt(F a) { return std::sqrt(a); }
 inline F madd(F a, F b, F c) { return a * b + c; }
 inline F max(F a, F b) { return a < b ? b : a; }
 inline F min(F a, F b) { return b < a ? b : a; }

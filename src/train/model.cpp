@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include "engine/rng.h"
-#include "engine/stages/stages.h"
+#include "engine/stages/stages_std.h"
 #include "kernels/kernels.h"
 #include "train/ops.h"
 
@@ -342,15 +342,15 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
   // h0 (N, d) = tok_emb[x] + positions
   std::vector<S>& h = C.work.h;
   h.resize(size_t(N) * d);
-  Mat sin_table;
-  if (c.pos == PosEnc::Sinusoidal) sin_table = sinusoidal_table(T, d);
+  std::vector<float> sin_table;  // (T, d)
+  if (c.pos == PosEnc::Sinusoidal) sin_table = sinusoidal_values(T, d);
   for (int n = 0; n < N; n++) {
     const int t = n % T;
     const S* e = at(P, lay.tok_emb + size_t(batch.x[size_t(n)]) * d);
     for (int i = 0; i < d; i++) {
       S pos = 0;
       if (c.pos == PosEnc::Learned) pos = P[lay.pos_emb + size_t(t) * d + i];
-      else if (c.pos == PosEnc::Sinusoidal) pos = S(sin_table(t, i));
+      else if (c.pos == PosEnc::Sinusoidal) pos = S(sin_table[size_t(t) * d + i]);
       h[size_t(n) * d + i] = e[i] + pos;
     }
   }
@@ -627,12 +627,12 @@ std::vector<float> decode_step(const ModelConfig& c, const Layout& lay, const st
   std::vector<float> tmp, h(du), a(du), xhat(du), q(du), o(du), z;
   std::vector<double> tz, tp;
   float rstd = 0;
-  Mat sin_table;
-  if (c.pos == PosEnc::Sinusoidal) sin_table = sinusoidal_table(t + 1, d);
+  std::vector<float> sin_table;  // (t + 1, d)
+  if (c.pos == PosEnc::Sinusoidal) sin_table = sinusoidal_values(t + 1, d);
   for (int i = 0; i < d; i++) {
     float pos = 0;
     if (c.pos == PosEnc::Learned) pos = P[lay.pos_emb + size_t(t) * d + i];
-    else if (c.pos == PosEnc::Sinusoidal) pos = sin_table(t, i);
+    else if (c.pos == PosEnc::Sinusoidal) pos = sin_table[size_t(t) * d + i];
     h[size_t(i)] = P[lay.tok_emb + size_t(token) * d + i] + pos;
   }
   for (int l = 0; l < c.layers; l++) {

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <type_traits>
+#include "kernels/kernels.h"
 
 namespace attn::train {
 
@@ -127,9 +129,9 @@ StepStats Trainer<S>::train_step_on(const Batch& batch) {
   last_m2 = m2;
   const double t = double(step + 1);
   const S bc1 = S(1.0 - std::pow(o.beta1, t)), bc2s = S(std::sqrt(1.0 - std::pow(o.beta2, t)));
-  for (const TensorInfo& ti : lay.tensors) {
-    const S wd = ti.decay ? S(o.weight_decay) : S(0);
-    // w * 0 is 0 for every finite w and NaN otherwise: one sum checks the updated tensor in passing
+  // one tensor's update in plain loops (double, and SGD): w * 0 is 0 for every finite w and NaN
+  // otherwise, so one sum checks the updated tensor in passing
+  auto update = [&](const TensorInfo& ti, S wd) {
     S check = 0;
     for (size_t j = ti.offset; j < ti.offset + ti.size; j++) {
       S g = grads[j] * clip;
@@ -147,7 +149,24 @@ StepStats Trainer<S>::train_step_on(const Batch& batch) {
       }
       check += p * S(0);
     }
-    if (!std::isfinite(double(check))) {
+    return std::isfinite(double(check));
+  };
+  for (const TensorInfo& ti : lay.tensors) {
+    const S wd = ti.decay ? S(o.weight_decay) : S(0);
+    bool finite;
+    if constexpr (std::is_same_v<S, float>) {
+      if (o.kind == Optimizer::AdamW) {  // on SIMD lanes, every value rounded as in the loop below
+        const kern::AdamWStep a{S(1) - S(lr) * wd, S(o.beta1), S(o.beta2), S(1 - o.beta1), S(1 - o.beta2), S(lr) / bc1,
+                                bc2s, S(o.eps), clip};
+        const size_t at = ti.offset;
+        finite = kern::adamw(&params[at], &m1[at], &m2[at], &grads[at], ti.size, a);
+      } else {
+        finite = update(ti, wd);
+      }
+    } else {
+      finite = update(ti, wd);
+    }
+    if (!finite) {
       params = last_good;
       m1 = last_m1;
       m2 = last_m2;

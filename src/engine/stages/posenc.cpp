@@ -6,15 +6,20 @@
 namespace attn {
 
 // PE (n, d): added to X before the projections (Vaswani et al. 2017)
-Mat sinusoidal_table(int n, int d) {
-  Mat pe(n, d);
+std::vector<float> sinusoidal_values(int n, int d) {
+  std::vector<float> pe(size_t(n) * d);  // (n, d)
   for (int pos = 0; pos < n; pos++)
     for (int c = 0; c < d; c++) {
       int i2 = c & ~1;  // 2i
       double angle = pos / std::pow(10000.0, double(i2) / d);
-      pe(pos, c) = float((c & 1) ? std::cos(angle) : std::sin(angle));
+      pe[size_t(pos) * d + c] = float((c & 1) ? std::cos(angle) : std::sin(angle));
     }
   return pe;
+}
+
+Mat sinusoidal_table(int n, int d) {
+  const std::vector<float> v = sinusoidal_values(n, d);
+  return Eigen::Map<const Mat>(v.data(), n, d);
 }
 
 // M (n, n_heads*dh): RoPE (Su et al. 2021) rotates each (2p, 2p+1) pair of every head by

@@ -8,6 +8,7 @@
 #include "engine/config.h"
 #include "engine/rng.h"
 #include "engine/stages/embed.h"
+#include "engine/stages/stages_std.h"
 #include "engine/trace.h"
 
 namespace attn {
@@ -48,8 +49,6 @@ Mat additive_scores(const Mat& q, const Mat& k, const Mat& w1, const Mat& w2, co
 float scale_factor(const Config& cfg, int d_head);
 // scale.cpp: (n_q, n_k) = scores (n_q, n_k) * factor
 Mat scale_scores(const Mat& scores, float factor);
-// scale.cpp: ALiBi's slope m_h for each of n heads (Press et al. 2021, any n)
-std::vector<double> alibi_slopes(int n_heads);
 // scale.cpp: s′_ij += -m (p_i - j) (causal) or -m |p_i - j| (bidirectional), p_i = i + offset
 void add_alibi(Mat* scaled, double slope, int offset, bool causal);
 // scale.cpp: s′ <- c tanh(s′ / c), c > 0 (Gemma 2's logit soft-capping)
@@ -86,9 +85,6 @@ bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temp
 bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float alpha, HeadTrace* h,
                     std::string* err, const float* sink = nullptr);
 RowStats row_stats(const float* w, int n, bool all_masked);
-// normalize.cpp: z (n, all allowed) -> p (n) in double: exact sparsemax, and 1.5-entmax p = [z/2 - tau]_+^2
-void sparsemax_row(const std::vector<double>& z, std::vector<double>* p);
-void entmax15_row(const std::vector<double>& z, std::vector<double>* p);
 // normalize.cpp: seeded training-mode dropout on weights (n_q, n_k), kept cells scaled by 1/(1-p)
 void apply_dropout(Mat* weights, float p, uint64_t seed);
 // normalize.cpp: dz (n) = Jᵀ dp, the row's normalizer differentiated at its weights p (double,
