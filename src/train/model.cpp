@@ -321,6 +321,18 @@ const S* at(const std::vector<S>& v, size_t off) { return v.data() + off; }
 
 // ---------------------------------------------------------------- forward
 
+bool fused(const ModelConfig& c, int T, bool is_float, bool dropout, bool record_scores) {
+  return is_float && T >= kFusedT && c.norm == Norm::Softmax && c.pos != PosEnc::Alibi && !dropout && !record_scores;
+}
+
+namespace {
+MaskRule mask_rule(const ModelConfig& c) {
+  MaskRule r;
+  r.kind = c.causal ? MaskRule::Causal : MaskRule::None;
+  return r;
+}
+}  // namespace
+
 template <class S>
 LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P, const Batch& batch, Cache<S>* cache,
                 bool train, uint64_t dropout_seed, bool all_logits) {
@@ -373,11 +385,27 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
         rope_row(L.k.data() + size_t(n) * dkv, Hkv, dh, n % T, false);
       }
     // pass 3, per sequence and head: z = (scale q·k + bias) / T, masked; p = normalize(z) (B, H, T, T);
-    // dropout; o = p · v
+    // dropout; o = p · v. Fused: o and each row's log-sum-exp straight from q, k, v (softmax(alpha q·k),
+    // alpha = scale / T), no (T, T) matrix kept.
+    L.o.resize(size_t(N) * d);
+    if (fused(c, T, std::is_same_v<S, float>, dropout, C.record_scores)) {
+      if constexpr (std::is_same_v<S, float>) {
+        L.p.clear();
+        L.keep.clear();
+        L.lse.resize(size_t(B) * H * T);
+        const float alpha = float(c.score_scale()) / float(c.temperature);
+        for (int b = 0; b < B; b++)
+          for (int hh = 0; hh < H; hh++) {
+            const HeadAt at_h(b, hh, hh / group, T, d, dkv, dh, H);
+            kern::attention(T, T, dh, dh, L.q.data() + at_h.q, d, L.k.data() + at_h.kv, dkv, L.v.data() + at_h.kv, dkv, alpha,
+                            mask_rule(c), L.o.data() + at_h.q, d, L.lse.data() + (size_t(b) * H + hh) * T, &C.work.flash);
+          }
+      }
+    } else {
+    L.lse.clear();
     L.p.assign(size_t(B) * H * T * T, S(0));
     if (dropout) L.keep.assign(size_t(B) * H * T * T, 1);
     else L.keep.clear();
-    L.o.resize(size_t(N) * d);
     for (int b = 0; b < B; b++)
       for (int hh = 0; hh < H; hh++) {
         const int g = hh / group;
@@ -413,6 +441,7 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
         }
         mm(T, dh, T, a, T, v, dkv, L.o.data() + at_h.q, d, false, &tmp);
       }
+    }
     // pass 4: h += o · W_o
     mm(N, d, d, L.o.data(), d, at(P, W.wo), d, h.data(), d, true, &tmp);
     // pass 5: the MLP, h += GELU(LN2(h) W1 + b1) W2 + b2
@@ -554,7 +583,26 @@ void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P, 
     mm_nt(N, d, d, dres.data(), d, at(P, W.wo), d, dO.data(), d, false, &tmp);        // do = dh W_oᵀ
     std::fill(dk.begin(), dk.end(), S(0));
     std::fill(dv.begin(), dv.end(), S(0));
-    for (int b = 0; b < B; b++)
+    if constexpr (std::is_same_v<S, float>) {
+      if (!L.lse.empty()) {  // the forward ran fused: FlashAttention-2's backward from q, k, v, o, lse
+        std::vector<float>& g = C.work.gkv;  // one query head's dK, dV (T, dh) each
+        g.resize(size_t(2) * T * dh);
+        float *gk = g.data(), *gv = g.data() + size_t(T) * dh;
+        for (int b = 0; b < B; b++)
+          for (int hh = 0; hh < H; hh++) {
+            const HeadAt at_h(b, hh, hh / group, T, d, dkv, dh, H);
+            kern::attention_backward(T, T, dh, dh, L.q.data() + at_h.q, d, L.k.data() + at_h.kv, dkv, L.v.data() + at_h.kv, dkv,
+                                     L.o.data() + at_h.q, d, dO.data() + at_h.q, d, L.lse.data() + (size_t(b) * H + hh) * T,
+                                     float(alpha), mask_rule(c), dq.data() + at_h.q, d, gk, dh, gv, dh, &C.work.flash);
+            for (int t = 0; t < T; t++)  // grouped query heads share their K, V head: their gradients add up
+              for (int i = 0; i < dh; i++) {
+                dk[at_h.kv + size_t(t) * dkv + i] += gk[size_t(t) * dh + i];
+                dv[at_h.kv + size_t(t) * dkv + i] += gv[size_t(t) * dh + i];
+              }
+          }
+      }
+    }
+    for (int b = 0; b < B && L.lse.empty(); b++)
       for (int hh = 0; hh < H; hh++) {
         const int g = hh / group;
         const HeadAt at_h(b, hh, g, T, d, dkv, dh, H);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "kernels/kernels.h"
 
 namespace attn::train {
 
@@ -88,6 +89,14 @@ struct Batch {
   std::vector<float> w;      // (B, T): 1 = scored
 };
 
+// Whether a pass of this config at sequence length T runs attention on the fused kernels
+// (FlashAttention's forward, FlashAttention-2's backward: the (T, T) weights are never stored, the
+// cache keeps O and each row's log-sum-exp): float, plain softmax without ALiBi or dropout, from
+// kFusedT tokens on, where the weights would take B H T^2 floats a layer (at T = 512, batch 32 and
+// 4 heads: 128 MB). Never for the probe, whose views read the weights.
+constexpr int kFusedT = 256;
+bool fused(const ModelConfig& c, int T, bool is_float, bool dropout, bool record_scores);
+
 // What one forward pass keeps for its backward pass (and for the probe's views).
 template <class S>
 struct Cache {
@@ -95,7 +104,8 @@ struct Cache {
     std::vector<S> a_hat, a_rstd; // (B·T, d), (B·T): LN1's normalized input and 1/sigma
     std::vector<S> a;             // (B·T, d)  attention's input (LN1(h), or h without LayerNorm)
     std::vector<S> q, k, v;       // (B·T, d), (B·T, H_kv·dh) x2, after RoPE
-    std::vector<S> p;             // (B, H, T, T) the normalizer's weights (0 where masked)
+    std::vector<S> p;             // (B, H, T, T) the normalizer's weights (0 where masked); empty when fused
+    std::vector<float> lse;       // (B, H, T) each row's log-sum-exp, when the fused path ran (fused())
     std::vector<uint8_t> keep;    // (B, H, T, T) dropout's kept cells (empty without dropout)
     std::vector<S> o;             // (B·T, d)  the heads' outputs side by side
     std::vector<S> m_hat, m_rstd, m;  // LN2's normalized input, 1/sigma, and the MLP's input
@@ -110,6 +120,8 @@ struct Cache {
   // scratch reused from step to step (fresh allocations cost page faults every step)
   struct Work {
     std::vector<S> tmp, att, h, fr, dlog, dfr, df, dres, dg, du, dm, dO, dq, dk, dv, da, aT, dA, dZ;
+    std::vector<float> gkv;  // the fused backward's dK, dV of one query head
+    Workspace flash;         // the fused kernels' scratch, O(T d)
   };
   mutable Work work;
   bool record_scores = false;     // forward() also fills max_abs_score (the probe)

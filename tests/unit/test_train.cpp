@@ -195,6 +195,55 @@ TEST_CASE("train: float forward and backward agree with double") {
   }
 }
 
+// From kFusedT tokens on, float attention runs on the fused kernels (no (T, T) weights kept); the
+// double pass never does. Loss and every gradient must still agree with it, causal and not, with
+// grouped-query heads, RoPE and a temperature; the probe (record_scores) keeps the weights.
+TEST_CASE("train: at long sequences the float pass runs fused and agrees with double") {
+  for (bool causal : {true, false}) {
+    ModelConfig c = small();
+    c.d_model = 16;
+    c.heads = 4;
+    c.kv_heads = 2;
+    c.layers = 2;
+    c.seq = kFusedT + 3;
+    c.causal = causal;
+    c.pos = attn::train::PosEnc::Rope;
+    c.temperature = 0.7f;
+    INFO("causal " << causal);
+    REQUIRE(fused(c, c.seq, true, false, false));
+    REQUIRE_FALSE(fused(c, c.seq - 4, true, false, false));
+    const Layout lay = make_layout(c);
+    std::vector<double> Pd;
+    init_params(c, lay, 5, &Pd);
+    std::vector<float> Pf(Pd.begin(), Pd.end());
+    const Batch b = random_batch(c, 2, 6);
+    Cache<double> cd;
+    Cache<float> cf;
+    const double ld = forward(c, lay, Pd, b, &cd, true, 0).loss;
+    const double lf = forward(c, lay, Pf, b, &cf, true, 0).loss;
+    CHECK(cf.layers[0].p.empty());  // nothing (T, T) kept
+    CHECK(cf.layers[1].lse.size() == size_t(2) * c.heads * c.seq);
+    CHECK(std::fabs(ld - lf) < 1e-5 * std::fabs(ld));
+    std::vector<double> Gd;
+    std::vector<float> Gf;
+    backward(c, lay, Pd, b, cd, &Gd);
+    backward(c, lay, Pf, b, cf, &Gf);
+    for (const TensorInfo& t : lay.tensors) {
+      double num = 0, den = 0;
+      for (size_t i = t.offset; i < t.offset + t.size; i++) {
+        num += (double(Gf[i]) - Gd[i]) * (double(Gf[i]) - Gd[i]);
+        den += Gd[i] * Gd[i];
+      }
+      INFO("tensor " << t.name);
+      CHECK(std::sqrt(num / std::max(den, 1e-30)) < 1e-4);
+    }
+    Cache<float> probe;
+    probe.record_scores = true;
+    forward(c, lay, Pf, b, &probe, false, 0);
+    CHECK(probe.layers[0].p.size() == size_t(2) * c.heads * c.seq * c.seq);
+  }
+}
+
 TEST_CASE("train: one seed gives one loss curve, bit for bit") {
   TrainConfig tc = small_run("sort", 16, 2, 16);
   tc.opt.warmup = 0;
