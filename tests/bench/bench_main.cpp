@@ -210,13 +210,25 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-int cmd_run(int argc, char** argv) {
-  if (argc < 5) return 2;
-  const std::string dir = argv[2];
-  const char* impl = argv[3];
-  const int reps = std::max(1, std::atoi(argv[4]));
+// DIR IMPL REPS, the arguments of run and backward, and the folder's cfg.txt: 0, or the exit code
+struct RunArgs {
+  std::string dir;
+  const char* impl = "";
+  int reps = 1;
   Cfg c;
-  if (!read_cfg(dir, &c)) return 1;
+};
+int run_args(int argc, char** argv, RunArgs* r) {
+  if (argc < 5) return 2;
+  r->dir = argv[2];
+  r->impl = argv[3];
+  r->reps = std::max(1, std::atoi(argv[4]));
+  return read_cfg(r->dir, &r->c) ? 0 : 1;
+}
+
+int cmd_run(int argc, char** argv) {
+  RunArgs ra;
+  if (int rc = run_args(argc, argv, &ra)) return rc;
+  const auto& [dir, impl, reps, c] = ra;
   const double mem0 = max_rss_mb();
   std::vector<float> in[5], rows_f, ref;
   const int count = c.proj ? 5 : 3;
@@ -311,12 +323,9 @@ int cmd_backgen(int argc, char** argv) {
 // times kern::attention_backward (given the forward's O and lse, as training has them) and, for the
 // peers whose gradients include their forward, forward + backward; checks the sampled rows
 int cmd_backward(int argc, char** argv) {
-  if (argc < 5) return 2;
-  const std::string dir = argv[2];
-  const char* impl = argv[3];
-  const int reps = std::max(1, std::atoi(argv[4]));
-  Cfg c;
-  if (!read_cfg(dir, &c)) return 1;
+  RunArgs ra;
+  if (int rc = run_args(argc, argv, &ra)) return rc;
+  const auto& [dir, impl, reps, c] = ra;
   std::vector<float> q, k, v, dout, rows_f, rq, rk, rv;
   if (!load(dir + "/q.npy", &q) || !load(dir + "/k.npy", &k) || !load(dir + "/v.npy", &v) || !load(dir + "/dout.npy", &dout) ||
       !load(dir + "/rows.npy", &rows_f) || !load(dir + "/ref_dq.npy", &rq) || !load(dir + "/ref_dk.npy", &rk) ||

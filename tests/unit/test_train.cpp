@@ -166,24 +166,23 @@ TEST_CASE("train: gradients with sparsemax, 1.5-entmax, grouped-query, dropout, 
   check_fd(c, 11);
 }
 
-TEST_CASE("train: float forward and backward agree with double") {
-  ModelConfig c = small();
-  c.d_model = 12;
-  c.seq = 7;
+// Runs c in float and in double from the same weights (seed) on one random batch of B sequences:
+// the losses agree to 1e-5 and every tensor's gradient to 1e-4 (float rounding through the layers).
+// The float cache is left in *cf for the caller's own checks.
+void check_float_matches_double(const ModelConfig& c, int B, uint64_t seed, bool train, Cache<float>* cf) {
   const Layout lay = make_layout(c);
   std::vector<double> Pd;
-  init_params(c, lay, 3, &Pd);
+  init_params(c, lay, seed, &Pd);
   std::vector<float> Pf(Pd.begin(), Pd.end());
-  const Batch b = random_batch(c, 3, 4);
+  const Batch b = random_batch(c, B, seed + 1);
   Cache<double> cd;
-  Cache<float> cf;
-  const double ld = forward(c, lay, Pd, b, &cd, false, 0).loss;
-  const double lf = forward(c, lay, Pf, b, &cf, false, 0).loss;
+  const double ld = forward(c, lay, Pd, b, &cd, train, 0).loss;
+  const double lf = forward(c, lay, Pf, b, cf, train, 0).loss;
   CHECK(std::fabs(ld - lf) < 1e-5 * std::fabs(ld));
   std::vector<double> Gd;
   std::vector<float> Gf;
   backward(c, lay, Pd, b, cd, &Gd);
-  backward(c, lay, Pf, b, cf, &Gf);
+  backward(c, lay, Pf, b, *cf, &Gf);
   for (const TensorInfo& t : lay.tensors) {
     double num = 0, den = 0;
     for (size_t i = t.offset; i < t.offset + t.size; i++) {
@@ -191,8 +190,16 @@ TEST_CASE("train: float forward and backward agree with double") {
       den += Gd[i] * Gd[i];
     }
     INFO("tensor " << t.name);
-    CHECK(std::sqrt(num / std::max(den, 1e-30)) < 1e-4);  // float rounding through two layers
+    CHECK(std::sqrt(num / std::max(den, 1e-30)) < 1e-4);
   }
+}
+
+TEST_CASE("train: float forward and backward agree with double") {
+  ModelConfig c = small();
+  c.d_model = 12;
+  c.seq = 7;
+  Cache<float> cf;
+  check_float_matches_double(c, 3, 3, false, &cf);
 }
 
 // From kFusedT tokens on, float attention runs on the fused kernels (no (T, T) weights kept); the
@@ -212,31 +219,15 @@ TEST_CASE("train: at long sequences the float pass runs fused and agrees with do
     INFO("causal " << causal);
     REQUIRE(fused(c, c.seq, true, false, false));
     REQUIRE_FALSE(fused(c, c.seq - 4, true, false, false));
+    Cache<float> cf;
+    check_float_matches_double(c, 2, 5, true, &cf);
+    CHECK(cf.layers[0].p.empty());  // nothing (T, T) kept
+    CHECK(cf.layers[1].lse.size() == size_t(2) * c.heads * c.seq);
     const Layout lay = make_layout(c);
     std::vector<double> Pd;
     init_params(c, lay, 5, &Pd);
     std::vector<float> Pf(Pd.begin(), Pd.end());
     const Batch b = random_batch(c, 2, 6);
-    Cache<double> cd;
-    Cache<float> cf;
-    const double ld = forward(c, lay, Pd, b, &cd, true, 0).loss;
-    const double lf = forward(c, lay, Pf, b, &cf, true, 0).loss;
-    CHECK(cf.layers[0].p.empty());  // nothing (T, T) kept
-    CHECK(cf.layers[1].lse.size() == size_t(2) * c.heads * c.seq);
-    CHECK(std::fabs(ld - lf) < 1e-5 * std::fabs(ld));
-    std::vector<double> Gd;
-    std::vector<float> Gf;
-    backward(c, lay, Pd, b, cd, &Gd);
-    backward(c, lay, Pf, b, cf, &Gf);
-    for (const TensorInfo& t : lay.tensors) {
-      double num = 0, den = 0;
-      for (size_t i = t.offset; i < t.offset + t.size; i++) {
-        num += (double(Gf[i]) - Gd[i]) * (double(Gf[i]) - Gd[i]);
-        den += Gd[i] * Gd[i];
-      }
-      INFO("tensor " << t.name);
-      CHECK(std::sqrt(num / std::max(den, 1e-30)) < 1e-4);
-    }
     Cache<float> probe;
     probe.record_scores = true;
     forward(c, lay, Pf, b, &probe, false, 0);
