@@ -183,22 +183,23 @@
   // other page, and any page where app_mt.js fails to load, gets the single-threaded app.js. So do
   // embeds: their threads would serve only the Long n panel and the recompute's largest products,
   // and a post with three embeds would start nine workers.
-  function load(src, fallback) {
+  // Each comes in two builds: *_fma.js has kernels with relaxed SIMD's fused multiply-add, which
+  // engines without relaxed SIMD (Safari, older browsers) refuse to compile; they get the SIMD128
+  // build. The test: does this engine validate a module holding one f32x4.relaxed_madd? The scripts
+  // are tried in order until one loads: FMA, then SIMD128, then (threaded page) the one-thread app.
+  function load(chain) {
     const script = document.createElement('script');
-    script.src = src;
+    script.src = chain[0];
     script.onerror = function () {
-      if (fallback) load(fallback, null);
-      else fail('Attention Playground could not load ' + src + '. Check the connection and reload the page.');
+      if (chain.length > 1) load(chain.slice(1));
+      else fail('Attention Playground could not load ' + chain[0] + '. Check the connection and reload the page.');
     };
     document.body.appendChild(script);
   }
-  // Each comes in two builds: *_fma.js has kernels with relaxed SIMD's fused multiply-add, which
-  // engines without relaxed SIMD (Safari, older browsers) refuse to compile; they get the SIMD128
-  // build. The test: does this engine validate a module holding one f32x4.relaxed_madd?
   const fma = relaxedSimd() && !/[?&]kernels=simd128(&|$)/.test(location.search);
   const threads = !embed && window.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
-  const plain = threads ? 'app_mt.js' : 'app.js';
-  load(fma ? plain.replace('.js', '_fma.js') : plain, fma ? plain : (threads ? 'app.js' : null));
+  const chain = threads ? ['app_mt.js', 'app.js'] : ['app.js'];
+  load(fma ? [chain[0].replace('.js', '_fma.js')].concat(chain) : chain);
   function relaxedSimd() {
     // (func (drop (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0))))
     const zero = new Array(16).fill(0), v128 = [0xfd, 0x0c].concat(zero);

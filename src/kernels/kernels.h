@@ -153,6 +153,9 @@ void row_moments(const float* x, const float* w, int n, double* wx, int* nonzero
 // the textbook three passes in double, storing the full (n_q, n_k) matrix: the oracle
 void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
                const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse);
+// AdamW's update one parameter at a time in double, rounded to float per parameter: the oracle of
+// kern::adamw (returns false when an updated parameter is not finite)
+bool adamw(float* p, float* m1, float* m2, const float* g, size_t n, const kern::AdamWStep& a);
 // its backward, the textbook way in double with the full (n_q, n_k) P and dS, P from scratch (no lse)
 // and D as rowsum(P o dP): the oracle of kern::attention_backward
 void attention_backward(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,

@@ -100,6 +100,21 @@ void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const 
   }
 }
 
+bool adamw(float* p, float* m1, float* m2, const float* g, size_t n, const kern::AdamWStep& a) {
+  bool finite = true;
+  for (size_t j = 0; j < n; j++) {
+    const double gj = double(g[j]) * a.clip;
+    const double e1 = double(a.beta1) * m1[j] + double(a.c1) * gj;
+    const double e2 = double(a.beta2) * m2[j] + double(a.c2) * gj * gj;
+    const double e = double(p[j]) * a.decay - double(a.step) * e1 / (std::sqrt(e2) / a.bc2s + a.eps);
+    m1[j] = float(e1);
+    m2[j] = float(e2);
+    p[j] = float(e);
+    finite = finite && std::isfinite(p[j]);
+  }
+  return finite;
+}
+
 void attention_backward(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
                         const float* V, int ldv, const float* dO, int lddo, float scale, MaskRule mask,
                         float* dQ, int lddq, float* dK, int lddk, float* dV, int lddv) {

@@ -402,45 +402,45 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
           }
       }
     } else {
-    L.lse.clear();
-    L.p.assign(size_t(B) * H * T * T, S(0));
-    if (dropout) L.keep.assign(size_t(B) * H * T * T, 1);
-    else L.keep.clear();
-    for (int b = 0; b < B; b++)
-      for (int hh = 0; hh < H; hh++) {
-        const int g = hh / group;
-        const HeadAt at_h(b, hh, g, T, d, dkv, dh, H);
-        const S* q = L.q.data() + at_h.q;
-        const S* k = L.k.data() + at_h.kv;
-        const S* v = L.v.data() + at_h.kv;
-        S* p = L.p.data() + at_h.p;
-        mm_nt(T, T, dh, q, d, k, dkv, att.data(), T, false, &tmp);  // raw q·k (T, T)
-        for (int i = 0; i < T; i++) {
-          const int hi = c.causal ? i + 1 : T;
-          S* z = att.data() + size_t(i) * T;
-          for (int j = 0; j < hi; j++) {
-            S s = z[j] * S(c.score_scale());
-            if (!slopes.empty()) s -= S(slopes[size_t(hh)] * (c.causal ? double(i - j) : std::fabs(double(i - j))));
-            if (C.record_scores) {
-              S& mx = C.max_abs_score[size_t(l) * H + hh];
-              mx = std::max(mx, S(std::fabs(double(s))));
+      L.lse.clear();
+      L.p.assign(size_t(B) * H * T * T, S(0));
+      if (dropout) L.keep.assign(size_t(B) * H * T * T, 1);
+      else L.keep.clear();
+      for (int b = 0; b < B; b++)
+        for (int hh = 0; hh < H; hh++) {
+          const int g = hh / group;
+          const HeadAt at_h(b, hh, g, T, d, dkv, dh, H);
+          const S* q = L.q.data() + at_h.q;
+          const S* k = L.k.data() + at_h.kv;
+          const S* v = L.v.data() + at_h.kv;
+          S* p = L.p.data() + at_h.p;
+          mm_nt(T, T, dh, q, d, k, dkv, att.data(), T, false, &tmp);  // raw q·k (T, T)
+          for (int i = 0; i < T; i++) {
+            const int hi = c.causal ? i + 1 : T;
+            S* z = att.data() + size_t(i) * T;
+            for (int j = 0; j < hi; j++) {
+              S s = z[j] * S(c.score_scale());
+              if (!slopes.empty()) s -= S(slopes[size_t(hh)] * (c.causal ? double(i - j) : std::fabs(double(i - j))));
+              if (C.record_scores) {
+                S& mx = C.max_abs_score[size_t(l) * H + hh];
+                mx = std::max(mx, S(std::fabs(double(s))));
+              }
+              z[j] = s / S(c.temperature);
             }
-            z[j] = s / S(c.temperature);
+            normalize(c.norm, z, hi, p + size_t(i) * T, &tz, &tp);
           }
-          normalize(c.norm, z, hi, p + size_t(i) * T, &tz, &tp);
-        }
-        const S* a = p;
-        if (dropout) {
-          Rng rng(dropout_stream(dropout_seed, l, b, hh));
-          uint8_t* keep = L.keep.data() + (size_t(b) * H + hh) * T * T;
-          for (int i = 0; i < T * T; i++) {
-            keep[i] = rng.uniform() >= c.dropout;
-            att[size_t(i)] = keep[i] ? p[i] * keep_scale : S(0);
+          const S* a = p;
+          if (dropout) {
+            Rng rng(dropout_stream(dropout_seed, l, b, hh));
+            uint8_t* keep = L.keep.data() + (size_t(b) * H + hh) * T * T;
+            for (int i = 0; i < T * T; i++) {
+              keep[i] = rng.uniform() >= c.dropout;
+              att[size_t(i)] = keep[i] ? p[i] * keep_scale : S(0);
+            }
+            a = att.data();
           }
-          a = att.data();
+          mm(T, dh, T, a, T, v, dkv, L.o.data() + at_h.q, d, false, &tmp);
         }
-        mm(T, dh, T, a, T, v, dkv, L.o.data() + at_h.q, d, false, &tmp);
-      }
     }
     // pass 4: h += o · W_o
     mm(N, d, d, L.o.data(), d, at(P, W.wo), d, h.data(), d, true, &tmp);
@@ -602,7 +602,7 @@ void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P, 
           }
       }
     }
-    for (int b = 0; b < B && L.lse.empty(); b++)
+    for (int b = 0; b < B && L.lse.empty(); b++)  // (unfused: from the weights the forward kept)
       for (int hh = 0; hh < H; hh++) {
         const int g = hh / group;
         const HeadAt at_h(b, hh, g, T, d, dkv, dh, H);
