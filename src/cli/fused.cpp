@@ -26,10 +26,7 @@ std::string fused_unsupported(const Config& cfg) {
 FusedResult run_fused(const Config& cfg, const Heads& q, const Heads& k, const Heads& v, const std::vector<Mat>* dout) {
   FusedResult r;
   const int B = q.B, H = q.H, Hkv = k.H, nq = q.n, nk = k.n, dk = q.d, dv = v.d, group = H / Hkv;
-  MaskRule rule;
-  rule.kind = cfg.mask == MaskKind::None ? MaskRule::None : cfg.mask == MaskKind::Window ? MaskRule::Window : MaskRule::Causal;
-  rule.window = cfg.window;
-  rule.offset = query_offset(cfg, nq, nk);
+  const MaskRule rule = mask_rule(cfg, nq, nk);  // fused_unsupported let through only the masks it can say
   const float scale = scale_factor(cfg, dk);
   Workspace ws;
   try {

@@ -34,10 +34,6 @@ bool all_finite(const Mat& m, const char* what, std::string* err) {
   return true;
 }
 
-bool same_bits(const Mat& a, const Mat& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() && kern::same_bits(a.data(), b.data(), size_t(a.size()));
-}
-
 void apply_edits(const Config& cfg, Target target, Mat* m) {
   for (const CellEdit& e : cfg.edits)
     if (e.target == target && e.row >= 0 && e.col >= 0 && e.row < m->rows() && e.col < m->cols() &&

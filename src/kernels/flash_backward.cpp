@@ -19,7 +19,7 @@ namespace attn::kern {
 namespace {
 // Tile sizes, measured natively at n = 256, 1024, 4096 (ms; noise about 10 %): 64 x 64 0.57, 11.2, 199;
 // 128 x 128 0.66, 11.5, 178; 96 x 256 0.55, 9-11, 139-145; 192 x 256 0.55, 8.8, 146. Larger tiles pay
-// the products' packing and the (BQ, BK) transposes over more work.
+// the products' packing over more work.
 constexpr int BQ = 96;   // query rows per tile
 constexpr int BK = 256;  // keys per tile
 }  // namespace
@@ -30,15 +30,12 @@ void attention_backward(int n_q, int n_k, int dk, int dv, const float* Q, int ld
                         float* dV, int lddv, Workspace* ws) {
   const float ninf = -std::numeric_limits<float>::infinity();
   for (int i = 0; i < n_q; i++) std::fill(dQ + size_t(i) * lddq, dQ + size_t(i) * lddq + dk, 0.0f);
-  // workspace: D (n_q) | lo, hi per row (2 n_q, as floats) | P, dP (BQ, BK) | Pt, dSt (BK, BQ) |
-  // dKj (BK, dk) | dVj (BK, dv)
-  float* D = ws->get(size_t(n_q) * 3 + size_t(BQ) * BK * 4 + size_t(BK) * (dk + dv));
+  // workspace: D (n_q) | lo, hi per row (2 n_q, as floats) | P, dP (BQ, BK) | dKj (BK, dk) | dVj (BK, dv)
+  float* D = ws->get(size_t(n_q) * 3 + size_t(BQ) * BK * 2 + size_t(BK) * (dk + dv));
   float* lo_hi = D + n_q;
   float* P = lo_hi + 2 * size_t(n_q);
   float* dP = P + BQ * BK;
-  float* Pt = dP + BQ * BK;
-  float* dSt = Pt + BQ * BK;
-  float* dKj = dSt + BQ * BK;
+  float* dKj = dP + BQ * BK;
   float* dVj = dKj + size_t(BK) * dk;
   for (int i = 0; i < n_q; i++) {
     double s = 0;  // (one dot product per row: double costs nothing here and keeps D exact to float)
@@ -72,23 +69,17 @@ void attention_backward(int n_q, int n_k, int dk, int dv, const float* Q, int ld
         for (int c = 0; c < bk; c++) p[c] = c >= lo && c < hi ? p[c] - l : ninf;
         exp(p, p, bk);
       }
-      // dV_j += P^T dO_i
-      for (int r = 0; r < bq; r++)
-        for (int c = 0; c < bk; c++) Pt[c * BQ + r] = P[r * BK + c];
-      gemm(bk, dv, bq, Pt, BQ, dOi, lddo, dVj, dv, true);
+      // dV_j += P^T dO_i (gemm_tn reads P^T in place)
+      gemm_tn(bk, dv, bq, P, BK, dOi, lddo, dVj, dv, true);
       // dP = dO_i V_j^T, then dS = scale P o (dP - D) (in dP)
       gemm_nt(bq, bk, dv, dOi, lddo, V + size_t(j0) * ldv, ldv, dP, BK);
       for (int r = 0; r < bq; r++) {
         const float d = D[i0 + r];
-        for (int c = 0; c < bk; c++) {
-          const float ds = scale * P[r * BK + c] * (dP[r * BK + c] - d);
-          dP[r * BK + c] = ds;
-          dSt[c * BQ + r] = ds;
-        }
+        for (int c = 0; c < bk; c++) dP[r * BK + c] = scale * P[r * BK + c] * (dP[r * BK + c] - d);
       }
       // dQ_i += dS K_j, dK_j += dS^T Q_i
       gemm(bq, dk, bk, dP, BK, K + size_t(j0) * ldk, ldk, dQ + size_t(i0) * lddq, lddq, true);
-      gemm(bk, dk, bq, dSt, BQ, Qi, ldq, dKj, dk, true);
+      gemm_tn(bk, dk, bq, dP, BK, Qi, ldq, dKj, dk, true);
     }
     for (int c = 0; c < bk; c++) {
       float* dk_row = dK + size_t(j0 + c) * lddk;

@@ -213,19 +213,12 @@ float softmax_row(const float* x, float* w, int n, float* sum_out, float beta) {
   }
   // pass 2: e^(x - max) and the sum (the shift keeps every exponent <= 0)
   F vs = splat(0.0f);
+  // (x - max) * beta: multiplying by beta = 1 is exact, so T = 1 keeps the bits of no multiply
   const F vmax = splat(m), vbeta = splat(beta);
-  if (beta == 1.0f) {
-    for (j = 0; j + W <= n; j += W) {
-      F e = simd::exp(sub(load(x + j), vmax));
-      store(w + j, e);
-      vs = add(vs, e);
-    }
-  } else {
-    for (j = 0; j + W <= n; j += W) {
-      F e = simd::exp(mul(sub(load(x + j), vmax), vbeta));
-      store(w + j, e);
-      vs = add(vs, e);
-    }
+  for (j = 0; j + W <= n; j += W) {
+    F e = simd::exp(mul(sub(load(x + j), vmax), vbeta));
+    store(w + j, e);
+    vs = add(vs, e);
   }
   float s = hsum(vs);
   for (; j < n; j++) s += (w[j] = std::exp((x[j] - m) * beta));  // leftovers

@@ -81,7 +81,7 @@ bool all_finite(const float* x, size_t n);
 bool same_bits(const float* a, const float* b, size_t n);
 // one row: w = softmax(beta x) with -inf entries at exactly 0; returns the row max of x (so
 // lse = beta max + log sum). beta = 1 / temperature, folded into the exponent's input (e^(beta (x - max)))
-// so every temperature takes this path; beta = 1 skips the multiply (the same bits either way).
+// so every temperature takes this path (beta = 1: the bits of no multiply, since x * 1 = x exactly).
 // An all -inf row gives w = 0 and returns -inf.
 float softmax_row(const float* x, float* w, int n, float* sum_out, float beta = 1.0f);
 

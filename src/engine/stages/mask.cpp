@@ -14,13 +14,20 @@ int query_offset(const Config& cfg, int n_q, int n_k) {
   return cfg.mask == MaskKind::CausalBottomRight ? n_k - n_q : 0;
 }
 
+MaskRule mask_rule(const Config& cfg, int n_q, int n_k) {
+  MaskRule rule;
+  rule.kind = cfg.mask == MaskKind::Causal || cfg.mask == MaskKind::CausalBottomRight ? MaskRule::Causal
+              : cfg.mask == MaskKind::Window                                           ? MaskRule::Window
+                                                                                       : MaskRule::None;
+  rule.window = cfg.window;
+  rule.offset = query_offset(cfg, n_q, n_k);
+  return rule;
+}
+
 MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice) {
   MaskBits m(size_t(n_q) * n_k, 1);  // (n_q, n_k)
   // causal and window are rules the fused kernels apply block by block; one definition for both
-  MaskRule rule;
-  rule.kind = cfg.mask == MaskKind::Causal || cfg.mask == MaskKind::CausalBottomRight ? MaskRule::Causal : MaskRule::Window;
-  rule.window = cfg.window;
-  rule.offset = query_offset(cfg, n_q, n_k);
+  const MaskRule rule = mask_rule(cfg, n_q, n_k);
   for (int i = 0; i < n_q; i++)
     for (int j = 0; j < n_k; j++) {
       uint8_t& a = m[size_t(i) * n_k + j];

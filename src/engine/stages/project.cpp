@@ -11,8 +11,7 @@ namespace attn {
 
 namespace {
 
-bool same(const Mat& a, const Mat& b) { return same_shape(a, b) && kern::same_bits(a.data(), b.data(), size_t(a.size())); }
-bool same(const SharedMat& a, const SharedMat& b) { return (a.p && a.p == b.p) || same(a.get(), b.get()); }
+bool same(const SharedMat& a, const SharedMat& b) { return (a.p && a.p == b.p) || same_bits(a.get(), b.get()); }
 
 void redo_rows(const Mat& x, const Mat& w, const std::vector<int>& rows, Mat* out) {
   for (int i : rows) kern::gemv(int(w.cols()), int(w.rows()), x.row(i).data(), w.data(), int(w.cols()), out->row(i).data());
@@ -21,6 +20,7 @@ void redo_rows(const Mat& x, const Mat& w, const std::vector<int>& rows, Mat* ou
 }  // namespace
 
 bool same_shape(const Mat& a, const Mat& b) { return a.rows() == b.rows() && a.cols() == b.cols(); }
+bool same_bits(const Mat& a, const Mat& b) { return same_shape(a, b) && kern::same_bits(a.data(), b.data(), size_t(a.size())); }
 
 std::vector<int> changed_rows(const Mat& x, const Mat& before) {
   std::vector<int> rows;

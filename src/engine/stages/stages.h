@@ -8,6 +8,7 @@
 #include "engine/config.h"
 #include "engine/rng.h"
 #include "engine/stages/embed.h"
+#include "kernels/kernels.h"
 #include "engine/stages/stages_std.h"
 #include "engine/trace.h"
 
@@ -32,6 +33,7 @@ void project_qkv(const Projection& in, const Projection* prev, Mat* q, Mat* k, M
 // project.cpp: indices of the rows of x whose bits differ from those of before (same shape)
 std::vector<int> changed_rows(const Mat& x, const Mat& before);
 bool same_shape(const Mat& a, const Mat& b);
+bool same_bits(const Mat& a, const Mat& b);  // same shape and every float the same bits
 // init_weights.cpp: (d, d) weights for one of W_q, W_k, W_v (Target) or W_o (Target::X)
 Mat init_weights(Init init, Target which, int d, Rng* rng);
 // init_weights.cpp: W_q, W_k, W_v, W_o for (init, d, seed), drawn in that order from one Rng
@@ -62,6 +64,9 @@ void additive_scores_backward(const MatD& dS, const Mat& q, const Mat& k, const 
 
 // mask.cpp: query i sits at key position i + offset: n_k - n_q for the bottom-right causal mask, else 0
 int query_offset(const Config& cfg, int n_q, int n_k);
+// mask.cpp: the rule of a causal (either alignment) or window mask, as the fused kernels take it
+// (None for every other kind: those are not rules; a window's sink tokens are not part of it)
+MaskRule mask_rule(const Config& cfg, int n_q, int n_k);
 // mask.cpp: (n_q, n_k) allowed bits for the config's mask; notes mismatches in *notice
 MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice);
 // mask.cpp: (n_q, n_k) copy of scaled with -inf where blocked
