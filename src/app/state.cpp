@@ -93,7 +93,7 @@ std::string state_json() {
          ",\"j0\":" + std::to_string(a.longv.j0) + ",\"window\":" + std::to_string(a.longv.window) +
          ",\"hover_i\":" + std::to_string(a.longv.hover_i) + ",\"hover_j\":" + std::to_string(a.longv.hover_j) +
          ",\"hover_w\":" + f(a.longv.hover_w) + ",\"running\":" + (a.longv.running() ? "true" : "false") +
-         ",\"rows_done\":" + std::to_string(a.longv.job.next) + "}" +
+         ",\"rows_done\":" + std::to_string(a.longv.job.next) + ",\"version\":" + std::to_string(a.longv.version) + "}" +
          ",\"simd\":" + (kern::simd_active() ? "true" : "false") + ",\"threads\":" + std::to_string(engine_threads()) +
          ",\"tokens_q\":" + [&] { std::string r = "["; for (size_t i = 0; i < t.tokens_q.size(); i++) r += (i ? ",\"" : "\"") + esc(t.tokens_q[i]) + "\""; return r + "]"; }() +
          ",\"tokens_k\":" + [&] { std::string r = "["; for (size_t i = 0; i < t.tokens_k.size(); i++) r += (i ? ",\"" : "\"") + esc(t.tokens_k[i]) + "\""; return r + "]"; }() +

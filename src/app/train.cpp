@@ -402,6 +402,17 @@ std::string train_json() {
     }
   }
   j += "],\"stepper_wq_diff\":" + f(wq_diff) + ",\"layer\":" + std::to_string(T.layer) + ",\"head\":" + std::to_string(T.head);
+  j += ",\"probe_tokens\":[";  // the probe's tokens by name: the labels the stepper shows after Open
+  if (!T.runs.empty()) {
+    const TrainRun& r = T.runs[size_t(std::clamp(T.shown, 0, int(T.runs.size()) - 1))];
+    const std::vector<int>& x = r.t.task.probe.x;
+    for (size_t i = 0; i < x.size(); i++) {
+      const int id = x[i];
+      const std::string name = id < int(r.t.task.token_names.size()) ? r.t.task.token_names[size_t(id)] : std::to_string(id);
+      j += std::string(i ? "," : "") + "\"" + (name.find_first_of("\"\\") == std::string::npos ? name : std::string("?")) + "\"";
+    }
+  }
+  j += "]";
   j += ",\"generated\":[";
   for (size_t i = 0; i < T.gen_tokens.size(); i++) j += (i ? "," : "") + std::to_string(T.gen_tokens[i]);
   return j + "]}";

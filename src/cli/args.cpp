@@ -16,7 +16,7 @@ const char* const kUsage =
     "                                    # past 4096 tokens: softmax attention on the fused kernels (O(n d) memory),\n"
     "                                    # output, lse and float32 gradients\n"
     "  attn check --q Q --k K --v V --out MINE [--dout DO --dq MINE_DQ --dk MINE_DK --dv MINE_DV]\n"
-    "             [options] [--dtype fp32|fp16|bf16] [--atol A] [--rtol R]\n"
+    "             [options] [--dtype fp64|fp32|fp16|bf16] [--atol A] [--rtol R]\n"
     "                                    # is MINE right? if not, which known bug explains it (exit 0 pass, 1 mismatch)\n"
     "  attn presets                      # lists preset names with one line each\n"
     "options:\n"
@@ -126,7 +126,7 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
         return false;
       }
     } else if (f == "--dtype" && o->command == "check") {
-      if (v != "fp32" && v != "fp16" && v != "bf16") { *err = "--dtype must be fp32, fp16 or bf16 (got '" + v + "')"; return false; }
+      if (v != "fp64" && v != "fp32" && v != "fp16" && v != "bf16") { *err = "--dtype must be fp64, fp32, fp16 or bf16 (got '" + v + "')"; return false; }
       o->dtype = v;
     } else if ((f == "--atol" || f == "--rtol") && o->command == "check") {
       float x = 0;

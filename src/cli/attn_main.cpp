@@ -184,17 +184,17 @@ int run_long(const cli::Args& args, const Config& cfg, const cli::Heads& hq, con
 int run_check(const cli::Args& args, const Config& cfg, const cli::Heads& hq, const cli::Heads& hk, const cli::Heads& hv) {
   std::string err;
   CheckInput in;
-  in.Q = hq.batch;
-  in.K = hk.batch;
-  in.V = hv.batch;
+  in.Q = hq.batch64;
+  in.K = hk.batch64;
+  in.V = hv.batch64;
   in.heads = hq.H;
   in.kv_heads = hk.H;
   in.cfg = cfg;
-  in.precision = args.dtype == "fp16" ? Precision::F16 : args.dtype == "bf16" ? Precision::BF16 : Precision::F32;
+  in.precision = args.dtype == "fp16" ? Precision::F16 : args.dtype == "bf16" ? Precision::BF16 : args.dtype == "fp64" ? Precision::F64 : Precision::F32;
   in.atol = args.atol;
   in.rtol = args.rtol;
   // a tensor shaped like Q's or K's, with `heads` heads of width d, in the inputs' layout
-  auto load_like = [&](const std::string& spec, const cli::Heads& like, int heads, int d, bool nonfinite, std::vector<Mat>* out) {
+  auto load_like = [&](const std::string& spec, const cli::Heads& like, int heads, int d, bool nonfinite, std::vector<MatD>* out) {
     return cli::load_like(spec, like, heads, d, nonfinite, " (the layout of " + (&like == &hq ? args.q : args.k) + ")", out, &err);
   };
   const int dv = hv.d;
@@ -312,14 +312,24 @@ int main(int argc, char** argv) {
         !npy_load_mat(args.wv, &cfg.Wv, &err) || (!args.wo.empty() && !npy_load_mat(args.wo, &cfg.Wo, &err)))
       return fail(err);
     const long d = long(cfg.X.cols());
-    for (auto [path, m] : {std::pair{args.wq, &cfg.Wq}, {args.wk, &cfg.Wk}, {args.wv, &cfg.Wv}, {args.wo, &cfg.Wo}})
-      if (m->size() && (m->rows() != d || m->cols() != d))
+    if (d % args.heads) return fail("--heads " + std::to_string(args.heads) + " does not divide d_model=" + std::to_string(d) + " from " + args.x);
+    // grouped-query attention: W_k and W_v are (d_model, H_kv d_head), as PyTorch and checkpoints store them
+    const int kv_heads = args.kv_given ? args.cfg.n_kv_heads : args.heads;
+    if (args.heads % kv_heads)
+      return fail("--kv-heads " + std::to_string(kv_heads) + " does not divide --heads " + std::to_string(args.heads) +
+                  " (grouped-query attention needs H a multiple of H_kv)");
+    const long d_head = d / args.heads, kv_cols = kv_heads * d_head;
+    for (auto [path, m] : {std::pair{args.wq, &cfg.Wq}, {args.wk, &cfg.Wk}, {args.wv, &cfg.Wv}, {args.wo, &cfg.Wo}}) {
+      const long cols = m == &cfg.Wk || m == &cfg.Wv ? kv_cols : d;
+      if (m->size() && (m->rows() != d || m->cols() != cols))
         return fail(path + ": shape " + std::to_string(m->rows()) + "x" + std::to_string(m->cols()) + " does not match d_model=" +
-                    std::to_string(d) + " from " + args.x + " (expected " + std::to_string(d) + "x" + std::to_string(d) + ")");
+                    std::to_string(d) + " from " + args.x + " (expected " + std::to_string(d) + "x" + std::to_string(cols) +
+                    (cols != d ? ": d_model x H_kv d_head = " + std::to_string(kv_heads) + " x " + std::to_string(d_head) + ")"
+                               : kv_heads != args.heads && m != &cfg.Wo ? ": d_model x H d_head)" : ")"));
+    }
     if (cfg.Wo.size() == 0) cfg.Wo = Mat::Identity(d, d);  // no W_o: output equals concat
     cfg.d_model = int(d);
     cfg.n_heads = args.heads;
-    if (d % args.heads) return fail("--heads " + std::to_string(args.heads) + " does not divide d_model=" + std::to_string(d) + " from " + args.x);
     if (std::string e = check_range(Field::DModel, double(d), Front::Cli); !e.empty()) return fail(args.x + ": " + e);
   }
   // options override the preset or the defaults
@@ -340,7 +350,7 @@ int main(int argc, char** argv) {
       if (int(s.data.size()) != heads)
         return fail(args.sink_file + ": " + std::to_string(s.data.size()) + " sink logit(s), but there are " + std::to_string(heads) +
                     " query heads: give one per head");
-      cfg.sinks = s.data;
+      cfg.sinks.assign(s.data.begin(), s.data.end());
     } else {
       cfg.sinks.assign(size_t(heads), args.cfg.sinks[0]);
     }

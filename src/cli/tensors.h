@@ -14,7 +14,8 @@ enum class Layout { BHND, BNHD };  // rank 4: (batch, heads, n, d) or (batch, n,
 struct Heads {
   int rank = 2, B = 1, H = 1, n = 0, d = 0;
   Layout layout = Layout::BHND;
-  std::vector<Mat> batch;  // B of (n, H d)
+  std::vector<Mat> batch;     // B of (n, H d), in float32 for the engine
+  std::vector<MatD> batch64;  // the same as read (a float64 file keeps its bits): attn check's inputs
 };
 
 // heads_2d: how many heads a rank-2 (n, H d) tensor holds side by side (its columns split evenly)
@@ -48,5 +49,8 @@ std::vector<typename M::Scalar> join_heads(const std::vector<M>& batch, int H, c
 // matrices (n, H d). A shape that differs is refused as "SPEC: shape (..), expected (..)" + why.
 bool load_like(const std::string& spec, const Heads& like, int H, int d, bool allow_nonfinite, const std::string& why,
                std::vector<Mat>* out, std::string* err);
+// The same, keeping what the file holds in double (float64 files are not rounded to float32)
+bool load_like(const std::string& spec, const Heads& like, int H, int d, bool allow_nonfinite, const std::string& why,
+               std::vector<MatD>* out, std::string* err);
 
 }  // namespace attn::cli

@@ -6,7 +6,8 @@
 // Tolerance: the reference runs in float64; the same computation also runs in the stated low
 // precision (emulated: inputs, scores, weights and output rounded to it, round-to-nearest-even,
 // sums in float32 as kernels accumulate); a tensor passes when its max error is at most twice that
-// low-precision error plus a small atol.
+// low-precision error plus a small atol. For fp64 (a float64 implementation) the emulation is the
+// reference itself, so the tolerance is the atol alone: 1e-10, room for another summation order.
 #pragma once
 #include <string>
 #include <vector>
@@ -20,14 +21,15 @@ double round_to(double x, Precision p);               // round-to-nearest-even; 
 
 struct CheckInput {
   // B batch elements; per element the heads side by side: Q (n_q, H d_k), K (n_k, H_kv d_k),
-  // V (n_k, H_kv d_v), and the output to check (n_q, H d_v), which may hold NaN or Inf
-  std::vector<Mat> Q, K, V, out;
+  // V (n_k, H_kv d_v), and the output to check (n_q, H d_v), which may hold NaN or Inf. In double:
+  // a float64 file's values reach the reference and the comparison unrounded
+  std::vector<MatD> Q, K, V, out;
   int heads = 1, kv_heads = 1;
   Config cfg;                        // the options: scale, mask, temperature, normalizer, ALiBi, soft-cap, sinks
   Precision precision = Precision::F32;
   double atol = -1, rtol = 0;        // atol < 0: the default for the precision
   // optional: the gradient at the output and the gradients to check (all B, same layouts as Q, K, V)
-  std::vector<Mat> dout, dq, dk, dv;
+  std::vector<MatD> dout, dq, dk, dv;
 };
 
 struct TensorVerdict {

@@ -112,6 +112,10 @@ Err stage_input(const Config& cfg, const Limits& lim, Trace* t) {
       if (cfg.X.cols() != cfg.d_model) return "X is " + shape_text(cfg.X) + " but d_model is " + std::to_string(cfg.d_model);
       t->n_q = int(cfg.X.rows());
       t->cross = cfg.X_src.size() > 0;
+      if (int(cfg.labels.size()) == t->n_q) {
+        t->tokens_q = cfg.labels;
+        if (!t->cross) t->tokens_k = cfg.labels;
+      }
       t->n_k = t->cross ? int(cfg.X_src.rows()) : t->n_q;
       if (t->cross && cfg.X_src.cols() != cfg.d_model)
         return "the source X is " + shape_text(cfg.X_src) + " but d_model is " + std::to_string(cfg.d_model);

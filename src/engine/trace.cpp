@@ -4,7 +4,7 @@
 namespace attn {
 
 const char* stage_name(Stage s) {
-  static const char* const names[] = {"Embeddings", "Q / K / V", "Scores QK⊤", "Scaling",
+  static const char* const names[] = {"Embeddings", "Q / K / V", "Scores QK^T", "Scaling",
                                       "Mask", "Normalization", "Weighted sum", "Concat · W_o"};
   return int(s) >= 0 && int(s) < int(Stage::Count) ? names[int(s)] : "?";
 }

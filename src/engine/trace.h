@@ -11,7 +11,7 @@ namespace attn {
 
 // The pipeline stages, in the order the stepper shows them.
 enum class Stage { Embed, Project, Scores, Scale, Mask, Normalize, Attend, Output, Count };
-const char* stage_name(Stage);
+const char* stage_name(Stage);  // plain text ("Scores QK^T"); the UI typesets ui::stage_markup
 
 // Every matrix the trace holds, addressable by the UI, explain() and the exporters.
 enum class MatrixId { X, PE, Xpe, Q, K, V, Scores, Scaled, Masked, Weights, HeadOut, Concat, Output,

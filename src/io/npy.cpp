@@ -3,7 +3,9 @@
 #include "io/npy.h"
 #include "io/files.h"
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -128,12 +130,12 @@ bool npy_parse(const uint8_t* p, size_t n, NpyArray* out, std::string* err) {
   for (size_t i = 0; i < count; i++) {
     if (elem == 4) { float f; std::memcpy(&f, d + 4 * i, 4); out->data[i] = f; }
     else if (elem == 2) { uint16_t hb; std::memcpy(&hb, d + 2 * i, 2); out->data[i] = half_to_float(hb); }
-    else { double f; std::memcpy(&f, d + 8 * i, 8); out->data[i] = float(f); }
+    else { double f; std::memcpy(&f, d + 8 * i, 8); out->data[i] = f; }
   }
   if (fort && out->shape.size() >= 2) {  // reorder Fortran (column-major) data into C order
     if (out->shape.size() != 2) { *err = "Fortran-order arrays are only supported in 2-D; use np.ascontiguousarray"; return false; }
     const size_t R = size_t(out->shape[0]), C = size_t(out->shape[1]);
-    std::vector<float> c(count);
+    std::vector<double> c(count);
     for (size_t r = 0; r < R; r++)
       for (size_t k = 0; k < C; k++) c[r * C + k] = out->data[k * R + r];
     out->data.swap(c);
@@ -147,12 +149,18 @@ bool npy_to_mat(const NpyArray& a, Mat* out, std::string* err) {
   if (R == 0 || C == 0) { *err = "the array is empty (" + std::to_string(R) + "x" + std::to_string(C) + ")"; return false; }
   for (int64_t i = 0; i < R * C; i++)
     if (!std::isfinite(a.data[size_t(i)])) {
-      float v = a.data[size_t(i)];
+      const double v = a.data[size_t(i)];
       *err = std::string(std::isnan(v) ? "NaN" : "Inf") + " at row " + std::to_string(i / C + 1) + ", column " +
              std::to_string(i % C + 1) + " (1-based)";
       return false;
+    } else if (std::fabs(a.data[size_t(i)]) > double(std::numeric_limits<float>::max())) {
+      char v[32];
+      std::snprintf(v, sizeof v, "%g", a.data[size_t(i)]);
+      *err = std::string(v) + " at row " + std::to_string(i / C + 1) + ", column " + std::to_string(i % C + 1) +
+             " (1-based) is beyond float32's range (3.4e38)";
+      return false;
     }
-  *out = Eigen::Map<const Mat>(a.data.data(), R, C);
+  *out = Eigen::Map<const MatD>(a.data.data(), R, C).cast<float>();
   return true;
 }
 

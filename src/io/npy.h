@@ -11,7 +11,7 @@ namespace attn {
 
 struct NpyArray {
   std::vector<int64_t> shape;
-  std::vector<float> data;  // C order, converted to float32
+  std::vector<double> data;  // C order, widened to float64 (exact for every dtype read)
   std::string dtype;        // as stored: "float16", "float32" or "float64"
 };
 

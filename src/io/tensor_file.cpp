@@ -81,7 +81,7 @@ bool safetensors_parse(const uint8_t* p, size_t n, const std::string& name, Tens
   out->data.resize(count);
   for (size_t i = 0; i < count; i++) {
     if (elem == 4) { float f; std::memcpy(&f, d + 4 * i, 4); out->data[i] = f; }
-    else if (elem == 8) { double f; std::memcpy(&f, d + 8 * i, 8); out->data[i] = float(f); }
+    else if (elem == 8) { double f; std::memcpy(&f, d + 8 * i, 8); out->data[i] = f; }
     else {
       uint16_t b;
       std::memcpy(&b, d + 2 * i, 2);

@@ -11,7 +11,7 @@ namespace attn {
 
 struct TensorData {
   std::vector<int64_t> shape;
-  std::vector<float> data;  // C order
+  std::vector<double> data;  // C order, widened to float64 (a float64 file keeps its precision)
   std::string dtype;        // as stored: "float16", "bfloat16", "float32" or "float64"
 };
 

@@ -83,12 +83,10 @@ bool stepper_config(const ModelConfig& c, const Layout& lay, const std::vector<f
   g.normalizer = c.norm == Norm::Softmax ? Normalizer::Softmax : c.norm == Norm::Sparsemax ? Normalizer::Sparsemax : Normalizer::Entmax;
   g.entmax_alpha = 1.5f;
   g.mask = c.causal ? MaskKind::Causal : MaskKind::None;
-  std::string sentence;
-  for (int t = 0; t < T; t++) {
+  for (int t = 0; t < T; t++) {  // the stepper labels X's rows with the probe's tokens
     const int id = probe.x[size_t(t)];
-    sentence += (t ? " " : "") + (id < int(token_names.size()) ? token_names[size_t(id)] : std::to_string(id));
+    g.labels.push_back(id < int(token_names.size()) ? token_names[size_t(id)] : std::to_string(id));
   }
-  g.sentence = sentence;
   auto mat = [&](size_t off, int rows, int cols) {
     Mat m(rows, cols);
     std::copy_n(params.data() + off, size_t(rows) * cols, m.data());

@@ -38,9 +38,8 @@ void draw_backward_stage() {
   const Trace& t = a.trace;
   const Stage st = Stage(a.view.stage);
   const int h = std::clamp(a.view.head, 0, std::max(0, t.n_heads - 1));
-  ImGui::PushFont(a.font_title);
-  ImGui::Text("%d. %s, backward", a.view.stage + 1, stage_name(st));
-  ImGui::PopFont();
+  draw_formula(std::to_string(a.view.stage + 1) + ". " + stage_markup(st) + ", backward", a.font_title, a.font_title->FontSize,
+               ImGui::GetColorU32(ImGuiCol_Text));
   ImGui::PushTextWrapPos(0);
   const int q = std::clamp(a.view.query, 0, std::max(0, t.n_q - 1));
   ImGui::TextDisabled("L = Σ_c y_%d,c: the output row of \"%s\" (choose another query to follow its gradient). Step from stage 8 "

@@ -53,15 +53,15 @@ void draw_check() {
   if (!ready) ImGui::BeginDisabled();
   if (ImGui::Button("Check")) {
     CheckInput in;
-    in.Q = {c.q};
-    in.K = {c.k};
-    in.V = {c.v};
-    in.out = {c.out};
+    in.Q = {c.q.cast<double>()};
+    in.K = {c.k.cast<double>()};
+    in.V = {c.v.cast<double>()};
+    in.out = {c.out.cast<double>()};
     if (c.dout.size()) {  // gradients too, when the gradient at the output was given
-      in.dout = {c.dout};
-      if (c.dq.size()) in.dq = {c.dq};
-      if (c.dk.size()) in.dk = {c.dk};
-      if (c.dv.size()) in.dv = {c.dv};
+      in.dout = {c.dout.cast<double>()};
+      if (c.dq.size()) in.dq = {c.dq.cast<double>()};
+      if (c.dk.size()) in.dk = {c.dk.cast<double>()};
+      if (c.dv.size()) in.dv = {c.dv.cast<double>()};
     }
     in.cfg = a.cfg;
     in.cfg.sinks.resize(in.cfg.sinks.empty() ? 0 : 1);  // one head here

@@ -1,4 +1,5 @@
 // ui_common.cpp: widgets shared by the panels; above all matrix_view, which every stage uses.
+#include <cstring>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -130,7 +131,9 @@ bool matrix_view(const MatrixView& v) {
   const float s = a.s;
   ImGui::PushID(v.key);
   if (v.title) {
-    ImGui::TextUnformatted(v.title);
+    // a title with sub- or superscripts ("S = Q K^{T}", "W_q") is typeset
+    if (std::strpbrk(v.title, "^_")) draw_formula(v.title, a.font_ui, ImGui::GetFontSize(), ImGui::GetColorU32(ImGuiCol_Text));
+    else ImGui::TextUnformatted(v.title);
     ImGui::SameLine();
     ImGui::TextDisabled("%d×%d", R, C);
   }
@@ -221,10 +224,16 @@ bool matrix_view(const MatrixView& v) {
     if (!v.mask_paint && !a.drag.active) {
       Explanation e = v.grad != GradId::Count ? explain_grad(a.trace, a.grads, v.grad, v.head, hi_i, hj) : explain(a.trace, v.id, v.head, hi_i, hj);
       ImGui::PopFont();
+      // the arithmetic is shown here, where the eye is (typeset, with real fractions); the card
+      // below the stage then says what the outlines mean instead of repeating it
       ImGui::BeginTooltip();
-      ImGui::PushFont(a.font_mono);
-      ImGui::TextUnformatted(e.ok ? e.text.c_str() : (fmt(m(hi_i, hj), 4)).c_str());
-      ImGui::PopFont();
+      if (e.ok && !e.math.empty()) {
+        draw_formula(e.math, a.font_mono, a.font_mono->FontSize * 1.1f, ImGui::GetColorU32(ImGuiCol_Text), 0);
+      } else {
+        ImGui::PushFont(a.font_mono);
+        ImGui::TextUnformatted(e.ok ? e.text.c_str() : (fmt(m(hi_i, hj), 4)).c_str());
+        ImGui::PopFont();
+      }
       if (v.editable) ImGui::TextDisabled("drag sideways to edit this value");
       ImGui::EndTooltip();
       ImGui::PushFont(a.font_mono);

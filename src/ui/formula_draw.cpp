@@ -18,11 +18,10 @@ TextMeasure measure_of(ImFont* font) {
 }
 }  // namespace
 
-FormulaBox draw_formula(const std::string& markup, ImFont* font, float size, ImU32 col, float max_w) {
+FormulaBox typeset_in(const std::string& markup, ImFont* font, float size) { return typeset(markup, measure_of(font), size); }
+
+void draw_formula_box(const FormulaBox& b, ImFont* font, ImVec2 p, ImU32 col) {
   const TextMeasure m = measure_of(font);
-  FormulaBox b = typeset(markup, m, size);
-  if (max_w > 0 && b.w > max_w) b = typeset(markup, m, std::max(size * 0.6f, size * max_w / b.w));
-  const ImVec2 p = ImGui::GetCursorScreenPos();
   const float base = p.y + b.asc;  // the formula's baseline on screen
   ImDrawList* dl = ImGui::GetWindowDrawList();
   for (const FormulaOp& op : b.ops) {
@@ -33,8 +32,32 @@ FormulaBox draw_formula(const std::string& markup, ImFont* font, float size, ImU
       dl->AddText(font, op.size, ImVec2(p.x + op.x, base + op.y - m.ascent * op.size), col, op.text.c_str());
     }
   }
+}
+
+FormulaBox draw_formula(const std::string& markup, ImFont* font, float size, ImU32 col, float max_w) {
+  FormulaBox b = typeset_in(markup, font, size);
+  if (max_w > 0 && b.w > max_w) b = typeset_in(markup, font, std::max(size * 0.6f, size * max_w / b.w));
+  draw_formula_box(b, font, ImGui::GetCursorScreenPos(), col);
   ImGui::Dummy(ImVec2(b.w, b.height()));
   return b;
 }
+
+bool formula_button(const char* id, const std::string& markup) {
+  ImFont* font = ImGui::GetFont();
+  const FormulaBox b = typeset_in(markup, font, ImGui::GetFontSize());
+  const ImVec2 pad = ImGui::GetStyle().FramePadding;
+  // the frame is as tall as a text button's; the formula's baseline sits on the text's
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const bool clicked = ImGui::Button(id, ImVec2(b.w + 2 * pad.x, ImGui::GetFrameHeight()));
+  const float text_top = at.y + pad.y, baseline = text_top + font->Ascent * ImGui::GetFontSize() / font->FontSize;
+  draw_formula_box(b, font, ImVec2(at.x + pad.x, baseline - b.asc), ImGui::GetColorU32(ImGuiCol_Text));
+  return clicked;
+}
+
+float formula_button_width(const std::string& markup) {
+  return typeset_in(markup, ImGui::GetFont(), ImGui::GetFontSize()).w + 2 * ImGui::GetStyle().FramePadding.x;
+}
+
+std::string stage_markup(Stage s) { return s == Stage::Scores ? "Scores QK^{T}" : stage_name(s); }
 
 }  // namespace attn::ui

@@ -71,7 +71,24 @@ bool apply(const char* what, bool adopt, std::string* err) {
     c.X_src = Mat();
   } else if (w == "W_q" || w == "W_k" || w == "W_v") {
     if (c.input == Input::QKV || c.input == Input::Weights) { *err = "the current setup gives Q, K, V directly; W matrices do not apply"; return false; }
-    if (R != c.d_model || C != c.d_model) { *err = w + " must be " + std::to_string(c.d_model) + "x" + std::to_string(c.d_model) + " (d_model), got " + std::to_string(R) + "x" + std::to_string(C); return false; }
+    // W_q is (d_model, d_model); under grouped-query attention W_k and W_v are (d_model, H_kv d_head)
+    const bool kv = w != "W_q";
+    const int d_head = c.d_model / c.n_heads, kv_heads = c.n_kv_heads > 0 ? c.n_kv_heads : c.n_heads;
+    const int want = kv ? kv_heads * d_head : c.d_model;
+    if (kv && R == c.d_model && C != want && adopt && C % d_head == 0 && c.n_heads % (C / d_head) == 0) {
+      // adopt: the file's columns say how many key/value heads there are; the partner is redrawn if it no longer fits
+      c.n_kv_heads = C / d_head == c.n_heads ? 0 : C / d_head;
+      Mat& partner = w == "W_k" ? c.Wv : c.Wk;
+      if (partner.size() && partner.cols() != C) partner = Mat();
+    } else if (R != c.d_model || C != want) {
+      *err = w + " must be " + std::to_string(c.d_model) + "x" + std::to_string(want) +
+             (want != c.d_model ? " (d_model x H_kv d_head = " + std::to_string(kv_heads) + " x " + std::to_string(d_head) + ")" : " (d_model x d_model)") +
+             ", got " + std::to_string(R) + "x" + std::to_string(C) +
+             (kv && C % d_head == 0 && c.n_heads % std::max(1, C / d_head) == 0 && C > 0
+                  ? "; it fits " + std::to_string(C / d_head) + " key/value heads: set them in Variants, or tick \"Adopt the file's shape\""
+                  : "");
+      return false;
+    }
     (w == "W_q" ? c.Wq : w == "W_k" ? c.Wk : c.Wv) = m;
   } else if (w == "weights") {  // shown as they are
     c.input = Input::Weights;

@@ -96,9 +96,8 @@ void draw_stage() {
   const int h = std::clamp(a.view.head, 0, t.n_heads - 1);
   const HeadTrace& ht = t.heads[size_t(h)];
   const StageText st = stage_text(a.view.stage, t);
-  ImGui::PushFont(a.font_title);
-  ImGui::Text("%d. %s", a.view.stage + 1, stage_name(Stage(a.view.stage)));
-  ImGui::PopFont();
+  draw_formula(std::to_string(a.view.stage + 1) + ". " + stage_markup(Stage(a.view.stage)), a.font_title, a.font_title->FontSize,
+               ImGui::GetColorU32(ImGuiCol_Text));
   if (t.n_heads > 1 && a.view.stage >= 1 && a.view.stage <= 6) {
     ImGui::SameLine();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "head %d of %d", h + 1, t.n_heads);
@@ -190,7 +189,7 @@ void draw_stage() {
       MatrixView q = view("Qs", "Q", MatrixId::Q, ht.q, &t.tokens_q, nullptr, D), k = view("Ks", "K", MatrixId::K, ht.k, &t.tokens_k, nullptr, D);
       q.highlight_row = hq; k.highlight_row = hk;
       q.max_h = k.max_h = tall * 0.45f;
-      MatrixView sc = view("S", "S = Q K⊤", MatrixId::Scores, ht.scores, &t.tokens_q, &t.tokens_k, D);
+      MatrixView sc = view("S", "S = Q K^{T}", MatrixId::Scores, ht.scores, &t.tokens_q, &t.tokens_k, D);
       sc.select_rows = true;
       sc.max_h = tall * 0.5f;
       flow.place(q); flow.place(k); flow.place(sc);
@@ -296,17 +295,47 @@ void draw_stage() {
   draw_explain_card();
 }
 
+// What the outlines drawn for a hovered cell mean (the tooltip beside the cell has its arithmetic),
+// or "" when the hovered matrix outlines nothing elsewhere.
+std::string outline_note(const App& a) {
+  const View& v = a.view;
+  const Trace& t = a.trace;
+  const int i = v.hover_prev_i, j = v.hover_prev_j;
+  auto tok = [](const std::vector<std::string>& ts, int k) {
+    return k >= 0 && k < int(ts.size()) ? " (\"" + ts[size_t(k)] + "\")" : std::string();
+  };
+  const Stage st = Stage(v.stage);
+  const bool pair = v.hover_prev_id == MatrixId::Weights || v.hover_prev_id == MatrixId::Scores || v.hover_prev_id == MatrixId::Scaled ||
+                    v.hover_prev_id == MatrixId::Masked || v.hover_prev_id == MatrixId::LinWeights;
+  if (v.hover_prev_grad != GradId::Count) return "";
+  if (pair && st == Stage::Scores)
+    return "Outlined: query row " + std::to_string(i + 1) + tok(t.tokens_q, i) + " in Q and key row " + std::to_string(j + 1) +
+           tok(t.tokens_k, j) + " in K, the two vectors whose dot product this score is.";
+  if (pair && st == Stage::Normalize)
+    return "Outlined: query row " + std::to_string(i + 1) + tok(t.tokens_q, i) + " in Q, and key row " + std::to_string(j + 1) +
+           tok(t.tokens_k, j) + " in K and in V: the value this weight takes into the query's output.";
+  if (v.hover_prev_id == MatrixId::HeadOut && st == Stage::Attend)
+    return "Outlined: row " + std::to_string(i + 1) + tok(t.tokens_q, i) + " of A (the weights it sums with) and column " +
+           std::to_string(j + 1) + " of V (the values it sums).";
+  return "";
+}
+
 void draw_explain_card() {
   App& a = app();
   const View& v = a.view;
-  Explanation e;
-  if (v.hover_prev && v.hover_prev_grad != GradId::Count)
-    e = explain_grad(a.trace, a.grads, v.hover_prev_grad, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j);
-  else if (v.hover_prev)
-    e = explain(a.trace, v.hover_prev_id, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j);
-  if (!e.ok && v.pinned) e = explain(a.trace, v.pin_id, v.pin_head, v.pin_i, v.pin_j);
   ImGui::Spacing();
   ImGui::Separator();
+  // a hovered cell has its arithmetic in the tooltip beside it: here, what the outlines add
+  if (v.hover_prev) {
+    const std::string note = outline_note(a);
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("%s", note.empty() ? "Click a cell to keep its arithmetic here." : note.c_str());
+    ImGui::PopTextWrapPos();
+    return;
+  }
+  // no hover (a tapped cell on a touch screen, or the cursor elsewhere): the pinned cell's arithmetic
+  Explanation e;
+  if (v.pinned) e = explain(a.trace, v.pin_id, v.pin_head, v.pin_i, v.pin_j);
   if (!e.ok) {
     ImGui::TextDisabled("Hover or tap any cell to see the arithmetic that produced it.");
     return;

@@ -94,13 +94,13 @@ void draw_stepper() {
   for (int i = 0; i <= last; i++) {
     ImGui::SameLine();
     // wrap onto a new line when the row is full (phones)
-    const std::string label = std::to_string(i + 1) + " " + stage_name(Stage(i));
-    const float w = ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2;
+    const std::string label = std::to_string(i + 1) + " " + stage_markup(Stage(i));
+    const float w = formula_button_width(label);
     if (ImGui::GetCursorPosX() + w > ImGui::GetWindowContentRegionMax().x) ImGui::NewLine();
     const bool cur = i == a.view.stage;
     if (cur) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
     else ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_FrameBg));
-    if (ImGui::Button(label.c_str())) { a.view.stage = i; a.view.playing = false; }
+    if (formula_button(("##stage" + std::to_string(i)).c_str(), label)) { a.view.stage = i; a.view.playing = false; }
     ImGui::PopStyleColor();
     mark(("stage" + std::to_string(i)).c_str());
   }

@@ -46,6 +46,12 @@ float matrix_view_width(const MatrixView& v);  // the width matrix_view will tak
 // ---- formulas (formula_draw.cpp): markup of formula.h typeset at the cursor in font at size px,
 // in colour col, shrunk (to 60 % at most) when wider than max_w (0: no limit). One item.
 FormulaBox draw_formula(const std::string& markup, ImFont* font, float size, ImU32 col, float max_w = 0);
+// a button labelled with typeset markup (id: "##name"), at the current font; and its width
+bool formula_button(const char* id, const std::string& markup);
+float formula_button_width(const std::string& markup);
+// a stage's name as markup: "Scores QK^{T}" with a typeset superscript T, legible at every size
+// (the ⊤ glyph, borrowed from the number font at the baseline, read as a Cyrillic т at 1x)
+std::string stage_markup(Stage s);
 
 // ---- panels
 void draw_stepper();       // ui_stepper.cpp: stage row, prev/next/play
@@ -68,7 +74,7 @@ void draw_train();         // train.cpp: the Train mode (settings, curves, the p
 void draw_train_part(const std::string& part);  // train.cpp: one part for embeds: curves, attention, measures, settings
 void draw_backward_stage(); // backward.cpp: the current stage's gradients (View::backward)
 void draw_compare();       // compare.cpp: A | B | B − A of the stage's matrix, when something is pinned
-void draw_explain_card();  // ui_stage.cpp: pinned or hovered cell's arithmetic
+void draw_explain_card();  // stage.cpp: what a hovered cell's outlines mean, or a pinned cell's arithmetic
 void draw_import_dialog(); // import.cpp: "use this matrix as X / W / Q / K / V"
 void draw_share_button();  // ui_share.cpp: link and iframe snippet
 void draw_export_button(); // ui_share.cpp: PNG / CSV / JSON / .npy / NumPy

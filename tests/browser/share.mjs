@@ -234,6 +234,35 @@ try {
     assert(s2.n_q === 5 && s2.status.includes('not a .npy file'), `after a bad file: ${s2.status}`);
   });
 
+  await check('W_k import under grouped-query attention takes (d_model, H_kv d_head)', async () => {
+    // the gqa preset: d_model 8, 4 query heads of 2, 2 key/value heads, so W_k is 8 x 4
+    await setHash(page, 'preset=gqa&stage=1');
+    const before = await state(page);
+    const importAs = async (rows, cols, target) => {
+      const file = path.join(os.tmpdir(), `attn-wk-${process.pid}-${cols}.npy`);
+      execFileSync('/usr/bin/python3', ['-c', `import numpy as np; np.save('${file}', np.linspace(-1, 1, ${rows * cols}).reshape(${rows}, ${cols}).astype(np.float32))`]);
+      await page.setInputFiles('input[type=file]', file);
+      await page.waitForFunction(() => attnTest.rect('import:W_k').x0 !== undefined, null, { timeout: 10000 });
+      await nextFrames(page, 3);
+      await click(page, 'import:' + target);
+      await nextFrames(page, 3);
+      fs.rmSync(file);
+      return state(page);
+    };
+    const s = await importAs(8, 4, 'W_k');
+    assert(s.status === `imported attn-wk-${process.pid}-4.npy as W_k` && s.ok && s.n_heads === 4,
+      `8x4 W_k: status=${s.status} ok=${s.ok} heads=${s.n_heads}`);
+    assert(s.output_sum !== before.output_sum, `the imported W_k is used: output sum ${s.output_sum} (was ${before.output_sum})`);
+    // 8 x 8 does not fit two key/value heads of width 2: refused with the shape expected, nothing changed
+    await importAs(8, 8, 'W_k');
+    const err = await page.evaluate(() => attnTest.rect('import:cancel').x0 !== undefined);
+    assert(err, 'the dialog stays open on a refused shape');
+    await click(page, 'import:cancel');
+    await nextFrames(page, 2);
+    const s3 = await state(page);
+    assert(s3.ok && s3.n_heads === 4 && s3.status === s.status, `after the refusal: ${s3.status}`);
+  });
+
   await check('zero console errors on the main page', async () => assert(errors.length === 0, errors.join('\n')));
 } finally {
   await cleanup();

@@ -17,20 +17,40 @@ const { server, url } = await serve(site);
 const { browser, cleanup } = await launch();
 const train = (page) => page.evaluate(() => attnTest.train());
 
-// rAF intervals over ms milliseconds: median and 95th percentile
+// rAF intervals over ms milliseconds, unsorted
 async function frameIntervals(page, ms) {
   return page.evaluate((ms) => new Promise((resolve) => {
     const t = [];
     const tick = (now) => {
       t.push(now);
       if (now - t[0] < ms) requestAnimationFrame(tick);
-      else {
-        const d = t.slice(1).map((v, i) => v - t[i]).sort((a, b) => a - b);
-        resolve({ median: d[d.length >> 1], p95: d[Math.floor(d.length * 0.95)], frames: d.length });
-      }
+      else resolve(t.slice(1).map((v, i) => v - t[i]));
     };
     requestAnimationFrame(tick);
   }), ms);
+}
+const summarize = (d) => {
+  const s = [...d].sort((a, b) => a - b);
+  return { median: s[s.length >> 1], p95: s[Math.floor(s.length * 0.95)], frames: s.length };
+};
+
+// Frame intervals while training and while paused, measured in alternating windows of `ms`, so
+// both see the same load on a shared machine (a build on the other core comes and goes within
+// seconds; two measurements taken half a minute apart compare two different machines)
+async function pairedIntervals(page, rounds, ms) {
+  const during = [], idle = [];
+  let pausedMs = 0;
+  for (let r = 0; r < rounds; r++) {
+    during.push(...await frameIntervals(page, ms));
+    const p0 = Date.now();
+    await click(page, 'train:play');  // pause
+    await page.waitForFunction(() => !attnTest.train().playing, null, { timeout: 10000 });
+    idle.push(...await frameIntervals(page, ms));
+    await click(page, 'train:play');  // and on again
+    await page.waitForFunction(() => attnTest.train().playing, null, { timeout: 10000 });
+    pausedMs += Date.now() - p0;
+  }
+  return { during: summarize(during), idle: summarize(idle), pausedMs };
 }
 
 try {
@@ -43,7 +63,7 @@ try {
     await click(page, 'lesson:Induction heads');
     const t0 = Date.now();
     await page.waitForFunction(() => attnTest.train().runs[0].step >= 60, null, { timeout: 60000 });
-    const during = await frameIntervals(page, 3000);
+    const { during, idle, pausedMs } = await pairedIntervals(page, 4, 1000);
     for (;;) {
       t = await train(page);
       if (t.runs[0].heldout >= 0.9) break;
@@ -51,11 +71,10 @@ try {
       assert(Date.now() - t0 < 240000, `held-out ${t.runs[0].heldout} after 240 s (step ${t.runs[0].step})`);
       await page.waitForTimeout(500);
     }
-    const secs = (Date.now() - t0) / 1000;
+    const secs = (Date.now() - t0 - pausedMs) / 1000;  // training time: the paused windows left out
     assert(t.runs.length === 2 && t.runs[1].label === '1 layer', 'the 1-layer comparison is missing');
     await click(page, 'train:play');  // pause
     await nextFrames(page, 2);
-    const idle = await frameIntervals(page, 2000);
     console.log(`    held-out ${(100 * t.runs[0].heldout).toFixed(1)} % at step ${t.runs[0].step} after ${secs.toFixed(1)} s ` +
       `(1 layer: ${(100 * t.runs[1].heldout).toFixed(1)} %); frame interval while training median ${during.median.toFixed(0)} ms, ` +
       `p95 ${during.p95.toFixed(0)} ms; paused median ${idle.median.toFixed(0)} ms, p95 ${idle.p95.toFixed(0)} ms; ` +
@@ -91,6 +110,9 @@ try {
     assert(s.d_model === 64 && s.n_heads === 4, `stepper d_model ${s.d_model}, heads ${s.n_heads}`);
     assert(t.stepper_wq_diff === 0, `W_q differs by ${t.stepper_wq_diff}`);
     assert(s.head === 2, `stepper head ${s.head}`);
+    // the stepper's rows are the probe's tokens, not t1 ... tn
+    assert(t.probe_tokens.length === s.n_q && JSON.stringify(s.tokens_q) === JSON.stringify(t.probe_tokens),
+      `stepper tokens ${JSON.stringify(s.tokens_q)} vs the probe's ${JSON.stringify(t.probe_tokens)}`);
   });
 
   await check('generate: the induction model continues a repeated block', async () => {

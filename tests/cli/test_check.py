@@ -150,6 +150,28 @@ class Check(TempDirCase):
                 r = self.check(q.float().numpy(), k.float().numpy(), v.float().numpy(), bad.float().numpy(), "--dtype", name)
                 self.assertEqual(r.returncode, 1, r.stdout)
 
+    def test_float64_kept_in_double(self):
+        """A float64 port (and its float64 inputs) checked at --dtype fp64: the reference must come
+        from the unrounded inputs. Rounding the inputs to float32 alone moves the reference by far
+        more than the fp64 tolerance (asserted here), so a checker that rounds would fail it."""
+        q, k, v = (torch.tensor(self.rng.standard_normal(s)) for s in ((2, 6, 8), (2, 6, 8), (2, 6, 8)))
+        out = attention(q, k, v, mask="causal")
+        rounded = attention(*(t.float().double() for t in (q, k, v)), mask="causal")
+        self.assertGreater(float((out - rounded).abs().max()), 1e-8)  # >> the fp64 atol of 1e-10
+        save = lambda name, t: self.save(name, t.numpy(), np.float64)  # noqa: E731
+        args = [ATTN, "check", "--q", save("q.npy", q), "--k", save("k.npy", k), "--v", save("v.npy", v), "--mask", "causal"]
+        r = subprocess.run(args + ["--out", save("out.npy", out), "--dtype", "fp64"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("fp64", r.stdout)
+        # the float32-rounded computation is a different result at fp64's tolerance
+        r = subprocess.run(args + ["--out", save("out.npy", rounded), "--dtype", "fp64"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        # a float64 port that forgot the scale is still named at fp64
+        bad = attention(q, k, v, mask="causal", scale=1.0)
+        r = subprocess.run(args + ["--out", save("out.npy", bad), "--dtype", "fp64"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertEqual(self.causes(r)[0], "no-scale")
+
     def test_gradients(self):
         q, k, v = (t.requires_grad_() for t in self.inputs(H=2, H_kv=1, n_q=5, n_k=5, d=4))
         out = attention(q, k, v, mask="causal")

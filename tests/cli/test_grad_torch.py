@@ -154,6 +154,43 @@ class Grad(TempDirCase):
                 for name, t in zip(("dwq", "dwk", "dwv", "dwo"), w):
                     self.compare(load(name + ".npy"), t.grad.numpy(), name)
 
+    def test_projections_grouped_query(self):
+        """--x with W_k, W_v of (d_model, H_kv d_head), as PyTorch and checkpoints store them under
+        grouped-query attention: the output and every gradient, causal and not, MQA and GQA."""
+        n, d = 7, 12
+        for H, Hkv in ((3, 1), (4, 2)):
+            for mask in ("none", "causal"):
+                with self.subTest(H=H, Hkv=Hkv, mask=mask):
+                    dh = d // H
+                    X = self.rng.standard_normal((n, d)).astype(np.float32)
+                    shapes = [(d, d), (d, Hkv * dh), (d, Hkv * dh), (d, d)]
+                    W = [(self.rng.standard_normal(s) * 0.6).astype(np.float32) for s in shapes]
+                    dY = self.rng.standard_normal((n, d)).astype(np.float32)
+                    load = self.grad(["--x", self.save("x.npy", X), "--wq", self.save("wq.npy", W[0]),
+                                      "--wk", self.save("wk.npy", W[1]), "--wv", self.save("wv.npy", W[2]),
+                                      "--wo", self.save("wo.npy", W[3]), "--heads", str(H), "--kv-heads", str(Hkv),
+                                      "--mask", mask, "--dout", self.save("dy.npy", dY)])
+                    x = torch.tensor(X.astype(np.float64), requires_grad=True)
+                    w = [torch.tensor(a.astype(np.float64), requires_grad=True) for a in W]
+                    y = attention(x @ w[0], x @ w[1], x @ w[2], H, mask, "softmax", 1.0, "auto", kv_heads=Hkv) @ w[3]
+                    (y * torch.tensor(dY.astype(np.float64))).sum().backward()
+                    got_y = load("output.npy")
+                    err = float(np.abs(got_y - y.detach().numpy()).max())
+                    self.assertLess(err, 1e-5 * max(1.0, float(y.abs().max())), f"output: max error {err:.3g}")
+                    # the weights are far from uniform, so a tiled (h mod H_kv) mapping would show
+                    self.assertEqual(load("dwk.npy").shape, (d, Hkv * dh))
+                    self.compare(load("dx.npy"), x.grad.numpy(), "dx")
+                    for name, t in zip(("dwq", "dwk", "dwv", "dwo"), w):
+                        self.compare(load(name + ".npy"), t.grad.numpy(), name)
+        # a W_k that fits neither layout is refused with the shape expected
+        X = np.ones((5, 12), np.float32)
+        r = subprocess.run([ATTN, "run", "--x", self.save("x.npy", X), "--wq", self.save("wq.npy", np.eye(12, dtype=np.float32)),
+                            "--wk", self.save("wk.npy", np.ones((12, 6), np.float32)), "--wv", self.save("wv.npy", np.ones((12, 4), np.float32)),
+                            "--heads", "3", "--kv-heads", "1"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("wk.npy: shape 12x6 does not match d_model=12", r.stderr)
+        self.assertIn("expected 12x4: d_model x H_kv d_head = 1 x 4", r.stderr)
+
     def test_variants_and_layouts(self):
         """(H, n, d) and (B, n, H, d) tensors, float16 and bfloat16 inputs, .safetensors, GQA/MQA,
         ALiBi, soft-capping, sinks and both causal alignments: dq, dk, dv in the inputs' layout."""

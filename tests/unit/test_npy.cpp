@@ -43,7 +43,7 @@ TEST_CASE("float64 and Fortran order are read correctly") {
   NpyArray a;
   std::string err;
   REQUIRE_MESSAGE(parse(s, &a, &err), err);
-  CHECK(a.data == std::vector<float>{1, 2, 3, 4, 5, 6});
+  CHECK(a.data == std::vector<double>{1, 2, 3, 4, 5, 6});
 }
 
 TEST_CASE("corrupt inputs are refused with a message that says what is wrong") {
@@ -99,10 +99,10 @@ TEST_CASE("float16 .npy and .safetensors (F16, BF16, F32, F64) read exactly; bad
   REQUIRE(safetensors_parse(reinterpret_cast<const uint8_t*>(f.data()), f.size(), "q", &t, &err));
   CHECK(t.dtype == "float16");
   CHECK(t.shape == std::vector<int64_t>{2});
-  CHECK(t.data == std::vector<float>{1.0f, -2.0f});
+  CHECK(t.data == std::vector<double>{1.0, -2.0});
   REQUIRE(safetensors_parse(reinterpret_cast<const uint8_t*>(f.data()), f.size(), "k", &t, &err));
   CHECK(t.dtype == "bfloat16");
-  CHECK(t.data == std::vector<float>{1.0f});
+  CHECK(t.data == std::vector<double>{1.0});
   CHECK_FALSE(safetensors_parse(reinterpret_cast<const uint8_t*>(f.data()), f.size(), "v", &t, &err));
   CHECK(err.find("no tensor named 'v' (it has: k, q)") != std::string::npos);
   CHECK_FALSE(safetensors_parse(reinterpret_cast<const uint8_t*>(f.data()), f.size() - 1, "k", &t, &err));  // past the end

@@ -543,7 +543,7 @@ TEST_CASE("train: a trained layer opened in the stepper gives the model's own we
     Cache<float> cache;
     forward(c, lay, P, b, &cache, false, 0, true);
     std::vector<std::string> names;
-    for (int v = 0; v < c.vocab; v++) names.push_back("t" + std::to_string(v));
+    for (int v = 0; v < c.vocab; v++) names.push_back("w" + std::to_string(v) + "'");
     for (int l = 0; l < 2; l++) {
       Config g;
       std::string err;
@@ -551,6 +551,13 @@ TEST_CASE("train: a trained layer opened in the stepper gives the model's own we
       const Trace tr = forward(g);
       REQUIRE(tr.ok);
       REQUIRE(tr.n_heads == 4);
+      // the stepper's rows and columns carry the probe's tokens, not t1 ... tn
+      REQUIRE(tr.tokens_q.size() == 6);
+      REQUIRE(tr.tokens_k.size() == 6);
+      for (int i = 0; i < 6; i++) {
+        CHECK(tr.tokens_q[size_t(i)] == "w" + std::to_string(b.x[size_t(i)]) + "'");
+        CHECK(tr.tokens_k[size_t(i)] == tr.tokens_q[size_t(i)]);
+      }
       for (int h = 0; h < 4; h++)
         for (int i = 0; i < 6; i++)
           for (int j = 0; j < 6; j++)
