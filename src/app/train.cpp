@@ -276,7 +276,7 @@ void train_generate() {
   std::vector<int> toks;
   std::string err;
   if (!train::parse_tokens(r.t.task, T.prompt, &toks, &err)) { set_status("prompt: " + err); return; }
-  const size_t max_len = size_t(c.pos == train::PosEnc::Learned ? c.seq + 1 : 2 * c.seq);
+  const size_t max_len = size_t(c.pos == PosEnc::Learned ? c.seq + 1 : 2 * c.seq);
   if (toks.size() >= max_len) { set_status("the prompt is longer than the model's context"); return; }
   T.gen_prompt_len = int(toks.size());
   train::Decoder dec;

@@ -25,8 +25,8 @@ const char* const kUsage =
     "                                          FILE: n_q x n_k, nonzero = may attend)\n"
     "  --scale auto|none|FLOAT                (auto = 1/sqrt(d_k))\n"
     "  --temperature T                        (1e-6 <= T <= 1e6)\n"
-    "  --normalizer softmax|sum|sigmoid|sparsemax|entmax15|hardmax\n"
-    "  --posenc none|sinusoidal|rope          (with --x or --preset)\n"
+    "  --normalizer softmax|sum|sigmoid|sparsemax|entmax|hardmax   (entmax: 1.5-entmax)\n"
+    "  --posenc none|sinusoidal|rope|alibi    (with --x or --preset; alibi = --alibi)\n"
     "  --heads H                              (with a 2-D --q: its columns are H heads side by side)\n"
     "  --layout bhnd|bnhd                     (4-D tensors: (B, H, n, d), the default, or (B, n, H, d))\n"
     "tensors: .npy (float16/32/64; (n, d), (H, n, d) or (B, H, n, d)) or FILE.safetensors:NAME (F16/BF16/F32/F64);\n"
@@ -120,9 +120,10 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
       if (!ranged("--temperature", v, Field::Temperature, o->cfg.temperature, parsed, err)) return false;
     } else if (f == "--normalizer") {
       o->norm_given = true;
-      if (v == "entmax15") { o->cfg.normalizer = Normalizer::Entmax; o->cfg.entmax_alpha = 1.5f; }
-      else if (v == "entmax" || !parse_name(v, &o->cfg.normalizer)) {
-        *err = "unknown normalizer '" + v + "' (use softmax, sum, sigmoid, sparsemax, entmax15 or hardmax)";
+      // the one vocabulary's names: entmax is 1.5-entmax here (entmax15, the older spelling, too)
+      o->cfg.entmax_alpha = 1.5f;
+      if (!parse_name(v, &o->cfg.normalizer)) {
+        *err = "unknown normalizer '" + v + "' (use " + names_list(Normalizer::Softmax) + ")";
         return false;
       }
     } else if (f == "--dtype" && o->command == "check") {
@@ -156,7 +157,16 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
       o->sink_given = true;
     } else if (f == "--posenc") {
       o->posenc_given = true;
-      if (!parse_name(v, &o->cfg.posenc)) { *err = "--posenc must be none, sinusoidal or rope (got '" + v + "')"; return false; }
+      if (!parse_name(v, &o->cfg.posenc) || o->cfg.posenc == PosEnc::Learned) {
+        *err = "--posenc must be none, sinusoidal, rope or alibi (got '" + v + "'" +
+               (v == "learned" ? ": learned positions need a trained table, see attn train)" : ")");
+        return false;
+      }
+      if (o->cfg.posenc == PosEnc::Alibi) {  // the --alibi variant, which Q and K given directly take too
+        o->alibi = true;
+        o->cfg.posenc = PosEnc::None;
+        o->posenc_given = false;
+      }
     } else {
       *err = "unknown option '" + f + "' (see attn --help)";
       return false;

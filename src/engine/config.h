@@ -3,21 +3,12 @@
 #pragma once
 #include <string>
 #include <vector>
+#include "engine/options.h"
 #include "engine/tensor.h"
 
 namespace attn {
 
 enum class Input { Sentence, Matrices, QKV, Weights };  // where X, Q/K/V or the weights come from
-enum class PosEnc { None, Sinusoidal, Rope };
-enum class Init { Designed, Xavier, Kaiming, Identity };
-enum class ScoreFn { Dot, Additive };
-enum class ScaleMode { Auto, None, Custom };
-// Causal is top-left aligned (query i sees keys j <= i: PyTorch's is_causal, tril(diagonal=0));
-// CausalBottomRight aligns the last query with the last key (j <= i + n_k - n_q: FlashAttention
-// >= 2.1, a KV cache). They differ only when n_q != n_k.
-enum class MaskKind { None, Causal, Padding, Window, Custom, CausalBottomRight };
-enum class Normalizer { Softmax, Sum, Sigmoid, Sparsemax, Entmax, Hardmax };
-enum class Target { X, Wq, Wk, Wv, Q, K, V };  // matrices whose cells the user may edit
 
 // A user's edit of one cell, applied after the matrix is built and before it is used.
 struct CellEdit {
@@ -82,19 +73,5 @@ struct Limits {
   // any number gives the bits of one (rows are dealt out whole), so this changes only the time
   int threads = 1;
 };
-
-// Names used by the CLI, the URL and the UI: one table each way.
-const char* name_of(PosEnc);
-const char* name_of(Init);
-const char* name_of(ScoreFn);
-const char* name_of(MaskKind);
-const char* name_of(Normalizer);
-const char* name_of(Target);
-bool parse_name(const std::string&, PosEnc*);
-bool parse_name(const std::string&, Init*);
-bool parse_name(const std::string&, ScoreFn*);
-bool parse_name(const std::string&, MaskKind*);
-bool parse_name(const std::string&, Normalizer*);
-bool parse_name(const std::string&, Target*);
 
 }  // namespace attn

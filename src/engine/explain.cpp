@@ -146,6 +146,7 @@ Explanation explain(const Trace& t, MatrixId id, int head, int i, int j) {
           e.formula = "1/ties at the argmax";
           e.text = e.symbol + (e.value > 0 ? " = " + num(e.value, 3) + ": this key has the row's largest score" : " = 0: not the row's largest score");
           break;
+        case Normalizer::Count: break;  // not a value
       }
       if (t.cfg.dropout > 0) e.text += " (after dropout)";
       break;

@@ -63,6 +63,13 @@ std::vector<std::string> conform(Config* c, Front front) {
       notes.push_back(check_range(f, was, front) + ": using " + num(double(*v)));
     }
   };
+  // the one vocabulary's position schemes the stepper reads its own way: ALiBi is its alibi
+  // variant; learned positions need a trained table, which only the Train mode has
+  if (c->posenc == PosEnc::Alibi) { c->posenc = PosEnc::None; c->alibi = true; }
+  if (c->posenc == PosEnc::Learned || c->posenc == PosEnc::Count) {
+    notes.push_back("positions 'learned' need a trained table (the Train mode has one): using none");
+    c->posenc = PosEnc::None;
+  }
   const bool sized = c->input == Input::Sentence || c->input == Input::Matrices;
   if (sized) {
     clamp(Field::DModel, &c->d_model);
@@ -94,7 +101,9 @@ std::vector<std::string> conform(Config* c, Front front) {
 std::string validate(const Config& cfg, const Limits& lim) {
   std::ostringstream e;
   const int heads = query_heads(cfg);
-  if (!(cfg.temperature > 0) || !std::isfinite(cfg.temperature))
+  if (cfg.posenc != PosEnc::None && cfg.posenc != PosEnc::Sinusoidal && cfg.posenc != PosEnc::Rope)
+    e << "positions '" << name_of(cfg.posenc) << "' are not the stepper's: it takes none, sinusoidal, rope, or the alibi variant";
+  else if (!(cfg.temperature > 0) || !std::isfinite(cfg.temperature))
     e << "temperature must be a finite number > 0 (got " << cfg.temperature << ")";
   else if (cfg.input != Input::QKV && (cfg.d_model < 1 || cfg.d_model > lim.max_d_model))
     e << "d_model must be between 1 and " << lim.max_d_model << " (got " << cfg.d_model << ")";

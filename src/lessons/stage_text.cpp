@@ -13,6 +13,7 @@ const char* normalizer_formula(Normalizer n) {
     case Normalizer::Sparsemax: return "α_{ij} = max(m_{ij}/T − τ_{i}, 0),   τ_{i} chosen so the row sums to 1";
     case Normalizer::Entmax: return "α_{ij} = [(α−1) m_{ij}/T − τ_{i}]_{+}^{1/(α−1)},   τ_{i} chosen so the row sums to 1";
     case Normalizer::Hardmax: return "α_{ij} = \\frac{1}{k} for the k keys with the row\'s largest score, else 0";
+    case Normalizer::Count: break;  // not a value
   }
   return "";
 }

@@ -14,40 +14,9 @@ namespace attn::train {
 
 // ---------------------------------------------------------------- names and layout
 
-namespace {
-// one table per option, both ways: its names in the CLI, config.json and the link
-template <class E>
-using Names = std::initializer_list<std::pair<E, const char*>>;
-const Names<PosEnc> kPosNames = {{PosEnc::Learned, "learned"}, {PosEnc::Sinusoidal, "sinusoidal"}, {PosEnc::Rope, "rope"},
-                                 {PosEnc::Alibi, "alibi"}, {PosEnc::None, "none"}};
-const Names<Norm> kNormNames = {{Norm::Softmax, "softmax"}, {Norm::Sparsemax, "sparsemax"}, {Norm::Entmax15, "entmax15"},
-                                {Norm::Entmax15, "entmax"}};
-const Names<InitKind> kInitNames = {{InitKind::Xavier, "xavier"}, {InitKind::Kaiming, "kaiming"}, {InitKind::Normal, "normal"},
-                                    {InitKind::Normal, "gpt2"}};
-template <class E>
-const char* name_in(const Names<E>& t, E e) {
-  for (const auto& [v, n] : t)
-    if (v == e) return n;  // the first name is the one written
-  return "?";
-}
-template <class E>
-bool parse_in(const Names<E>& t, const std::string& s, E* out) {
-  for (const auto& [v, n] : t)
-    if (s == n) { *out = v; return true; }
-  return false;
-}
-}  // namespace
-
-const char* posenc_name(PosEnc p) { return name_in(kPosNames, p); }
-const char* norm_name(Norm n) { return name_in(kNormNames, n); }
-const char* init_name(InitKind i) { return name_in(kInitNames, i); }
-bool parse_posenc(const std::string& s, PosEnc* out) { return parse_in(kPosNames, s, out); }
-bool parse_norm(const std::string& s, Norm* out) { return parse_in(kNormNames, s, out); }
-bool parse_init(const std::string& s, InitKind* out) { return parse_in(kInitNames, s, out); }
-
 float ModelConfig::score_scale() const {
-  if (scale == ScaleKind::None) return 1.0f;
-  if (scale == ScaleKind::Custom) return scale_value;
+  if (scale == ScaleMode::None) return 1.0f;
+  if (scale == ScaleMode::Custom) return scale_value;
   return float(1.0 / std::sqrt(double(d_head())));
 }
 
@@ -60,12 +29,16 @@ bool validate(const ModelConfig& c, std::string* err) {
     return fail("--d-model " + std::to_string(c.d_model) + " is not a multiple of --heads " + std::to_string(c.heads));
   if (c.kv_heads < 0 || c.kvh() > c.heads || c.heads % c.kvh())
     return fail("--kv-heads " + std::to_string(c.kv_heads) + " must divide --heads " + std::to_string(c.heads));
+  if (c.norm != Normalizer::Softmax && c.norm != Normalizer::Sparsemax && c.norm != Normalizer::Entmax)
+    return fail(std::string("normalizer ") + name_of(c.norm) + " is not one the model trains with (softmax, sparsemax or entmax)");
+  if (c.init != Init::Xavier && c.init != Init::Kaiming && c.init != Init::Normal)
+    return fail(std::string("init ") + name_of(c.init) + " is the stepper's; the model starts from xavier, kaiming or normal");
   if (c.pos == PosEnc::Rope && c.d_head() % 2)
     return fail("--posenc rope needs an even d_head (d_model / heads = " + std::to_string(c.d_head()) + ")");
   if (c.vocab < 2 || c.vocab > 4096) return fail("vocabulary must be 2 to 4096 tokens");
   if (c.seq < 1 || c.seq > 1024) return fail("sequence length must be 1 to 1024");
   if (!(c.temperature >= 1e-3f && c.temperature <= 1e3f)) return fail("--temperature must be in [0.001, 1000]");
-  if (c.scale == ScaleKind::Custom && !(c.scale_value > 0 && c.scale_value <= 1e3f))
+  if (c.scale == ScaleMode::Custom && !(c.scale_value > 0 && c.scale_value <= 1e3f))
     return fail("--scale must be auto, none or a number in (0, 1000]");
   if (!(c.dropout >= 0 && c.dropout < 0.95f)) return fail("--dropout must be in [0, 0.95)");
   return true;
@@ -133,13 +106,14 @@ void init_params(const ModelConfig& c, const Layout& lay, uint64_t seed, std::ve
     const double fan_in = t.shape[0], fan_out = t.shape[1];
     for (size_t i = 0; i < t.size; i++) {
       switch (c.init) {
-        case InitKind::Xavier: {
+        case Init::Xavier: {
           const double a = std::sqrt(6.0 / (fan_in + fan_out));
           p[i] = S(rng.uniform(float(-a), float(a)));
           break;
         }
-        case InitKind::Kaiming: p[i] = S(double(rng.normal()) * std::sqrt(2.0 / fan_in)); break;
-        case InitKind::Normal: p[i] = S(double(rng.normal()) * 0.02); break;
+        case Init::Kaiming: p[i] = S(double(rng.normal()) * std::sqrt(2.0 / fan_in)); break;
+        case Init::Normal: p[i] = S(double(rng.normal()) * 0.02); break;
+        default: p[i] = S(0); break;  // the stepper's (designed, identity): validate() refuses them
       }
     }
   }
@@ -239,8 +213,8 @@ void exp_row(const double* x, double* e, int n) {
 }
 
 template <class S>
-void normalize(Norm norm, const S* z, int n, S* p, std::vector<double>* tmp_z, std::vector<double>* tmp_p) {
-  if (norm == Norm::Softmax) {
+void normalize(Normalizer norm, const S* z, int n, S* p, std::vector<double>* tmp_z, std::vector<double>* tmp_p) {
+  if (norm == Normalizer::Softmax) {
     S m = z[0];
     for (int j = 1; j < n; j++) m = std::max(m, z[j]);
     for (int j = 0; j < n; j++) p[j] = z[j] - m;
@@ -253,15 +227,15 @@ void normalize(Norm norm, const S* z, int n, S* p, std::vector<double>* tmp_z, s
   }
   // sparsemax and 1.5-entmax: the engine's exact sort-based rows, in double
   tmp_z->assign(z, z + n);
-  if (norm == Norm::Sparsemax) sparsemax_row(*tmp_z, tmp_p);
+  if (norm == Normalizer::Sparsemax) sparsemax_row(*tmp_z, tmp_p);
   else entmax15_row(*tmp_z, tmp_p);
   for (int j = 0; j < n; j++) p[j] = S((*tmp_p)[size_t(j)]);
 }
 
 // dz (n) = Jᵀ dp at weights p (model.h's normalizers; the engine's normalize_row_backward has the table)
 template <class S>
-void normalize_backward(Norm norm, const S* p, const S* dp, int n, S* dz) {
-  if (norm == Norm::Softmax) {
+void normalize_backward(Normalizer norm, const S* p, const S* dp, int n, S* dz) {
+  if (norm == Normalizer::Softmax) {
     S pd = 0;
     for (int j = 0; j < n; j++) pd += p[j] * dp[j];
     for (int j = 0; j < n; j++) dz[j] = p[j] * (dp[j] - pd);
@@ -270,12 +244,12 @@ void normalize_backward(Norm norm, const S* p, const S* dp, int n, S* dz) {
   // J = diag(s) - s sᵀ / Σs on the support: s = 1 (sparsemax), s = sqrt(p) (1.5-entmax)
   S ss = 0, sd = 0;
   for (int j = 0; j < n; j++) {
-    const S s = p[j] > 0 ? (norm == Norm::Sparsemax ? S(1) : std::sqrt(p[j])) : S(0);
+    const S s = p[j] > 0 ? (norm == Normalizer::Sparsemax ? S(1) : std::sqrt(p[j])) : S(0);
     ss += s;
     sd += s * dp[j];
   }
   for (int j = 0; j < n; j++) {
-    const S s = p[j] > 0 ? (norm == Norm::Sparsemax ? S(1) : std::sqrt(p[j])) : S(0);
+    const S s = p[j] > 0 ? (norm == Normalizer::Sparsemax ? S(1) : std::sqrt(p[j])) : S(0);
     dz[j] = ss > 0 ? s * dp[j] - s * sd / ss : S(0);
   }
 }
@@ -322,7 +296,7 @@ const S* at(const std::vector<S>& v, size_t off) { return v.data() + off; }
 // ---------------------------------------------------------------- forward
 
 bool fused(const ModelConfig& c, int T, bool is_float, bool dropout, bool record_scores) {
-  return is_float && T >= kFusedT && c.norm == Norm::Softmax && c.pos != PosEnc::Alibi && !dropout && !record_scores;
+  return is_float && T >= kFusedT && c.norm == Normalizer::Softmax && c.pos != PosEnc::Alibi && !dropout && !record_scores;
 }
 
 namespace {
@@ -478,7 +452,7 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
     const int n = C.rows[size_t(r)];
     const S* z = C.logits.data() + size_t(r) * V;
     S* p = C.probs.data() + size_t(r) * V;
-    normalize(Norm::Softmax, z, V, p, &tz, &tp);
+    normalize(Normalizer::Softmax, z, V, p, &tz, &tp);
     const float w = batch.w[size_t(n)];
     if (w <= 0) continue;
     const int y = batch.y[size_t(n)];

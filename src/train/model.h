@@ -12,21 +12,13 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "engine/options.h"
 #include "kernels/kernels.h"
 
 namespace attn::train {
 
-enum class PosEnc { Learned, Sinusoidal, Rope, Alibi, None };
-enum class ScaleKind { Auto, None, Custom };
-enum class Norm { Softmax, Sparsemax, Entmax15 };
-enum class InitKind { Xavier, Kaiming, Normal };
-
-const char* posenc_name(PosEnc p);      // "learned", ...
-const char* norm_name(Norm n);          // "softmax", "sparsemax", "entmax15"
-const char* init_name(InitKind i);      // "xavier", "kaiming", "normal"
-bool parse_posenc(const std::string& s, PosEnc* out);
-bool parse_norm(const std::string& s, Norm* out);
-bool parse_init(const std::string& s, InitKind* out);
+// The options are the one vocabulary's (engine/options.h): positions learned, sinusoidal, RoPE,
+// ALiBi or none; softmax, sparsemax or 1.5-entmax; Xavier, Kaiming or normal(0, 0.02) init.
 
 struct ModelConfig {
   int vocab = 10;       // V (the task sets it)
@@ -39,12 +31,12 @@ struct ModelConfig {
   bool ln = true;       // LayerNorms (ln1, ln2, ln_f); off: the attention-only setting of induction heads
   bool causal = true;   // the mask: causal (next-token tasks) or bidirectional
   PosEnc pos = PosEnc::Learned;
-  ScaleKind scale = ScaleKind::Auto;
-  float scale_value = 1.0f;  // with ScaleKind::Custom
+  ScaleMode scale = ScaleMode::Auto;
+  float scale_value = 1.0f;  // with ScaleMode::Custom
   float temperature = 1.0f;
-  Norm norm = Norm::Softmax;
+  Normalizer norm = Normalizer::Softmax;  // softmax, sparsemax or entmax (alpha 1.5)
   float dropout = 0.0f;      // on the attention weights, while training only
-  InitKind init = InitKind::Xavier;
+  Init init = Init::Xavier;             // xavier, kaiming or normal
 
   int kvh() const { return kv_heads > 0 ? kv_heads : heads; }
   int d_head() const { return d_model / heads; }

@@ -74,13 +74,15 @@ bool stepper_config(const ModelConfig& c, const Layout& lay, const std::vector<f
   g.d_model = d;
   g.n_heads = c.heads;
   g.n_kv_heads = c.kv_heads;
-  g.posenc = c.pos == PosEnc::Rope ? attn::PosEnc::Rope : attn::PosEnc::None;  // learned and sinusoidal are inside X
+  // one vocabulary: the model's options are the stepper's, except that learned and sinusoidal
+  // positions are already inside X (the layer's input) and ALiBi is the stepper's alibi variant
+  g.posenc = c.pos == PosEnc::Rope ? PosEnc::Rope : PosEnc::None;
   g.alibi = c.pos == PosEnc::Alibi;
   g.init = Init::Designed;
-  g.scale = c.scale == ScaleKind::Auto ? ScaleMode::Auto : c.scale == ScaleKind::None ? ScaleMode::None : ScaleMode::Custom;
+  g.scale = c.scale;
   g.scale_value = c.scale_value;
   g.temperature = c.temperature;
-  g.normalizer = c.norm == Norm::Softmax ? Normalizer::Softmax : c.norm == Norm::Sparsemax ? Normalizer::Sparsemax : Normalizer::Entmax;
+  g.normalizer = c.norm;
   g.entmax_alpha = 1.5f;
   g.mask = c.causal ? MaskKind::Causal : MaskKind::None;
   for (int t = 0; t < T; t++) {  // the stepper labels X's rows with the probe's tokens

@@ -109,14 +109,14 @@ bool set_setting(TrainConfig* c, const std::string& key, const std::string& valu
     return true;
   }
   if (key == "posenc") {
-    if (!parse_posenc(value, &m.pos)) return bad("expected learned, sinusoidal, rope, alibi or none");
+    if (!parse_name(value, &m.pos)) return bad("expected learned, sinusoidal, rope, alibi or none");
     return true;
   }
   if (key == "scale") {
-    if (value == "auto") { m.scale = ScaleKind::Auto; return true; }
-    if (value == "none") { m.scale = ScaleKind::None; return true; }
+    if (value == "auto") { m.scale = ScaleMode::Auto; return true; }
+    if (value == "none") { m.scale = ScaleMode::None; return true; }
     if (!number() || !(d > 0 && d <= 1000)) return bad("expected auto, none or a number in (0, 1000]");
-    m.scale = ScaleKind::Custom;
+    m.scale = ScaleMode::Custom;
     m.scale_value = float(d);
     return true;
   }
@@ -133,11 +133,18 @@ bool set_setting(TrainConfig* c, const std::string& key, const std::string& valu
     return true;
   }
   if (key == "normalizer") {
-    if (!parse_norm(value, &m.norm)) return bad("expected softmax, sparsemax or entmax15");
+    // the one vocabulary's names; the model has these three (its entmax is 1.5-entmax)
+    Normalizer n;
+    if (!parse_name(value, &n) || (n != Normalizer::Softmax && n != Normalizer::Sparsemax && n != Normalizer::Entmax))
+      return bad("expected softmax, sparsemax or entmax (1.5-entmax)");
+    m.norm = n;
     return true;
   }
   if (key == "init") {
-    if (!parse_init(value, &m.init)) return bad("expected xavier, kaiming or normal");
+    Init in;
+    if (!parse_name(value, &in) || (in != Init::Xavier && in != Init::Kaiming && in != Init::Normal))
+      return bad("expected xavier, kaiming or normal");
+    m.init = in;
     return true;
   }
   if (key == "dropout") {
@@ -203,13 +210,13 @@ std::string get_setting(const TrainConfig& c, const std::string& key) {
   if (key == "d_model") return std::to_string(m.d_model);
   if (key == "mlp") return b(m.mlp);
   if (key == "ln") return b(m.ln);
-  if (key == "posenc") return q(posenc_name(m.pos));
+  if (key == "posenc") return q(name_of(m.pos));
   if (key == "scale")
-    return m.scale == ScaleKind::Auto ? q("auto") : m.scale == ScaleKind::None ? q("none") : number_text(double(m.scale_value));
+    return m.scale == ScaleMode::Auto ? q("auto") : m.scale == ScaleMode::None ? q("none") : number_text(double(m.scale_value));
   if (key == "temperature") return number_text(double(m.temperature));
   if (key == "mask") return q(c.mask == 0 ? "task" : c.mask == 1 ? "causal" : "bidirectional");
-  if (key == "normalizer") return q(norm_name(m.norm));
-  if (key == "init") return q(init_name(m.init));
+  if (key == "normalizer") return q(name_of(m.norm));
+  if (key == "init") return q(name_of(m.init));
   if (key == "dropout") return number_text(double(m.dropout));
   if (key == "optimizer") return q(o.kind == Optimizer::AdamW ? "adamw" : "sgd");
   if (key == "lr") return number_text(o.lr);

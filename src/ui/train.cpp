@@ -152,13 +152,13 @@ void draw_settings() {
   ImGui::SameLine();
   ImGui::Checkbox("LayerNorm", &c.model.ln);
   help_marker("LayerNorm before attention, the MLP and the unembedding. Off: the classic setting for induction heads.");
-  combo("##tpos", &c.model.pos, {{train::PosEnc::Learned, "learned positions"}, {train::PosEnc::Sinusoidal, "sinusoidal"},
-                                {train::PosEnc::Rope, "RoPE"}, {train::PosEnc::Alibi, "ALiBi"}, {train::PosEnc::None, "no positions"}});
+  combo("##tpos", &c.model.pos, {{PosEnc::Learned, "learned positions"}, {PosEnc::Sinusoidal, "sinusoidal"},
+                                {PosEnc::Rope, "RoPE"}, {PosEnc::Alibi, "ALiBi"}, {PosEnc::None, "no positions"}});
   help_marker("How the model knows where a token is: a learned vector per position, the sinusoidal table, rotating "
               "Q and K (RoPE), a distance penalty on the scores (ALiBi), or nothing.");
 
   section("Attention");
-  combo("##tscale", &c.model.scale, {{train::ScaleKind::Auto, "scale 1/√d_k"}, {train::ScaleKind::None, "no scaling"}});
+  combo("##tscale", &c.model.scale, {{ScaleMode::Auto, "scale 1/√d_k"}, {ScaleMode::None, "no scaling"}});
   help_marker("Scores are divided by √d_head so that their size does not grow with d_head; without it softmax "
               "starts saturated (see the lesson).");
   ImGui::SetNextItemWidth(with_help());
@@ -169,8 +169,8 @@ void draw_settings() {
   help_marker("Causal: each position sees only the tokens before it. Bidirectional on a next-token task lets the "
               "model see the token it must predict: watch the held-out accuracy jump, and why causal masks exist. "
               "The task's: causal, but bidirectional for histogram.");
-  combo("##tnorm", &c.model.norm, {{train::Norm::Softmax, "softmax"}, {train::Norm::Sparsemax, "sparsemax"},
-                                  {train::Norm::Entmax15, "1.5-entmax"}});
+  combo("##tnorm", &c.model.norm, {{Normalizer::Softmax, "softmax"}, {Normalizer::Sparsemax, "sparsemax"},
+                                  {Normalizer::Entmax, "1.5-entmax"}});
   help_marker("How scores become weights. Sparsemax and entmax give exact zeros.");
   float dropout = c.model.dropout;
   ImGui::SetNextItemWidth(with_help());
@@ -178,8 +178,8 @@ void draw_settings() {
   help_marker("Dropout on the attention weights while training (changes apply at once).");
 
   section("Optimizer");
-  combo("##tinit", &c.model.init, {{train::InitKind::Xavier, "Xavier init"}, {train::InitKind::Kaiming, "Kaiming init"},
-                                  {train::InitKind::Normal, "normal(0, 0.02) init"}});
+  combo("##tinit", &c.model.init, {{Init::Xavier, "Xavier init"}, {Init::Kaiming, "Kaiming init"},
+                                  {Init::Normal, "normal(0, 0.02) init"}});
   help_marker("How the initial weights are drawn: Xavier uniform, Kaiming normal (std √(2/fan_in)), or GPT-2's N(0, 0.02).");
   combo("##topt", &c.opt.kind, {{train::Optimizer::AdamW, "AdamW"}, {train::Optimizer::SGD, "SGD + momentum"}});
   help_marker("AdamW as PyTorch's (decoupled weight decay), or SGD with momentum 0.9.");

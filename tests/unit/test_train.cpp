@@ -128,26 +128,26 @@ TEST_CASE("train: gradients without LayerNorm or MLP, with RoPE, ALiBi, sinusoid
   c.d_model = 8;  // RoPE needs an even d_head
   c.ln = false;
   c.mlp = false;
-  c.pos = train::PosEnc::Rope;
+  c.pos = PosEnc::Rope;
   check_fd(c, 2);
-  c.pos = train::PosEnc::Alibi;
+  c.pos = PosEnc::Alibi;
   c.ln = true;
   check_fd(c, 3);
-  c.pos = train::PosEnc::Sinusoidal;
+  c.pos = PosEnc::Sinusoidal;
   c.mlp = true;
   check_fd(c, 4);
-  c.pos = train::PosEnc::None;
+  c.pos = PosEnc::None;
   c.layers = 1;
   check_fd(c, 5);
 }
 
 TEST_CASE("train: gradients with sparsemax, 1.5-entmax, grouped-query, dropout, bidirectional, scale and temperature") {
   ModelConfig c = small();
-  c.norm = Norm::Sparsemax;
+  c.norm = Normalizer::Sparsemax;
   check_fd(c, 6);
-  c.norm = Norm::Entmax15;
+  c.norm = Normalizer::Entmax;
   check_fd(c, 7);
-  c.norm = Norm::Softmax;
+  c.norm = Normalizer::Softmax;
   c.heads = 4;
   c.kv_heads = 2;
   c.d_model = 8;
@@ -157,12 +157,12 @@ TEST_CASE("train: gradients with sparsemax, 1.5-entmax, grouped-query, dropout, 
   check_fd(c, 9);
   c.dropout = 0;
   c.causal = false;
-  c.scale = ScaleKind::None;
+  c.scale = ScaleMode::None;
   c.temperature = 0.7f;
   check_fd(c, 10);
-  c.scale = ScaleKind::Custom;
+  c.scale = ScaleMode::Custom;
   c.scale_value = 0.37f;
-  c.init = InitKind::Kaiming;
+  c.init = Init::Kaiming;
   check_fd(c, 11);
 }
 
@@ -214,7 +214,7 @@ TEST_CASE("train: at long sequences the float pass runs fused and agrees with do
     c.layers = 2;
     c.seq = kFusedT + 3;
     c.causal = causal;
-    c.pos = attn::train::PosEnc::Rope;
+    c.pos = attn::PosEnc::Rope;
     c.temperature = 0.7f;
     INFO("causal " << causal);
     REQUIRE(fused(c, c.seq, true, false, false));
@@ -414,7 +414,7 @@ TEST_CASE("train: the tasks' examples") {
 }
 
 TEST_CASE("train: decoding with a KV cache gives the full forward's logits") {
-  for (train::PosEnc pe : {train::PosEnc::Learned, train::PosEnc::Rope, train::PosEnc::Alibi, train::PosEnc::Sinusoidal}) {
+  for (PosEnc pe : {PosEnc::Learned, PosEnc::Rope, PosEnc::Alibi, PosEnc::Sinusoidal}) {
     ModelConfig c = small();
     c.d_model = 8;
     c.heads = 4;
@@ -528,7 +528,7 @@ TEST_CASE("train: sort learns: the held-out accuracy rises well above chance in 
 }
 
 TEST_CASE("train: a trained layer opened in the stepper gives the model's own weights") {
-  for (train::PosEnc pe : {train::PosEnc::Learned, train::PosEnc::Rope, train::PosEnc::Alibi}) {
+  for (PosEnc pe : {PosEnc::Learned, PosEnc::Rope, PosEnc::Alibi}) {
     ModelConfig c = small();
     c.d_model = 8;
     c.heads = 4;
@@ -609,7 +609,7 @@ TEST_CASE("train: a saved model carries its config: read back from the bytes, we
   tc.task.k = 5;
   tc.model.d_model = 12;
   tc.model.heads = 3;
-  tc.model.pos = train::PosEnc::Rope;
+  tc.model.pos = PosEnc::Rope;
   tc.opt.lr = 0.0025;
   Trainer<float> t;
   std::string err;

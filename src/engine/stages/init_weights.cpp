@@ -35,12 +35,14 @@ Mat init_weights(Init init, Target which, int d, Rng* rng) {
       for (int i = 0; i < w.size(); i++) w.data()[i] = rng->uniform(-a, a);
       return w;
     }
-    case Init::Kaiming: {  // He normal: N(0, 2 / fan_in)
-      float sd = std::sqrt(2.0f / float(d));
+    case Init::Kaiming:    // He normal: N(0, 2 / fan_in)
+    case Init::Normal: {   // GPT-2's N(0, 0.02)
+      const float sd = init == Init::Normal ? 0.02f : std::sqrt(2.0f / float(d));
       Mat w(d, d);
       for (int i = 0; i < w.size(); i++) w.data()[i] = sd * rng->normal();
       return w;
     }
+    case Init::Count: break;
   }
   return Mat::Identity(d, d);
 }

@@ -42,6 +42,7 @@ MaskBits build_mask(const Config& cfg, int n_q, int n_k, std::string* notice) {
               cfg.custom_mask.size() == size_t(cfg.custom_rows) * cfg.custom_cols)
             a = cfg.custom_mask[size_t(i) * cfg.custom_cols + j] ? 1 : 0;
           break;
+        case MaskKind::Count: break;  // not a value
       }
     }
   if (cfg.mask == MaskKind::Padding)

@@ -159,6 +159,7 @@ bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temp
       else entmax_bisect(zs, alpha, &p, &out->shift);
       break;
     case Normalizer::Hardmax: hardmax(z, &p); break;
+    case Normalizer::Count: break;  // not a value
   }
   // report tau on the caller's scale: sparsemax thresholds z, entmax thresholds (alpha-1) z
   if (norm == Normalizer::Sparsemax || (norm == Normalizer::Entmax && alpha >= 2.0f)) out->shift += zmax;
@@ -317,6 +318,7 @@ bool normalize_row_backward(const float* logits, const std::vector<double>& p, c
     case Normalizer::Hardmax:
       if (err) *err = "hardmax has no useful gradient (its derivative is zero almost everywhere): use softmax, sparsemax or entmax";
       return false;
+    case Normalizer::Count: break;  // not a value
   }
   return false;
 }

@@ -11,6 +11,7 @@ float scale_factor(const Config& cfg, int d_head) {
     case ScaleMode::Auto: return 1.0f / std::sqrt(float(d_head));
     case ScaleMode::None: return 1.0f;
     case ScaleMode::Custom: return cfg.scale_value;
+    case ScaleMode::Count: break;  // not a value
   }
   return 1.0f;
 }
