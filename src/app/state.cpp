@@ -22,8 +22,7 @@ std::string state_json() {
   const App& a = app();
   const Trace& t = a.trace;
   const View& v = a.view;
-  char num[64];
-  auto f = [&](double x) { std::snprintf(num, sizeof num, "%.6g", x); return std::string(num); };
+  auto f = [](double x) { return sig_text(x, 6); };
   std::string hover;
   if (v.hover_prev) {
     Explanation e = v.hover_prev_grad != GradId::Count ? explain_grad(t, a.grads, v.hover_prev_grad, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j)
@@ -82,9 +81,7 @@ std::string state_json() {
          ",\"output_sum\":" + [&] {  // to 17 digits: any changed output bit almost surely shows; builds and thread counts compare
            double sum = 0;
            for (Eigen::Index i = 0; i < t.output.size(); i++) sum += t.output.data()[i];
-           char b[40];
-           std::snprintf(b, sizeof b, "%.17g", sum);
-           return std::string(b);
+           return sig_text(sum, 17);
          }() +
          ",\"kernel_backend\":\"" + kern::backend() + "\"" + ",\"fused_madd\":" + (kern::fused_madd() ? "true" : "false") +
          ",\"long\":{\"ok\":" + (a.longv.trace.ok ? "true" : "false") + ",\"n\":" + std::to_string(a.longv.trace.n) +
@@ -104,14 +101,12 @@ std::string state_json() {
 
 std::string compare_json() {
   const CompareView c = compare_now();
-  char num[32];
   auto list = [&](const Mat* m) {
     std::string r = "[";
     for (Eigen::Index k = 0; m && k < m->size(); k++) {
       const float x = m->data()[k];
-      if (std::isfinite(x)) std::snprintf(num, sizeof num, "%.9g", double(x));
-      else std::snprintf(num, sizeof num, "null");  // JSON has no infinity (masked cells)
-      r += (k ? "," : "") + std::string(num);
+      // JSON has no infinity (masked cells)
+      r += (k ? "," : "") + (std::isfinite(x) ? sig_text(double(x), 9) : std::string("null"));
     }
     return r + "]";
   };

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include "app/app.h"
+#include "lessons/train_lessons.h"
 #include "app/host.h"
 #include "io/train_files.h"
 #include "train/settings.h"
@@ -18,82 +19,6 @@ TrainView& tv() { return app().train; }
 
 constexpr int kLiveEvalSeqs = 128;
 
-struct Lesson {
-  const char* name;
-  const char* text;
-  const char* setup;                                     // settings, "key:value;key:value"
-  std::vector<std::pair<const char*, const char*>> vs;   // comparison runs: (label, settings changed)
-};
-
-const std::vector<Lesson>& lessons() {
-  static const std::vector<Lesson> L = {
-      {"Induction heads",
-       "Two attention-only layers learn to continue a repeated block: layer 1 grows a previous-token head, "
-       "layer 2 an induction head that looks at the token after the current token's last occurrence, and the "
-       "loss drops when it appears (90 % held out after about 350 steps: half a minute in a browser here). The "
-       "1-layer model beside it has no way to do it.",
-       "task:induction;layers:2;heads:4;d_model:64;mlp:false;ln:false;lr:0.001;batch:32;warmup:50",
-       {{"1 layer", "layers:1"}}},
-      {"Why scale by √d_k",
-       "The same seed with and without the 1/√d_k factor at d_head = 64 (one head per layer). Unscaled, the "
-       "scores start 8× larger, softmax starts nearly one-hot: watch the entropy and the gradient norms of W_q and W_k.",
-       "task:induction;layers:2;heads:1;d_model:64;mlp:false;ln:true;lr:0.001;batch:32;warmup:50",
-       {{"unscaled", "scale:none"}}},
-      {"Initialization",
-       "Xavier, Kaiming and normal(0, 0.02) on the same task and seed: the same model starting from weights of "
-       "different sizes.",
-       "task:sort;layers:2;heads:2;d_model:32;lr:0.003;batch:32;warmup:20;init:xavier",
-       {{"Kaiming", "init:kaiming"}, {"normal(0.02)", "init:normal"}}},
-      {"Sort",
-       "A small model learns to sort 6 digits from {0, 1, 2}. Then type a sequence under Generate and watch it "
-       "sort it, one token at a time, each new row of attention on screen.",
-       "task:sort;layers:3;heads:3;d_model:48;lr:0.003;batch:64;warmup:20", {}},
-      {"Grokking",
-       "Modular addition with weight decay: the training batches are answered perfectly long before the held-out "
-       "pairs are. On a desktop the held-out accuracy rises after about 1000 steps (a few minutes in a browser).",
-       "task:modadd;p:97;train_frac:0.3;layers:1;heads:4;d_model:128;weight_decay:1;lr:0.001;beta2:0.98;batch:512;warmup:10",
-       {}},
-      {"Softmax vs sparsemax heads",
-       "The same induction model with softmax and with sparsemax: sparsemax heads put exactly zero weight on most "
-       "keys, so the learned patterns are crisp.",
-       "task:induction;layers:2;heads:4;d_model:64;mlp:false;ln:false;lr:0.001;batch:32;warmup:50",
-       {{"sparsemax", "normalizer:sparsemax"}}},
-  };
-  return L;
-}
-
-bool apply_pairs(train::TrainConfig* c, const std::string& text, std::string* err) {
-  size_t a = 0;
-  while (a < text.size()) {
-    size_t b = text.find(';', a);
-    if (b == std::string::npos) b = text.size();
-    const std::string kv = text.substr(a, b - a);
-    a = b + 1;
-    if (kv.empty()) continue;
-    const size_t colon = kv.find(':');
-    if (colon == std::string::npos) { *err = "'" + kv + "' is not key:value"; return false; }
-    const std::string k = kv.substr(0, colon), v = kv.substr(colon + 1);
-    if (k == "lesson") continue;  // handled by the caller
-    if (!train::set_setting(c, k, v, err)) return false;
-  }
-  return true;
-}
-
-const Lesson* find_lesson(const std::string& name) {
-  for (const Lesson& l : lessons())
-    if (name == l.name) return &l;
-  return nullptr;
-}
-
-// the app's defaults: a schedule that never ends (training runs until paused)
-train::TrainConfig app_defaults() {
-  train::TrainConfig c;
-  c.task.name = "induction";
-  c.opt.cosine = false;
-  c.opt.steps = 10000000;
-  c.opt.warmup = 50;
-  return c;
-}
 
 // Keeps the first 50 snapshots and thins the rest to every other one when there are too many.
 void thin(TrainRun* r) {
@@ -144,7 +69,7 @@ bool step_run(TrainRun* r, int eval_every) {
 const std::vector<std::pair<std::string, std::string>>& train_lessons() {
   static std::vector<std::pair<std::string, std::string>> out;
   if (out.empty())
-    for (const Lesson& l : lessons()) out.push_back({l.name, l.text});
+    for (const TrainLesson& l : train_lesson_table()) out.push_back({l.name, l.text});
   return out;
 }
 
@@ -159,11 +84,11 @@ void train_reset() {
   T.gen_tokens.clear();
   T.gen_rows.clear();
   std::vector<std::pair<std::string, train::TrainConfig>> cfgs = {{"", T.cfg}};
-  if (const Lesson* l = find_lesson(T.lesson))
+  if (const TrainLesson* l = find_lesson(T.lesson))
     for (const auto& [label, delta] : l->vs) {
       train::TrainConfig c = T.cfg;
       std::string err;
-      if (apply_pairs(&c, delta, &err)) cfgs.push_back({label, c});
+      if (apply_settings_text(&c, delta, &err)) cfgs.push_back({label, c});
     }
   if (cfgs.size() > 1) cfgs[0].first = "this run";
   for (auto& [label, c] : cfgs) {
@@ -231,11 +156,11 @@ void train_continue() {
 
 void train_lesson(const std::string& name) {
   TrainView& T = tv();
-  const Lesson* l = find_lesson(name);
+  const TrainLesson* l = find_lesson(name);
   if (!l) return;
-  train::TrainConfig c = app_defaults();
+  train::TrainConfig c = train_app_defaults();
   std::string err;
-  if (!apply_pairs(&c, l->setup, &err)) { T.error = err; return; }
+  if (!apply_settings_text(&c, l->setup, &err)) { T.error = err; return; }
   T.cfg = c;
   T.lesson = name;
   train_reset();
@@ -297,17 +222,17 @@ void train_generate() {
 
 bool train_import_model(const std::string& name, const std::string& bytes) {
   std::string text, err;
-  train::TrainConfig c = app_defaults();
-  if (!train::config_of_model(bytes, &text, &err) || !train::parse_config(text, name + " (its config)", &c, &err)) {
+  train::TrainConfig c = train_app_defaults();
+  if (!config_of_model(bytes, &text, &err) || !parse_config(text, name + " (its config)", &c, &err)) {
     set_status(name + ": " + err + " (nothing was changed)");
     return false;
   }
   // the app's runs do not end: the imported schedule's decay would stop them
   c.opt.cosine = false;
-  c.opt.steps = app_defaults().opt.steps;
+  c.opt.steps = train_app_defaults().opt.steps;
   TrainRun r;
   r.cfg = c;
-  if (!r.t.init(c, &err) || !train::parse_weights(bytes, name, r.t.lay, &r.t.params, &err)) {
+  if (!r.t.init(c, &err) || !parse_weights(bytes, name, r.t.lay, &r.t.params, &err)) {
     set_status(name + ": " + err + " (nothing was changed)");
     return false;
   }
@@ -338,7 +263,7 @@ bool train_import_model(const std::string& name, const std::string& bytes) {
 
 std::string train_setup_text() {
   const TrainView& T = tv();
-  const train::TrainConfig d = app_defaults();
+  const train::TrainConfig d = train_app_defaults();
   std::string out;
   for (const train::Setting& s : train::settings()) {
     const std::string v = train::get_setting(T.cfg, s.key), dv = train::get_setting(d, s.key);
@@ -353,16 +278,16 @@ std::string train_setup_text() {
 
 bool apply_train_setup(const std::string& text, std::string* err) {
   // a lesson's own setup first (its comparisons come with it), then the settings the text changes
-  train::TrainConfig c = app_defaults();
+  train::TrainConfig c = train_app_defaults();
   std::string lesson;
   const size_t at = text.find("lesson:");
   if (at != std::string::npos) {
     const size_t end = text.find(';', at);
     lesson = text.substr(at + 7, end == std::string::npos ? std::string::npos : end - at - 7);
-    if (const Lesson* l = find_lesson(lesson)) apply_pairs(&c, l->setup, err);
+    if (const TrainLesson* l = find_lesson(lesson)) apply_settings_text(&c, l->setup, err);
     else lesson.clear();
   }
-  if (!apply_pairs(&c, text, err)) return false;
+  if (!apply_settings_text(&c, text, err)) return false;
   TrainView& T = tv();
   T.cfg = c;
   T.lesson = lesson;
@@ -372,11 +297,7 @@ bool apply_train_setup(const std::string& text, std::string* err) {
 
 std::string train_json() {
   const TrainView& T = tv();
-  auto f = [](double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.6g", std::isfinite(v) ? v : -1.0);
-    return std::string(b);
-  };
+  auto f = [](double v) { return sig_text(std::isfinite(v) ? v : -1.0, 6); };
   std::string j = "{\"mode\":" + std::string(app().view.train ? "true" : "false") + ",\"ready\":" + (T.ready ? "true" : "false") +
                   ",\"playing\":" + (T.playing ? "true" : "false") + ",\"lesson\":\"" + T.lesson + "\"" +
                   ",\"error\":\"" + (T.error.find('"') == std::string::npos ? T.error : std::string("(quoted)")) + "\"" +

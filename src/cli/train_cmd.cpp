@@ -137,7 +137,7 @@ int run_training(const TrainConfig& tc, const std::string& out, bool dump_first)
     if (eval_now) held = float(acc = t.evaluate().acc);
     char line[256];
     std::snprintf(line, sizeof line, "%lld,%.9g,%s,%.9g,%.4f,%.9g,%.6g\n", (long long)s, st.loss,
-                  held >= 0 ? number_text(double(held)).c_str() : "", st.grad_norm, st.ms, st.lr,
+                  held >= 0 ? shortest_text(double(held)).c_str() : "", st.grad_norm, st.ms, st.lr,
                   st.scored ? double(st.correct) / st.scored : 0.0);
     log << line;
     if (snapshot_due(s, every) || s + 1 == steps) append_snapshot(t.cfg, t.snapshot(st, held), &snaps);

@@ -9,6 +9,7 @@
 //   stage 2   project       RoPE transposed, dW_q, dW_k, dW_v, dX′
 //   stage 1   embed         dX = dX′ (the sinusoidal table is a constant)
 #include "engine/backward.h"
+#include "engine/format.h"
 #include <cmath>
 #include <cstdio>
 #include <new>
@@ -138,7 +139,7 @@ Grads backward_impl(const Trace& t, const Mat& dY) {
   return g;
 }
 
-std::string num(double v, int prec = 3) { return number_text(v, prec); }
+std::string num(double v, int prec = 3) { return fixed_text(v, prec); }
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 // The reference here is its own: loops in double over (query, key) for every option, with each
 // bug a switch, so that a hypothesis differs from the reference by exactly that bug.
 #include "engine/check.h"
+#include "engine/format.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -29,11 +30,7 @@ struct Bug {
   double temperature = 0;    // > 0: this T instead of the config's
 };
 
-std::string num(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.3g", v);
-  return b;
-}
+std::string num(double v) { return sig_text(v, 3); }
 
 // float32 accumulation, as kernels sum (in double for the float64 reference)
 struct Acc {

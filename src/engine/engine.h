@@ -1,8 +1,9 @@
 // engine.h: the engine's public API. Plain C++17 + Eigen: no GL, no ImGui, no emscripten.
 // Errors come back in Trace::error / Explanation::ok; nothing throws past this API.
-#include "engine/config.h"
-#include "engine/trace.h"
 #pragma once
+#include "engine/config.h"
+#include "engine/format.h"
+#include "engine/trace.h"
 
 namespace attn {
 
@@ -47,8 +48,6 @@ std::vector<NormalizerRow> compare_normalizers(const Trace& t, int head, int row
 
 // "₁₂" for 12: subscript digits for explanation text
 std::string subscript(int v);
-// "−0.42" with prec decimals, a real minus sign and "∞": numbers in explanation text
-std::string number_text(double v, int prec);
 // "3x4": a matrix's shape in messages
 std::string shape_text(const Mat& m);
 

@@ -3,24 +3,16 @@
 #include <cmath>
 #include <cstdio>
 #include "engine/engine.h"
+#include "engine/format.h"
 #include "engine/stages/stages.h"
 
 namespace attn {
-
-std::string number_text(double v, int prec) {
-  if (std::isinf(v)) return v > 0 ? "∞" : "−∞";
-  char b[64];
-  std::snprintf(b, sizeof b, "%.*f", prec, v);
-  std::string s = b;
-  if (s[0] == '-') s = "−" + s.substr(1);  // a real minus sign reads better than a hyphen
-  return s;
-}
 
 std::string shape_text(const Mat& m) { return std::to_string(m.rows()) + "x" + std::to_string(m.cols()); }
 
 namespace {
 
-std::string num(double v, int prec = 2) { return number_text(v, prec); }
+std::string num(double v, int prec = 2) { return fixed_text(v, prec); }
 
 std::string idx2(int i, int j) {  // "₂₁", or "₁₂,₃" when an index has two digits
   std::string a = subscript(i + 1), b = subscript(j + 1);

@@ -6,16 +6,12 @@
 #include <sstream>
 #include <type_traits>
 #include "engine/engine.h"
+#include "engine/format.h"
 
 namespace attn {
 
 namespace {
-std::string num(double v) {
-  std::ostringstream o;
-  o.precision(10);  // 1048576, not 1.04858e+06
-  o << v;
-  return o.str();
-}
+std::string num(double v) { return sig_text(v, 10); }  // 1048576, not 1.04858e+06
 }  // namespace
 
 const std::vector<Range>& ranges() {

@@ -1,6 +1,7 @@
 // matrix_text.cpp: text formats for export and import. Floats are written with 9 significant
 // digits, so a float32 survives the round trip exactly.
 #include "io/matrix_text.h"
+#include "engine/format.h"
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -12,9 +13,7 @@ namespace attn {
 namespace {
 std::string num(float v, const char* inf_text) {
   if (std::isinf(v)) return v < 0 ? std::string("-") + inf_text : inf_text;
-  char b[32];
-  std::snprintf(b, sizeof b, "%.9g", double(v));
-  return b;
+  return sig_text(double(v), 9);  // a float's 9 digits read back exactly
 }
 std::string ident(const std::string& name) {
   std::string r;

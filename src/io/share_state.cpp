@@ -1,6 +1,7 @@
 // share_state.cpp: key=value encoding of ShareState. Readable keys, %-encoded values, floats
 // written with 9 significant digits so state -> text -> state is exact.
 #include "io/share_state.h"
+#include "engine/format.h"
 #include "engine/rules.h"
 #include <cctype>
 #include <cmath>
@@ -50,11 +51,7 @@ bool unpct(const std::string& v, std::string* out) {
   return true;
 }
 
-std::string fnum(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.9g", v);
-  return b;
-}
+std::string fnum(double v) { return sig_text(v, 9); }  // a float's 9 digits read back exactly
 
 bool to_double(const std::string& s, double lo, double hi, double* out) {
   if (s.empty() || s.size() > 32) return false;

@@ -4,7 +4,9 @@
 #include <cstring>
 #include "io/json.h"
 
-namespace attn::train {
+namespace attn {
+
+using namespace train;  // the run's types: TrainConfig, Layout, Task, Snapshot
 
 namespace {
 
@@ -115,4 +117,4 @@ bool decode_snapshots(const std::string& b, SnapshotFile* out, std::string* err)
   return true;
 }
 
-}  // namespace attn::train
+}  // namespace attn

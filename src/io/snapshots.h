@@ -16,21 +16,21 @@
 #include <vector>
 #include "train/trainer.h"
 
-namespace attn::train {
+namespace attn {
 
 struct SnapshotFile {
   int layers = 0, heads = 0, seq = 0;
   bool causal = true;
   std::vector<std::string> tensors, token_names;
   std::vector<int> tokens;
-  std::vector<Snapshot> records;  // attn dequantized to w = byte / 255
+  std::vector<train::Snapshot> records;  // attn dequantized to w = byte / 255
 };
 
 // The header for a run; records are appended with append_snapshot.
-std::string snapshot_header(const TrainConfig& cfg, const Task& task, const Layout& lay);
-void append_snapshot(const TrainConfig& cfg, const Snapshot& s, std::string* out);
-size_t snapshot_record_bytes(const TrainConfig& cfg, size_t n_tensors);
+std::string snapshot_header(const train::TrainConfig& cfg, const train::Task& task, const train::Layout& lay);
+void append_snapshot(const train::TrainConfig& cfg, const train::Snapshot& s, std::string* out);
+size_t snapshot_record_bytes(const train::TrainConfig& cfg, size_t n_tensors);
 // Parses a whole file; *err says what is wrong and at which byte.
 bool decode_snapshots(const std::string& bytes, SnapshotFile* out, std::string* err);
 
-}  // namespace attn::train
+}  // namespace attn

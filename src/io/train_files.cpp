@@ -5,7 +5,9 @@
 #include "io/json.h"
 #include "io/tensor_file.h"
 
-namespace attn::train {
+namespace attn {
+
+using namespace train;  // the run's types: TrainConfig, Layout, Task, Snapshot
 
 namespace {
 template <class S>
@@ -41,7 +43,7 @@ bool parse_config(const std::string& text, const std::string& where, TrainConfig
   for (const auto& [key, v] : j.obj) {
     std::string value;
     if (v.kind == Json::Str) value = v.str;
-    else if (v.kind == Json::Num) value = number_text(v.num);
+    else if (v.kind == Json::Num) value = shortest_text(v.num);
     else if (v.kind == Json::Bool) value = v.b ? "true" : "false";
     else { *err = where + ": \"" + key + "\" must be a string, number or boolean"; return false; }
     std::string e;
@@ -94,4 +96,4 @@ bool config_of_model(const std::string& bytes, std::string* config_text, std::st
   return true;
 }
 
-}  // namespace attn::train
+}  // namespace attn

@@ -23,7 +23,7 @@ const std::vector<Setting>& settings() {
       {"scale", "auto|none|FLOAT (auto = 1/sqrt(d_head))", false},
       {"temperature", "FLOAT", false},
       {"mask", "task|causal|bidirectional (task: causal, but bidirectional for histogram)", false},
-      {"normalizer", "softmax|sparsemax|entmax15", false},
+      {"normalizer", "softmax|sparsemax|entmax (1.5-entmax)", false},
       {"init", "xavier|kaiming|normal (normal = N(0, 0.02), GPT-2)", false},
       {"dropout", "FLOAT in [0, 0.95) (on the attention weights)", false},
       {"optimizer", "adamw|sgd", false},
@@ -45,14 +45,6 @@ const std::vector<Setting>& settings() {
   return table;
 }
 
-std::string number_text(double v) {
-  char buf[40];
-  for (int prec = 1; prec <= 17; prec++) {
-    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
 
 namespace {
 
@@ -203,7 +195,7 @@ std::string get_setting(const TrainConfig& c, const std::string& key) {
   if (key == "k") return std::to_string(c.task.k);
   if (key == "vocab") return std::to_string(c.task.vocab);
   if (key == "p") return std::to_string(c.task.p);
-  if (key == "train_frac") return number_text(double(c.task.train_frac));
+  if (key == "train_frac") return shortest_text(double(c.task.train_frac));
   if (key == "layers") return std::to_string(m.layers);
   if (key == "heads") return std::to_string(m.heads);
   if (key == "kv_heads") return std::to_string(m.kv_heads);
@@ -212,25 +204,25 @@ std::string get_setting(const TrainConfig& c, const std::string& key) {
   if (key == "ln") return b(m.ln);
   if (key == "posenc") return q(name_of(m.pos));
   if (key == "scale")
-    return m.scale == ScaleMode::Auto ? q("auto") : m.scale == ScaleMode::None ? q("none") : number_text(double(m.scale_value));
-  if (key == "temperature") return number_text(double(m.temperature));
+    return m.scale == ScaleMode::Auto ? q("auto") : m.scale == ScaleMode::None ? q("none") : shortest_text(double(m.scale_value));
+  if (key == "temperature") return shortest_text(double(m.temperature));
   if (key == "mask") return q(c.mask == 0 ? "task" : c.mask == 1 ? "causal" : "bidirectional");
   if (key == "normalizer") return q(name_of(m.norm));
   if (key == "init") return q(name_of(m.init));
-  if (key == "dropout") return number_text(double(m.dropout));
+  if (key == "dropout") return shortest_text(double(m.dropout));
   if (key == "optimizer") return q(o.kind == Optimizer::AdamW ? "adamw" : "sgd");
-  if (key == "lr") return number_text(o.lr);
+  if (key == "lr") return shortest_text(o.lr);
   if (key == "warmup") return std::to_string(o.warmup);
   if (key == "schedule") return q(o.cosine ? "cosine" : "constant");
   if (key == "batch") return std::to_string(o.batch);
   if (key == "steps") return std::to_string(o.steps);
   if (key == "seed") return std::to_string(c.seed);
-  if (key == "weight_decay") return number_text(o.weight_decay);
-  if (key == "clip") return number_text(o.clip);
-  if (key == "beta1") return number_text(o.beta1);
-  if (key == "beta2") return number_text(o.beta2);
-  if (key == "eps") return number_text(o.eps);
-  if (key == "momentum") return number_text(o.momentum);
+  if (key == "weight_decay") return shortest_text(o.weight_decay);
+  if (key == "clip") return shortest_text(o.clip);
+  if (key == "beta1") return shortest_text(o.beta1);
+  if (key == "beta2") return shortest_text(o.beta2);
+  if (key == "eps") return shortest_text(o.eps);
+  if (key == "momentum") return shortest_text(o.momentum);
   if (key == "snapshot_every") return std::to_string(c.snapshot_every);
   if (key == "eval_every") return std::to_string(c.eval_every);
   return "null";

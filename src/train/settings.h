@@ -4,6 +4,7 @@
 #pragma once
 #include <string>
 #include <vector>
+#include "engine/format.h"
 #include "train/trainer.h"
 
 namespace attn::train {
@@ -21,7 +22,5 @@ bool set_setting(TrainConfig* c, const std::string& key, const std::string& valu
 std::string get_setting(const TrainConfig& c, const std::string& key);
 // {"task": "sort", ...}: every setting, defaults included, one per line.
 std::string config_json(const TrainConfig& c);
-// The shortest decimal text that reads back to the same double.
-std::string number_text(double v);
 
 }  // namespace attn::train

@@ -1,4 +1,4 @@
-// ui_common.cpp: widgets shared by the panels; above all matrix_view, which every stage uses.
+// common.cpp: widgets shared by the panels; above all matrix_view, which every stage uses.
 #include <cstring>
 #include <algorithm>
 #include <cmath>
@@ -51,15 +51,7 @@ std::string human(double v, const char* unit) {
   return b;
 }
 
-std::string fmt(float v, int prec) {
-  if (std::isinf(v)) return v > 0 ? "∞" : "−∞";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.*f", prec, double(v));
-  std::string s = b;
-  if (s == "-0.00" || s == "-0.0" || s == "-0.000") s = s.substr(1);
-  if (!s.empty() && s[0] == '-') s = "−" + s.substr(1);
-  return s;
-}
+std::string fmt(float v, int prec) { return fixed_text(double(v), prec); }
 
 std::string clip_label(const std::string& s, float width) {
   if (ImGui::CalcTextSize(s.c_str()).x <= width) return s;

@@ -1,4 +1,4 @@
-// ui_controls.cpp: every setting of the config, each with a (?) tooltip. Controls edit the
+// controls.cpp: every setting of the config, each with a (?) tooltip. Controls edit the
 // config and mark it dirty; the engine recomputes once at the start of the next frame.
 #include <algorithm>
 #include <cmath>
@@ -10,21 +10,6 @@
 namespace attn::ui {
 
 namespace {
-template <typename E>
-bool combo(const char* label, E* e, std::initializer_list<std::pair<E, const char*>> items) {
-  const char* cur = "";
-  for (auto& [v, n] : items) if (v == *e) cur = n;
-  bool changed = false;
-  if (ImGui::BeginCombo(label, cur)) {
-    for (auto& [v, n] : items)
-    {
-      if (ImGui::Selectable(n, v == *e)) { *e = v; changed = true; }
-      mark((std::string(label + 2) + ":" + n).c_str());  // e.g. "mask:causal (GPT)", for tests
-    }
-    ImGui::EndCombo();
-  }
-  return changed;
-}
 }  // namespace
 
 void draw_controls() {

@@ -1,4 +1,4 @@
-// ui_cost.cpp: what the current settings cost, and how that grows with n: the quadratic
+// cost.cpp: what the current settings cost, and how that grows with n: the quadratic
 // wall that motivates linear and sparse attention.
 #include <cmath>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// ui_help.cpp: the keyboard shortcut overlay (H or F1).
+// help.cpp: the keyboard shortcut overlay (H or F1).
 #include "ui/ui.h"
 
 namespace attn::ui {

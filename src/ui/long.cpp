@@ -1,4 +1,4 @@
-// ui_long.cpp: the long-sequence panel. Runs the fused path at n in the thousands and shows
+// long.cpp: the long-sequence panel. Runs the fused path at n in the thousands and shows
 // its weights as a map you can pan (drag) and zoom (wheel, buttons): every visible texel is
 // recomputed from Q, K and the row's log-sum-exp, so no n x n matrix ever exists.
 #include <algorithm>

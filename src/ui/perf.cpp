@@ -1,4 +1,4 @@
-// ui_perf.cpp: the timing badge in the title bar: how long the last recompute took, which
+// perf.cpp: the timing badge in the title bar: how long the last recompute took, which
 // kernels the engine runs, and whether they are SIMD. Drawn only where it fits.
 #include <cstdio>
 #include <string>

@@ -1,4 +1,4 @@
-// ui_row.cpp: one query's row as bars: raw scores beside the resulting weights, then the
+// row.cpp: one query's row as bars: raw scores beside the resulting weights, then the
 // same row under every normalizer, one above another, with entropy. Temperature is live.
 #include <algorithm>
 #include <cmath>

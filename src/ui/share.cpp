@@ -1,4 +1,4 @@
-// ui_share.cpp: taking things out. "Share / Embed" gives a link that reproduces the view and
+// share.cpp: taking things out. "Share / Embed" gives a link that reproduces the view and
 // a ready <iframe> snippet; "Export" saves any matrix as PNG (2x, with labels and legend),
 // CSV, JSON or .npy, copies it as NumPy source, or saves a 2x PNG of the whole view.
 #include <cstdio>

@@ -1,4 +1,4 @@
-// ui_stage.cpp: the current stage: its formula, two or three sentences on what it means,
+// stage.cpp: the current stage: its formula, two or three sentences on what it means,
 // and its matrices, with linked highlighting between them. Also the explanation card.
 #include <algorithm>
 #include <cmath>

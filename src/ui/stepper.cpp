@@ -1,4 +1,4 @@
-// ui_stepper.cpp: the top bar. The pipeline as a row of stages with prev / next / play,
+// stepper.cpp: the top bar. The pipeline as a row of stages with prev / next / play,
 // the head selector, theme and help. The current stage is highlighted.
 #include <algorithm>
 #include "ui/ui.h"

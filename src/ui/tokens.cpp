@@ -1,4 +1,4 @@
-// ui_tokens.cpp: the BertViz view. Queries on the left, keys on the right, a line per pair
+// tokens.cpp: the BertViz view. Queries on the left, keys on the right, a line per pair
 // whose thickness and opacity are the weight, coloured per head. Click a token to focus it.
 #include <algorithm>
 #include <cmath>

@@ -28,11 +28,7 @@ TrainRun& shown_run() {
   return T.runs[size_t(T.shown)];
 }
 
-std::string num(double v, int prec = 3) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.*g", prec, v);
-  return b;
-}
+std::string num(double v, int prec = 3) { return sig_text(v, prec); }
 
 std::string pct(double v) {
   char b[32];
@@ -43,21 +39,10 @@ std::string pct(double v) {
 // the width of a control followed by a "(?)" on its line
 float with_help() { return ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize("(?)").x - ImGui::GetStyle().ItemSpacing.x; }
 
+// the panel's combos fill the line up to their (?)
 template <typename E>
 bool combo(const char* label, E* e, std::initializer_list<std::pair<E, const char*>> items) {
-  const char* cur = "";
-  for (auto& [v, n] : items)
-    if (v == *e) cur = n;
-  bool changed = false;
-  ImGui::SetNextItemWidth(with_help());
-  if (ImGui::BeginCombo(label, cur)) {
-    for (auto& [v, n] : items) {
-      if (ImGui::Selectable(n, v == *e)) { *e = v; changed = true; }
-      mark((std::string(label + 2) + ":" + n).c_str());  // e.g. "ttask:sort", for tests
-    }
-    ImGui::EndCombo();
-  }
-  return changed;
+  return ui::combo(label, e, items, with_help());
 }
 
 // ---------------------------------------------------------------- settings
@@ -606,15 +591,15 @@ void draw_actions() {
   mark("train:export_csv");
   ImGui::SameLine();
   if (ImGui::SmallButton("Snapshots")) {
-    std::string bytes = train::snapshot_header(r.t.cfg, r.t.task, r.t.lay);
+    std::string bytes = snapshot_header(r.t.cfg, r.t.task, r.t.lay);
     for (const train::Snapshot& x : r.snaps)
-      if (x.step >= 0) train::append_snapshot(r.t.cfg, x, &bytes);
+      if (x.step >= 0) append_snapshot(r.t.cfg, x, &bytes);
     set_status(host::save_file("snapshots.bin", bytes, "application/octet-stream"));
   }
   mark("train:export_snaps");
   ImGui::SameLine();
   if (ImGui::SmallButton("Model")) {
-    set_status(host::save_file("model.safetensors", train::model_safetensors(r.t.cfg, r.t.lay, r.t.params), "application/octet-stream") +
+    set_status(host::save_file("model.safetensors", model_safetensors(r.t.cfg, r.t.lay, r.t.params), "application/octet-stream") +
                " (with config.json, attn eval and generate read it)");
     host::save_file("config.json", train::config_json(r.t.cfg), "application/json");
   }

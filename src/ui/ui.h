@@ -1,6 +1,8 @@
 // ui.h: the panels (one file each) and the shared widgets they draw with.
 #pragma once
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 #include "app/app.h"
 #include "imgui.h"
@@ -8,7 +10,25 @@
 
 namespace attn::ui {
 
-// ---- shared widgets (ui_common.cpp)
+// ---- shared widgets (common.cpp)
+// A combo of an option's values, each with its label; width > 0 sets the combo's width. Each
+// choice is a named control for tests: "##mask" with "causal (GPT)" is "mask:causal (GPT)".
+template <typename E>
+bool combo(const char* label, E* e, std::initializer_list<std::pair<E, const char*>> items, float width = 0) {
+  const char* cur = "";
+  for (auto& [v, n] : items)
+    if (v == *e) cur = n;
+  bool changed = false;
+  if (width > 0) ImGui::SetNextItemWidth(width);
+  if (ImGui::BeginCombo(label, cur)) {
+    for (auto& [v, n] : items) {
+      if (ImGui::Selectable(n, v == *e)) { *e = v; changed = true; }
+      mark((std::string(label + 2) + ":" + n).c_str());
+    }
+    ImGui::EndCombo();
+  }
+  return changed;
+}
 void help_marker(const char* text);  // "(?)" with a tooltip
 // The temperature slider (logarithmic, over the range engine/rules.h gives the app), its value
 // written before it by format ("T = %.2f"), filling the rest of the line; one widget wherever
@@ -54,21 +74,21 @@ float formula_button_width(const std::string& markup);
 std::string stage_markup(Stage s);
 
 // ---- panels
-void draw_stepper();       // ui_stepper.cpp: stage row, prev/next/play
-void draw_stage();         // ui_stage.cpp: the current stage's formula, prose and matrices
-void draw_controls();      // ui_controls.cpp: every config control with (?) tooltips
-void draw_row_bars();      // ui_row.cpp: selected query's scores vs weights, normalizer comparison
-void draw_tokens();        // ui_tokens.cpp: BertViz-style lines
-void draw_heads_grid();    // ui_heads.cpp: all heads as small heatmaps
-void draw_cost();          // ui_cost.cpp: n^2 cells, memory, FLOPs, time
-void draw_perf_badge(float room);  // ui_perf.cpp: last recompute time, kernel backend, SIMD (if it fits)
+void draw_stepper();       // stepper.cpp: stage row, prev/next/play
+void draw_stage();         // stage.cpp: the current stage's formula, prose and matrices
+void draw_controls();      // controls.cpp: every config control with (?) tooltips
+void draw_row_bars();      // row.cpp: selected query's scores vs weights, normalizer comparison
+void draw_tokens();        // tokens.cpp: BertViz-style lines
+void draw_heads_grid();    // heads.cpp: all heads as small heatmaps
+void draw_cost();          // cost.cpp: n^2 cells, memory, FLOPs, time
+void draw_perf_badge(float room);  // perf.cpp: last recompute time, kernel backend, SIMD (if it fits)
 std::string kernels_label();        // perf.cpp: "wasm-simd128-fma kernels · FMA": the build and whether madd fuses here
 void draw_help();          // help.cpp: shortcuts overlay
 void draw_tour();          // tour.cpp: the first visit's guided minute (when View::tour_step >= 0)
 void end_tour();           // tour.cpp: dismisses it for good (remembered between sessions)
-void draw_long();          // ui_long.cpp: the fused path at large n, pan/zoom weight map
-void long_run();           // ui_long.cpp: generate inputs for longv.n and start the fused forward
-void long_continue();      // ui_long.cpp: each frame, ~20 ms more of a started run (the page stays responsive)
+void draw_long();          // long.cpp: the fused path at large n, pan/zoom weight map
+void long_run();           // long.cpp: generate inputs for longv.n and start the fused forward
+void long_continue();      // long.cpp: each frame, ~20 ms more of a started run (the page stays responsive)
 void draw_check();         // check.cpp: the Check tab: your Q, K, V and output against the reference
 void draw_train();         // train.cpp: the Train mode (settings, curves, the probe's heads over time)
 void draw_train_part(const std::string& part);  // train.cpp: one part for embeds: curves, attention, measures, settings
@@ -76,9 +96,9 @@ void draw_backward_stage(); // backward.cpp: the current stage's gradients (View
 void draw_compare();       // compare.cpp: A | B | B − A of the stage's matrix, when something is pinned
 void draw_explain_card();  // stage.cpp: what a hovered cell's outlines mean, or a pinned cell's arithmetic
 void draw_import_dialog(); // import.cpp: "use this matrix as X / W / Q / K / V"
-void draw_share_button();  // ui_share.cpp: link and iframe snippet
-void draw_export_button(); // ui_share.cpp: PNG / CSV / JSON / .npy / NumPy
-void draw_capture_matrix();// ui_share.cpp: the single matrix drawn for a PNG export
+void draw_share_button();  // share.cpp: link and iframe snippet
+void draw_export_button(); // share.cpp: PNG / CSV / JSON / .npy / NumPy
+void draw_capture_matrix();// share.cpp: the single matrix drawn for a PNG export
 
 // Every matrix that can be exported, for the current head.
 struct ExportItem {

@@ -8,6 +8,7 @@
 #include "io/train_files.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace attn;
   using namespace attn::train;
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   std::string err;

@@ -1,0 +1,68 @@
+// test_lessons.cpp: every Train-mode lesson (lessons/train_lessons.h), each of its runs: the setup
+// is valid, and its first steps' training log (loss and gradient norm, bit for bit) is the one
+// recorded before the one-transformer work began (commit c5e7852), so a refactor of the model
+// that changes any bit of training shows here. The log differs between instruction sets (AVX2
+// FMA natively, SIMD128 in wasm), so each has its own record; an unrecorded backend checks only
+// that two runs of one seed agree.
+#include <doctest/doctest.h>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include "kernels/kernels.h"
+#include "lessons/train_lessons.h"
+#include "train/trainer.h"
+
+using namespace attn;
+
+namespace {
+constexpr int kSteps = 12;
+
+// FNV-1a over the bits of each step's loss and gradient norm
+uint64_t log_fingerprint(const train::TrainConfig& c) {
+  train::Trainer<float> t;
+  std::string err;
+  REQUIRE_MESSAGE(t.init(c, &err), err);
+  uint64_t h = 1469598103934665603ull;
+  for (int s = 0; s < kSteps; s++) {
+    const train::StepStats st = t.train_step();
+    REQUIRE_MESSAGE(st.ok, st.error);
+    for (double v : {st.loss, st.grad_norm}) {
+      uint64_t bits;
+      std::memcpy(&bits, &v, 8);
+      for (int b = 0; b < 8; b++) h = (h ^ ((bits >> (8 * b)) & 0xff)) * 1099511628211ull;
+    }
+  }
+  return h;
+}
+
+// (backend, "lesson/run") -> fingerprint, recorded from the build of commit c5e7852
+const std::map<std::string, uint64_t>& recorded() {
+  static const std::map<std::string, uint64_t> r = {
+#include "lesson_logs.inc"
+  };
+  return r;
+}
+}  // namespace
+
+TEST_CASE("lessons: every Train-mode lesson's runs are valid and train as recorded") {
+  const std::string backend = kern::backend();
+  for (const TrainLesson& l : train_lesson_table()) {
+    CHECK(std::strlen(l.text) > 40);
+    for (size_t run = 0; run <= l.vs.size(); run++) {
+      const std::string key = backend + " " + l.name + "/" + (run ? l.vs[run - 1].first : "lesson");
+      INFO(key);
+      train::TrainConfig c;
+      std::string err;
+      REQUIRE_MESSAGE(lesson_run_config(l, run, &c, &err), err);
+      c.opt.batch = std::min(c.opt.batch, 64);  // the record's batch: a few seconds for all of them
+      const uint64_t got = log_fingerprint(c);
+      const auto it = recorded().find(key);
+      // the record's line for this run, printed where it is missing or differs (to record a new backend)
+      if (it == recorded().end() || it->second != got)
+        std::printf("    {\"%s\", 0x%016llxull},\n", key.c_str(), static_cast<unsigned long long>(got));
+      if (it != recorded().end()) CHECK(got == it->second);
+      else CHECK(got == log_fingerprint(c));  // no record for this backend: deterministic at least
+    }
+  }
+}
