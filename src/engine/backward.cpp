@@ -9,7 +9,7 @@
 //   stage 2   project       RoPE transposed, dW_q, dW_k, dW_v, dX′
 //   stage 1   embed         dX = dX′ (the sinusoidal table is a constant)
 #include "engine/backward.h"
-#include "engine/format.h"
+#include "core/format.h"
 #include <cmath>
 #include <cstdio>
 #include <new>

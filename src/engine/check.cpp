@@ -5,7 +5,7 @@
 // The reference here is its own: loops in double over (query, key) for every option, with each
 // bug a switch, so that a hypothesis differs from the reference by exactly that bug.
 #include "engine/check.h"
-#include "engine/format.h"
+#include "core/format.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 #include <vector>
-#include "engine/options.h"
+#include "core/options.h"
 #include "engine/tensor.h"
 
 namespace attn {

@@ -2,7 +2,7 @@
 // Errors come back in Trace::error / Explanation::ok; nothing throws past this API.
 #pragma once
 #include "engine/config.h"
-#include "engine/format.h"
+#include "core/format.h"
 #include "engine/trace.h"
 
 namespace attn {

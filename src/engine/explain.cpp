@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include "engine/engine.h"
-#include "engine/format.h"
+#include "core/format.h"
 #include "engine/stages/stages.h"
 
 namespace attn {

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <type_traits>
 #include "engine/engine.h"
-#include "engine/format.h"
+#include "core/format.h"
 
 namespace attn {
 

@@ -1,7 +1,7 @@
 // matrix_text.cpp: text formats for export and import. Floats are written with 9 significant
 // digits, so a float32 survives the round trip exactly.
 #include "io/matrix_text.h"
-#include "engine/format.h"
+#include "core/format.h"
 #include <cctype>
 #include <cmath>
 #include <cstdio>

@@ -1,7 +1,7 @@
 // share_state.cpp: key=value encoding of ShareState. Readable keys, %-encoded values, floats
 // written with 9 significant digits so state -> text -> state is exact.
 #include "io/share_state.h"
-#include "engine/format.h"
+#include "core/format.h"
 #include "engine/rules.h"
 #include <cctype>
 #include <cmath>

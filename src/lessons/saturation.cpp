@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include "lessons/saturation.h"
-#include "engine/rng.h"
+#include "core/rng.h"
 #include "engine/stages/stages.h"
 
 namespace attn {

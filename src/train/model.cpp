@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include "engine/rng.h"
-#include "engine/stages/stages_std.h"
+#include "core/rng.h"
+#include "core/normalize.h"
+#include "core/norms.h"
+#include "core/positions.h"
 #include "kernels/kernels.h"
 #include "train/ops.h"
 
@@ -123,28 +125,6 @@ void init_params(const ModelConfig& c, const Layout& lay, uint64_t seed, std::ve
 
 namespace {
 
-constexpr double kLnEps = 1e-5;
-
-// y (rows, d) = (x - mean) / sqrt(var + eps) * w + b; xhat and rstd kept for the backward
-template <class S>
-void layer_norm(int rows, int d, const S* x, const S* w, const S* b, S* xhat, S* rstd, S* y) {
-  for (int r = 0; r < rows; r++) {
-    const S* xr = x + size_t(r) * d;
-    S mean = 0, var = 0;
-    for (int i = 0; i < d; i++) mean += xr[i];
-    mean /= S(d);
-    for (int i = 0; i < d; i++) var += (xr[i] - mean) * (xr[i] - mean);
-    var /= S(d);
-    const S rs = S(1) / std::sqrt(var + S(kLnEps));
-    rstd[r] = rs;
-    for (int i = 0; i < d; i++) {
-      const S h = (xr[i] - mean) * rs;
-      xhat[size_t(r) * d + i] = h;
-      y[size_t(r) * d + i] = h * w[i] + b[i];
-    }
-  }
-}
-
 // out (rows, d) = LayerNorm(x) keeping xhat and rstd for the backward pass, or a copy of x without LayerNorm
 template <class S>
 void ln_or_copy(bool ln, int rows, int d, const std::vector<S>& x, const S* w, const S* b, std::vector<S>* xhat,
@@ -156,120 +136,6 @@ void ln_or_copy(bool ln, int rows, int d, const std::vector<S>& x, const S* w, c
   layer_norm(rows, d, x.data(), w, b, xhat->data(), rstd->data(), out->data());
 }
 
-// dx += rstd (dxh - mean(dxh) - xhat mean(dxh xhat)) with dxh = dy w; dw += Σ dy xhat, db += Σ dy
-template <class S>
-void layer_norm_backward(int rows, int d, const S* dy, const S* xhat, const S* rstd, const S* w, S* dx, S* dw, S* db) {
-  for (int r = 0; r < rows; r++) {
-    const S* g = dy + size_t(r) * d;
-    const S* h = xhat + size_t(r) * d;
-    S m1 = 0, m2 = 0;
-    for (int i = 0; i < d; i++) {
-      const S dh = g[i] * w[i];
-      m1 += dh;
-      m2 += dh * h[i];
-      dw[i] += g[i] * h[i];
-      db[i] += g[i];
-    }
-    m1 /= S(d);
-    m2 /= S(d);
-    for (int i = 0; i < d; i++) dx[size_t(r) * d + i] += rstd[r] * (g[i] * w[i] - m1 - h[i] * m2);
-  }
-}
-
-// GPT-2's GELU: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-constexpr double kGeluC = 0.7978845608028654, kGeluA = 0.044715;
-// its derivative at x, given t = tanh(sqrt(2/pi) (x + 0.044715 x^3)) from the forward pass
-template <class S>
-S gelu_grad(S x, S t) {
-  return S(0.5) * (S(1) + t) + S(0.5) * x * (S(1) - t * t) * S(kGeluC) * (S(1) + S(3 * kGeluA) * x * x);
-}
-
-// g (n) = GELU(u), keeping the tanh values in t (n) for the backward pass. NOTE: libm's tanhf
-// took half of a training step; in float, tanh(y) = 1 - 2 / (e^{2y} + 1) on the SIMD exp kernel
-// (absolute error ~1e-7, where GELU's own approximation is ~1e-3).
-void gelu_rows(const float* u, size_t n, float* g, float* t) {
-  for (size_t i = 0; i < n; i++) {
-    const float x = u[i];
-    t[i] = std::min(80.0f, std::max(-80.0f, 2.0f * float(kGeluC) * (x + float(kGeluA) * x * x * x)));
-  }
-  for (size_t i = 0; i < n; i += 1 << 20) kern::exp(t + i, t + i, int(std::min<size_t>(n - i, 1 << 20)));
-  for (size_t i = 0; i < n; i++) {
-    t[i] = 1.0f - 2.0f / (t[i] + 1.0f);
-    g[i] = 0.5f * u[i] * (1.0f + t[i]);
-  }
-}
-void gelu_rows(const double* u, size_t n, double* g, double* t) {
-  for (size_t i = 0; i < n; i++) {
-    t[i] = std::tanh(kGeluC * (u[i] + kGeluA * u[i] * u[i] * u[i]));
-    g[i] = 0.5 * u[i] * (1.0 + t[i]);
-  }
-}
-
-// p (n) = normalize(z (n)); every key in the row is allowed
-// e (n) = exp(x (n)), x <= 0: the SIMD kernel in float (libm's expf was a tenth of a step)
-void exp_row(const float* x, float* e, int n) { kern::exp(x, e, n); }
-void exp_row(const double* x, double* e, int n) {
-  for (int j = 0; j < n; j++) e[j] = std::exp(x[j]);
-}
-
-template <class S>
-void normalize(Normalizer norm, const S* z, int n, S* p, std::vector<double>* tmp_z, std::vector<double>* tmp_p) {
-  if (norm == Normalizer::Softmax) {
-    S m = z[0];
-    for (int j = 1; j < n; j++) m = std::max(m, z[j]);
-    for (int j = 0; j < n; j++) p[j] = z[j] - m;
-    exp_row(p, p, n);
-    S s = 0;
-    for (int j = 0; j < n; j++) s += p[j];
-    const S inv = S(1) / s;
-    for (int j = 0; j < n; j++) p[j] *= inv;
-    return;
-  }
-  // sparsemax and 1.5-entmax: the engine's exact sort-based rows, in double
-  tmp_z->assign(z, z + n);
-  if (norm == Normalizer::Sparsemax) sparsemax_row(*tmp_z, tmp_p);
-  else entmax15_row(*tmp_z, tmp_p);
-  for (int j = 0; j < n; j++) p[j] = S((*tmp_p)[size_t(j)]);
-}
-
-// dz (n) = Jᵀ dp at weights p (model.h's normalizers; the engine's normalize_row_backward has the table)
-template <class S>
-void normalize_backward(Normalizer norm, const S* p, const S* dp, int n, S* dz) {
-  if (norm == Normalizer::Softmax) {
-    S pd = 0;
-    for (int j = 0; j < n; j++) pd += p[j] * dp[j];
-    for (int j = 0; j < n; j++) dz[j] = p[j] * (dp[j] - pd);
-    return;
-  }
-  // J = diag(s) - s sᵀ / Σs on the support: s = 1 (sparsemax), s = sqrt(p) (1.5-entmax)
-  S ss = 0, sd = 0;
-  for (int j = 0; j < n; j++) {
-    const S s = p[j] > 0 ? (norm == Normalizer::Sparsemax ? S(1) : std::sqrt(p[j])) : S(0);
-    ss += s;
-    sd += s * dp[j];
-  }
-  for (int j = 0; j < n; j++) {
-    const S s = p[j] > 0 ? (norm == Normalizer::Sparsemax ? S(1) : std::sqrt(p[j])) : S(0);
-    dz[j] = ss > 0 ? s * dp[j] - s * sd / ss : S(0);
-  }
-}
-
-// RoPE on row x (heads * dh) at position pos, by the engine's angles (pos * 10000^(-2p/dh));
-// inverse: rotate by -angle (the backward pass)
-template <class S>
-void rope_row(S* x, int heads, int dh, int pos, bool inverse) {
-  for (int p = 0; 2 * p + 1 < dh; p++) {
-    const double theta = pos * std::pow(10000.0, -2.0 * p / dh);
-    const S c = S(std::cos(theta)), s = inverse ? S(-std::sin(theta)) : S(std::sin(theta));
-    for (int h = 0; h < heads; h++) {
-      S& a = x[h * dh + 2 * p];
-      S& b = x[h * dh + 2 * p + 1];
-      const S u = a, v = b;
-      a = u * c - v * s;
-      b = u * s + v * c;
-    }
-  }
-}
 
 // Where head hh (reading KV head g) of sequence b starts: in Q and the heads' output (rows of d),
 // in K and V (rows of H_kv·d_head), and its (T, T) block of weights.
@@ -394,23 +260,20 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
             S* z = att.data() + size_t(i) * T;
             for (int j = 0; j < hi; j++) {
               S s = z[j] * S(c.score_scale());
-              if (!slopes.empty()) s -= S(slopes[size_t(hh)] * (c.causal ? double(i - j) : std::fabs(double(i - j))));
+              if (!slopes.empty()) s += S(alibi_bias(slopes[size_t(hh)], i, j, 0, c.causal));
               if (C.record_scores) {
                 S& mx = C.max_abs_score[size_t(l) * H + hh];
                 mx = std::max(mx, S(std::fabs(double(s))));
               }
               z[j] = s / S(c.temperature);
             }
-            normalize(c.norm, z, hi, p + size_t(i) * T, &tz, &tp);
+            normalize_forward(c.norm, z, hi, p + size_t(i) * T, &tz, &tp);
           }
           const S* a = p;
           if (dropout) {
-            Rng rng(dropout_stream(dropout_seed, l, b, hh));
             uint8_t* keep = L.keep.data() + (size_t(b) * H + hh) * T * T;
-            for (int i = 0; i < T * T; i++) {
-              keep[i] = rng.uniform() >= c.dropout;
-              att[size_t(i)] = keep[i] ? p[i] * keep_scale : S(0);
-            }
+            dropout_keep(dropout_stream(dropout_seed, l, b, hh), c.dropout, size_t(T) * T, keep);
+            for (int i = 0; i < T * T; i++) att[size_t(i)] = keep[i] ? p[i] * keep_scale : S(0);
             a = att.data();
           }
           mm(T, dh, T, a, T, v, dkv, L.o.data() + at_h.q, d, false, &tmp);
@@ -452,7 +315,7 @@ LossOut forward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P
     const int n = C.rows[size_t(r)];
     const S* z = C.logits.data() + size_t(r) * V;
     S* p = C.probs.data() + size_t(r) * V;
-    normalize(Normalizer::Softmax, z, V, p, &tz, &tp);
+    normalize_forward(Normalizer::Softmax, z, V, p, &tz, &tp);
     const float w = batch.w[size_t(n)];
     if (w <= 0) continue;
     const int y = batch.y[size_t(n)];
@@ -599,7 +462,7 @@ void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& P, 
           if (dropout)
             for (int j = 0; j < hi; j++) dp[j] = keep[size_t(i) * T + j] ? dp[j] * keep_scale : S(0);
           S* dz = dZ.data() + size_t(i) * T;
-          normalize_backward(c.norm, p + size_t(i) * T, dp, hi, dz);
+          normalize_backward(c.norm, 1.5, p + size_t(i) * T, dp, hi, nullptr, static_cast<const S*>(nullptr), dz);
           for (int j = 0; j < hi; j++) dz[j] *= alpha;  // ds = dz scale / T (ALiBi's bias is a constant)
           for (int j = hi; j < T; j++) dz[j] = 0;
         }
@@ -680,11 +543,11 @@ std::vector<float> decode_step(const ModelConfig& c, const Layout& lay, const st
       mm_nt(1, t + 1, dh, q.data() + hh * dh, d, K.data() + g * dh, dkv, z.data(), t + 1, false, &tmp);
       for (int j = 0; j <= t; j++) {
         float s = z[size_t(j)] * c.score_scale();
-        if (!slopes.empty()) s -= float(slopes[size_t(hh)] * double(t - j));
+        if (!slopes.empty()) s += float(alibi_bias(slopes[size_t(hh)], t, j, 0, true));
         z[size_t(j)] = s / c.temperature;
       }
       float* w = rows.data() + size_t(hh) * (t + 1);
-      normalize(c.norm, z.data(), t + 1, w, &tz, &tp);
+      normalize_forward(c.norm, z.data(), t + 1, w, &tz, &tp);
       mm(1, dh, t + 1, w, t + 1, Vc.data() + g * dh, dkv, o.data() + hh * dh, d, false, &tmp);
     }
     mm(1, d, d, o.data(), d, at(P, W.wo), d, h.data(), d, true, &tmp);

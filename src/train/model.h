@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-#include "engine/options.h"
+#include "core/options.h"
 #include "kernels/kernels.h"
 
 namespace attn::train {

@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 #include <vector>
-#include "engine/format.h"
+#include "core/format.h"
 #include "train/trainer.h"
 
 namespace attn::train {

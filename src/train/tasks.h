@@ -15,7 +15,7 @@
 #include <string>
 #include <unordered_set>
 #include <vector>
-#include "engine/rng.h"
+#include "core/rng.h"
 #include "train/model.h"
 
 namespace attn::train {

@@ -92,7 +92,7 @@ inline attn::Mat random_mat(int r, int c, uint64_t seed, float scale = 1.0f);
 
 }  // namespace ref
 
-#include "engine/rng.h"
+#include "core/rng.h"
 inline attn::Mat ref::random_mat(int r, int c, uint64_t seed, float scale) {
   attn::Rng rng(seed);
   attn::Mat m(r, c);

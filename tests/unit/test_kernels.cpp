@@ -8,7 +8,7 @@
 #include <vector>
 #include "kernels/kernels.h"
 #include "kernels/simd.h"
-#include "engine/rng.h"
+#include "core/rng.h"
 
 namespace {
 

@@ -43,6 +43,25 @@ const std::map<std::string, uint64_t>& recorded() {
   };
   return r;
 }
+
+// settings no lesson has, so that the record covers RoPE, grouped heads, ALiBi, entmax, dropout
+// and sinusoidal positions too (the math of core/ the model calls)
+const std::pair<const char*, const char*> kExtra[] = {
+    {"rope-gqa", "task:induction;layers:2;heads:4;kv_heads:2;d_model:32;mlp:false;ln:false;lr:0.001;batch:16;warmup:50;posenc:rope"},
+    {"alibi-entmax", "task:copy;layers:1;heads:2;d_model:16;lr:0.003;batch:16;warmup:20;posenc:alibi;normalizer:entmax"},
+    {"histogram-dropout", "task:histogram;layers:1;heads:2;d_model:16;lr:0.003;batch:16;warmup:20;dropout:0.2;posenc:sinusoidal"},
+};
+
+void check_record(const std::string& key, const train::TrainConfig& c) {
+  INFO(key);
+  const uint64_t got = log_fingerprint(c);
+  const auto it = recorded().find(key);
+  // the record's line for this run, printed where it is missing or differs (to record a new backend)
+  if (it == recorded().end() || it->second != got)
+    std::printf("    {\"%s\", 0x%016llxull},\n", key.c_str(), static_cast<unsigned long long>(got));
+  if (it != recorded().end()) CHECK(got == it->second);
+  else CHECK(got == log_fingerprint(c));  // no record for this backend: deterministic at least
+}
 }  // namespace
 
 TEST_CASE("lessons: every Train-mode lesson's runs are valid and train as recorded") {
@@ -56,13 +75,13 @@ TEST_CASE("lessons: every Train-mode lesson's runs are valid and train as record
       std::string err;
       REQUIRE_MESSAGE(lesson_run_config(l, run, &c, &err), err);
       c.opt.batch = std::min(c.opt.batch, 64);  // the record's batch: a few seconds for all of them
-      const uint64_t got = log_fingerprint(c);
-      const auto it = recorded().find(key);
-      // the record's line for this run, printed where it is missing or differs (to record a new backend)
-      if (it == recorded().end() || it->second != got)
-        std::printf("    {\"%s\", 0x%016llxull},\n", key.c_str(), static_cast<unsigned long long>(got));
-      if (it != recorded().end()) CHECK(got == it->second);
-      else CHECK(got == log_fingerprint(c));  // no record for this backend: deterministic at least
+      check_record(key, c);
     }
+  }
+  for (const auto& [name, setup] : kExtra) {
+    train::TrainConfig c = train_app_defaults();
+    std::string err;
+    REQUIRE_MESSAGE(apply_settings_text(&c, setup, &err), err);
+    check_record(backend + " " + name, c);
   }
 }

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 #include "engine/engine.h"
-#include "engine/rng.h"
+#include "core/rng.h"
 #include "engine/stages/stages.h"
 
 using namespace attn;

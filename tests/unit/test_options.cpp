@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 #include <set>
 #include <string>
-#include "engine/options.h"
+#include "core/options.h"
 #include "train/settings.h"
 
 using namespace attn;

@@ -2,7 +2,7 @@
 // their definitions (with the very bits on every platform), and the reuse of the last pass's rows.
 #include <doctest.h>
 #include <cmath>
-#include "engine/rng.h"
+#include "core/rng.h"
 #include "engine/stages/stages.h"
 #include "reference.h"
 

@@ -5,7 +5,7 @@
 // Debian's GCC 12.2 once compiled the constructor to add an uninitialized register (rng.h).
 #include <doctest.h>
 #include <cstdint>
-#include "engine/rng.h"
+#include "core/rng.h"
 
 namespace {
 // the state after construction, from a function of its own (the shape GCC 12.2 got wrong)

@@ -4,7 +4,7 @@
 #include <doctest.h>
 #include "engine/engine.h"
 #include "lessons/presets.h"
-#include "engine/rng.h"
+#include "core/rng.h"
 #include "io/share_state.h"
 
 using namespace attn;

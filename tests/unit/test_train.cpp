@@ -10,7 +10,7 @@
 #include <limits>
 #include <string>
 #include <vector>
-#include "engine/rng.h"
+#include "core/rng.h"
 #include "io/snapshots.h"
 #include "io/tensor_file.h"
 #include "io/train_files.h"

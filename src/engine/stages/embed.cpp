@@ -3,7 +3,7 @@
 #include "engine/stages/embed.h"
 #include <cctype>
 #include <cstring>
-#include "engine/rng.h"
+#include "core/rng.h"
 
 namespace attn {
 

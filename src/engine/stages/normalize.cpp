@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include "kernels/kernels.h"
+#include "core/normalize.h"
 #include "engine/stages/stages.h"
 
 namespace attn {
@@ -14,82 +15,6 @@ namespace attn {
 namespace {
 
 using Row = std::vector<double>;  // logits z = x / T of the allowed keys only
-
-// softmax, shifted by the row max so logits of +-1e30 neither overflow nor give NaN
-void softmax(const Row& z, Row* p, double* shift, double* denom) {
-  double m = *std::max_element(z.begin(), z.end());
-  double s = 0;
-  for (size_t i = 0; i < z.size(); i++) s += ((*p)[i] = std::exp(z[i] - m));
-  for (double& v : *p) v /= s;
-  *shift = m;
-  *denom = s;
-}
-
-// sparsemax (Martins & Astudillo 2016): Euclidean projection onto the simplex
-void sparsemax(const Row& z, Row* p, double* tau_out) {
-  Row s = z;
-  std::sort(s.begin(), s.end(), std::greater<double>());
-  // k = 1 is always in the support (1 + z > z); testing it would fail for |z| ~ 1e30 in double
-  double cum = s[0], tau = s[0] - 1.0;
-  for (size_t k = 2; k <= s.size(); k++) {
-    cum += s[k - 1];
-    if (1.0 + k * s[k - 1] > cum) tau = (cum - 1.0) / double(k);
-  }
-  for (size_t i = 0; i < z.size(); i++) (*p)[i] = std::max(z[i] - tau, 0.0);
-  *tau_out = tau;
-}
-
-// 1.5-entmax (Peters et al. 2019), exact sort-based: p_i = [z_i/2 - tau]_+^2
-void entmax15(const Row& z, Row* p, double* tau_out) {
-  Row x = z;
-  for (double& v : x) v *= 0.5;
-  Row s = x;
-  std::sort(s.begin(), s.end(), std::greater<double>());
-  double cum = 0, cum2 = 0, tau = s[0] - 1.0;
-  for (size_t k = 1; k <= s.size(); k++) {
-    cum += s[k - 1];
-    cum2 += s[k - 1] * s[k - 1];
-    double mean = cum / k, ss = cum2 / k;
-    double delta = (1.0 - k * (ss - mean * mean)) / k;
-    double t = mean - std::sqrt(std::max(delta, 0.0));
-    if (t <= s[k - 1]) tau = t;
-  }
-  double sum = 0;
-  for (size_t i = 0; i < z.size(); i++) {
-    double v = std::max(x[i] - tau, 0.0);
-    sum += ((*p)[i] = v * v);
-  }
-  for (double& v : *p) v /= sum;  // exact up to rounding; renormalize the last ulp
-  *tau_out = tau;
-}
-
-// alpha-entmax for alpha in (1, 2) by bisection on tau: p_i = [(alpha-1) z_i - tau]_+^(1/(alpha-1))
-void entmax_bisect(const Row& z, double alpha, Row* p, double* tau_out) {
-  const double am1 = alpha - 1.0, inv = 1.0 / am1;
-  double mx = -std::numeric_limits<double>::infinity();
-  for (double v : z) mx = std::max(mx, am1 * v);
-  double lo = mx - 1.0, hi = mx - std::pow(1.0 / z.size(), am1);
-  auto mass = [&](double tau) {
-    double s = 0;
-    for (double v : z) s += std::pow(std::max(am1 * v - tau, 0.0), inv);
-    return s;
-  };
-  for (int it = 0; it < 100; it++) {
-    double mid = 0.5 * (lo + hi);
-    (mass(mid) >= 1.0 ? lo : hi) = mid;
-  }
-  double tau = 0.5 * (lo + hi), sum = 0;
-  for (size_t i = 0; i < z.size(); i++) sum += ((*p)[i] = std::pow(std::max(am1 * z[i] - tau, 0.0), inv));
-  for (double& v : *p) v /= sum;
-  *tau_out = tau;
-}
-
-// hardmax: all weight on the argmax, ties split evenly
-void hardmax(const Row& z, Row* p) {
-  double m = *std::max_element(z.begin(), z.end());
-  int ties = int(std::count(z.begin(), z.end(), m));
-  for (size_t i = 0; i < z.size(); i++) (*p)[i] = z[i] == m ? 1.0 / ties : 0.0;
-}
 
 }  // namespace
 
@@ -129,7 +54,7 @@ bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temp
   Row zs = z;
   for (double& v : zs) v -= zmax;
   switch (norm) {
-    case Normalizer::Softmax: softmax(z, &p, &out->shift, &out->denom); break;
+    case Normalizer::Softmax: softmax_exact(z, &p, &out->shift, &out->denom); break;
     case Normalizer::Sum: {
       double s = 0;
       for (size_t i = 0; i < z.size(); i++) {
@@ -151,14 +76,14 @@ bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temp
     case Normalizer::Sigmoid:
       for (size_t i = 0; i < z.size(); i++) p[i] = 1.0 / (1.0 + std::exp(-z[i]));
       break;
-    case Normalizer::Sparsemax: sparsemax(zs, &p, &out->shift); break;
+    case Normalizer::Sparsemax: sparsemax_exact(zs, &p, &out->shift); break;
     case Normalizer::Entmax:
-      if (alpha <= 1.0f) softmax(z, &p, &out->shift, &out->denom);
-      else if (alpha >= 2.0f) sparsemax(zs, &p, &out->shift);
-      else if (alpha == 1.5f) entmax15(zs, &p, &out->shift);
-      else entmax_bisect(zs, alpha, &p, &out->shift);
+      if (alpha <= 1.0f) softmax_exact(z, &p, &out->shift, &out->denom);
+      else if (alpha >= 2.0f) sparsemax_exact(zs, &p, &out->shift);
+      else if (alpha == 1.5f) entmax15_exact(zs, &p, &out->shift);
+      else entmax_exact(zs, alpha, &p, &out->shift);
       break;
-    case Normalizer::Hardmax: hardmax(z, &p); break;
+    case Normalizer::Hardmax: hardmax_exact(z, &p); break;
     case Normalizer::Count: break;  // not a value
   }
   // report tau on the caller's scale: sparsemax thresholds z, entmax thresholds (alpha-1) z
@@ -238,8 +163,7 @@ bool normalize_rows(const Mat& masked, Normalizer norm, float temperature, float
 std::vector<uint8_t> dropout_kept(size_t cells, float p, uint64_t seed) {
   std::vector<uint8_t> kept(cells, 1);
   if (p <= 0) return kept;
-  Rng rng(seed ^ 0xD0D0D0D0ull);
-  for (size_t i = 0; i < cells; i++) kept[i] = !(rng.uniform() < p);
+  dropout_keep(seed ^ 0xD0D0D0D0ull, p, cells, kept.data());
   return kept;
 }
 
@@ -253,73 +177,19 @@ void apply_dropout(Mat* weights, float p, uint64_t seed) {
   }
 }
 
-// The exact sort-based sparsemax and 1.5-entmax of one row of allowed logits, for other callers
-// (the trainer normalizes its rows with these).
-void sparsemax_row(const std::vector<double>& z, std::vector<double>* p) {
-  double tau = 0;
-  p->resize(z.size());
-  sparsemax(z, p, &tau);
-}
-void entmax15_row(const std::vector<double>& z, std::vector<double>* p) {
-  double tau = 0;
-  p->resize(z.size());
-  entmax15(z, p, &tau);
-}
 
-// The row's Jacobian, transposed, applied to dp: dz = Jᵀ dp with z = m / T (masked keys: dz = 0).
-//   softmax    J = diag(p) - p pᵀ
-//   sparsemax  J = diag(s) - s sᵀ / |S|, s = 1 on the support S (p > 0)      (Martins & Astudillo 2016)
-//   entmax α   J = diag(s) - s sᵀ / Σs, s_j = p_j^(2-α) on the support      (Peters et al. 2019)
-//   sigmoid    J = diag(p (1 - p))
-//   sum        p = z / Σz: J = (I - p 1ᵀ) / Σz
-// All are symmetric but sum's, whose transpose is taken below.
+// The Jacobians are core/normalize.h's; this takes the stage's row as it is, logits of -inf for
+// the keys the mask hid, and p in double.
 bool normalize_row_backward(const float* logits, const std::vector<double>& p, const double* dp, int n, Normalizer norm,
                             float temperature, float alpha, double* dz, std::string* err) {
-  for (int j = 0; j < n; j++) dz[j] = 0;
-  auto allowed = [&](int j) { return logits[j] != -std::numeric_limits<float>::infinity(); };
-  // s: the diagonal of J's first part, on the support; J = diag(s) - s sᵀ / Σs
-  auto projected = [&](const std::vector<double>& sv) {
-    double ss = 0, sd = 0;
-    for (int j = 0; j < n; j++) { ss += sv[size_t(j)]; sd += sv[size_t(j)] * dp[j]; }
-    if (ss <= 0) return;
-    for (int j = 0; j < n; j++) dz[j] = sv[size_t(j)] * dp[j] - sv[size_t(j)] * sd / ss;
-  };
-  std::vector<double> sv(size_t(n), 0.0);
-  Normalizer kind = norm;
-  if (norm == Normalizer::Entmax && alpha <= 1.0f) kind = Normalizer::Softmax;
-  if (norm == Normalizer::Entmax && alpha >= 2.0f) kind = Normalizer::Sparsemax;
-  switch (kind) {
-    case Normalizer::Softmax: {  // dz_j = p_j (dp_j - Σ_k p_k dp_k); with a sink Σ p < 1 and its dp is 0
-      double pd = 0;
-      for (int j = 0; j < n; j++)
-        if (allowed(j)) pd += p[size_t(j)] * dp[j];
-      for (int j = 0; j < n; j++) dz[j] = allowed(j) ? p[size_t(j)] * (dp[j] - pd) : 0.0;
-      return true;
-    }
-    case Normalizer::Sparsemax:
-      for (int j = 0; j < n; j++) sv[size_t(j)] = allowed(j) && p[size_t(j)] > 0 ? 1.0 : 0.0;
-      projected(sv);
-      return true;
-    case Normalizer::Entmax:
-      for (int j = 0; j < n; j++) sv[size_t(j)] = allowed(j) && p[size_t(j)] > 0 ? std::pow(p[size_t(j)], 2.0 - double(alpha)) : 0.0;
-      projected(sv);
-      return true;
-    case Normalizer::Sigmoid:
-      for (int j = 0; j < n; j++) dz[j] = allowed(j) ? dp[j] * p[size_t(j)] * (1.0 - p[size_t(j)]) : 0.0;
-      return true;
-    case Normalizer::Sum: {
-      double total = 0, pd = 0;
-      for (int j = 0; j < n; j++)
-        if (allowed(j)) { total += double(logits[j]) / double(temperature); pd += p[size_t(j)] * dp[j]; }
-      if (total == 0) return true;
-      for (int j = 0; j < n; j++) dz[j] = allowed(j) ? (dp[j] - pd) / total : 0.0;
-      return true;
-    }
-    case Normalizer::Hardmax:
-      if (err) *err = "hardmax has no useful gradient (its derivative is zero almost everywhere): use softmax, sparsemax or entmax";
-      return false;
-    case Normalizer::Count: break;  // not a value
+  std::vector<uint8_t> allowed(static_cast<size_t>(n));
+  std::vector<double> z(size_t(n), 0.0);
+  for (int j = 0; j < n; j++) {
+    allowed[size_t(j)] = logits[j] != -std::numeric_limits<float>::infinity();
+    if (allowed[size_t(j)]) z[size_t(j)] = double(logits[j]) / double(temperature);
   }
+  if (normalize_backward(norm, double(alpha), p.data(), dp, n, allowed.data(), z.data(), dz)) return true;
+  if (err) *err = "hardmax has no useful gradient (its derivative is zero almost everywhere): use softmax, sparsemax or entmax";
   return false;
 }
 

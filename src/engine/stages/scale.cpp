@@ -1,6 +1,7 @@
 // scale.cpp: stage 4 of the stepper. Scores are multiplied by 1/sqrt(d_head) so that their spread
 // does not grow with d_head and softmax stays out of saturation (Vaswani et al. 2017, 3.2.1).
 #include <cmath>
+#include "core/positions.h"
 #include "engine/stages/stages.h"
 #include "kernels/kernels.h"
 
@@ -25,29 +26,9 @@ Mat scale_scores(const Mat& scores, float factor) {
 
 // Press et al. 2021: for n a power of two, m_h = 2^(-8 (h+1) / n); otherwise the slopes of the
 // nearest smaller power of two, then every other slope of the next one (their reference code).
-std::vector<double> alibi_slopes(int n_heads) {
-  auto pow2 = [](int n) {
-    std::vector<double> r;
-    const double start = std::pow(2.0, -8.0 / n);
-    for (int i = 0; i < n; i++) r.push_back(std::pow(start, i + 1));
-    return r;
-  };
-  if (n_heads <= 0) return {};
-  int p = 1;
-  while (p * 2 <= n_heads) p *= 2;
-  std::vector<double> r = pow2(p);
-  if (p == n_heads) return r;
-  const std::vector<double> extra = pow2(2 * p);
-  for (int i = 0; int(r.size()) < n_heads; i += 2) r.push_back(extra[size_t(i)]);
-  return r;
-}
-
 void add_alibi(Mat* scaled, double slope, int offset, bool causal) {
   for (Eigen::Index i = 0; i < scaled->rows(); i++)
-    for (Eigen::Index j = 0; j < scaled->cols(); j++) {
-      const double dist = double(i + offset - j);
-      (*scaled)(i, j) += float(-slope * (causal ? dist : std::fabs(dist)));
-    }
+    for (Eigen::Index j = 0; j < scaled->cols(); j++) (*scaled)(i, j) += float(alibi_bias(slope, int(i), int(j), offset, causal));
 }
 
 void soft_cap(Mat* scaled, float c) {

@@ -6,10 +6,11 @@
 #include <string>
 #include <vector>
 #include "engine/config.h"
-#include "engine/rng.h"
+#include "core/rng.h"
 #include "engine/stages/embed.h"
 #include "kernels/kernels.h"
-#include "engine/stages/stages_std.h"
+#include "core/normalize.h"
+#include "core/positions.h"
 #include "engine/trace.h"
 
 namespace attn {

@@ -1,5 +1,5 @@
 // options.cpp: the name tables of options.h, one per option, both ways.
-#include "engine/options.h"
+#include "core/options.h"
 #include <cstddef>
 #include <iterator>
 

@@ -1,5 +1,5 @@
 // format.cpp: see format.h.
-#include "engine/format.h"
+#include "core/format.h"
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>

@@ -3,6 +3,7 @@
 // (std::rand and std::*_distribution differ between glibc and musl).
 #pragma once
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace attn {
@@ -36,6 +37,14 @@ struct Rng {
     return float(std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2));
   }
 };
+
+// Dropout's kept cells: keep (n) = 1 where stream `stream`'s uniform draw is >= p (kept with
+// probability 1 - p), one draw a cell in order. The engine draws one stream per head, the trained
+// model one per (layer, sequence, head), so a pattern does not depend on how the work is split.
+inline void dropout_keep(uint64_t stream, float p, size_t n, uint8_t* keep) {
+  Rng rng(stream);
+  for (size_t i = 0; i < n; i++) keep[i] = !(rng.uniform() < p);
+}
 
 // FNV-1a: a word's stable seed for the hash-seeded fallback embedding.
 inline uint64_t hash_str(const char* p, size_t n) {
