@@ -1,5 +1,7 @@
 // settings.cpp: the table behind `attn train`'s options and config.json.
 #include "train/settings.h"
+#include <algorithm>
+#include <initializer_list>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +49,15 @@ const std::vector<Setting>& settings() {
 
 
 namespace {
+
+// value as one of the option's names (core/options.h), if it names one of `allowed`
+template <class E>
+bool one_of(const std::string& value, std::initializer_list<E> allowed, E* out) {
+  E e;
+  if (!parse_name(value, &e) || std::find(allowed.begin(), allowed.end(), e) == allowed.end()) return false;
+  *out = e;
+  return true;
+}
 
 std::string flag(const std::string& key) {
   std::string f = "--" + key;
@@ -124,21 +135,12 @@ bool set_setting(TrainConfig* c, const std::string& key, const std::string& valu
     else return bad("expected task, causal or bidirectional");
     return true;
   }
-  if (key == "normalizer") {
-    // the one vocabulary's names; the model has these three (its entmax is 1.5-entmax)
-    Normalizer n;
-    if (!parse_name(value, &n) || (n != Normalizer::Softmax && n != Normalizer::Sparsemax && n != Normalizer::Entmax))
-      return bad("expected softmax, sparsemax or entmax (1.5-entmax)");
-    m.norm = n;
-    return true;
-  }
-  if (key == "init") {
-    Init in;
-    if (!parse_name(value, &in) || (in != Init::Xavier && in != Init::Kaiming && in != Init::Normal))
-      return bad("expected xavier, kaiming or normal");
-    m.init = in;
-    return true;
-  }
+  // the one vocabulary's names, of the values the model has (its entmax is 1.5-entmax)
+  if (key == "normalizer")
+    return one_of(value, {Normalizer::Softmax, Normalizer::Sparsemax, Normalizer::Entmax}, &m.norm) ||
+           bad("expected softmax, sparsemax or entmax (1.5-entmax)");
+  if (key == "init")
+    return one_of(value, {Init::Xavier, Init::Kaiming, Init::Normal}, &m.init) || bad("expected xavier, kaiming or normal");
   if (key == "dropout") {
     if (!number() || !(d >= 0 && d < 0.95)) return bad("expected a number in [0, 0.95)");
     m.dropout = float(d);
