@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 #include "core/options.h"
+#include "kernels/expect.h"
 #include "kernels/kernels.h"
 
 namespace attn {
@@ -37,6 +38,7 @@ inline void exp_row(const double* x, double* e, int n) {
 // sparsemax or 1.5-entmax (the exact rows, in double; tmp_z, tmp_p: scratch)
 template <class S>
 void normalize_forward(Normalizer norm, const S* z, int n, S* p, std::vector<double>* tmp_z, std::vector<double>* tmp_p) {
+  ATTN_EXPECT(n > 0 && z && p && (norm == Normalizer::Softmax || norm == Normalizer::Sparsemax || norm == Normalizer::Entmax));
   if (norm == Normalizer::Softmax) {
     S m = z[0];
     for (int j = 1; j < n; j++) m = std::max(m, z[j]);
@@ -67,6 +69,7 @@ void normalize_forward(Normalizer norm, const S* z, int n, S* p, std::vector<dou
 template <class S>
 bool normalize_backward(Normalizer norm, double alpha, const S* p, const S* dp, int n, const uint8_t* allowed, const S* z,
                         S* dz) {
+  ATTN_EXPECT(n > 0 && p && dp && dz && (norm != Normalizer::Sum || z));
   auto ok = [&](int j) { return !allowed || allowed[j]; };
   for (int j = 0; j < n; j++) dz[j] = S(0);
   Normalizer kind = norm;

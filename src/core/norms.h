@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include "kernels/expect.h"
 #include "kernels/kernels.h"
 
 namespace attn {
@@ -14,6 +15,7 @@ namespace attn {
 // y (rows, d) = (x - mean) / sqrt(var + eps) * w + b; xhat and rstd kept for the backward
 template <class S>
 void layer_norm(int rows, int d, const S* x, const S* w, const S* b, S* xhat, S* rstd, S* y, double eps = 1e-5) {
+  ATTN_EXPECT(rows >= 0 && d > 0 && eps >= 0);
   for (int r = 0; r < rows; r++) {
     const S* xr = x + size_t(r) * d;
     S mean = 0, var = 0;
@@ -83,6 +85,7 @@ inline void gelu_rows(const double* u, size_t n, double* g, double* t) {
 // ---- RMSNorm: y = x / sqrt(mean(x^2) + eps) * w (no mean subtracted, no bias); rstd (rows) kept
 template <class S>
 void rms_norm(int rows, int d, const S* x, const S* w, S* rstd, S* y, double eps) {
+  ATTN_EXPECT(rows >= 0 && d > 0 && eps >= 0);
   for (int r = 0; r < rows; r++) {
     const S* xr = x + size_t(r) * d;
     S ms = 0;

@@ -5,6 +5,7 @@
 #pragma once
 #include <cmath>
 #include <vector>
+#include "kernels/expect.h"
 
 namespace attn {
 
@@ -25,6 +26,7 @@ inline double rope_angle(int pos, int p, int dh, double theta) { return pos * st
 template <class S, class F = S>
 void rope_row(S* x, int heads, int dh, int pos, bool inverse, RopeLayout layout = RopeLayout::Interleaved,
               double theta = 10000.0) {
+  ATTN_EXPECT(x && heads > 0 && dh > 0 && pos >= 0 && theta > 0 && (layout == RopeLayout::Interleaved || dh % 2 == 0));
   const int pairs = dh / 2;  // interleaved: 2p + 1 < dh; half-split: p < dh / 2
   const int other = layout == RopeLayout::HalfSplit ? dh / 2 : 1;  // distance from a to b
   for (int p = 0; p < pairs; p++) {

@@ -1,6 +1,7 @@
 // flash.cpp: the fused attention forward for long sequences. Scores are made one (BR, BC) tile
 // at a time, folded into a running softmax (max m, sum l, output O rescaled when m grows), and
 // thrown away: memory stays O(n d) instead of O(n^2). Blocks the mask hides are never computed.
+#include "kernels/expect.h"
 #include <cmath>
 #include <limits>
 #include "kernels/kernels.h"
@@ -28,6 +29,7 @@ int attention_row_block() { return BR; }
 void attention(int n_q, int n_k, int dk, int dv, const float* Q, int ldq, const float* K, int ldk,
                const float* V, int ldv, float scale, MaskRule mask, float* O, int ldo, float* lse,
                Workspace* ws) {
+  ATTN_EXPECT(n_q >= 0 && n_k >= 0 && dk > 0 && dv > 0 && ldq >= dk && ldk >= dk && ldv >= dv && ldo >= dv && ws);
   attention_rows(0, n_q, n_k, dk, dv, Q, ldq, K, ldk, V, ldv, scale, mask, O, ldo, lse, false, ws);
 }
 

@@ -8,6 +8,7 @@
 //   dQ_i += scale dS K_j,  dK_j += scale dS^T Q_i               (BQ, dk), (BK, dk)
 // Loop order as in FlashAttention-2: key blocks outside (dK_j, dV_j stay in the workspace until the
 // block is done), query blocks inside (dQ accumulates in place). Blocks the mask hides are skipped.
+#include "kernels/expect.h"
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -28,6 +29,8 @@ void attention_backward(int n_q, int n_k, int dk, int dv, const float* Q, int ld
                         const float* V, int ldv, const float* O, int ldo, const float* dO, int lddo,
                         const float* lse, float scale, MaskRule mask, float* dQ, int lddq, float* dK, int lddk,
                         float* dV, int lddv, Workspace* ws) {
+  ATTN_EXPECT(n_q >= 0 && n_k >= 0 && dk > 0 && dv > 0 && ldq >= dk && ldk >= dk && ldv >= dv && ldo >= dv && lddo >= dv);
+  ATTN_EXPECT(lddq >= dk && lddk >= dk && lddv >= dv && lse && ws);
   const float ninf = -std::numeric_limits<float>::infinity();
   for (int i = 0; i < n_q; i++) std::fill(dQ + size_t(i) * lddq, dQ + size_t(i) * lddq + dk, 0.0f);
   // workspace: D (n_q) | lo, hi per row (2 n_q, as floats) | P, dP (BQ, BK) | dKj (BK, dk) | dVj (BK, dv)

@@ -1,6 +1,7 @@
 // gemm.cpp: blocked matrix products (GotoBLAS loop order) and the row kernels: exp, softmax.
 // B is packed once per (KC x NC) block into NR-wide panels that stay in L1 while the tile
 // kernel sweeps the rows of A.
+#include "kernels/expect.h"
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -88,6 +89,8 @@ bool fused_madd() {
 
 void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
           bool accumulate) {
+  ATTN_EXPECT(m >= 0 && n >= 0 && k >= 0 && lda >= k && ldb >= n && ldc >= n);
+  ATTN_EXPECT((m == 0 || n == 0) || (C && (k == 0 || (A && B))));
   blocked(m, n, k, A, lda, B, ldb, C, ldc, accumulate, pack_b);
 }
 
@@ -119,17 +122,20 @@ void gemv(int n, int k, const float* x, const float* B, int ldb, float* y) {
 
 void gemm_tn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
              bool accumulate) {
+  ATTN_EXPECT(m >= 0 && n >= 0 && k >= 0 && lda >= m && ldb >= n && ldc >= n);  // A is (k, m), read transposed
   blocked<true>(m, n, k, A, lda, B, ldb, C, ldc, accumulate, pack_b);
 }
 
 void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
              float alpha) {
+  ATTN_EXPECT(m >= 0 && n >= 0 && k >= 0 && lda >= k && ldb >= k && ldc >= n);  // B is (n, k), read transposed
   blocked(m, n, k, A, lda, B, ldb, C, ldc, false, pack_bt);
   if (alpha != 1.0f)
     for (int i = 0; i < m; i++) scale(C + size_t(i) * ldc, alpha, C + size_t(i) * ldc, size_t(n));
 }
 
 void exp(const float* x, float* y, int n) {
+  ATTN_EXPECT(n >= 0 && (n == 0 || (x && y)));
   int i = 0;
   for (; i + W <= n; i += W) store(y + i, simd::exp(load(x + i)));
   // leftovers: one padded vector, so the tail gets the same rounding as the body
