@@ -4,7 +4,7 @@
 // that changes any bit of training shows here. The log differs between instruction sets (AVX2
 // FMA natively, SIMD128 in wasm), so each has its own record; an unrecorded backend checks only
 // that two runs of one seed agree.
-#include <doctest/doctest.h>
+#include <doctest.h>
 #include <cstdio>
 #include <cstring>
 #include <map>

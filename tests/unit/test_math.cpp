@@ -2,7 +2,7 @@
 // against a reference written here from its definition (plain loops in double), its backward
 // against central finite differences, its float form against its double form, and against the
 // engine's own double stage where there is one (ggml's test-backend-ops idea: one reference per op).
-#include <doctest/doctest.h>
+#include <doctest.h>
 #include <cmath>
 #include <limits>
 #include <vector>

@@ -1,7 +1,7 @@
 // test_options.cpp: the one vocabulary (engine/options.h). Every value's name reads back as that
 // value, no two values share a name, the older spellings still read, and the engine and the
 // trained model's settings take the same words.
-#include <doctest/doctest.h>
+#include <doctest.h>
 #include <set>
 #include <string>
 #include "core/options.h"
