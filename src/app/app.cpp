@@ -169,7 +169,7 @@ void draw_embed_panels() {
   need = std::max(need, ImGui::GetCursorPosY());
   ImGui::EndChild();
   // the height the panels' content needs, independent of the iframe's current height
-  a.content_height = (top + need + 2 * pad.y) / a.s;
+  a.content_height = (top + need + 2 * pad.y) / a.dpi;
 }
 
 App& app() { return g_app; }
@@ -369,7 +369,7 @@ void app_frame() {
     apply_theme(a.view.light, want);
     last_light = a.view.light;
   }
-  a.s = want;
+  a.dpi = want;
   const ImVec2 last_size = ImGui::GetIO().DisplaySize;
   if (capture) platform::begin_frame(int(last_size.x * 2), int(last_size.y * 2));
   else platform::begin_frame();
@@ -393,7 +393,7 @@ void app_frame() {
   }
 
   ImGuiIO& io = ImGui::GetIO();
-  const float s = a.s;
+  const float s = a.dpi;
   a.narrow = io.DisplaySize.x / s < 760;
   ImGui::PushFont(a.font_ui);
   if (capture == 2) {
@@ -464,7 +464,7 @@ void app_frame() {
     ImGui::EndChild();
   }
   if (!(a.view.embed && a.content_height > 0 && embed_side_by_side()))
-    a.content_height = (ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y) / a.s;
+    a.content_height = (ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y) / a.dpi;
   ImGui::End();
   if (a.view.show_help) ui::draw_help();
   ui::draw_tour();

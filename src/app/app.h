@@ -148,7 +148,7 @@ struct App {
   ImFont* font_mono = nullptr;
   ImFont* font_title = nullptr;
   float font_scale = 0;
-  float s = 1;                   // UI scale (device pixel ratio)
+  float dpi = 1;                 // UI scale: the device pixel ratio (2 on a retina screen)
   bool narrow = false;           // phone layout: one column
   int frames = 0, max_frames = 0;
   double frame_ms = 0;           // last frame's duration, for the overlay

@@ -65,7 +65,7 @@ std::string state_json() {
          ",\"theme\":\"" + (v.light ? "light" : "dark") + "\"" +
          ",\"help\":" + (v.show_help ? "true" : "false") +
          ",\"narrow\":" + (a.narrow ? "true" : "false") +
-         ",\"dpr\":" + f(a.s) +
+         ",\"dpr\":" + f(a.dpi) +
          ",\"embed\":" + (v.embed ? "true" : "false") +
          ",\"panels\":\"" + esc(v.panels) + "\"" +
          ",\"content_height\":" + f(a.content_height) +

@@ -23,7 +23,7 @@ EMSCRIPTEN_KEEPALIVE const char* attn_control_rect(const char* name) {
   const attn::App& a = attn::app();
   auto it = a.rects.find(name ? name : "");
   if (it == a.rects.end()) { g_out = "{}"; return g_out.c_str(); }
-  const float s = a.s > 0 ? a.s : 1;
+  const float s = a.dpi > 0 ? a.dpi : 1;
   char b[160];
   snprintf(b, sizeof b, "{\"x0\":%.1f,\"y0\":%.1f,\"x1\":%.1f,\"y1\":%.1f}", it->second.x0 / s, it->second.y0 / s, it->second.x1 / s, it->second.y1 / s);
   g_out = b;

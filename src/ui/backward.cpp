@@ -86,9 +86,9 @@ void draw_backward_stage() {
     default: break;
   }
   const float W = ImGui::GetContentRegionAvail().x, gap = ImGui::GetStyle().ItemSpacing.x * 2;
-  const int per_row = std::min<int>(int(shown.size()), W > 700 * a.s ? 3 : 2);
+  const int per_row = std::min<int>(int(shown.size()), W > 700 * a.dpi ? 3 : 2);
   const float w = per_row > 0 ? (W - gap * float(per_row - 1)) / float(per_row) : W;
-  const float hgt = a.narrow || a.view.embed ? 360 * a.s : std::max(220 * a.s, (ImGui::GetContentRegionAvail().y - 100 * a.s) / (shown.size() > 3 ? 2.0f : 1.0f));
+  const float hgt = a.narrow || a.view.embed ? 360 * a.dpi : std::max(220 * a.dpi, (ImGui::GetContentRegionAvail().y - 100 * a.dpi) / (shown.size() > 3 ? 2.0f : 1.0f));
   for (size_t k = 0; k < shown.size(); k++) {
     const MatD* gm = grad_matrix(a.grads, shown[k].id, h);
     if (!gm || gm->size() == 0) continue;

@@ -44,7 +44,7 @@ void draw_check() {
     c.ran = false;
   }
   mark("check:from_head");
-  ImGui::SetNextItemWidth(110 * a.s);
+  ImGui::SetNextItemWidth(110 * a.dpi);
   const char* const precisions[] = {"fp32", "fp16", "bf16"};
   if (ImGui::Combo("precision", &c.precision, precisions, 3)) c.ran = false;
   mark("check:precision");
@@ -100,7 +100,7 @@ void draw_check() {
     v.m = &c.diff;
     v.cmap = gfx::Colormap::Diverging;
     v.max_w = ImGui::GetContentRegionAvail().x;
-    v.max_h = 260 * a.s;
+    v.max_h = 260 * a.dpi;
     matrix_view(v);
     mark("check:diff");
   }

@@ -82,7 +82,7 @@ struct Geom {
 // number, whose font grows with them up to 1.4x); numbers are shown whenever they fit at 85 % of
 // the number font or more; square heatmap cells otherwise. Call with the mono font pushed.
 Geom geometry(const MatrixView& v) {
-  const float s = app().s;
+  const float s = app().dpi;
   const int R = int(v.m->rows()), C = int(v.m->cols());
   Geom g;
   const float num_w = ImGui::CalcTextSize("−0.00").x + 6 * s, num_h = ImGui::GetTextLineHeight() + 4 * s;
@@ -111,7 +111,7 @@ float matrix_view_width(const MatrixView& v) {
   ImGui::PushFont(app().font_mono);
   Geom g = geometry(v);
   ImGui::PopFont();
-  float legend = v.show_legend ? 200 * app().s : 0;
+  float legend = v.show_legend ? 200 * app().dpi : 0;
   return std::max(g.label_w + g.cw * float(v.m->cols()), legend);
 }
 
@@ -120,7 +120,7 @@ bool matrix_view(const MatrixView& v) {
   if (!v.m || v.m->size() == 0) return false;
   const Mat& m = *v.m;
   const int R = int(m.rows()), C = int(m.cols());
-  const float s = a.s;
+  const float s = a.dpi;
   ImGui::PushID(v.key);
   if (v.title) {
     // a title with sub- or superscripts ("S = Q K^{T}", "W_q") is typeset

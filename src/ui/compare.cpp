@@ -49,8 +49,8 @@ void draw_compare() {
   // wide: A | B | B - A in one row; narrower: A | B above, the difference below at full width,
   // where its numbers fit (every cell also tells A, B and B - A on hover)
   const float W = ImGui::GetContentRegionAvail().x, gap = ImGui::GetStyle().ItemSpacing.x * 2;
-  const float H = a.narrow || a.view.embed ? 700 * a.s : std::max(300 * a.s, ImGui::GetContentRegionAvail().y - 60 * a.s);
-  const bool one_row = W > 900 * a.s;
+  const float H = a.narrow || a.view.embed ? 700 * a.dpi : std::max(300 * a.dpi, ImGui::GetContentRegionAvail().y - 60 * a.dpi);
+  const bool one_row = W > 900 * a.dpi;
   va.max_w = vb.max_w = one_row ? (W - 2 * gap) / 3 : (W - gap) / 2;
   vd.max_w = one_row ? va.max_w : W;
   va.max_h = vb.max_h = one_row ? H : H * 0.42f;

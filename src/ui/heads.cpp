@@ -11,7 +11,7 @@ void draw_heads_grid() {
   App& a = app();
   const Trace& t = a.trace;
   if (!t.ok) return;
-  const float s = a.s;
+  const float s = a.dpi;
   ImGui::TextUnformatted("All heads: attention weights");
   help_marker("Each head learns its own pattern. Rows are queries, columns keys (token labels, shortened when "
               "space is short: hover a cell for the full tokens and its arithmetic). Open a head to step through it.");

@@ -79,7 +79,7 @@ void long_continue() {
 void draw_long() {
   App& a = app();
   LongView& L = a.longv;
-  const float s = a.s;
+  const float s = a.dpi;
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("Attention over thousands of tokens without the n × n matrix: scores are made one tile at a "
                       "time and folded into a running softmax; only Q, K, V, the output and each row's "

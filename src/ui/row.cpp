@@ -11,7 +11,7 @@ namespace {
 void bars(const char* id, const std::vector<float>& vals, const std::vector<std::string>& labels, float lo, float hi,
           ImU32 pos_col, ImU32 neg_col, float width, bool show_labels) {
   App& a = app();
-  const float s = a.s, row_h = ImGui::GetTextLineHeight() + 2 * s;
+  const float s = a.dpi, row_h = ImGui::GetTextLineHeight() + 2 * s;
   const float label_w = show_labels ? 70 * s : 0, num_w = 46 * s;
   const float bar_w = std::max(20 * s, width - label_w - num_w);
   ImVec2 p = ImGui::GetCursorScreenPos();
@@ -47,7 +47,7 @@ void draw_row_bars() {
   if (!t.ok) return;
   const int h = std::clamp(a.view.head, 0, t.n_heads - 1), i = std::clamp(a.view.query, 0, t.n_q - 1);
   const HeadTrace& ht = t.heads[size_t(h)];
-  const float s = a.s;
+  const float s = a.dpi;
   ImGui::Text("Query");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(std::min(170 * s, ImGui::GetContentRegionAvail().x * 0.5f));

@@ -65,7 +65,7 @@ void draw_share_button() {
   st.panels = a.view.embed ? a.view.panels : "stage,row";
   std::string embed_state = encode_state(st);
   snippet = "<iframe src=\"" + base_url(true) + "#" + embed_state + "\" title=\"Attention Playground\" width=\"100%\" height=\"560\" loading=\"lazy\" style=\"border:0\"></iframe>";
-  const float w = 480 * a.s;
+  const float w = 480 * a.dpi;
   if (a.cfg.input == Input::Matrices || a.cfg.input == Input::Weights || (a.cfg.input == Input::QKV && a.preset.empty()))
     ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "Imported matrices are not part of the link: it opens the last preset or sentence.");
   ImGui::TextUnformatted("Link to exactly this view");
@@ -95,7 +95,7 @@ void draw_export_button() {
   std::vector<ExportItem> items = export_items();
   if (items.empty()) { ImGui::EndPopup(); return; }
   pick = std::min(pick, int(items.size()) - 1);
-  ImGui::SetNextItemWidth(240 * a.s);
+  ImGui::SetNextItemWidth(240 * a.dpi);
   if (ImGui::BeginCombo("matrix", items[size_t(pick)].label.c_str())) {
     for (int i = 0; i < int(items.size()); i++) {
       if (ImGui::Selectable(items[size_t(i)].label.c_str(), i == pick)) pick = i;
@@ -143,8 +143,8 @@ void draw_capture_matrix() {
     v.rows = rows_q ? &t.tokens_q : (it.id == MatrixId::Count ? nullptr : &t.tokens_k);
     v.cols = cols_k ? &t.tokens_k : nullptr;
     v.cmap = it.cmap;
-    v.max_w = ImGui::GetIO().DisplaySize.x - 40 * a.s;
-    v.max_h = ImGui::GetIO().DisplaySize.y - 60 * a.s;
+    v.max_w = ImGui::GetIO().DisplaySize.x - 40 * a.dpi;
+    v.max_h = ImGui::GetIO().DisplaySize.y - 60 * a.dpi;
     // NOTE: an auto-resizing window is hidden on its first frame; use the whole display and
     // crop to the matrix's own rectangle instead.
     ImGui::SetNextWindowPos(ImVec2(0, 0));

@@ -52,7 +52,7 @@ void saturation_plot() {
   App& a = app();
   static std::vector<SaturationPoint> curve;
   if (curve.empty()) curve = saturation_curve(16, 48, 1);
-  const float s = a.s, W = std::min(ImGui::GetContentRegionAvail().x, 420 * s), H = 110 * s;
+  const float s = a.dpi, W = std::min(ImGui::GetContentRegionAvail().x, 420 * s), H = 110 * s;
   ImGui::TextUnformatted("Largest softmax weight of 16 random keys as d_k grows");
   ImVec2 p = ImGui::GetCursorScreenPos();
   ImGui::Dummy(ImVec2(W, H + 18 * s));
@@ -121,10 +121,10 @@ void draw_stage() {
       hc = a.view.hover_prev_j;
     }
   }
-  const float avail_h = std::max(200 * a.s, ImGui::GetContentRegionAvail().y - 90 * a.s);
+  const float avail_h = std::max(200 * a.dpi, ImGui::GetContentRegionAvail().y - 90 * a.dpi);
   // NOTE: an embed reports its content height to the host page, which resizes the iframe; sizes
   // that followed the iframe's height would feed back, so embeds use a fixed matrix height.
-  const float tall = a.narrow || a.view.embed ? 420 * a.s : avail_h;
+  const float tall = a.narrow || a.view.embed ? 420 * a.dpi : avail_h;
   // Q/K/V or the weights themselves were given: there are no embeddings or projections
   const bool qkv_in = t.cfg.input == Input::QKV || t.cfg.input == Input::Weights;
   const int dh = t.d_head, off = qkv_in ? 0 : h * dh;
@@ -204,7 +204,7 @@ void draw_stage() {
         ImGui::SameLine();
         int dk_log = 0;
         while ((1 << dk_log) < dh) dk_log++;
-        ImGui::SetNextItemWidth(std::min(220 * a.s, ImGui::GetContentRegionAvail().x * 0.5f));
+        ImGui::SetNextItemWidth(std::min(220 * a.dpi, ImGui::GetContentRegionAvail().x * 0.5f));
         if (ImGui::SliderInt("##dk", &dk_log, 0, 6, ("d_k = " + std::to_string(1 << dk_log)).c_str())) {
           Config c = a.cfg;
           c.d_model = std::min(512, (1 << dk_log) * c.n_heads);

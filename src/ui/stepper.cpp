@@ -8,7 +8,7 @@ namespace attn::ui {
 
 void draw_stepper() {
   App& a = app();
-  const float s = a.s;
+  const float s = a.dpi;
   if (a.view.embed) {
     // embedded: no title row, just a way out to the full playground at the same state
     if (ImGui::SmallButton("Open full playground ↗")) {

@@ -10,7 +10,7 @@ void draw_tokens() {
   App& a = app();
   const Trace& t = a.trace;
   if (!t.ok) return;
-  const float s = a.s;
+  const float s = a.dpi;
   static bool all_heads = false;
   ImGui::Checkbox("All heads at once", &all_heads);
   help_marker("Each line joins a query (left) to a key (right); thicker and more opaque means more weight. Click a token on the left to focus its row.");

@@ -58,7 +58,7 @@ void draw_tour() {
   if (a.view.tour_step < 0) return;
   if (a.view.tour_step >= kCount || host::escape_pressed()) { end_tour(); return; }
   const TourStep& st = kSteps[a.view.tour_step];
-  const float s = a.s;
+  const float s = a.dpi;
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float w = std::min(330 * s, display.x - 16 * s);
   Rect r{display.x * 0.5f, display.y * 0.4f, display.x * 0.5f, display.y * 0.4f};

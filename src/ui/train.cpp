@@ -60,7 +60,7 @@ void draw_settings() {
   App& a = app();
   TrainView& T = tv();
   train::TrainConfig& c = T.cfg;
-  const float s = a.s;
+  const float s = a.dpi;
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("Lessons: one click sets up a run and starts it.");
   for (const auto& [name, text] : train_lessons()) {
@@ -213,7 +213,7 @@ struct Series {
 
 // A line plot of several series over steps, y in [lo, hi] (log10 when log), hover reads the value.
 void plot(const char* id, const std::vector<Series>& series, float height, bool log, float lo, float hi, const char* what) {
-  const float s = app().s;
+  const float s = app().dpi;
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const float w = ImGui::GetContentRegionAvail().x;
   ImGui::InvisibleButton(id, ImVec2(w, height));
@@ -285,7 +285,7 @@ void legend(const std::vector<Series>& series) {
 
 void draw_curves() {
   TrainView& T = tv();
-  const float s = app().s;
+  const float s = app().dpi;
   std::vector<Series> loss, acc;
   float lmax = 0.1f, lmin = 10;
   // the training batches' accuracy of the main run, as a 20-step mean (faint): against the held-out
@@ -357,7 +357,7 @@ void head_map(const float* A, int T, const std::vector<std::string>& labels, flo
 void draw_grid() {
   App& a = app();
   TrainView& T = tv();
-  const float s = a.s;
+  const float s = a.dpi;
   if (T.runs.empty()) return;
   if (T.runs.size() > 1) {
     ImGui::TextUnformatted("Show");
@@ -421,7 +421,7 @@ void draw_grid() {
 
 void draw_heads_and_grads() {
   TrainView& T = tv();
-  const float s = app().s;
+  const float s = app().dpi;
   if (T.runs.empty()) return;
   const TrainRun& r = shown_run();
   const train::Snapshot* sn = shown(r, T.scrub);
@@ -529,10 +529,10 @@ void draw_actions() {
               "staged pipeline: every stepper view, hover arithmetic and backward stage then works on learned attention. "
               "Click a head in the grid to choose it.");
   int layer1 = std::clamp(T.layer, 0, L - 1) + 1, head1 = std::clamp(T.head, 0, H - 1) + 1;  // shown 1-based
-  ImGui::SetNextItemWidth(90 * a.s);
+  ImGui::SetNextItemWidth(90 * a.dpi);
   ImGui::SliderInt("##tlayer", &layer1, 1, L, "layer %d", ImGuiSliderFlags_AlwaysClamp);
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(90 * a.s);
+  ImGui::SetNextItemWidth(90 * a.dpi);
   ImGui::SliderInt("##thead", &head1, 1, H, "head %d", ImGuiSliderFlags_AlwaysClamp);
   T.layer = std::clamp(layer1, 1, L) - 1;
   T.head = std::clamp(head1, 1, H) - 1;
@@ -544,7 +544,7 @@ void draw_actions() {
   ImGui::TextUnformatted("Generate");
   help_marker("The trained model continues your prompt one token at a time (greedy, with a KV cache); below, each "
               "step's new attention row for the selected layer, one line per head.");
-  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - 90 * a.s);
+  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - 90 * a.dpi);
   ImGui::InputText("##tprompt", &T.prompt);
   mark("train:prompt");
   ImGui::SameLine();
@@ -560,7 +560,7 @@ void draw_actions() {
     // the newest rows: (L, H, t) for the last fed token, the selected layer
     const std::vector<float>& rows = T.gen_rows.back();
     const int t = int(T.gen_rows.size());
-    const float cw = std::min(14.0f * a.s, (ImGui::GetContentRegionAvail().x - 30 * a.s) / float(t));
+    const float cw = std::min(14.0f * a.dpi, (ImGui::GetContentRegionAvail().x - 30 * a.dpi) / float(t));
     ImDrawList* dl = ImGui::GetWindowDrawList();
     for (int h = 0; h < H; h++) {
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "H%d", h + 1);
@@ -655,7 +655,7 @@ void draw_train() {
   App& a = app();
   TrainView& T = tv();
   ensure_configured();
-  const float s = a.s;
+  const float s = a.dpi;
   if (!T.lesson.empty()) {
     for (const auto& [name, text] : train_lessons())
       if (name == T.lesson) {
