@@ -281,7 +281,7 @@ void recompute_if_dirty() {
   // The first forward of a session also pays for the browser compiling the engine's code on first
   // call (17-23 ms for a 10-token preset in headless Chromium, against well under 1 ms after).
   // The badge reports what an edit costs, so a quick first pass is timed once more, warm.
-  static bool warm = false;
+  bool& warm = a.forward_warm;
   if (!warm && t.ok && t.compute_ms < 50) {
     t0 = platform::now_ms();
     t = forward(a.cfg, a.limits, &a.trace);
@@ -360,7 +360,7 @@ void app_frame() {
   // a capture frame draws everything at twice the resolution, offscreen
   const int capture = a.capture;
   const float want = capture ? dpr * 2 : dpr;
-  static bool last_light = false;
+  bool& last_light = a.fonts_light;
   if (want != a.font_scale || last_light != a.view.light) {
     if (want != a.font_scale) {
       build_fonts(want);

@@ -45,6 +45,12 @@ struct View {
   int tour_step = -1;            // the first-visit tour's step, -1 when not shown
   float scroll_request = 0;      // scroll the page by this many px next frame (the tour's target off screen)
   std::string panels = "stage";  // embed: which panels to show
+  // panels' own view state (the one place it lives, not function-local statics)
+  bool tokens_all_heads = false; // the token lines: every head at once
+  int tour_scrolled = -1;        // the tour step whose target was last scrolled into view
+  int export_pick = 0;           // the export menu's chosen item
+  bool import_adopt = false;     // the import dialog: adopt the file's shape
+  std::string import_error;      // the import dialog's last refusal
 };
 
 // A value drag on an editable cell in progress.
@@ -148,6 +154,8 @@ struct App {
   ImFont* font_mono = nullptr;
   ImFont* font_title = nullptr;
   float font_scale = 0;
+  bool fonts_light = false;      // the theme the fonts and style were last built for
+  bool forward_warm = false;     // a forward pass has run once (the first also pays for compiling the code)
   float dpi = 1;                 // UI scale: the device pixel ratio (2 on a retina screen)
   bool narrow = false;           // phone layout: one column
   int frames = 0, max_frames = 0;

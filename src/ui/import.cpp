@@ -125,8 +125,8 @@ void draw_import_dialog() {
   ImGuiIO& io = ImGui::GetIO();
   ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x * 0.5f, io.DisplaySize.y * 0.5f), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
   if (!ImGui::BeginPopupModal("Import matrix", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
-  static std::string err;
-  static bool adopt = false;
+  std::string& err = a.view.import_error;
+  bool& adopt = a.view.import_adopt;
   ImGui::Text("%s: %d × %d", a.import_name.c_str(), int(a.import_mat.rows()), int(a.import_mat.cols()));
   ImGui::TextUnformatted("Use it as:");
   for (const char* w : {"X", "W_q", "W_k", "W_v", "Q", "K", "V", "weights"}) {

@@ -91,7 +91,7 @@ void draw_export_button() {
   if (ImGui::Button("PNG of this view (2×)")) { a.capture = 1; ImGui::CloseCurrentPopup(); }
   mark("export:view_png");
   ImGui::Separator();
-  static int pick = 0;
+  int& pick = a.view.export_pick;
   std::vector<ExportItem> items = export_items();
   if (items.empty()) { ImGui::EndPopup(); return; }
   pick = std::min(pick, int(items.size()) - 1);

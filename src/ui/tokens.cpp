@@ -11,7 +11,7 @@ void draw_tokens() {
   const Trace& t = a.trace;
   if (!t.ok) return;
   const float s = a.dpi;
-  static bool all_heads = false;
+  bool& all_heads = a.view.tokens_all_heads;
   ImGui::Checkbox("All heads at once", &all_heads);
   help_marker("Each line joins a query (left) to a key (right); thicker and more opaque means more weight. Click a token on the left to focus its row.");
   const int n = std::max(t.n_q, t.n_k);

@@ -64,7 +64,7 @@ void draw_tour() {
   Rect r{display.x * 0.5f, display.y * 0.4f, display.x * 0.5f, display.y * 0.4f};
   const bool found = target_rect(a, st.target, &r);
   // a target off screen (the phone's one long column): scroll it into view, once per step
-  static int scrolled = -1;
+  int& scrolled = a.view.tour_scrolled;
   if (found && scrolled != a.view.tour_step && (r.y1 > display.y || r.y0 < 0)) {
     a.view.scroll_request = r.y0 - display.y * 0.3f;
     scrolled = a.view.tour_step;
