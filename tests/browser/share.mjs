@@ -145,7 +145,7 @@ try {
     const frameState = (id) => host.page.evaluate((id) => { try { return document.getElementById(id).contentWindow.attnTest.state(); } catch (e) { return null; } }, id);
     for (const id of ids) {  // lazy iframes load when scrolled near
       await host.page.evaluate((id) => document.getElementById(id).scrollIntoView({ block: 'center' }), id);
-      await host.page.waitForFunction((id) => { try { return document.getElementById(id).contentWindow.attnTest.state().frames > 3; } catch (e) { return false; } }, id, { timeout: 20000 });
+      await host.page.waitForFunction((id) => { try { return document.getElementById(id).contentWindow.attnTest.state().frames > 3; } catch (e) { return false; } }, id, { timeout: 90000 }  // a cap, not a wait: three wasm modules start at once, slowly on a loaded machine);
     }
     await host.page.waitForTimeout(1000);  // let attn:resize settle the heights
     const y0 = await host.page.evaluate(() => window.scrollY);
@@ -235,7 +235,7 @@ try {
   });
 
   await check('W_k import under grouped-query attention takes (d_model, H_kv d_head)', async () => {
-    // the gqa preset: d_model 8, 4 query heads of 2, 2 key/value heads, so W_k is 8 x 4
+    // the gqa preset: d_model 16, 4 query heads of 4, 2 key/value heads, so W_k is 16 x 8
     await setHash(page, 'preset=gqa&stage=1');
     const before = await state(page);
     const importAs = async (rows, cols, target) => {
@@ -249,12 +249,12 @@ try {
       fs.rmSync(file);
       return state(page);
     };
-    const s = await importAs(8, 4, 'W_k');
-    assert(s.status === `imported attn-wk-${process.pid}-4.npy as W_k` && s.ok && s.n_heads === 4,
-      `8x4 W_k: status=${s.status} ok=${s.ok} heads=${s.n_heads}`);
+    const s = await importAs(16, 8, 'W_k');
+    assert(s.status === `imported attn-wk-${process.pid}-8.npy as W_k` && s.ok && s.n_heads === 4,
+      `16x8 W_k: status=${s.status} ok=${s.ok} heads=${s.n_heads}`);
     assert(s.output_sum !== before.output_sum, `the imported W_k is used: output sum ${s.output_sum} (was ${before.output_sum})`);
-    // 8 x 8 does not fit two key/value heads of width 2: refused with the shape expected, nothing changed
-    await importAs(8, 8, 'W_k');
+    // 16 x 16 does not fit two key/value heads of width 4: refused with the shape expected, nothing changed
+    await importAs(16, 16, 'W_k');
     const err = await page.evaluate(() => attnTest.rect('import:cancel').x0 !== undefined);
     assert(err, 'the dialog stays open on a refused shape');
     await click(page, 'import:cancel');
