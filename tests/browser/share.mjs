@@ -145,7 +145,7 @@ try {
     const frameState = (id) => host.page.evaluate((id) => { try { return document.getElementById(id).contentWindow.attnTest.state(); } catch (e) { return null; } }, id);
     for (const id of ids) {  // lazy iframes load when scrolled near
       await host.page.evaluate((id) => document.getElementById(id).scrollIntoView({ block: 'center' }), id);
-      await host.page.waitForFunction((id) => { try { return document.getElementById(id).contentWindow.attnTest.state().frames > 3; } catch (e) { return false; } }, id, { timeout: 90000 }  // a cap, not a wait: three wasm modules start at once, slowly on a loaded machine);
+      await host.page.waitForFunction((id) => { try { return document.getElementById(id).contentWindow.attnTest.state().frames > 3; } catch (e) { return false; } }, id, { timeout: 90000 });  // a cap, not a wait: three wasm modules start at once, slowly on a loaded machine
     }
     await host.page.waitForTimeout(1000);  // let attn:resize settle the heights
     const y0 = await host.page.evaluate(() => window.scrollY);
