@@ -208,7 +208,7 @@ void train_generate() {
   for (size_t i = 0; i < toks.size() && i + 1 < max_len; i++) {
     const std::vector<float> z = train::decode_step(c, r.t.lay, r.t.params, toks[i], &dec);
     std::vector<float> rows;  // (L, H, i + 1) flattened
-    for (const auto& lr : dec.attn) rows.insert(rows.end(), lr.begin(), lr.end());
+    for (int l = 0; l < c.layers; l++) rows.insert(rows.end(), dec.attn(l).begin(), dec.attn(l).end());
     T.gen_rows.push_back(rows);
     if (i + 1 == toks.size() && toks.size() + 1 < max_len) {
       int next = 0;

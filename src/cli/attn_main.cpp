@@ -6,6 +6,8 @@
 #include <iostream>
 #include "cli/args.h"
 #include "cli/fused.h"
+#include "cli/model_cmd.h"
+#include "cli/write_dir.h"
 #include "cli/tensors.h"
 #include "cli/train_cmd.h"
 #include "engine/backward.h"
@@ -119,28 +121,8 @@ bool dump_multi(const Multi& m, const fs::path& dir, std::string* err) {
          save_grad("dv.npy", &Grads::dV, ts[0].n_kv_heads, *m.k);
 }
 
-// Writes into a sibling temporary folder (write(folder) fills it), then moves the files in: DIR is
-// untouched on failure, and files already in DIR that we do not produce are left alone.
-template <typename Write>
-bool write_atomically(const fs::path& dir, Write write, std::string* err) {
-  std::error_code ec;
-  const fs::path abs = fs::absolute(dir, ec);
-  const fs::path tmp = abs.parent_path() / (abs.filename().string() + ".attn-tmp");
-  fs::remove_all(tmp, ec);
-  if (!fs::create_directories(tmp, ec)) { *err = tmp.string() + ": cannot create a temporary folder (" + ec.message() + ")"; return false; }
-  if (!write(tmp)) { fs::remove_all(tmp, ec); return false; }
-  if (!fs::exists(abs)) {
-    fs::rename(tmp, abs, ec);
-    if (ec) { *err = dir.string() + ": cannot create (" + ec.message() + ")"; fs::remove_all(tmp, ec); return false; }
-    return true;
-  }
-  for (const auto& e : fs::directory_iterator(tmp)) fs::rename(e.path(), abs / e.path().filename(), ec);
-  fs::remove_all(tmp, ec);
-  return true;
-}
-
 bool dump_atomically(const Trace& t, const Grads* g, bool qkv, const Multi* multi, const fs::path& dir, std::string* err) {
-  return write_atomically(dir, [&](const fs::path& tmp) {
+  return cli::write_atomically(dir, [&](const fs::path& tmp) {
     return multi ? dump_multi(*multi, tmp, err) : dump(t, qkv, tmp, err) && (!g || dump_grads(*g, qkv, tmp, err));
   }, err);
 }
@@ -169,7 +151,7 @@ int run_long(const cli::Args& args, const Config& cfg, const cli::Heads& hq, con
     const std::vector<float> data = cli::join_heads(m, heads, like, &shape);
     return npy_save((dir / name).string(), data.data(), shape, &err);
   };
-  const bool ok = write_atomically(args.dump, [&](const fs::path& tmp) {
+  const bool ok = cli::write_atomically(args.dump, [&](const fs::path& tmp) {
     return save(tmp, "output.npy", r.out, hq.H, hq) && save(tmp, "lse.npy", r.lse, hq.H, hq) &&
            (r.dq.empty() || (save(tmp, "dq.npy", r.dq, hq.H, hq) && save(tmp, "dk.npy", r.dk, hk.H, hk) &&
                              save(tmp, "dv.npy", r.dv, hk.H, hk)));
@@ -243,6 +225,7 @@ int main(int argc, char** argv) {
   if (!a.empty() && a[0] == "train") return cli::train_main(a);
   if (!a.empty() && a[0] == "eval") return cli::eval_main(a);
   if (!a.empty() && a[0] == "generate") return cli::generate_main(a);
+  if (!a.empty() && a[0] == "model") return cli::model_main(a);
   cli::Args args;
   std::string err;
   if (!cli::parse_args(a, &args, &err)) return fail(err);
@@ -250,6 +233,8 @@ int main(int argc, char** argv) {
     std::fputs(cli::kUsage, stdout);
     std::fputs("training:\n", stdout);
     std::fputs(cli::kTrainUsage, stdout);
+    std::fputs("real models:\n", stdout);
+    std::fputs(cli::kModelUsage, stdout);
     return 0;
   }
   if (args.command == "presets") {

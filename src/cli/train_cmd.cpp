@@ -281,9 +281,9 @@ int generate_main(const std::vector<std::string>& a) {
       const int64_t n = int64_t(i) + 1;
       for (int l = 0; l < c.layers; l++) {
         const std::string s = std::to_string(l);
-        if (!write_file(d + "/attn_l" + s + ".npy", npy_encode(dec.attn[size_t(l)].data(), {c.heads, n}), &err) ||
-            !write_file(d + "/k_l" + s + ".npy", npy_encode(dec.k[size_t(l)].data(), {n, dkv}), &err) ||
-            !write_file(d + "/v_l" + s + ".npy", npy_encode(dec.v[size_t(l)].data(), {n, dkv}), &err))
+        if (!write_file(d + "/attn_l" + s + ".npy", npy_encode(dec.attn(l).data(), {c.heads, n}), &err) ||
+            !write_file(d + "/k_l" + s + ".npy", npy_encode(dec.k(l).data(), {n, dkv}), &err) ||
+            !write_file(d + "/v_l" + s + ".npy", npy_encode(dec.v(l).data(), {n, dkv}), &err))
           return fail(err);
       }
       if (!write_file(d + "/logits.npy", npy_encode(z.data(), {c.vocab}), &err)) return fail(err);

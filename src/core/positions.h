@@ -23,14 +23,15 @@ inline double rope_angle(int pos, int p, int dh, double theta) { return pos * st
 // x (heads, dh) at position pos, in place: (a, b) <- (a c - b s, a s + b c); inverse: the transposed
 // rotation (a c + b s, -a s + b c), which is the backward pass of the forward. F: the type the
 // factors cos, sin are rounded through (float for a double backward of a float forward).
+// freqs (dh / 2), when given, replaces theta^(-2p/dh) pair by pair (Llama 3's rope_scaling).
 template <class S, class F = S>
 void rope_row(S* x, int heads, int dh, int pos, bool inverse, RopeLayout layout = RopeLayout::Interleaved,
-              double theta = 10000.0) {
+              double theta = 10000.0, const double* freqs = nullptr) {
   ATTN_EXPECT(x && heads > 0 && dh > 0 && pos >= 0 && theta > 0 && (layout == RopeLayout::Interleaved || dh % 2 == 0));
   const int pairs = dh / 2;  // interleaved: 2p + 1 < dh; half-split: p < dh / 2
   const int other = layout == RopeLayout::HalfSplit ? dh / 2 : 1;  // distance from a to b
   for (int p = 0; p < pairs; p++) {
-    const double angle = rope_angle(pos, p, dh, theta);
+    const double angle = freqs ? pos * freqs[p] : rope_angle(pos, p, dh, theta);
     const S c = S(F(std::cos(angle))), s = inverse ? S(-F(std::sin(angle))) : S(F(std::sin(angle)));
     const int at = layout == RopeLayout::HalfSplit ? p : 2 * p;
     for (int h = 0; h < heads; h++) {

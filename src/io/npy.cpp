@@ -201,6 +201,9 @@ std::string npy_encode(const float* data, const std::vector<int64_t>& shape) { r
 std::string npy_encode_i64(const int64_t* data, const std::vector<int64_t>& shape) {
   return encode("<i8", data, sizeof(int64_t), shape);
 }
+std::string npy_encode_i32(const int32_t* data, const std::vector<int64_t>& shape) {
+  return encode("<i4", data, sizeof(int32_t), shape);
+}
 std::string npy_encode_f64(const double* data, const std::vector<int64_t>& shape) {
   return encode("<f8", data, sizeof(double), shape);
 }

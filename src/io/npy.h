@@ -33,6 +33,7 @@ bool npy_save(const std::string& path, const float* data, const std::vector<int6
 std::string npy_encode_f64(const double* data, const std::vector<int64_t>& shape);
 // int64 data: token ids (a training batch's x and y)
 std::string npy_encode_i64(const int64_t* data, const std::vector<int64_t>& shape);
+std::string npy_encode_i32(const int32_t* data, const std::vector<int64_t>& shape);  // a real model's token ids
 bool npy_save_f64(const std::string& path, const double* data, const std::vector<int64_t>& shape, std::string* err);
 
 }  // namespace attn

@@ -2,6 +2,7 @@
 // parser of our own reads it (objects, arrays, strings, integers; nesting bounded), checking every
 // offset against the file's size before touching the data.
 #include "io/tensor_file.h"
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -21,13 +22,29 @@ bool whole(double v) { return v >= 0 && v <= 9.0e15 && v == double(int64_t(v)); 
 
 }  // namespace
 
+template <class T>
+void widen(const std::string& dtype, const uint8_t* d, size_t count, T* out) {
+  for (size_t i = 0; i < count; i++) {
+    if (dtype == "F32") { float f; std::memcpy(&f, d + 4 * i, 4); out[i] = T(f); }
+    else if (dtype == "F64") { double f; std::memcpy(&f, d + 8 * i, 8); out[i] = T(f); }
+    else {
+      uint16_t b;
+      std::memcpy(&b, d + 2 * i, 2);
+      out[i] = T(dtype == "F16" ? half_to_float(b) : bf16_to_float(b));
+    }
+  }
+}
+template void widen<float>(const std::string&, const uint8_t*, size_t, float*);
+template void widen<double>(const std::string&, const uint8_t*, size_t, double*);
+
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); i++) s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-bool safetensors_parse(const uint8_t* p, size_t n, const std::string& name, TensorData* out, std::string* err) {
+bool safetensors_index(const uint8_t* p, size_t n, std::vector<SafetensorsEntry>* out, std::string* err) {
+  out->clear();
   if (n < 8) { *err = "not a .safetensors file (shorter than its 8-byte header length)"; return false; }
   uint64_t hlen = 0;
   for (int b = 7; b >= 0; b--) hlen = hlen << 8 | p[b];
@@ -38,56 +55,78 @@ bool safetensors_parse(const uint8_t* p, size_t n, const std::string& name, Tens
   const std::string h(reinterpret_cast<const char*>(p + 8), size_t(hlen));
   Json root;
   if (!json_parse(h, &root) || root.kind != Json::Obj) { *err = "corrupt .safetensors header (not a JSON object)"; return false; }
-  auto it = root.obj.find(name);
-  if (it == root.obj.end() || name == "__metadata__") {
+  const uint64_t data_at = 8 + hlen, data_n = n - data_at;
+  for (const auto& [name, t] : root.obj) {
+    if (name == "__metadata__") continue;
+    const Json *dt = t.get("dtype"), *sh = t.get("shape"), *off = t.get("data_offsets");
+    if (t.kind != Json::Obj || !dt || dt->kind != Json::Str || !sh || sh->kind != Json::Arr || !off || off->kind != Json::Arr ||
+        off->arr.size() != 2 || off->arr[0].kind != Json::Num || off->arr[1].kind != Json::Num || !whole(off->arr[0].num) ||
+        !whole(off->arr[1].num)) {
+      *err = "tensor '" + name + "': corrupt entry (needs dtype, shape and two data_offsets)";
+      return false;
+    }
+    static const std::map<std::string, size_t> kElem = {{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8},
+                                                         {"I32", 4}, {"I16", 2}, {"I8", 1}, {"U8", 1}, {"BOOL", 1}};
+    const auto el = kElem.find(dt->str);
+    if (el == kElem.end()) { *err = "tensor '" + name + "': dtype " + dt->str + " is not one safetensors defines here"; return false; }
+    SafetensorsEntry e;
+    e.name = name;
+    e.dtype = dt->str;
+    size_t count = 1;
+    for (const Json& d : sh->arr) {
+      if (d.kind != Json::Num || !whole(d.num)) { *err = "tensor '" + name + "': corrupt shape"; return false; }
+      const int64_t v = int64_t(d.num);
+      if (v > 0 && count > (size_t(1) << 40) / size_t(v)) { *err = "tensor '" + name + "': shape too large"; return false; }
+      e.shape.push_back(v);
+      count *= size_t(v);
+    }
+    const uint64_t b0 = uint64_t(off->arr[0].num), b1 = uint64_t(off->arr[1].num);
+    if (b1 < b0 || b1 > data_n || b1 - b0 != count * el->second) {
+      *err = "tensor '" + name + "': its data_offsets [" + std::to_string(b0) + ", " + std::to_string(b1) + ") do not hold " +
+             shape_text(e.shape) + " of " + dt->str + " within the file's " + std::to_string(data_n) + " data bytes";
+      return false;
+    }
+    e.begin = data_at + b0;
+    e.end = data_at + b1;
+    out->push_back(e);
+  }
+  // no two tensors may share bytes (a crafted header could alias one tensor's data as another's)
+  std::vector<const SafetensorsEntry*> by_start;
+  for (const SafetensorsEntry& e : *out) by_start.push_back(&e);
+  std::sort(by_start.begin(), by_start.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
+  for (size_t i = 1; i < by_start.size(); i++)
+    if (by_start[i]->begin < by_start[i - 1]->end && by_start[i]->end > by_start[i]->begin) {
+      *err = "tensors '" + by_start[i - 1]->name + "' and '" + by_start[i]->name + "' overlap in the file's data";
+      return false;
+    }
+  return true;
+}
+
+bool safetensors_parse(const uint8_t* p, size_t n, const std::string& name, TensorData* out, std::string* err) {
+  std::vector<SafetensorsEntry> index;
+  if (!safetensors_index(p, n, &index, err)) return false;
+  const SafetensorsEntry* e = nullptr;
+  for (const SafetensorsEntry& x : index)
+    if (x.name == name) e = &x;
+  if (!e) {
     std::string names;
-    int k = 0;
-    for (const auto& [key, v] : root.obj)
-      if (key != "__metadata__" && k++ < 8) names += (names.empty() ? "" : ", ") + key;
+    size_t k = 0;
+    for (const SafetensorsEntry& x : index)
+      if (k++ < 8) names += (names.empty() ? "" : ", ") + x.name;
     *err = "no tensor named '" + name + "' (it has: " + (names.empty() ? "none" : names) + (k > 8 ? ", ..." : "") + ")";
     return false;
   }
-  const Json& t = it->second;
-  auto field = [&](const char* f) -> const Json* { auto x = t.obj.find(f); return x == t.obj.end() ? nullptr : &x->second; };
-  const Json *dt = field("dtype"), *sh = field("shape"), *off = field("data_offsets");
-  if (t.kind != Json::Obj || !dt || dt->kind != Json::Str || !sh || sh->kind != Json::Arr || !off || off->kind != Json::Arr ||
-      off->arr.size() != 2 || off->arr[0].kind != Json::Num || off->arr[1].kind != Json::Num || !whole(off->arr[0].num) ||
-      !whole(off->arr[1].num)) {
-    *err = "tensor '" + name + "': corrupt entry (needs dtype, shape and two data_offsets)";
-    return false;
-  }
-  size_t elem;
-  if (dt->str == "F32") { elem = 4; out->dtype = "float32"; }
-  else if (dt->str == "F64") { elem = 8; out->dtype = "float64"; }
-  else if (dt->str == "F16") { elem = 2; out->dtype = "float16"; }
-  else if (dt->str == "BF16") { elem = 2; out->dtype = "bfloat16"; }
-  else { *err = "tensor '" + name + "': dtype " + dt->str + " is not supported (F16, BF16, F32 or F64)"; return false; }
-  out->shape.clear();
+  static const std::map<std::string, std::string> kFloat = {
+      {"F32", "float32"}, {"F64", "float64"}, {"F16", "float16"}, {"BF16", "bfloat16"}};
+  const auto fl = kFloat.find(e->dtype);
+  if (fl == kFloat.end()) { *err = "tensor '" + name + "': dtype " + e->dtype + " is not supported (F16, BF16, F32 or F64)"; return false; }
   size_t count = 1;
-  for (const Json& d : sh->arr) {
-    if (d.kind != Json::Num || !whole(d.num)) { *err = "tensor '" + name + "': corrupt shape"; return false; }
-    const int64_t v = int64_t(d.num);
-    if (v > 0 && count > kMaxElements / size_t(v)) { *err = "tensor '" + name + "': too large (the limit is 2^28 elements)"; return false; }
-    out->shape.push_back(v);
-    count *= size_t(v);
-  }
-  const uint64_t b0 = uint64_t(off->arr[0].num), b1 = uint64_t(off->arr[1].num), data_n = n - 8 - hlen;
-  if (b1 < b0 || b1 > data_n || b1 - b0 != count * elem) {
-    *err = "tensor '" + name + "': its data_offsets [" + std::to_string(b0) + ", " + std::to_string(b1) + ") do not hold " +
-           shape_text(out->shape) + " of " + dt->str + " within the file's " + std::to_string(data_n) + " data bytes";
-    return false;
-  }
-  const uint8_t* d = p + 8 + hlen + b0;
+  for (int64_t v : e->shape) count *= size_t(v);
+  if (count > kMaxElements) { *err = "tensor '" + name + "': too large (the limit is 2^28 elements)"; return false; }
+  out->shape = e->shape;
+  out->dtype = fl->second;
   out->data.resize(count);
-  for (size_t i = 0; i < count; i++) {
-    if (elem == 4) { float f; std::memcpy(&f, d + 4 * i, 4); out->data[i] = f; }
-    else if (elem == 8) { double f; std::memcpy(&f, d + 8 * i, 8); out->data[i] = f; }
-    else {
-      uint16_t b;
-      std::memcpy(&b, d + 2 * i, 2);
-      out->data[i] = dt->str == "F16" ? half_to_float(b) : bf16_to_float(b);
-    }
-  }
+  widen(e->dtype, p + e->begin, count, out->data.data());
   return true;
 }
 

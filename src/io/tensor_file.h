@@ -24,6 +24,19 @@ bool load_tensor(const std::string& spec, TensorData* out, std::string* err, boo
 // {"name": {"dtype": "F16", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}.
 bool safetensors_parse(const uint8_t* bytes, size_t size, const std::string& name, TensorData* out, std::string* err);
 
+// Where each tensor of an in-memory .safetensors file sits: every entry checked (dtype known, shape
+// and data_offsets agree, inside the file, no two tensors overlapping). begin, end: byte offsets
+// from the start of the file. dtype as stored: "F32", "F16", "BF16", "F64", "I64", "U8", "BOOL", ...
+struct SafetensorsEntry {
+  std::string name, dtype;
+  std::vector<int64_t> shape;
+  uint64_t begin = 0, end = 0;
+};
+bool safetensors_index(const uint8_t* bytes, size_t size, std::vector<SafetensorsEntry>* out, std::string* err);
+// count values of a float dtype ("F32", "F64", "F16" or "BF16") at d, widened or narrowed to T
+template <class T>
+void widen(const std::string& dtype, const uint8_t* d, size_t count, T* out);
+
 // One tensor to write: float32 data (f32) or float64 (f64), C order.
 struct TensorOut {
   std::string name;

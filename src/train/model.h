@@ -1,6 +1,7 @@
 // model.h: the small transformer the playground trains, its parameters as one flat array with
-// named tensors, and its forward and backward passes (model.cpp), for float (training) and double
-// (finite-difference checks, exact dumps).
+// named tensors, and its forward and backward passes, for float (training) and double
+// (finite-difference checks, exact dumps): a configuration of the one transformer of nn/ (spec_of,
+// weights_of), whose layer functions compute them.
 //
 //   h0 = tok_emb[x] + pos                       x (B, T) token ids, h (B·T, d)
 //   per layer:  h += Attn(LN1(h)) · W_o         Q = a·W_q, K = a·W_k, V = a·W_v, heads of d/H
@@ -14,6 +15,7 @@
 #include <vector>
 #include "core/options.h"
 #include "kernels/kernels.h"
+#include "nn/transformer.h"
 
 namespace attn::train {
 
@@ -82,50 +84,22 @@ struct Batch {
 };
 
 // Whether a pass of this config at sequence length T runs attention on the fused kernels
-// (FlashAttention's forward, FlashAttention-2's backward: the (T, T) weights are never stored, the
-// cache keeps O and each row's log-sum-exp): float, plain softmax without ALiBi or dropout, from
-// kFusedT tokens on, where the weights would take B H T^2 floats a layer (at T = 512, batch 32 and
-// 4 heads: 128 MB). Never for the probe, whose views read the weights.
-constexpr int kFusedT = 256;
+// (nn::fused_applies: float softmax without ALiBi or dropout, from nn::kFusedT tokens on). Never for
+// the probe, whose views read the weights.
+using nn::kFusedT;
 bool fused(const ModelConfig& c, int T, bool is_float, bool dropout, bool record_scores);
 
-// What one forward pass keeps for its backward pass (and for the probe's views).
-template <class S>
-struct Cache {
-  struct LayerCache {
-    std::vector<S> a_hat, a_rstd; // (B·T, d), (B·T): LN1's normalized input and 1/sigma
-    std::vector<S> a;             // (B·T, d)  attention's input (LN1(h), or h without LayerNorm)
-    std::vector<S> q, k, v;       // (B·T, d), (B·T, H_kv·dh) x2, after RoPE
-    std::vector<S> p;             // (B, H, T, T) the normalizer's weights (0 where masked); empty when fused
-    std::vector<float> lse;       // (B, H, T) each row's log-sum-exp, when the fused path ran (fused())
-    std::vector<uint8_t> keep;    // (B, H, T, T) dropout's kept cells (empty without dropout)
-    std::vector<S> o;             // (B·T, d)  the heads' outputs side by side
-    std::vector<S> m_hat, m_rstd, m;  // LN2's normalized input, 1/sigma, and the MLP's input
-    std::vector<S> u, g, gt;      // (B·T, 4d) before and after GELU, and GELU's inner tanh
-  };
-  int B = 0, T = 0;
-  std::vector<LayerCache> layers;
-  std::vector<S> f_hat, f_rstd, f;  // LN_f's normalized input, 1/sigma, output
-  std::vector<int> rows;          // the scored positions (b·T + t), in order
-  std::vector<S> logits;          // (rows, V) at the scored positions
-  std::vector<S> probs;           // (rows, V) softmax of logits
-  // scratch reused from step to step (fresh allocations cost page faults every step)
-  struct Work {
-    std::vector<S> tmp, att, h, fr, dlog, dfr, df, dres, dg, du, dm, dO, dq, dk, dv, da, aT, dA, dZ;
-    std::vector<float> gkv;  // the fused backward's dK, dV of one query head
-    Workspace flash;         // the fused kernels' scratch, O(T d)
-  };
-  mutable Work work;
-  bool record_scores = false;     // forward() also fills max_abs_score (the probe)
-  std::vector<S> max_abs_score;   // (L, H) largest |scaled score| over allowed cells
-};
+// The model as a configuration of the one transformer (nn/transformer.h): its spec, and views of
+// a flat array laid out by lay (the parameters, T = const S, or their gradients, T = S)
+nn::Spec spec_of(const ModelConfig& c);
+template <class T>
+nn::Weights<T> weights_of(const ModelConfig& c, const Layout& lay, T* base);
 
-// Cross-entropy and accuracy of one forward pass.
-struct LossOut {
-  double loss = 0;    // mean over scored positions
-  int correct = 0;    // scored positions whose argmax is the target
-  int scored = 0;
-};
+// What one forward pass keeps for its backward pass (and for the probe's views): the transformer's
+// cache, layers[l].{a, q, k, v, p, lse, keep, o, m, u, g, gt}, f, rows, logits, probs
+template <class S>
+using Cache = nn::Cache<S>;
+using LossOut = nn::LossOut;  // cross-entropy and accuracy of one forward pass
 
 // The forward pass. train: dropout on (seeded by dropout_seed). all_logits: logits at every
 // position, (B·T, V) into cache->logits and rows = all (generation and evaluation use this).
@@ -138,11 +112,14 @@ template <class S>
 void backward(const ModelConfig& c, const Layout& lay, const std::vector<S>& params, const Batch& batch,
               const Cache<S>& cache, std::vector<S>* grads);
 
-// Greedy decoding one token at a time with a KV cache per layer.
+// Greedy decoding one token at a time: the transformer's forward at one new token, continuing from
+// the keys and values its cache holds.
 struct Decoder {
-  std::vector<std::vector<float>> k, v;   // per layer (t, H_kv·dh), after RoPE
-  std::vector<std::vector<float>> attn;   // the last step's weights, per layer (H, t)
-  int t = 0;                              // tokens consumed
+  Cache<float> cache;
+  int t = 0;  // tokens consumed
+  const std::vector<float>& k(int l) const { return cache.layers[size_t(l)].k; }     // (t, H_kv dh), after RoPE
+  const std::vector<float>& v(int l) const { return cache.layers[size_t(l)].v; }     // (t, H_kv dh)
+  const std::vector<float>& attn(int l) const { return cache.layers[size_t(l)].p; }  // the last step's weights (H, t)
 };
 // Feeds one token at position dec->t and returns its logits (V). Causal models only; t < T
 // unless the position scheme has no table (RoPE, ALiBi, none). Matches forward()'s logits.

@@ -9,13 +9,15 @@ import sys
 
 # Folder -> project folders it must not include. A folder may always include itself.
 FORBIDDEN = {
-    "kernels":  {"core", "engine", "train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
-    "core":     {"engine", "train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
-    "engine":   {"train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
-    "train":    {"io", "lessons", "gfx", "ui", "app", "platform", "cli"},
-    "io":       {"gfx", "ui", "app", "platform", "cli"},
-    "lessons":  {"io", "gfx", "ui", "app", "platform", "cli"},
-    "gfx":      {"train", "io", "lessons", "ui", "app", "platform", "cli"},
+    "kernels":  {"core", "engine", "nn", "models", "train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
+    "core":     {"engine", "nn", "models", "train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
+    "engine":   {"nn", "models", "train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
+    "nn":       {"engine", "models", "train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
+    "train":    {"models", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
+    "io":       {"models", "gfx", "ui", "app", "platform", "cli"},
+    "lessons":  {"models", "io", "gfx", "ui", "app", "platform", "cli"},
+    "models":   {"engine", "train", "lessons", "gfx", "ui", "app", "platform", "cli"},
+    "gfx":      {"nn", "models", "train", "io", "lessons", "ui", "app", "platform", "cli"},
     "ui":       {"platform", "cli"},
     "app":      {"cli"},
     "platform": {"ui", "cli"},
@@ -39,11 +41,11 @@ UI_ONLY = re.compile(r"^(imgui|GLFW/|GLES|emscripten|EGL/|GL/)")
 def angle_allowed(folder, header):
     if folder == "kernels":
         return header in STD or header in INTRINSICS
-    if folder == "core":
-        return header in STD  # no Eigen: the trained model, built with the kernels' instruction set, includes it
+    if folder in ("core", "nn"):
+        return header in STD  # no Eigen: built with the kernels' instruction set (the trained model's, nn's)
     if folder == "cli" and header == "unistd.h":
         return True  # the CLI is native only: isatty() decides how progress is drawn
-    if folder in ("engine", "train", "io", "lessons", "cli"):
+    if folder in ("engine", "train", "io", "lessons", "models", "cli"):
         return header in STD or header.startswith("Eigen/")
     if folder == "gfx":
         return not header.startswith("imgui") and not header.startswith("emscripten")

@@ -102,7 +102,7 @@ void check_decode(const ModelConfig& c, uint64_t seed, double eps, int check_lay
     if (check_layer < 0) continue;
     for (int h = 0; h < c.heads; h++)  // the new row of weights is the forward's row t
       for (int j = 0; j <= t; j++)
-        REQUIRE(dec.attn[size_t(check_layer)][size_t(h) * (t + 1) + j] ==
+        REQUIRE(dec.attn(check_layer)[size_t(h) * (t + 1) + j] ==
                 doctest::Approx(cache.layers[size_t(check_layer)].p[(size_t(h) * c.seq + t) * c.seq + j]).epsilon(eps));
   }
 }

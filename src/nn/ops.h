@@ -4,7 +4,7 @@
 #pragma once
 #include <vector>
 
-namespace attn::train {
+namespace attn::nn {
 
 // C (m, n) = A (m, k) · B (k, n)
 template <class S>
@@ -16,4 +16,4 @@ void mm_nt(int m, int n, int k, const S* A, int lda, const S* B, int ldb, S* C, 
 template <class S>
 void mm_tn(int m, int n, int k, const S* A, int lda, const S* B, int ldb, S* C, int ldc, bool acc, std::vector<S>* tmp);
 
-}  // namespace attn::train
+}  // namespace attn::nn

@@ -1,11 +1,11 @@
 // ops.cpp: float products on the SIMD gemm (A^T B on gemm_tn's panels; a transposed B that is
 // accumulated into is copied once into *tmp, an O(n k) cost beside the O(m n k) product); double
 // products as plain loops.
-#include "train/ops.h"
+#include "nn/ops.h"
 #include <algorithm>
 #include "kernels/kernels.h"
 
-namespace attn::train {
+namespace attn::nn {
 
 namespace {
 // dst (cols, rows) = srcᵀ, src (rows, cols) with leading dimension ld; in 16 x 16 blocks, so that
@@ -80,4 +80,4 @@ void mm_tn<double>(int m, int n, int k, const double* A, int lda, const double* 
     }
 }
 
-}  // namespace attn::train
+}  // namespace attn::nn

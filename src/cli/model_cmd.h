@@ -1,0 +1,13 @@
+// model_cmd.h: `attn model`, a real checkpoint's forward pass, next tokens, generation and dumps.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace attn::cli {
+
+// argv without the program name; argv[0] is "model". Exit codes: 0 done, 2 bad input.
+int model_main(const std::vector<std::string>& argv);
+
+extern const char* const kModelUsage;
+
+}  // namespace attn::cli

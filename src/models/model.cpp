@@ -1,0 +1,82 @@
+// model.cpp: a checkpoint's folder read, described, and run: nn::forward_blocks over its views,
+// then the head at every position.
+#include "models/model.h"
+#include <cstdio>
+#include <filesystem>
+#include "io/files.h"
+
+namespace attn::models {
+
+std::string Model::summary() const {
+  const nn::Spec& s = cfg.spec;
+  char params_text[32];
+  if (params >= 1000000) std::snprintf(params_text, sizeof params_text, "%.1f M params", double(params) / 1e6);
+  else std::snprintf(params_text, sizeof params_text, "%.1f k params", double(params) / 1e3);
+  return std::string(name_of(cfg.family)) + ", " + std::to_string(s.layers) + " layers, " +
+         std::to_string(s.attn.heads) + " heads (" + std::to_string(s.attn.kv_heads) + " KV) of " +
+         std::to_string(s.attn.d_head) + ", d " + std::to_string(s.d_model) + ", vocab " + std::to_string(s.vocab) +
+         ", " + params_text + ", " + dtype;
+}
+
+bool read_model_dir(const std::string& dir, Files* out, std::string* err) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) { *err = dir + ": not a folder (a checkpoint's folder holds config.json and model.safetensors)"; return false; }
+  out->clear();
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const bool wanted = name == "config.json" || name == "tokenizer.json" || name == "vocab.json" || name == "merges.txt" ||
+                        name == "model.safetensors.index.json" ||
+                        (name.size() > 12 && name.compare(name.size() - 12, 12, ".safetensors") == 0);
+    if (!wanted || !e.is_regular_file(ec)) continue;
+    if (!read_file(e.path().string(), &(*out)[name], err)) return false;
+  }
+  if (ec) { *err = dir + ": " + ec.message(); return false; }
+  if (!out->count("config.json")) { *err = dir + ": no config.json in this folder"; return false; }
+  return true;
+}
+
+bool run_model(const Model& m, const std::vector<int>& ids, const RunOptions& opt, Pass* out, std::string* err) {
+  const nn::Spec& s = m.cfg.spec;
+  const int T = int(ids.size());
+  if (T < 1) { *err = "no tokens to run"; return false; }
+  for (int t = 0; t < T; t++)
+    if (ids[size_t(t)] < 0 || ids[size_t(t)] >= s.vocab) {
+      *err = "token " + std::to_string(t) + " is id " + std::to_string(ids[size_t(t)]) + ", past the vocabulary of " +
+             std::to_string(s.vocab);
+      return false;
+    }
+  if (s.pos == PosEnc::Learned && T > m.cfg.n_positions) {
+    *err = std::to_string(T) + " tokens, but " + name_of(m.cfg.family) + " has " + std::to_string(m.cfg.n_positions) +
+           " learned positions (n_positions)";
+    return false;
+  }
+  nn::Cache<float>& c = out->cache;
+  c.keep_weights = true;
+  c.keep_resid = true;
+  c.knocked_out.clear();
+  if (!opt.knock_out.empty()) {
+    c.knocked_out.assign(size_t(s.layers) * s.attn.heads, 0);
+    for (const auto& [l, h] : opt.knock_out) {
+      if (l < 0 || l >= s.layers || h < 0 || h >= s.attn.heads) {
+        *err = "head " + std::to_string(l) + "." + std::to_string(h) + " does not exist (layers 0-" +
+               std::to_string(s.layers - 1) + ", heads 0-" + std::to_string(s.attn.heads - 1) + ")";
+        return false;
+      }
+      c.knocked_out[size_t(l) * s.attn.heads + h] = 1;
+    }
+  }
+  try {
+    nn::forward_blocks(s, m.W, 1, T, 0, ids.data(), nn::Run(), &c);
+    std::vector<int> rows(static_cast<size_t>(T));
+    for (int t = 0; t < T; t++) rows[size_t(t)] = t;
+    out->logits.resize(size_t(T) * s.vocab);
+    nn::lm_head_forward(s.d_model, rows, c.f.data(), m.W.head, &c.work.fr, out->logits.data(), &c.work.tmp);
+  } catch (const std::bad_alloc&) {
+    *err = "out of memory running " + std::to_string(T) + " tokens (every head's weights are kept: try fewer tokens)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace attn::models

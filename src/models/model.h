@@ -1,0 +1,52 @@
+// model.h: a real checkpoint opened and run: config.json + model.safetensors (or its shards and
+// model.safetensors.index.json) into the one transformer's spec and weight views (weights.cpp: the
+// name map of each family), and its forward pass with every intermediate kept for the views, the
+// stepper and the dumps. In float32 on the project's SIMD kernels, natively and in wasm.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+#include "models/config.h"
+#include "nn/transformer.h"
+
+namespace attn::models {
+
+// A checkpoint's files by name ("config.json", "model.safetensors", "model-00001-of-00002.safetensors",
+// "model.safetensors.index.json", ...), their bytes in memory: read from a folder natively, handed
+// over by the page on the web.
+using Files = std::map<std::string, std::string>;
+
+struct Model {
+  Model() = default;
+  Model(Model&&) = default;  // W points into arena: moving keeps the buffer, a copy would not
+  Model& operator=(Model&&) = default;
+  Model(const Model&) = delete;
+  Config cfg;
+  std::vector<float> arena;          // every weight, widened to float32 (F16, BF16 and F32 alike)
+  nn::Weights<const float> W;        // views into arena
+  std::string dtype;                 // as stored: "F32", "F16", "BF16" (or "mixed")
+  size_t params = 0;                 // parameters read (a tied head counted once)
+  size_t file_bytes = 0;             // the weight files' size
+  std::vector<std::string> notes;    // what loading decided that a user should know (a tied head, skipped buffers)
+  std::string summary() const;       // "gpt2, 12 layers, 12 heads (12 KV), d 768, vocab 50257, 124.4 M params, F32"
+};
+
+// Loads a checkpoint from its files. Every failure names the file and the tensor or setting: a
+// missing tensor, a shape other than config.json implies (both shapes given), NaN or Inf in a
+// weight, a broken header.
+bool load_model(const Files& files, Model* out, std::string* err);
+// The files of a folder (config.json, the weights, tokenizer files when present)
+bool read_model_dir(const std::string& dir, Files* out, std::string* err);
+
+// One forward pass over ids (T). knock_out: (layer, head) pairs whose output is zeroed. Keeps
+// everything the dumps and views read (every head's weights, the residual stream after each block).
+struct RunOptions {
+  std::vector<std::pair<int, int>> knock_out;
+};
+struct Pass {
+  nn::Cache<float> cache;     // layers[l].{q, k, v, p, o, resid}, f
+  std::vector<float> logits;  // (T, V)
+};
+bool run_model(const Model& m, const std::vector<int>& ids, const RunOptions& opt, Pass* out, std::string* err);
+
+}  // namespace attn::models

@@ -1,0 +1,260 @@
+// weights.cpp: each family's tensor names and shapes, as its checkpoints store them, mapped onto
+// the one transformer's weight views. GPT-2's matrices are Conv1D, (in, out), applied as x·W, its
+// q, k, v side by side in c_attn; the Llama family's are nn.Linear, (out, in), applied as x·Wᵀ.
+// Sections: the tensor table | the arena | GPT-2 | the Llama family | load_model
+#include <cmath>
+#include <set>
+#include "io/json.h"
+#include "io/tensor_file.h"
+#include "models/model.h"
+
+namespace attn::models {
+
+namespace {
+
+// ---------------------------------------------------------------- the tensor table
+
+struct Located {
+  const std::string* file_name;
+  const std::string* bytes;
+  SafetensorsEntry e;
+};
+using Table = std::map<std::string, Located>;
+
+bool index_file(const std::string& name, const std::string& bytes, Table* t, std::string* err) {
+  std::vector<SafetensorsEntry> entries;
+  std::string e;
+  if (!safetensors_index(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &entries, &e)) {
+    *err = name + ": " + e;
+    return false;
+  }
+  for (SafetensorsEntry& x : entries) {
+    auto [it, fresh] = t->emplace(x.name, Located{&name, &bytes, x});
+    if (!fresh) { *err = name + ": tensor '" + x.name + "' is also in " + *it->second.file_name; return false; }
+  }
+  return true;
+}
+
+// the weight files: model.safetensors, or the shards model.safetensors.index.json lists
+bool index_files(const Files& files, Table* t, size_t* bytes, std::string* err) {
+  *bytes = 0;
+  const auto idx = files.find("model.safetensors.index.json");
+  std::set<std::string> shards;
+  if (idx != files.end()) {
+    Json root;
+    const Json* map = nullptr;
+    if (!json_parse(idx->second, &root) || !(map = root.get("weight_map")) || map->kind != Json::Obj) {
+      *err = "model.safetensors.index.json: not a JSON object with a 'weight_map' object";
+      return false;
+    }
+    for (const auto& [tensor, file] : map->obj) {
+      if (file.kind != Json::Str) { *err = "model.safetensors.index.json: the file of '" + tensor + "' is not a string"; return false; }
+      shards.insert(file.str);
+    }
+    if (shards.empty()) { *err = "model.safetensors.index.json: its weight_map lists no file"; return false; }
+  } else if (files.count("model.safetensors")) {
+    shards.insert("model.safetensors");
+  } else {
+    *err = "no model.safetensors (nor model.safetensors.index.json with its shards) among the files";
+    return false;
+  }
+  for (const std::string& s : shards) {
+    const auto f = files.find(s);
+    if (f == files.end()) { *err = "model.safetensors.index.json lists '" + s + "', which is not among the files"; return false; }
+    if (!index_file(f->first, f->second, t, err)) return false;
+    *bytes += f->second.size();
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- the arena
+
+// Tensors asked for by name and shape, then widened into one float arena
+struct Arena {
+  const Table& table;
+  struct Ask { const Located* at; size_t offset, count; };
+  std::map<std::string, Ask> asked;
+  std::set<std::string> dtypes;
+  size_t total = 0;
+  std::string first_error;
+
+  // asks for `name` of `shape`; false (with the message kept) if absent or another shape
+  bool ask(const std::string& name, const std::vector<int64_t>& shape) {
+    if (asked.count(name)) return true;
+    const auto it = table.find(name);
+    if (it == table.end()) return note("missing tensor '" + name + "' (expected " + shape_text(shape) + " from config.json)");
+    const SafetensorsEntry& e = it->second.e;
+    if (e.shape != shape)
+      return note(*it->second.file_name + ": tensor '" + name + "' is " + shape_text(e.shape) + "; config.json implies " +
+                  shape_text(shape));
+    if (e.dtype != "F32" && e.dtype != "F16" && e.dtype != "BF16" && e.dtype != "F64")
+      return note(*it->second.file_name + ": tensor '" + name + "' is " + e.dtype + " (F32, F16 or BF16 expected)");
+    size_t count = 1;
+    for (int64_t v : shape) count *= size_t(v);
+    asked[name] = {&it->second, total, count};
+    dtypes.insert(e.dtype);
+    total += count;
+    return true;
+  }
+  bool note(const std::string& m) {
+    if (first_error.empty()) first_error = m;
+    return false;
+  }
+  // widens every asked tensor into *out, refusing NaN or Inf by tensor and index
+  bool fill(std::vector<float>* out, std::string* err) {
+    out->assign(total, 0.0f);
+    for (const auto& [name, a] : asked) {
+      float* dst = out->data() + a.offset;
+      widen(a.at->e.dtype, reinterpret_cast<const uint8_t*>(a.at->bytes->data()) + a.at->e.begin, a.count, dst);
+      for (size_t i = 0; i < a.count; i++)
+        if (!std::isfinite(dst[i])) {
+          *err = *a.at->file_name + ": tensor '" + name + "' has " + (std::isnan(dst[i]) ? "NaN" : "Inf") + " at flat index " +
+                 std::to_string(i);
+          return false;
+        }
+    }
+    return true;
+  }
+  const float* at(const std::vector<float>& arena, const std::string& name) const {
+    const auto it = asked.find(name);
+    return it == asked.end() ? nullptr : arena.data() + it->second.offset;
+  }
+};
+
+using Lin = nn::Linear<const float>;
+Lin linear(const float* w, const float* b, int in, int out, nn::Store store, int ld) {
+  Lin L;
+  L.w = w;
+  L.b = b;
+  L.in = in;
+  L.out = out;
+  L.store = store;
+  L.ld = ld;
+  return L;
+}
+
+// ---------------------------------------------------------------- GPT-2
+
+// asks for every tensor (pass 1, arena empty) or builds the views (pass 2)
+bool gpt2_weights(const Config& c, const std::string& pre, Arena* A, const std::vector<float>* arena, Model* m) {
+  const nn::Spec& s = c.spec;
+  const int64_t d = s.d_model, ff = s.ff.d_ff, V = s.vocab;
+  auto get = [&](const std::string& n, std::vector<int64_t> shape) -> const float* {
+    if (!arena) { A->ask(pre + n, shape); return nullptr; }
+    return A->at(*arena, pre + n);
+  };
+  nn::Weights<const float> W;
+  W.embed.tok = get("wte.weight", {V, d});
+  W.embed.pos = get("wpe.weight", {c.n_positions, d});
+  for (int l = 0; l < s.layers; l++) {
+    const std::string p = "h." + std::to_string(l) + ".";
+    nn::Block<const float> b;
+    b.ln1 = {get(p + "ln_1.weight", {d}), get(p + "ln_1.bias", {d})};
+    const float* qkv = get(p + "attn.c_attn.weight", {d, 3 * d});
+    const float* qkv_b = get(p + "attn.c_attn.bias", {3 * d});
+    const int di = int(d);
+    b.attn.q = linear(qkv, qkv_b, di, di, nn::Store::InOut, 3 * di);  // columns q | k | v of (d, 3d)
+    b.attn.k = linear(qkv ? qkv + d : nullptr, qkv_b ? qkv_b + d : nullptr, di, di, nn::Store::InOut, 3 * di);
+    b.attn.v = linear(qkv ? qkv + 2 * d : nullptr, qkv_b ? qkv_b + 2 * d : nullptr, di, di, nn::Store::InOut, 3 * di);
+    b.attn.o = linear(get(p + "attn.c_proj.weight", {d, d}), get(p + "attn.c_proj.bias", {d}), di, di, nn::Store::InOut, di);
+    b.ln2 = {get(p + "ln_2.weight", {d}), get(p + "ln_2.bias", {d})};
+    b.mlp.up = linear(get(p + "mlp.c_fc.weight", {d, ff}), get(p + "mlp.c_fc.bias", {ff}), di, int(ff), nn::Store::InOut, int(ff));
+    b.mlp.down = linear(get(p + "mlp.c_proj.weight", {ff, d}), get(p + "mlp.c_proj.bias", {d}), int(ff), di, nn::Store::InOut, di);
+    W.blocks.push_back(b);
+  }
+  W.ln_f = {get("ln_f.weight", {d}), get("ln_f.bias", {d})};
+  // the head: lm_head.weight (V, d) when the file has it and the config unties it, else wte
+  const bool own_head = !c.tied && A->table.count("lm_head.weight");
+  const float* head = own_head ? (arena ? A->at(*arena, "lm_head.weight") : (A->ask("lm_head.weight", {V, d}), nullptr))
+                               : W.embed.tok;
+  W.head = linear(head, nullptr, int(d), int(V), nn::Store::OutIn, int(d));
+  if (arena) m->W = W;
+  return true;
+}
+
+// ---------------------------------------------------------------- the Llama family
+
+bool llama_weights(const Config& c, Arena* A, const std::vector<float>* arena, Model* m) {
+  const nn::Spec& s = c.spec;
+  const int d = s.d_model, ff = s.ff.d_ff, V = s.vocab, dq = s.attn.q_width(), dkv = s.attn.kv_width();
+  auto get = [&](const std::string& n, std::vector<int64_t> shape) -> const float* {
+    if (!arena) { A->ask(n, shape); return nullptr; }
+    return A->at(*arena, n);
+  };
+  // nn.Linear: weight (out, in), bias (out)
+  auto lin = [&](const std::string& n, int in, int out, bool bias) {
+    return linear(get(n + ".weight", {out, in}), bias ? get(n + ".bias", {out}) : nullptr, in, out, nn::Store::OutIn, in);
+  };
+  nn::Weights<const float> W;
+  W.embed.tok = get("model.embed_tokens.weight", {V, d});
+  for (int l = 0; l < s.layers; l++) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    nn::Block<const float> b;
+    b.ln1 = {get(p + "input_layernorm.weight", {d}), nullptr};
+    b.attn.q = lin(p + "self_attn.q_proj", d, dq, c.qkv_bias);
+    b.attn.k = lin(p + "self_attn.k_proj", d, dkv, c.qkv_bias);
+    b.attn.v = lin(p + "self_attn.v_proj", d, dkv, c.qkv_bias);
+    b.attn.o = lin(p + "self_attn.o_proj", dq, d, c.o_bias);
+    b.ln2 = {get(p + "post_attention_layernorm.weight", {d}), nullptr};
+    b.mlp.gate = lin(p + "mlp.gate_proj", d, ff, c.mlp_bias);
+    b.mlp.up = lin(p + "mlp.up_proj", d, ff, c.mlp_bias);
+    b.mlp.down = lin(p + "mlp.down_proj", ff, d, c.mlp_bias);
+    W.blocks.push_back(b);
+  }
+  W.ln_f = {get("model.norm.weight", {d}), nullptr};
+  // lm_head.weight when present (whatever the config says); tied to embed_tokens when absent
+  const bool own_head = A->table.count("lm_head.weight") > 0;
+  W.head = own_head ? lin("lm_head", d, V, false) : linear(W.embed.tok, nullptr, d, V, nn::Store::OutIn, d);
+  if (arena) m->W = W;
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- load_model
+
+bool load_model(const Files& files, Model* out, std::string* err) {
+  const auto cfg = files.find("config.json");
+  if (cfg == files.end()) { *err = "no config.json among the files"; return false; }
+  Model m;
+  if (!read_config(cfg->second, &m.cfg, err)) return false;
+  Table table;
+  if (!index_files(files, &table, &m.file_bytes, err)) return false;
+  Arena A{table, {}, {}, 0, {}};
+  std::string pre;
+  if (m.cfg.family == Family::Gpt2) {
+    if (table.count("transformer.wte.weight")) pre = "transformer.";
+    gpt2_weights(m.cfg, pre, &A, nullptr, &m);
+  } else {
+    llama_weights(m.cfg, &A, nullptr, &m);
+  }
+  if (!A.first_error.empty()) { *err = A.first_error; return false; }
+  if (!A.fill(&m.arena, err)) return false;
+  if (m.cfg.family == Family::Gpt2) gpt2_weights(m.cfg, pre, &A, &m.arena, &m);
+  else llama_weights(m.cfg, &A, &m.arena, &m);
+  m.params = A.total;
+  m.dtype = A.dtypes.size() == 1 ? *A.dtypes.begin() : "mixed";
+  // what was left in the files, and how the head was decided
+  size_t skipped = 0, buffers = 0;
+  for (const auto& [name, at] : table)
+    if (!A.asked.count(name) && name != "lm_head.weight") {
+      auto ends = [&](const std::string& tail) {
+        return name.size() >= tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+      };
+      const bool buffer = ends(".attn.bias") || ends(".attn.masked_bias") || ends("rotary_emb.inv_freq");
+      (buffer ? buffers : skipped)++;
+    }
+  if (buffers) m.notes.push_back("skipped " + std::to_string(buffers) + " stored buffers (causal masks, RoPE tables) the model recomputes");
+  if (skipped) m.notes.push_back("ignored " + std::to_string(skipped) + " tensors that are not part of this architecture");
+  const bool has_head = table.count("lm_head.weight") > 0;
+  if (m.W.head.w == m.W.embed.tok) {
+    m.notes.push_back(m.cfg.tied ? "the output head is tied to the token embeddings"
+                                 : "config.json unties the output head but the files have no lm_head.weight: tied to the embeddings");
+  } else if (m.cfg.tied && has_head) {
+    m.notes.push_back("config.json ties the output head, but lm_head.weight is in the files: it is used");
+  }
+  *out = std::move(m);
+  return true;
+}
+
+}  // namespace attn::models

@@ -1,0 +1,417 @@
+#!/usr/bin/python3
+"""`attn model` on Hugging Face checkpoints this test writes itself (no model can be downloaded
+here): the real tensor names, shapes, layouts, dtypes and config keys of GPT-2, Llama (with
+Llama 3's rope_scaling), Mistral and Qwen2, random weights drawn by PyTorch, saved as .safetensors
+(one file, or shards with model.safetensors.index.json). The reference is an independent float64
+implementation of each architecture from its definition (numpy, below): every dumped intermediate
+(q and k after RoPE, v, every head's weights, the residual stream after each block, the logits)
+must match it, and so must a knocked-out head and a greedy generation. Bad checkpoints get one
+error line naming the file, tensor or key, exit 2 and no dump folder.
+Run with Debian's python3: /usr/bin/python3 test_models.py build/native/attn"""
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import unittest
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_case import TempDirCase  # noqa: E402
+
+ATTN = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/native/attn"
+DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+# ---------------------------------------------------------------- writing checkpoints
+
+def safetensors_bytes(tensors):
+    """tensors: name -> torch tensor (any dtype of DTYPES, or a 0-d/int buffer). The format: an
+    8-byte little-endian header length, a JSON header padded with spaces to 8 bytes, the data."""
+    header, blobs, at = {}, [], 0
+    names = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.uint8: "U8", torch.bool: "BOOL"}
+    for name, t in tensors.items():
+        t = t.contiguous()
+        raw = t.view(torch.int16).numpy().tobytes() if t.dtype == torch.bfloat16 else t.numpy().tobytes()
+        header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [at, at + len(raw)]}
+        blobs.append(raw)
+        at += len(raw)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
+
+
+def as64(t):
+    return t.to(torch.float64).numpy()
+
+
+def gpt2_checkpoint(d=32, heads=4, layers=2, n_pos=16, vocab=50, dtype="F32", prefix="", buffers=True, untied=False):
+    g = torch.Generator().manual_seed(1)
+    r = lambda *s, scale=0.3: (torch.randn(*s, generator=g) * scale).to(DTYPES[dtype])  # noqa: E731
+    W = {}
+    W[prefix + "wte.weight"] = r(vocab, d, scale=0.5)
+    W[prefix + "wpe.weight"] = r(n_pos, d, scale=0.2)
+    for i in range(layers):
+        p = f"{prefix}h.{i}."
+        W[p + "ln_1.weight"] = (1 + r(d, scale=0.1).float()).to(DTYPES[dtype])
+        W[p + "ln_1.bias"] = r(d, scale=0.1)
+        W[p + "attn.c_attn.weight"] = r(d, 3 * d, scale=0.6)  # Conv1D: (in, out), q | k | v
+        W[p + "attn.c_attn.bias"] = r(3 * d, scale=0.1)
+        W[p + "attn.c_proj.weight"] = r(d, d)
+        W[p + "attn.c_proj.bias"] = r(d, scale=0.1)
+        W[p + "ln_2.weight"] = (1 + r(d, scale=0.1).float()).to(DTYPES[dtype])
+        W[p + "ln_2.bias"] = r(d, scale=0.1)
+        W[p + "mlp.c_fc.weight"] = r(d, 4 * d)
+        W[p + "mlp.c_fc.bias"] = r(4 * d, scale=0.1)
+        W[p + "mlp.c_proj.weight"] = r(4 * d, d, scale=0.15)
+        W[p + "mlp.c_proj.bias"] = r(d, scale=0.1)
+        if buffers:  # the causal-mask buffers old files keep: skipped
+            W[p + "attn.bias"] = torch.tril(torch.ones(1, 1, n_pos, n_pos)).to(torch.uint8)
+            W[p + "attn.masked_bias"] = torch.tensor(-1e4)
+    W[prefix + "ln_f.weight"] = (1 + r(d, scale=0.1).float()).to(DTYPES[dtype])
+    W[prefix + "ln_f.bias"] = r(d, scale=0.1)
+    if untied:
+        W["lm_head.weight"] = r(vocab, d, scale=0.5)
+    cfg = {"model_type": "gpt2", "n_embd": d, "n_head": heads, "n_layer": layers, "n_positions": n_pos,
+           "vocab_size": vocab, "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new",
+           "architectures": ["GPT2LMHeadModel"]}
+    if untied:
+        cfg["tie_word_embeddings"] = False
+    return cfg, W
+
+
+def llama_checkpoint(family="llama", d=48, heads=6, kv=2, head_dim=12, layers=2, ff=64, vocab=60, dtype="F32",
+                     theta=500000.0, tied=False, bias=False, window=None, rope_scaling=None):
+    g = torch.Generator().manual_seed(2)
+    r = lambda *s, scale=0.3: (torch.randn(*s, generator=g) * scale).to(DTYPES[dtype])  # noqa: E731
+    W = {"model.embed_tokens.weight": r(vocab, d, scale=1.0)}
+    for i in range(layers):
+        p = f"model.layers.{i}."
+        W[p + "input_layernorm.weight"] = (1 + r(d, scale=0.1).float()).to(DTYPES[dtype])
+        for name, out in (("q", heads * head_dim), ("k", kv * head_dim), ("v", kv * head_dim)):
+            W[p + f"self_attn.{name}_proj.weight"] = r(out, d, scale=0.45)  # nn.Linear: (out, in)
+            if bias:
+                W[p + f"self_attn.{name}_proj.bias"] = r(out, scale=0.3)
+        W[p + "self_attn.o_proj.weight"] = r(d, heads * head_dim, scale=0.2)
+        W[p + "post_attention_layernorm.weight"] = (1 + r(d, scale=0.1).float()).to(DTYPES[dtype])
+        W[p + "mlp.gate_proj.weight"] = r(ff, d, scale=0.3)
+        W[p + "mlp.up_proj.weight"] = r(ff, d, scale=0.3)
+        W[p + "mlp.down_proj.weight"] = r(d, ff, scale=0.2)
+    W["model.norm.weight"] = (1 + r(d, scale=0.1).float()).to(DTYPES[dtype])
+    if not tied:
+        W["lm_head.weight"] = r(vocab, d, scale=0.3)
+    cfg = {"model_type": family, "hidden_size": d, "intermediate_size": ff, "num_attention_heads": heads,
+           "num_key_value_heads": kv, "head_dim": head_dim, "num_hidden_layers": layers, "vocab_size": vocab,
+           "rms_norm_eps": 1e-5, "rope_theta": theta, "max_position_embeddings": 256, "tie_word_embeddings": tied,
+           "hidden_act": "silu", "rope_scaling": rope_scaling, "torch_dtype": "bfloat16"}
+    if window:
+        cfg["sliding_window"] = window
+    return cfg, W
+
+
+def write_checkpoint(folder, cfg, W, shards=1):
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    names = list(W)
+    if shards == 1:
+        with open(os.path.join(folder, "model.safetensors"), "wb") as f:
+            f.write(safetensors_bytes(W))
+        return
+    weight_map = {}
+    for s in range(shards):
+        part = names[s::shards]
+        fname = f"model-{s + 1:05d}-of-{shards:05d}.safetensors"
+        with open(os.path.join(folder, fname), "wb") as f:
+            f.write(safetensors_bytes({n: W[n] for n in part}))
+        weight_map.update({n: fname for n in part})
+    with open(os.path.join(folder, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {}, "weight_map": weight_map}, f)
+
+
+# ---------------------------------------------------------------- the float64 references
+
+def softmax(z):
+    z = z - z.max(-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(-1, keepdims=True)
+
+
+def attention(q, k, v, causal_window, knocked):
+    """q (H, T, dh), k, v (H_kv, T, dh): query head h reads KV head h // (H / H_kv) (repeat_interleave)."""
+    H, T, dh = q.shape
+    rep = H // k.shape[0]
+    k, v = np.repeat(k, rep, axis=0), np.repeat(v, rep, axis=0)
+    s = q @ k.transpose(0, 2, 1) / math.sqrt(dh)
+    i, j = np.arange(T)[:, None], np.arange(T)[None, :]
+    allowed = j <= i
+    if causal_window:
+        allowed &= j > i - causal_window
+    p = softmax(np.where(allowed, s, -np.inf))
+    o = p @ v
+    for h in knocked:
+        o[h] = 0
+    return p, o
+
+
+def gpt2_reference(cfg, W, ids, knocked=()):
+    pre = "transformer." if "transformer.wte.weight" in W else ""
+    w = {n[len(pre):] if n.startswith(pre) else n: as64(t.float()) for n, t in W.items() if t.is_floating_point()}
+    d, H = cfg["n_embd"], cfg["n_head"]
+    dh, T = d // H, len(ids)
+
+    def ln(x, n):
+        m = x.mean(-1, keepdims=True)
+        var = ((x - m) ** 2).mean(-1, keepdims=True)
+        return (x - m) / np.sqrt(var + 1e-5) * w[n + ".weight"] + w[n + ".bias"]
+
+    def gelu_new(x):
+        return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+    h = w["wte.weight"][ids] + w["wpe.weight"][:T]
+    out = {"ids": np.array(ids)}
+    for layer in range(cfg["n_layer"]):
+        p = f"h.{layer}."
+        a = ln(h, p + "ln_1")
+        qkv = a @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]  # Conv1D: x W + b
+        q, k, v = (qkv[:, i * d:(i + 1) * d].reshape(T, H, dh).transpose(1, 0, 2) for i in range(3))
+        probs, o = attention(q, k, v, 0, [hh for (ll, hh) in knocked if ll == layer])
+        h = h + o.transpose(1, 0, 2).reshape(T, d) @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
+        m = ln(h, p + "ln_2")
+        h = h + gelu_new(m @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"]) @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
+        out.update({f"q.{layer}": q, f"k.{layer}": k, f"v.{layer}": v, f"attn.{layer}": probs, f"resid.{layer}": h})
+    head = w["lm_head.weight"] if cfg.get("tie_word_embeddings") is False else w["wte.weight"]
+    out["logits"] = ln(h, "ln_f") @ head.T
+    return out
+
+
+def llama3_inv_freq(dh, theta, rs):
+    """transformers' _compute_llama3_parameters"""
+    inv = 1.0 / theta ** (np.arange(0, dh, 2) / dh)
+    factor, low, high, old = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"], rs["original_max_position_embeddings"]
+    wavelen = 2 * math.pi / inv
+    out = np.where(wavelen > old / low, inv / factor, inv)
+    smooth = (old / wavelen - low) / (high - low)
+    smoothed = (1 - smooth) * out / factor + smooth * out
+    medium = ~(wavelen < old / high) & ~(wavelen > old / low)
+    return np.where(medium, smoothed, out)
+
+
+def rope_half_split(x, inv_freq):
+    """x (heads, T, dh): Hugging Face's rotate_half form, dimension i paired with i + dh/2."""
+    T, dh = x.shape[1], x.shape[2]
+    ang = np.arange(T)[:, None] * inv_freq[None, :]
+    cos, sin = np.cos(np.concatenate([ang, ang], -1)), np.sin(np.concatenate([ang, ang], -1))
+    rot = np.concatenate([-x[..., dh // 2:], x[..., :dh // 2]], -1)
+    return x * cos + rot * sin
+
+
+def llama_reference(cfg, W, ids, knocked=()):
+    w = {n: as64(t.float()) for n, t in W.items()}
+    d, H, Hkv, dh = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
+    T, eps, theta = len(ids), cfg["rms_norm_eps"], cfg["rope_theta"]
+    rs = cfg.get("rope_scaling")
+    inv = llama3_inv_freq(dh, theta, rs) if rs else 1.0 / theta ** (np.arange(0, dh, 2) / dh)
+    window = cfg.get("sliding_window") if cfg["model_type"] == "mistral" else None
+
+    def rms(x, n):
+        return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * w[n]
+
+    def lin(x, n):  # nn.Linear: x W^T + b
+        return x @ w[n + ".weight"].T + (w[n + ".bias"] if n + ".bias" in w else 0)
+
+    silu = lambda x: x / (1 + np.exp(-x))  # noqa: E731
+    h = w["model.embed_tokens.weight"][ids]
+    out = {"ids": np.array(ids)}
+    for layer in range(cfg["num_hidden_layers"]):
+        p = f"model.layers.{layer}."
+        a = rms(h, p + "input_layernorm.weight")
+        heads = lambda x, n: x.reshape(T, n, dh).transpose(1, 0, 2)  # noqa: E731
+        q = rope_half_split(heads(lin(a, p + "self_attn.q_proj"), H), inv)
+        k = rope_half_split(heads(lin(a, p + "self_attn.k_proj"), Hkv), inv)
+        v = heads(lin(a, p + "self_attn.v_proj"), Hkv)
+        probs, o = attention(q, k, v, window, [hh for (ll, hh) in knocked if ll == layer])
+        h = h + lin(o.transpose(1, 0, 2).reshape(T, H * dh), p + "self_attn.o_proj")
+        m = rms(h, p + "post_attention_layernorm.weight")
+        h = h + lin(silu(lin(m, p + "mlp.gate_proj")) * lin(m, p + "mlp.up_proj"), p + "mlp.down_proj")
+        out.update({f"q.{layer}": q, f"k.{layer}": k, f"v.{layer}": v, f"attn.{layer}": probs, f"resid.{layer}": h})
+    head = w["lm_head.weight"] if "lm_head.weight" in w else w["model.embed_tokens.weight"]
+    out["logits"] = rms(h, "model.norm.weight") @ head.T
+    return out
+
+
+# ---------------------------------------------------------------- the tests
+
+class Models(TempDirCase):
+    PREFIX = "attn-models-"
+
+    def attn(self, *args, code=0):
+        r = subprocess.run([ATTN, "model", *args], capture_output=True, text=True)
+        self.assertEqual(r.returncode, code, r.stdout + r.stderr)
+        return r
+
+    def check(self, name, cfg, W, ids, reference, shards=1, knocked=()):
+        folder, dump = self.path(name), self.path(name + "-dump")
+        write_checkpoint(folder, cfg, W, shards)
+        args = ["--model", folder, "--ids", ",".join(map(str, ids)), "--dump", dump]
+        if knocked:
+            args += ["--ablate", ",".join(f"{l}.{h}" for l, h in knocked)]
+        r = self.attn(*args)
+        ref = reference(cfg, W, ids, knocked)
+        self.assertEqual(np.load(os.path.join(dump, "ids.npy")).dtype, np.int32)
+        worst = {}
+        for key, want in ref.items():
+            got = np.load(os.path.join(dump, key + ".npy")).astype(np.float64)
+            self.assertEqual(got.shape, want.shape, key)
+            # float32 against float64: the error relative to the tensor's own scale
+            err = np.abs(got - want).max() / max(1.0, np.abs(want).max())
+            worst[key] = err
+            self.assertLess(err, 2e-5, f"{name}: {key} differs from the float64 reference by {err:.3g}")
+        self.assertEqual(len(worst), 2 + 5 * 2)
+        print(f"  {name}: worst error {max(worst.values()):.2g} ({max(worst, key=worst.get)})", file=sys.stderr)
+        # attention far from uniform: the test would not see a wrong mask or scale otherwise
+        self.assertGreater(max(ref[f"attn.{l}"][:, 2:, :].max() for l in range(2)), 0.6)
+        return r, ref
+
+    def test_gpt2_f32_with_buffers_and_prefix(self):
+        cfg, W = gpt2_checkpoint(prefix="transformer.")
+        r, _ = self.check("gpt2", cfg, W, [3, 17, 5, 42, 8, 8, 1, 30], gpt2_reference)
+        self.assertIn("gpt2, 2 layers, 4 heads (4 KV) of 8, d 32, vocab 50", r.stdout)
+        self.assertIn("skipped 4 stored buffers", r.stdout)
+        self.assertIn("tied to the token embeddings", r.stdout)
+
+    def test_gpt2_f16_untied_without_prefix(self):
+        cfg, W = gpt2_checkpoint(dtype="F16", buffers=False, untied=True)
+        self.check("gpt2-f16", cfg, W, list(range(0, 48, 3)), gpt2_reference)  # all 16 positions
+
+    def test_llama_bf16_gqa_head_dim_theta_untied(self):
+        cfg, W = llama_checkpoint(dtype="BF16")  # 6 heads on 2 KV heads, head_dim 12 != 48 / 6, theta 5e5
+        r, _ = self.check("llama", cfg, W, [1, 9, 22, 4, 59, 13, 13, 7, 30, 2], llama_reference)
+        self.assertIn("BF16", r.stdout)
+
+    def test_llama_mqa_theta_1e4_tied_llama3_scaling_sharded(self):
+        rs = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+              "original_max_position_embeddings": 8}
+        cfg, W = llama_checkpoint(kv=1, head_dim=16, heads=4, theta=10000.0, tied=True, rope_scaling=rs)
+        self.check("llama-mqa", cfg, W, [5, 1, 40, 22, 3, 3, 17, 8, 9], llama_reference, shards=3)
+
+    def test_qwen2_biases_f16(self):
+        cfg, W = llama_checkpoint(family="qwen2", dtype="F16", bias=True, tied=True, theta=1e6)
+        self.check("qwen2", cfg, W, [7, 3, 50, 21, 9, 0, 11], llama_reference)
+        # the biases matter: the same weights without them give other logits
+        ref = llama_reference(cfg, W, [7, 3, 50, 21, 9, 0, 11])
+        nob = llama_reference(cfg, {n: t for n, t in W.items() if not n.endswith(".bias")}, [7, 3, 50, 21, 9, 0, 11])
+        self.assertGreater(np.abs(ref["logits"] - nob["logits"]).max(), 1e-2)
+
+    def test_mistral_sliding_window(self):
+        cfg, W = llama_checkpoint(family="mistral", kv=3, head_dim=8, window=3)
+        _, ref = self.check("mistral", cfg, W, [4, 8, 15, 16, 23, 42, 1, 2], llama_reference)
+        self.assertEqual(ref["attn.0"][0, 7, :5].max(), 0.0)  # keys older than the window get nothing
+
+    def test_knocked_out_head_matches_the_reference_and_changes_the_prediction(self):
+        cfg, W = llama_checkpoint()
+        ids = [1, 9, 22, 4, 59, 13, 13, 7]
+        self.check("knock", cfg, W, ids, llama_reference, knocked=((1, 2), (0, 5)))
+        full, knocked = llama_reference(cfg, W, ids), llama_reference(cfg, W, ids, ((1, 2), (0, 5)))
+        self.assertGreater(np.abs(full["logits"] - knocked["logits"]).max(), 1e-3)
+
+    def test_greedy_generation_from_the_kv_cache(self):
+        for name, (cfg, W), ref in (("gen-gpt2", gpt2_checkpoint(), gpt2_reference),
+                                    ("gen-llama", llama_checkpoint(), llama_reference)):
+            folder = self.path(name)
+            write_checkpoint(folder, cfg, W)
+            ids = [3, 17, 5]
+            r = self.attn("--model", folder, "--ids", ",".join(map(str, ids)), "--generate", "6", "--dump", folder + "-d")
+            want, seq = [], list(ids)
+            for _ in range(6):  # the whole pass again at every step, in float64
+                nxt = int(np.argmax(ref(cfg, W, seq)["logits"][-1]))
+                want.append(nxt)
+                seq.append(nxt)
+            got = np.load(os.path.join(folder + "-d", "generated.npy")).tolist()
+            self.assertEqual(got, want, name)
+            self.assertIn("generated: " + " ".join(map(str, want)), r.stdout)
+
+    def test_sampling_is_seeded_and_respects_top_k(self):
+        cfg, W = gpt2_checkpoint()
+        folder = self.path("sample")
+        write_checkpoint(folder, cfg, W)
+        base = ["--model", folder, "--ids", "3,17,5", "--generate", "8", "--temperature", "1.5", "--top-k", "3"]
+        a = self.attn(*base, "--seed", "7").stdout
+        self.assertEqual(a, self.attn(*base, "--seed", "7").stdout)
+        top = self.attn("--model", folder, "--ids", "3,17,5", "--top", "3", "--top-k", "3").stdout
+        self.assertEqual(len([ln for ln in top.splitlines() if "p = " in ln]), 3)
+        probs = [float(ln.split("p = ")[1].split()[0]) for ln in top.splitlines() if "p = " in ln]
+        self.assertAlmostEqual(sum(probs), 1.0, places=5)  # renormalized over the top 3
+
+    def test_bad_checkpoints_name_what_is_wrong(self):
+        cfg, W = gpt2_checkpoint(buffers=False)
+
+        def expect(name, cfg, W, needle, ids="1,2,3", raw=None):
+            folder, dump = self.path(name), self.path(name + "-dump")
+            write_checkpoint(folder, cfg, W)
+            if raw:
+                raw(folder)
+            r = self.attn("--model", folder, "--ids", ids, "--dump", dump, code=2)
+            self.assertIn(needle, r.stderr, name)
+            self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+            self.assertTrue(r.stderr.startswith("error: "), r.stderr)
+            self.assertFalse(os.path.exists(dump), name)
+
+        missing = dict(W)
+        del missing["h.1.mlp.c_fc.bias"]
+        expect("missing", cfg, missing, "missing tensor 'h.1.mlp.c_fc.bias' (expected (128,) from config.json)")
+        wrong = dict(W)
+        wrong["h.0.attn.c_attn.weight"] = W["h.0.attn.c_attn.weight"].T.contiguous()  # read as nn.Linear
+        expect("shape", cfg, wrong, "tensor 'h.0.attn.c_attn.weight' is (96, 32); config.json implies (32, 96)")
+        nan = dict(W)
+        nan["h.1.ln_2.weight"] = W["h.1.ln_2.weight"].clone()
+        nan["h.1.ln_2.weight"][5] = float("nan")
+        expect("nan", cfg, nan, "tensor 'h.1.ln_2.weight' has NaN at flat index 5")
+        expect("mamba", dict(cfg, model_type="mamba"), W, "model_type 'mamba' is not supported; supported: gpt2, llama, mistral, qwen2")
+        expect("heads", dict(cfg, n_head=5), W, "n_embd 32 is not a multiple of n_head 5")
+        expect("noembd", {k: v for k, v in cfg.items() if k != "n_embd"}, W, "config.json: 'n_embd' is missing")
+        expect("vocab", cfg, W, "token 1 is id 50, past the vocabulary of 50", ids="1,50")
+        expect("long", cfg, W, "17 tokens, but gpt2 has 16 learned positions", ids=",".join(["1"] * 17))
+        lcfg, lW = llama_checkpoint()
+        expect("rope", dict(lcfg, rope_scaling={"rope_type": "yarn", "factor": 4.0}), lW,
+               "rope_scaling type 'yarn' is not supported (llama3, or none)")
+        expect("kvdiv", dict(lcfg, num_key_value_heads=4), lW, "num_attention_heads 6 is not a multiple of num_key_value_heads 4")
+
+        def truncate(folder):
+            p = os.path.join(folder, "model.safetensors")
+            with open(p, "rb") as f:
+                b = f.read()
+            with open(p, "wb") as f:
+                f.write(b[:len(b) - 100])
+        expect("truncated", cfg, W, "model.safetensors: tensor", raw=truncate)
+
+        def huge_header(folder):
+            with open(os.path.join(folder, "model.safetensors"), "wb") as f:
+                f.write(struct.pack("<Q", 1 << 40) + b"{}")
+        expect("header", cfg, W, "the header says 1099511627776 bytes", raw=huge_header)
+
+        def overlap(folder):
+            t = {"wte.weight": torch.zeros(4), "wpe.weight": torch.zeros(4)}
+            b = bytearray(safetensors_bytes(t))
+            n = struct.unpack("<Q", b[:8])[0]
+            h = json.loads(bytes(b[8:8 + n]))
+            h["wpe.weight"]["data_offsets"] = [8, 24]
+            h["wte.weight"]["data_offsets"] = [0, 16]
+            hb = json.dumps(h).encode().ljust(n)
+            with open(os.path.join(folder, "model.safetensors"), "wb") as f:
+                f.write(b[:8] + hb + b[8 + n:])
+        expect("overlap", cfg, W, "overlap in the file's data", raw=overlap)
+
+        def lost_shard(folder):
+            os.remove(os.path.join(folder, "model.safetensors"))
+            with open(os.path.join(folder, "model.safetensors.index.json"), "w") as f:
+                json.dump({"weight_map": {"wte.weight": "model-00001-of-00002.safetensors"}}, f)
+        expect("shard", cfg, W, "model.safetensors.index.json lists 'model-00001-of-00002.safetensors', which is not among the files",
+               raw=lost_shard)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
