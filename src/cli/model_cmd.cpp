@@ -8,12 +8,17 @@
 #include "io/files.h"
 #include "io/npy.h"
 #include "models/model.h"
+#include "io/json.h"
 #include "models/sample.h"
+#include "text/tokenizer.h"
 
 namespace attn::cli {
 
 const char* const kModelUsage =
-    "  attn model --model DIR --ids 1,2,3 [--dump OUT] [--top N] [--generate N]\n"
+    "  attn tokenize --model DIR --text TEXT\n"
+    "      one JSON line {\"ids\": [...], \"tokens\": [...]} from the folder's tokenizer.json (or\n"
+    "      vocab.json + merges.txt): byte-level BPE (GPT-2, Llama 3, Qwen2, SmolLM2) or SentencePiece BPE.\n"
+    "  attn model --model DIR (--ids 1,2,3 | --text TEXT) [--dump OUT] [--top N] [--generate N]\n"
     "             [--temperature T --top-k K --top-p P --seed S] [--ablate L.H,...]\n"
     "      DIR: a Hugging Face checkpoint (config.json + model.safetensors, or its shards and\n"
     "      model.safetensors.index.json): gpt2, llama (Llama 2/3.x, TinyLlama, SmolLM2), mistral, qwen2;\n"
@@ -100,7 +105,8 @@ bool dump(const models::Model& m, const std::vector<int>& ids, const models::Pas
 }  // namespace
 
 int model_main(const std::vector<std::string>& a) {
-  std::string dir, ids_text, ablate, out_dir;
+  std::string dir, ids_text, ablate, out_dir, text;
+  bool text_given = false;
   long top = 5, generate = 0, top_k = 0, seed = 0;
   double temperature = 0, top_p = 1;
   for (size_t i = 1; i < a.size(); i++) {
@@ -110,7 +116,8 @@ int model_main(const std::vector<std::string>& a) {
     bool ok = true;
     if (a[i] == "--model") dir = v;
     else if (a[i] == "--ids") ids_text = v;
-    else if (a[i] == "--text") return fail("--text needs the model's tokenizer, which attn does not read yet: give --ids");
+    else if (a[i] == "--text") text_given = true, text = v;
+    else if (a[i] == "--text") text = v;
     else if (a[i] == "--dump") out_dir = v;
     else if (a[i] == "--ablate") ablate = v;
     else if (a[i] == "--top") ok = parse_int(v, 1, 1000, &top);
@@ -124,14 +131,25 @@ int model_main(const std::vector<std::string>& a) {
     i++;
   }
   if (dir.empty()) return fail("--model DIR is required (a folder with config.json and model.safetensors)");
-  if (ids_text.empty()) return fail("--ids is required, e.g. --ids 464,3290,318");
+  if (ids_text.empty() == !text_given) return fail("give the input as --ids 464,3290,318 or as --text \"...\" (one of them)");
   std::vector<int> ids;
   std::vector<std::string> parts;
-  parse_list(ids_text, &parts);
-  for (const std::string& p : parts) {
-    long id;
-    if (!parse_int(p, 0, 1L << 30, &id)) return fail("--ids: '" + p + "' is not a token id");
-    ids.push_back(int(id));
+  std::string err;
+  models::Files files;
+  if (!models::read_model_dir(dir, &files, &err)) return fail(err);
+  text::Tokenizer tok;
+  const bool has_tokenizer = text::load_tokenizer(files, &tok, &err);
+  if (text_given) {
+    if (!has_tokenizer) return fail(dir + ": " + err);
+    ids = tok.encode(text);
+    if (ids.empty()) return fail("--text gives no tokens");
+  } else {
+    parse_list(ids_text, &parts);
+    for (const std::string& p : parts) {
+      long id;
+      if (!parse_int(p, 0, 1L << 30, &id)) return fail("--ids: '" + p + "' is not a token id");
+      ids.push_back(int(id));
+    }
   }
   models::RunOptions opt;
   if (!ablate.empty()) {
@@ -145,12 +163,9 @@ int model_main(const std::vector<std::string>& a) {
     }
   }
   if (!out_dir.empty() && fs::exists(out_dir) && !fs::is_directory(out_dir)) return fail(out_dir + ": exists and is not a folder");
-  std::string err;
   models::Model m;
-  {
-    models::Files files;
-    if (!models::read_model_dir(dir, &files, &err) || !models::load_model(files, &m, &err)) return fail(dir + ": " + err);
-  }  // the files' bytes are freed here: the weights live in the model's arena
+  if (!models::load_model(files, &m, &err)) return fail(dir + ": " + err);
+  files.clear();  // the files' bytes are freed: the weights live in the model's arena
   const int V = m.cfg.spec.vocab;
   models::Pass pass;
   if (!models::run_model(m, ids, opt, &pass, &err)) return fail(err);
@@ -184,21 +199,48 @@ int model_main(const std::vector<std::string>& a) {
     return fail(err);
   std::printf("model: %s\n", m.summary().c_str());
   for (const std::string& n : m.notes) std::printf("note: %s\n", n.c_str());
+  // a token as the tokenizer reads it, quoted (JSON's escapes), or its id alone without a tokenizer
+  auto shown_token = [&](int id) { return has_tokenizer ? " " + json_quote(tok.token_bytes(id)) : std::string(); };
   std::printf("tokens:");
-  for (int id : ids) std::printf(" %d", id);
+  for (int id : ids) std::printf(" %d%s", id, shown_token(id).c_str());
   std::printf("\nnext token after position %d:\n", T - 1);
   models::SampleOptions shown = so;
   if (!(shown.temperature > 0)) shown.temperature = 1;
   const auto dist = models::next_token_distribution(pass.logits.data() + size_t(T - 1) * V, V, shown);
   for (size_t i = 0; i < dist.size() && i < size_t(top); i++)
-    std::printf("  %8d  p = %.6f  logit %.4f\n", dist[i].first, dist[i].second,
-                double(pass.logits[size_t(T - 1) * V + dist[i].first]));
+    std::printf("  %8d  p = %.6f  logit %.4f%s\n", dist[i].first, dist[i].second,
+                double(pass.logits[size_t(T - 1) * V + dist[i].first]), shown_token(dist[i].first).c_str());
   if (!generated.empty()) {
     std::printf("generated:");
     for (int g : generated) std::printf(" %d", g);
     std::printf("\n");
+    if (has_tokenizer) std::printf("text: %s\n", json_quote(tok.decode(generated)).c_str());
   }
   if (!out_dir.empty()) std::printf("wrote %s\n", out_dir.c_str());
+  return 0;
+}
+
+int tokenize_main(const std::vector<std::string>& a) {
+  std::string dir, text;
+  bool text_given = false;
+  for (size_t i = 1; i < a.size(); i += 2) {
+    if (i + 1 >= a.size()) return fail(a[i] + " needs a value");
+    if (a[i] == "--model") dir = a[i + 1];
+    else if (a[i] == "--text") text_given = true, text = a[i + 1];
+    else return fail("unknown option '" + a[i] + "' for tokenize (use --model DIR --text TEXT)");
+  }
+  if (dir.empty() || !text_given) return fail("tokenize needs --model DIR and --text TEXT");
+  models::Files files;
+  std::string err;
+  text::Tokenizer tok;
+  if (!models::read_model_dir(dir, &files, &err, false) || !text::load_tokenizer(files, &tok, &err)) return fail(dir + ": " + err);
+  const std::vector<int> ids = tok.encode(text);
+  std::string out = "{\"ids\": [";
+  for (size_t i = 0; i < ids.size(); i++) out += (i ? ", " : "") + std::to_string(ids[i]);
+  out += "], \"tokens\": [";
+  for (size_t i = 0; i < ids.size(); i++)
+    out += (i ? ", " : "") + json_quote(size_t(ids[i]) < tok.tokens.size() ? tok.tokens[size_t(ids[i])] : "");
+  std::printf("%s]}\n", out.c_str());
   return 0;
 }
 

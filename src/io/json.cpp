@@ -1,5 +1,7 @@
 // json.cpp: a small recursive reader (nesting bounded to 16) and the writer's escaping.
 #include "io/json.h"
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 namespace attn {
@@ -11,11 +13,22 @@ struct Reader {
   size_t i = 0;
   int depth = 0;
   void ws() { while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) i++; }
+  bool hex4(size_t at, uint32_t* v) {
+    if (at + 4 > s.size()) return false;
+    *v = 0;
+    for (size_t k = at; k < at + 4; k++) {
+      const char c = s[k];
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (d < 0) return false;
+      *v = *v << 4 | uint32_t(d);
+    }
+    return true;
+  }
   bool string(std::string* out) {
     if (i >= s.size() || s[i] != '"') return false;
     i++;
     while (i < s.size() && s[i] != '"') {
-      if (s[i] == '\\') {  // \" \\ \/ \n \t \r \b \f are decoded; \uXXXX is kept as written
+      if (s[i] == '\\') {  // \" \\ \/ \n \t \r \b \f and \uXXXX are decoded
         if (++i >= s.size()) return false;
         const char e = s[i];
         if (e == 'n') { *out += '\n'; i++; continue; }
@@ -23,7 +36,24 @@ struct Reader {
         if (e == 'r') { *out += '\r'; i++; continue; }
         if (e == 'b') { *out += '\b'; i++; continue; }
         if (e == 'f') { *out += '\f'; i++; continue; }
-        if (e == 'u') { *out += '\\'; continue; }
+        if (e == 'u') {  // \uXXXX, a surrogate pair for code points past the BMP, as UTF-8
+          uint32_t cp = 0;
+          if (!hex4(i + 1, &cp)) return false;
+          i += 5;
+          if (cp >= 0xD800 && cp < 0xDC00) {
+            uint32_t lo = 0;
+            if (i + 1 < s.size() && s[i] == '\\' && s[i + 1] == 'u' && hex4(i + 2, &lo) && lo >= 0xDC00 && lo < 0xE000) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+              i += 6;
+            } else {
+              cp = 0xFFFD;  // a lone surrogate: the replacement character
+            }
+          } else if (cp >= 0xDC00 && cp < 0xE000) {
+            cp = 0xFFFD;
+          }
+          append_utf8(cp, out);
+          continue;
+        }
       }
       *out += s[i++];
     }
@@ -104,12 +134,36 @@ const Json* Json::get(const std::string& key) const {
   return it == obj.end() ? nullptr : &it->second;
 }
 
+void append_utf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    *out += char(cp);
+  } else if (cp < 0x800) {
+    *out += char(0xC0 | cp >> 6);
+    *out += char(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *out += char(0xE0 | cp >> 12);
+    *out += char(0x80 | ((cp >> 6) & 0x3F));
+    *out += char(0x80 | (cp & 0x3F));
+  } else {
+    *out += char(0xF0 | cp >> 18);
+    *out += char(0x80 | ((cp >> 12) & 0x3F));
+    *out += char(0x80 | ((cp >> 6) & 0x3F));
+    *out += char(0x80 | (cp & 0x3F));
+  }
+}
+
 std::string json_quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') { out += '\\'; out += c; }
     else if (c == '\n') out += "\\n";
-    else if (static_cast<unsigned char>(c) < 0x20) out += ' ';
+    else if (c == '\t') out += "\\t";
+    else if (c == '\r') out += "\\r";
+    else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", unsigned(static_cast<unsigned char>(c)));
+      out += buf;
+    }
     else out += c;
   }
   return out + "\"";

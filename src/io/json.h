@@ -1,7 +1,8 @@
 // json.h: the JSON this project reads (safetensors headers, a training run's config.json, the
-// snapshots header): objects, arrays, strings, numbers, true/false/null. String escapes are
-// decoded except \uXXXX, which is kept as written (no name or setting we read has one).
+// snapshots header, tokenizer.json): objects, arrays, strings, numbers, true/false/null. String
+// escapes are decoded, \uXXXX (and surrogate pairs) into UTF-8.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ struct Json {
 
 // false on malformed text, trailing garbage, or nesting deeper than 16
 bool json_parse(const std::string& text, Json* out);
+// code point cp (at most U+10FFFF) as UTF-8
+void append_utf8(uint32_t cp, std::string* out);
 // "text" with quotes and backslashes escaped
 std::string json_quote(const std::string& s);
 

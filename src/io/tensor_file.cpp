@@ -72,13 +72,13 @@ bool safetensors_index(const uint8_t* p, size_t n, std::vector<SafetensorsEntry>
     SafetensorsEntry e;
     e.name = name;
     e.dtype = dt->str;
-    size_t count = 1;
+    uint64_t count = 1;
     for (const Json& d : sh->arr) {
       if (d.kind != Json::Num || !whole(d.num)) { *err = "tensor '" + name + "': corrupt shape"; return false; }
       const int64_t v = int64_t(d.num);
-      if (v > 0 && count > (size_t(1) << 40) / size_t(v)) { *err = "tensor '" + name + "': shape too large"; return false; }
+      if (v > 0 && count > (uint64_t(1) << 40) / uint64_t(v)) { *err = "tensor '" + name + "': shape too large"; return false; }
       e.shape.push_back(v);
-      count *= size_t(v);
+      count *= uint64_t(v);
     }
     const uint64_t b0 = uint64_t(off->arr[0].num), b1 = uint64_t(off->arr[1].num);
     if (b1 < b0 || b1 > data_n || b1 - b0 != count * el->second) {

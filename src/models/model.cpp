@@ -18,7 +18,7 @@ std::string Model::summary() const {
          ", " + params_text + ", " + dtype;
 }
 
-bool read_model_dir(const std::string& dir, Files* out, std::string* err) {
+bool read_model_dir(const std::string& dir, Files* out, std::string* err, bool with_weights) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) { *err = dir + ": not a folder (a checkpoint's folder holds config.json and model.safetensors)"; return false; }
@@ -27,12 +27,12 @@ bool read_model_dir(const std::string& dir, Files* out, std::string* err) {
     const std::string name = e.path().filename().string();
     const bool wanted = name == "config.json" || name == "tokenizer.json" || name == "vocab.json" || name == "merges.txt" ||
                         name == "model.safetensors.index.json" ||
-                        (name.size() > 12 && name.compare(name.size() - 12, 12, ".safetensors") == 0);
+                        (with_weights && name.size() > 12 && name.compare(name.size() - 12, 12, ".safetensors") == 0);
     if (!wanted || !e.is_regular_file(ec)) continue;
     if (!read_file(e.path().string(), &(*out)[name], err)) return false;
   }
   if (ec) { *err = dir + ": " + ec.message(); return false; }
-  if (!out->count("config.json")) { *err = dir + ": no config.json in this folder"; return false; }
+  if (with_weights && !out->count("config.json")) { *err = dir + ": no config.json in this folder"; return false; }
   return true;
 }
 

@@ -35,8 +35,9 @@ struct Model {
 // missing tensor, a shape other than config.json implies (both shapes given), NaN or Inf in a
 // weight, a broken header.
 bool load_model(const Files& files, Model* out, std::string* err);
-// The files of a folder (config.json, the weights, tokenizer files when present)
-bool read_model_dir(const std::string& dir, Files* out, std::string* err);
+// The files of a folder (config.json, the weights, tokenizer files when present); with_weights
+// false reads the small files only (a tokenizer needs no weights)
+bool read_model_dir(const std::string& dir, Files* out, std::string* err, bool with_weights = true);
 
 // One forward pass over ids (T). knock_out: (layer, head) pairs whose output is zeroed. Keeps
 // everything the dumps and views read (every head's weights, the residual stream after each block).

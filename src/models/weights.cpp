@@ -236,9 +236,9 @@ bool load_model(const Files& files, Model* out, std::string* err) {
   m.dtype = A.dtypes.size() == 1 ? *A.dtypes.begin() : "mixed";
   // what was left in the files, and how the head was decided
   size_t skipped = 0, buffers = 0;
-  for (const auto& [name, at] : table)
-    if (!A.asked.count(name) && name != "lm_head.weight") {
-      auto ends = [&](const std::string& tail) {
+  for (const auto& entry : table)
+    if (const std::string& name = entry.first; !A.asked.count(name) && name != "lm_head.weight") {
+      auto ends = [&name](const std::string& tail) {
         return name.size() >= tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
       };
       const bool buffer = ends(".attn.bias") || ends(".attn.masked_bias") || ends("rotary_emb.inv_freq");
