@@ -227,6 +227,7 @@ int main(int argc, char** argv) {
   if (!a.empty() && a[0] == "generate") return cli::generate_main(a);
   if (!a.empty() && a[0] == "model") return cli::model_main(a);
   if (!a.empty() && a[0] == "tokenize") return cli::tokenize_main(a);
+  if (!a.empty() && a[0] == "check-model") return cli::check_model_main(a);
   cli::Args args;
   std::string err;
   if (!cli::parse_args(a, &args, &err)) return fail(err);

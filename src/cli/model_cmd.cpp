@@ -9,6 +9,7 @@
 #include "io/npy.h"
 #include "models/model.h"
 #include "io/json.h"
+#include "models/check.h"
 #include "models/sample.h"
 #include "text/tokenizer.h"
 
@@ -27,7 +28,15 @@ const char* const kModelUsage =
     "      --generate N: N more tokens from the KV cache, greedy unless --temperature > 0.\n"
     "      --dump OUT (written all at once): ids.npy (T,) int32, logits.npy (T, V), per layer L:\n"
     "      attn.L.npy (H, T, T), q.L.npy (H, T, d_head) after RoPE, k.L.npy and v.L.npy (H_kv, T, d_head),\n"
-    "      resid.L.npy (T, d) the residual stream after block L; generated.npy (N,) int32.\n";
+    "      resid.L.npy (T, d) the residual stream after block L; generated.npy (N,) int32.\n"
+    "  attn check-model --model DIR (--ids ... | --text ...) --theirs DUMPDIR [--atol A]\n"
+    "      your port of the model, dumped in the layout above (any subset of the files), tensor by tensor in\n"
+    "      forward order against our pass. Tolerance per tensor: 2 x our float32 pass's max error against our\n"
+    "      float64 pass + atol (default 1e-5 x the tensor's largest magnitude, at least 1e-6). The first tensor\n"
+    "      beyond it is named with its worst index, and the reference is rerun with each known porting mistake\n"
+    "      to name those that reproduce it: conv1d-layout, rope-interleaved, rope-theta, gqa-tiled,\n"
+    "      qkv-bias-missing, causal-mask-missing, scale-d-model, gelu-exact, lm-head-tied.\n"
+    "      Exit 0: all match; 1: a mismatch; 2: bad input.\n";
 
 namespace {
 
@@ -67,37 +76,45 @@ bool parse_list(const std::string& s, std::vector<std::string>* out) {
   return !s.empty();
 }
 
-// (H, T, dh) from rows (T, H·dh): head h's columns, one head after another
-std::vector<float> by_head(const std::vector<float>& rows, int T, int heads, int dh) {
-  std::vector<float> out(size_t(heads) * T * dh);
-  for (int h = 0; h < heads; h++)
-    for (int t = 0; t < T; t++)
-      std::copy_n(rows.data() + size_t(t) * heads * dh + size_t(h) * dh, dh, out.data() + (size_t(h) * T + t) * dh);
-  return out;
-}
-
 bool dump(const models::Model& m, const std::vector<int>& ids, const models::Pass& pass, const std::vector<int>& generated,
           const fs::path& dir, std::string* err) {
-  const nn::Spec& s = m.cfg.spec;
-  const int T = int(ids.size()), H = s.attn.heads, Hkv = s.attn.kv_heads, dh = s.attn.d_head;
   auto save = [&](const std::string& name, const std::string& bytes) { return write_file((dir / name).string(), bytes, err); };
   const std::vector<int32_t> ids32(ids.begin(), ids.end());
-  if (!save("ids.npy", npy_encode_i32(ids32.data(), {T})) ||
-      !save("logits.npy", npy_encode(pass.logits.data(), {T, s.vocab})))
-    return false;
-  for (int l = 0; l < s.layers; l++) {
-    const auto& L = pass.cache.layers[size_t(l)];
-    const std::string n = std::to_string(l);
-    if (!save("attn." + n + ".npy", npy_encode(L.p.data(), {H, T, T})) ||
-        !save("q." + n + ".npy", npy_encode(by_head(L.q, T, H, dh).data(), {H, T, dh})) ||
-        !save("k." + n + ".npy", npy_encode(by_head(L.k, T, Hkv, dh).data(), {Hkv, T, dh})) ||
-        !save("v." + n + ".npy", npy_encode(by_head(L.v, T, Hkv, dh).data(), {Hkv, T, dh})) ||
-        !save("resid." + n + ".npy", npy_encode(L.resid.data(), {T, s.d_model})))
-      return false;
+  if (!save("ids.npy", npy_encode_i32(ids32.data(), {int64_t(ids.size())}))) return false;
+  // the dump layout is check-model's: one list of names and shapes for both
+  for (const models::Named& t : models::pass_tensors(m.cfg.spec, pass.cache, pass.logits)) {
+    const std::vector<float> f(t.v.begin(), t.v.end());  // the float32 pass's values, exactly
+    if (!save(t.name + ".npy", npy_encode(f.data(), t.shape))) return false;
   }
   if (!generated.empty()) {
     const std::vector<int32_t> g(generated.begin(), generated.end());
     if (!save("generated.npy", npy_encode_i32(g.data(), {int64_t(g.size())}))) return false;
+  }
+  return true;
+}
+
+// The checkpoint's files, its tokenizer when it has one, and the input as ids (--ids, or --text
+// through the tokenizer)
+bool read_input(const std::string& dir, const std::string& ids_text, bool text_given, const std::string& text,
+                models::Files* files, text::Tokenizer* tok, bool* has_tokenizer, std::vector<int>* ids, std::string* err) {
+  if (dir.empty()) return (*err = "--model DIR is required (a folder with config.json and model.safetensors)"), false;
+  if (ids_text.empty() == !text_given) return (*err = "give the input as --ids 464,3290,318 or as --text \"...\" (one of them)"), false;
+  if (!models::read_model_dir(dir, files, err)) return false;
+  std::string tok_err;
+  *has_tokenizer = text::load_tokenizer(*files, tok, &tok_err);
+  ids->clear();
+  if (text_given) {
+    if (!*has_tokenizer) return (*err = dir + ": " + tok_err), false;
+    *ids = tok->encode(text);
+    if (ids->empty()) return (*err = "--text gives no tokens"), false;
+    return true;
+  }
+  std::vector<std::string> parts;
+  parse_list(ids_text, &parts);
+  for (const std::string& p : parts) {
+    long id;
+    if (!parse_int(p, 0, 1L << 30, &id)) return (*err = "--ids: '" + p + "' is not a token id"), false;
+    ids->push_back(int(id));
   }
   return true;
 }
@@ -130,27 +147,13 @@ int model_main(const std::vector<std::string>& a) {
     if (!ok) return fail(a[i] + " '" + v + "' is out of range or not a number");
     i++;
   }
-  if (dir.empty()) return fail("--model DIR is required (a folder with config.json and model.safetensors)");
-  if (ids_text.empty() == !text_given) return fail("give the input as --ids 464,3290,318 or as --text \"...\" (one of them)");
   std::vector<int> ids;
   std::vector<std::string> parts;
   std::string err;
   models::Files files;
-  if (!models::read_model_dir(dir, &files, &err)) return fail(err);
   text::Tokenizer tok;
-  const bool has_tokenizer = text::load_tokenizer(files, &tok, &err);
-  if (text_given) {
-    if (!has_tokenizer) return fail(dir + ": " + err);
-    ids = tok.encode(text);
-    if (ids.empty()) return fail("--text gives no tokens");
-  } else {
-    parse_list(ids_text, &parts);
-    for (const std::string& p : parts) {
-      long id;
-      if (!parse_int(p, 0, 1L << 30, &id)) return fail("--ids: '" + p + "' is not a token id");
-      ids.push_back(int(id));
-    }
-  }
+  bool has_tokenizer = false;
+  if (!read_input(dir, ids_text, text_given, text, &files, &tok, &has_tokenizer, &ids, &err)) return fail(err);
   models::RunOptions opt;
   if (!ablate.empty()) {
     parse_list(ablate, &parts);
@@ -218,6 +221,74 @@ int model_main(const std::vector<std::string>& a) {
   }
   if (!out_dir.empty()) std::printf("wrote %s\n", out_dir.c_str());
   return 0;
+}
+
+int check_model_main(const std::vector<std::string>& a) {
+  std::string dir, ids_text, text, theirs;
+  bool text_given = false;
+  double atol = -1;
+  for (size_t i = 1; i < a.size(); i += 2) {
+    if (i + 1 >= a.size()) return fail(a[i] + " needs a value");
+    const std::string& v = a[i + 1];
+    if (a[i] == "--model") dir = v;
+    else if (a[i] == "--ids") ids_text = v;
+    else if (a[i] == "--text") text_given = true, text = v;
+    else if (a[i] == "--theirs") theirs = v;
+    else if (a[i] == "--atol") {
+      if (!parse_real(v, 0, 1e6, &atol)) return fail("--atol '" + v + "' is not a number from 0 to 1e6");
+    } else return fail("unknown option '" + a[i] + "' for check-model\n" + kModelUsage);
+  }
+  if (theirs.empty()) return fail("--theirs DUMPDIR is required (your port's tensors: ids.npy, q.0.npy, ..., logits.npy)");
+  std::error_code ec;
+  if (!fs::is_directory(theirs, ec)) return fail(theirs + ": not a folder");
+  std::vector<int> ids;
+  std::string err;
+  models::Files files;
+  text::Tokenizer tok;
+  bool has_tokenizer = false;
+  if (!read_input(dir, ids_text, text_given, text, &files, &tok, &has_tokenizer, &ids, &err)) return fail(err);
+  models::Model m;
+  if (!models::load_model(files, &m, &err)) return fail(dir + ": " + err);
+  files.clear();
+  // their files: every NAME.npy whose NAME is a tensor of the dump layout
+  std::vector<models::TheirTensor> mine;
+  for (const auto& e : fs::directory_iterator(theirs, ec)) {
+    const std::string f = e.path().filename().string();
+    if (f.size() < 5 || f.compare(f.size() - 4, 4, ".npy") != 0) continue;
+    const std::string name = f.substr(0, f.size() - 4);
+    const size_t dot = name.find('.');
+    const std::string kind = name.substr(0, dot);
+    const bool known = name == "ids" || name == "logits" ||
+                       ((kind == "q" || kind == "k" || kind == "v" || kind == "attn" || kind == "resid") && dot != std::string::npos &&
+                        name.find_first_not_of("0123456789", dot + 1) == std::string::npos && dot + 1 < name.size());
+    if (!known) continue;
+    std::string bytes;
+    if (!read_file(e.path().string(), &bytes, &err)) return fail(err);
+    NpyArray arr;
+    std::string e2;
+    if (!npy_parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &arr, &e2, name == "ids"))
+      return fail(e.path().string() + ": " + e2);
+    mine.push_back({name, arr.shape, std::move(arr.data)});
+  }
+  models::ModelCheck r;
+  if (!models::check_model(m, ids, mine, atol, &r, &err)) return fail(theirs + ": " + err);
+  std::printf("check-model: %s, %zu tokens, %zu of your tensors\n%s\n", m.summary().c_str(), ids.size(), r.tensors.size(),
+              r.tolerance.c_str());
+  for (const models::ModelVerdict& v : r.tensors) {
+    if (v.name == "ids") std::printf("  %-9s %-8s  %s\n", "ids", v.pass ? "ok" : "MISMATCH", v.pass ? "the same token ids" : v.problem.c_str());
+    else if (!v.problem.empty() && v.max_abs == 0) std::printf("  %-9s MISMATCH  %s\n", v.name.c_str(), v.problem.c_str());
+    else
+      std::printf("  %-9s %-8s  max abs error %-10.3g at %-22s tolerance %.3g%s\n", v.name.c_str(), v.pass ? "ok" : "MISMATCH",
+                  v.max_abs, v.worst_at.c_str(), v.tol, v.problem.empty() ? "" : ("  " + v.problem).c_str());
+  }
+  if (r.pass) {
+    std::printf("all %zu tensors match\n", r.tensors.size());
+    return 0;
+  }
+  std::printf("first divergence: %s\n", r.first_bad.c_str());
+  for (const std::string& c : r.causes) std::printf("likely cause: %s\n", c.c_str());
+  for (const std::string& n : r.notes) std::printf("%s\n", n.c_str());
+  return 1;
 }
 
 int tokenize_main(const std::vector<std::string>& a) {

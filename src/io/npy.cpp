@@ -71,7 +71,7 @@ float bf16_to_float(uint16_t b) {
   return f;
 }
 
-bool npy_parse(const uint8_t* p, size_t n, NpyArray* out, std::string* err) {
+bool npy_parse(const uint8_t* p, size_t n, NpyArray* out, std::string* err, bool allow_int) {
   if (n < 10 || std::memcmp(p, "\x93NUMPY", 6) != 0) {
     *err = "not a .npy file (the magic bytes \\x93NUMPY are missing)";
     return false;
@@ -98,6 +98,8 @@ bool npy_parse(const uint8_t* p, size_t n, NpyArray* out, std::string* err) {
   if (descr == "<f4") { elem = 4; out->dtype = "float32"; }
   else if (descr == "<f8") { elem = 8; out->dtype = "float64"; }
   else if (descr == "<f2") { elem = 2; out->dtype = "float16"; }
+  else if (allow_int && descr == "<i4") { elem = -4; out->dtype = "int32"; }
+  else if (allow_int && descr == "<i8") { elem = -8; out->dtype = "int64"; }
   else if (descr == ">f4" || descr == ">f8" || descr == ">f2") { *err = "big-endian data (" + descr + ") is not supported; save with arr.astype('<f4')"; return false; }
   else { *err = "dtype " + descr + " is not supported; save float16, float32 or float64 (arr.astype(np.float32))"; return false; }
   // shape: "3, 4" or "3," or ""
@@ -119,7 +121,8 @@ bool npy_parse(const uint8_t* p, size_t n, NpyArray* out, std::string* err) {
     count *= size_t(d);
   }
   const bool fort = fortran.find("True") != std::string::npos;
-  const size_t need = count * size_t(elem), have = n - off - hlen;
+  const size_t width = size_t(elem < 0 ? -elem : elem);
+  const size_t need = count * width, have = n - off - hlen;
   if (have < need) {
     *err = "truncated data: shape (" + shape + ") of " + descr + " needs " + std::to_string(need) + " bytes but only " + std::to_string(have) + " follow the header";
     return false;
@@ -129,6 +132,8 @@ bool npy_parse(const uint8_t* p, size_t n, NpyArray* out, std::string* err) {
   const uint8_t* d = p + off + hlen;
   for (size_t i = 0; i < count; i++) {
     if (elem == 4) { float f; std::memcpy(&f, d + 4 * i, 4); out->data[i] = f; }
+    else if (elem == -4) { int32_t v; std::memcpy(&v, d + 4 * i, 4); out->data[i] = v; }
+    else if (elem == -8) { int64_t v; std::memcpy(&v, d + 8 * i, 8); out->data[i] = double(v); }
     else if (elem == 2) { uint16_t hb; std::memcpy(&hb, d + 2 * i, 2); out->data[i] = half_to_float(hb); }
     else { double f; std::memcpy(&f, d + 8 * i, 8); out->data[i] = f; }
   }

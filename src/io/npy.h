@@ -19,8 +19,9 @@ struct NpyArray {
 float half_to_float(uint16_t h);
 float bf16_to_float(uint16_t b);
 
-// Parses an in-memory .npy; *err is "what is wrong" (the caller adds the file name).
-bool npy_parse(const uint8_t* bytes, size_t size, NpyArray* out, std::string* err);
+// Parses an in-memory .npy; *err is "what is wrong" (the caller adds the file name). allow_int:
+// int32 and int64 too (token ids), read into the doubles exactly below 2^53.
+bool npy_parse(const uint8_t* bytes, size_t size, NpyArray* out, std::string* err, bool allow_int = false);
 // A 2-D finite matrix, or an error naming the first NaN/Inf position or the wrong rank.
 bool npy_to_mat(const NpyArray& a, Mat* out, std::string* err);
 // Reads a file into a 2-D finite matrix; *err starts with the path.

@@ -37,7 +37,8 @@ struct HeadAt {
   size_t q, kv, p;
   HeadAt(const AttentionSpec& s, int b, int hh, int T, int n_k)
       : q(size_t(b) * T * s.q_width() + size_t(hh) * s.d_head),
-        kv(size_t(b) * n_k * s.kv_width() + size_t(hh / (s.heads / s.kv_heads)) * s.d_head),
+        kv(size_t(b) * n_k * s.kv_width() +
+           size_t(s.kv_map == AttentionSpec::KvMap::Repeat ? hh / (s.heads / s.kv_heads) : hh % s.kv_heads) * s.d_head),
         p((size_t(b) * s.heads + hh) * T * n_k) {}
 };
 

@@ -85,6 +85,9 @@ struct AttentionSpec {
   float temperature = 1.0f;
   Normalizer norm = Normalizer::Softmax;  // softmax, sparsemax or entmax (alpha 1.5)
   float dropout = 0.0f;    // on the weights, while training
+  // which KV head query head h reads: Repeat, h / (H / H_kv) (every real model, repeat_interleave);
+  // Tile, h % H_kv, the porting bug attn check-model names (gqa-tiled)
+  enum class KvMap { Repeat, Tile } kv_map = KvMap::Repeat;
   int q_width() const { return heads * d_head; }
   int kv_width() const { return kv_heads * d_head; }
 };
@@ -140,7 +143,9 @@ void attention_backward(const AttentionSpec& s, int B, int T, int d, const S* a,
                         const AttentionWeights<S>& G, S* da, AttentionWork<S>* w);
 
 // ---------------------------------------------------------------- mlp
-enum class Activation { Gelu, SwiGlu };  // GPT-2: down(GELU_tanh(up x)); Llama: down(silu(gate x) · up x)
+// GPT-2: down(GELU_tanh(up x)); Llama: down(silu(gate x) · up x); GeluErf: the exact GELU, which
+// no model here uses (the porting bug attn check-model names gelu-exact)
+enum class Activation { Gelu, SwiGlu, GeluErf };
 struct MlpSpec {
   Activation act = Activation::Gelu;
   int d_ff = 0;

@@ -1,5 +1,6 @@
 // mlp.cpp: the MLP layer, GELU (GPT-2: down(GELU_tanh(up x + b) ) + b) or SwiGLU (Llama:
 // down(silu(gate x) · up x)), and its backward pass.
+#include <cmath>
 #include "core/norms.h"
 #include "kernels/expect.h"
 #include "nn/layers.h"
@@ -18,6 +19,8 @@ void mlp_forward(const MlpSpec& s, int rows, int d, const S* m, const MlpWeights
   linear_forward(rows, m, W.up, c->u.data(), false, &w->tmp);  // u (rows, d_ff) = m W_up + b
   if (s.act == Activation::Gelu) {
     gelu_rows(c->u.data(), n, c->g.data(), c->gt.data());
+  } else if (s.act == Activation::GeluErf) {
+    for (size_t i = 0; i < n; i++) c->g[i] = S(0.5) * c->u[i] * (S(1) + std::erf(c->u[i] * S(0.7071067811865476)));
   } else {
     ATTN_EXPECT(W.gate.w && W.gate.out == s.d_ff);
     linear_forward(rows, m, W.gate, c->gt.data(), false, &w->tmp);  // gt (rows, d_ff) = m W_gate
@@ -33,8 +36,13 @@ void mlp_backward(const MlpSpec& s, int rows, int d, const S* m, const S* dh, co
   w->dg.resize(n);
   w->du.resize(n);
   linear_backward(rows, c.g.data(), dh, W.down, G.down, w->dg.data(), false, &w->tmp);  // dW_down, dg = dh W_downᵀ
-  if (s.act == Activation::Gelu) {
-    for (size_t i = 0; i < n; i++) w->du[i] = w->dg[i] * gelu_grad(c.u[i], c.gt[i]);
+  if (s.act == Activation::Gelu || s.act == Activation::GeluErf) {
+    for (size_t i = 0; i < n; i++) {
+      const S x = c.u[i];  // exact GELU's derivative: Phi(x) + x phi(x)
+      w->du[i] = w->dg[i] * (s.act == Activation::Gelu ? gelu_grad(x, c.gt[i])
+                                                       : S(0.5) * (S(1) + std::erf(x * S(0.7071067811865476))) +
+                                                             x * std::exp(S(-0.5) * x * x) * S(0.3989422804014327));
+    }
     linear_backward(rows, m, w->du.data(), W.up, G.up, dm, false, &w->tmp);  // dW_up, dm = du W_upᵀ
   } else {
     w->dgate.resize(n);

@@ -140,14 +140,17 @@ def softmax(z):
     return e / e.sum(-1, keepdims=True)
 
 
-def attention(q, k, v, causal_window, knocked):
+def attention(q, k, v, causal_window, knocked, bugs=(), d_model=None):
     """q (H, T, dh), k, v (H_kv, T, dh): query head h reads KV head h // (H / H_kv) (repeat_interleave)."""
     H, T, dh = q.shape
     rep = H // k.shape[0]
-    k, v = np.repeat(k, rep, axis=0), np.repeat(v, rep, axis=0)
-    s = q @ k.transpose(0, 2, 1) / math.sqrt(dh)
+    if "gqa-tiled" in bugs:
+        k, v = np.tile(k, (rep, 1, 1)), np.tile(v, (rep, 1, 1))
+    else:
+        k, v = np.repeat(k, rep, axis=0), np.repeat(v, rep, axis=0)
+    s = q @ k.transpose(0, 2, 1) / math.sqrt(d_model if "scale-d-model" in bugs else dh)
     i, j = np.arange(T)[:, None], np.arange(T)[None, :]
-    allowed = j <= i
+    allowed = (j <= i) | ("causal-mask-missing" in bugs)
     if causal_window:
         allowed &= j > i - causal_window
     p = softmax(np.where(allowed, s, -np.inf))
@@ -157,7 +160,7 @@ def attention(q, k, v, causal_window, knocked):
     return p, o
 
 
-def gpt2_reference(cfg, W, ids, knocked=()):
+def gpt2_reference(cfg, W, ids, knocked=(), bugs=()):
     pre = "transformer." if "transformer.wte.weight" in W else ""
     w = {n[len(pre):] if n.startswith(pre) else n: as64(t.float()) for n, t in W.items() if t.is_floating_point()}
     d, H = cfg["n_embd"], cfg["n_head"]
@@ -169,21 +172,30 @@ def gpt2_reference(cfg, W, ids, knocked=()):
         return (x - m) / np.sqrt(var + 1e-5) * w[n + ".weight"] + w[n + ".bias"]
 
     def gelu_new(x):
+        if "gelu-exact" in bugs:
+            return 0.5 * x * (1 + torch.erf(torch.from_numpy(x) / math.sqrt(2)).numpy())
         return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+    def conv1d(x, n):  # x W + b; with the bug, the (in, out) bytes read as nn.Linear's (out, in)
+        m = w[n + ".weight"]
+        if "conv1d-layout" in bugs:
+            return x @ m.reshape(m.shape[1], m.shape[0]).T + w[n + ".bias"]
+        return x @ m + w[n + ".bias"]
 
     h = w["wte.weight"][ids] + w["wpe.weight"][:T]
     out = {"ids": np.array(ids)}
     for layer in range(cfg["n_layer"]):
         p = f"h.{layer}."
         a = ln(h, p + "ln_1")
-        qkv = a @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]  # Conv1D: x W + b
+        qkv = conv1d(a, p + "attn.c_attn")  # Conv1D: x W + b
         q, k, v = (qkv[:, i * d:(i + 1) * d].reshape(T, H, dh).transpose(1, 0, 2) for i in range(3))
-        probs, o = attention(q, k, v, 0, [hh for (ll, hh) in knocked if ll == layer])
-        h = h + o.transpose(1, 0, 2).reshape(T, d) @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
+        probs, o = attention(q, k, v, 0, [hh for (ll, hh) in knocked if ll == layer], bugs, d)
+        h = h + conv1d(o.transpose(1, 0, 2).reshape(T, d), p + "attn.c_proj")
         m = ln(h, p + "ln_2")
-        h = h + gelu_new(m @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"]) @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
+        h = h + conv1d(gelu_new(conv1d(m, p + "mlp.c_fc")), p + "mlp.c_proj")
         out.update({f"q.{layer}": q, f"k.{layer}": k, f"v.{layer}": v, f"attn.{layer}": probs, f"resid.{layer}": h})
-    head = w["lm_head.weight"] if cfg.get("tie_word_embeddings") is False else w["wte.weight"]
+    untied = cfg.get("tie_word_embeddings") is False and "lm-head-tied" not in bugs
+    head = w["lm_head.weight"] if untied else w["wte.weight"]
     out["logits"] = ln(h, "ln_f") @ head.T
     return out
 
@@ -200,21 +212,31 @@ def llama3_inv_freq(dh, theta, rs):
     return np.where(medium, smoothed, out)
 
 
-def rope_half_split(x, inv_freq):
-    """x (heads, T, dh): Hugging Face's rotate_half form, dimension i paired with i + dh/2."""
+def rope_half_split(x, inv_freq, interleaved=False):
+    """x (heads, T, dh): Hugging Face's rotate_half form, dimension i paired with i + dh/2 (or, with
+    interleaved, the pairs (2i, 2i+1) of Meta's and GGUF's layout: a porting bug on HF weights)."""
     T, dh = x.shape[1], x.shape[2]
     ang = np.arange(T)[:, None] * inv_freq[None, :]
+    if interleaved:
+        out = x.copy()
+        a, b = x[..., 0::2], x[..., 1::2]
+        out[..., 0::2] = a * np.cos(ang) - b * np.sin(ang)
+        out[..., 1::2] = a * np.sin(ang) + b * np.cos(ang)
+        return out
     cos, sin = np.cos(np.concatenate([ang, ang], -1)), np.sin(np.concatenate([ang, ang], -1))
     rot = np.concatenate([-x[..., dh // 2:], x[..., :dh // 2]], -1)
     return x * cos + rot * sin
 
 
-def llama_reference(cfg, W, ids, knocked=()):
-    w = {n: as64(t.float()) for n, t in W.items()}
+def llama_reference(cfg, W, ids, knocked=(), bugs=()):
+    w = {n: as64(t.float()) for n, t in W.items() if not ("qkv-bias-missing" in bugs and n.endswith("_proj.bias"))}
     d, H, Hkv, dh = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
     T, eps, theta = len(ids), cfg["rms_norm_eps"], cfg["rope_theta"]
     rs = cfg.get("rope_scaling")
+    if "rope-theta" in bugs:
+        theta, rs = 10000.0, None
     inv = llama3_inv_freq(dh, theta, rs) if rs else 1.0 / theta ** (np.arange(0, dh, 2) / dh)
+    il = "rope-interleaved" in bugs
     window = cfg.get("sliding_window") if cfg["model_type"] == "mistral" else None
 
     def rms(x, n):
@@ -230,15 +252,16 @@ def llama_reference(cfg, W, ids, knocked=()):
         p = f"model.layers.{layer}."
         a = rms(h, p + "input_layernorm.weight")
         heads = lambda x, n: x.reshape(T, n, dh).transpose(1, 0, 2)  # noqa: E731
-        q = rope_half_split(heads(lin(a, p + "self_attn.q_proj"), H), inv)
-        k = rope_half_split(heads(lin(a, p + "self_attn.k_proj"), Hkv), inv)
+        q = rope_half_split(heads(lin(a, p + "self_attn.q_proj"), H), inv, il)
+        k = rope_half_split(heads(lin(a, p + "self_attn.k_proj"), Hkv), inv, il)
         v = heads(lin(a, p + "self_attn.v_proj"), Hkv)
-        probs, o = attention(q, k, v, window, [hh for (ll, hh) in knocked if ll == layer])
+        probs, o = attention(q, k, v, window, [hh for (ll, hh) in knocked if ll == layer], bugs, d)
         h = h + lin(o.transpose(1, 0, 2).reshape(T, H * dh), p + "self_attn.o_proj")
         m = rms(h, p + "post_attention_layernorm.weight")
         h = h + lin(silu(lin(m, p + "mlp.gate_proj")) * lin(m, p + "mlp.up_proj"), p + "mlp.down_proj")
         out.update({f"q.{layer}": q, f"k.{layer}": k, f"v.{layer}": v, f"attn.{layer}": probs, f"resid.{layer}": h})
-    head = w["lm_head.weight"] if "lm_head.weight" in w else w["model.embed_tokens.weight"]
+    own = "lm_head.weight" in w and "lm-head-tied" not in bugs
+    head = w["lm_head.weight"] if own else w["model.embed_tokens.weight"]
     out["logits"] = rms(h, "model.norm.weight") @ head.T
     return out
 
@@ -345,6 +368,72 @@ class Models(TempDirCase):
         self.assertEqual(len([ln for ln in top.splitlines() if "p = " in ln]), 3)
         probs = [float(ln.split("p = ")[1].split()[0]) for ln in top.splitlines() if "p = " in ln]
         self.assertAlmostEqual(sum(probs), 1.0, places=5)  # renormalized over the top 3
+
+    def port_dump(self, name, ref):
+        """a port's dump: the tensors of ref rounded to float32, ids as int32"""
+        folder = self.path(name)
+        os.makedirs(folder)
+        for key, val in ref.items():
+            np.save(os.path.join(folder, key + ".npy"), val.astype(np.int32 if key == "ids" else np.float32))
+        return folder
+
+    def check_model(self, folder, ids, theirs, code):
+        r = subprocess.run([ATTN, "check-model", "--model", folder, "--ids", ",".join(map(str, ids)), "--theirs", theirs],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, code, r.stdout + r.stderr)
+        return r.stdout
+
+    def test_check_model_names_each_porting_mistake(self):
+        cases = [  # (checkpoint, reference, the mistake, the tensor where it first shows)
+            ("gpt2", gpt2_checkpoint(buffers=False), gpt2_reference, "conv1d-layout", "q.0"),
+            ("gpt2", gpt2_checkpoint(buffers=False), gpt2_reference, "gelu-exact", "resid.0"),
+            ("gpt2", gpt2_checkpoint(buffers=False), gpt2_reference, "causal-mask-missing", "attn.0"),
+            ("gpt2", gpt2_checkpoint(buffers=False), gpt2_reference, "scale-d-model", "attn.0"),
+            ("gpt2-untied", gpt2_checkpoint(buffers=False, untied=True), gpt2_reference, "lm-head-tied", "logits"),
+            ("llama", llama_checkpoint(), llama_reference, "rope-interleaved", "q.0"),
+            ("llama", llama_checkpoint(), llama_reference, "rope-theta", "q.0"),
+            ("llama", llama_checkpoint(), llama_reference, "gqa-tiled", "attn.0"),
+            ("llama", llama_checkpoint(), llama_reference, "lm-head-tied", "logits"),
+            ("qwen2", llama_checkpoint(family="qwen2", bias=True, tied=True), llama_reference, "qkv-bias-missing", "q.0"),
+        ]
+        ids = [3, 17, 5, 42, 8, 8, 1, 30, 2]
+        written = set()
+        for name, (cfg, W), ref, bug, where in cases:
+            folder = self.path(name)
+            if name not in written:
+                write_checkpoint(folder, cfg, W)
+                written.add(name)
+                honest = self.port_dump(name + "-honest", ref(cfg, W, ids))
+                out = self.check_model(folder, ids, honest, 0)  # an honest float32 port passes
+                self.assertIn("all 12 tensors match", out)  # ids, 5 per layer, logits
+            theirs = self.port_dump(f"{name}-{bug}", ref(cfg, W, ids, bugs=(bug,)))
+            out = self.check_model(folder, ids, theirs, 1)
+            self.assertIn(f"first divergence: {where}\n", out, f"{bug}: {out}")
+            causes = [ln.split(": ")[1] for ln in out.splitlines() if ln.startswith("likely cause:")]
+            self.assertEqual(causes, [bug], f"{bug}: {out}")
+
+    def test_check_model_on_a_subset_and_on_a_mistake_it_does_not_know(self):
+        cfg, W = llama_checkpoint()
+        folder = self.path("ck")
+        write_checkpoint(folder, cfg, W)
+        ids = [1, 9, 22, 4, 59]
+        ref = llama_reference(cfg, W, ids)
+        only = self.port_dump("only-logits", {"logits": ref["logits"]})
+        self.assertIn("all 1 tensors match", self.check_model(folder, ids, only, 0))
+        odd = dict(ref)
+        odd["v.1"] = ref["v.1"] * 1.01  # a mistake none of the known ones is
+        out = self.check_model(folder, ids, self.port_dump("odd", odd), 1)
+        self.assertIn("first divergence: v.1", out)
+        self.assertIn("cannot tell why", out)
+        self.assertNotIn("likely cause", out)
+        wrong_ids = dict(ref, ids=np.array([1, 9, 22, 4, 58]))
+        out = self.check_model(folder, ids, self.port_dump("ids", wrong_ids), 1)
+        self.assertIn("first divergence: ids", out)
+        empty = self.path("empty")
+        os.makedirs(empty)
+        r = subprocess.run([ATTN, "check-model", "--model", folder, "--ids", "1,2", "--theirs", empty], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("none of the dump's files is one check-model reads", r.stderr)
 
     def test_bad_checkpoints_name_what_is_wrong(self):
         cfg, W = gpt2_checkpoint(buffers=False)

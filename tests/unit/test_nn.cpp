@@ -213,6 +213,15 @@ TEST_CASE("nn: a GPT-2 block (LayerNorm, learned positions, c_attn slices, biase
   check_gradients(gpt2_like());
 }
 
+TEST_CASE("nn: the exact (erf) GELU and tiled KV heads, the porting mistakes check-model replays: gradients") {
+  Arch a = gpt2_like();
+  a.s.ff.act = Activation::GeluErf;
+  check_gradients(a);
+  Arch b = llama_like(false);
+  b.s.attn.kv_map = AttentionSpec::KvMap::Tile;
+  check_gradients(b);
+}
+
 TEST_CASE("nn: a Llama/Qwen2 block (RMSNorm, half-split RoPE, GQA, dh != d/H, q/k/v biases, SwiGLU): gradients") {
   check_gradients(llama_like(false));
   check_gradients(llama_like(true));  // and Mistral's sliding window
