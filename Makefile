@@ -91,6 +91,7 @@ test: native wasm asan
 	node tests/browser/threads.mjs $(SITE)
 	node tests/browser/first_minute.mjs $(SITE)
 	node tests/browser/train.mjs $(SITE) $(NATIVE)/attn
+	node tests/browser/model.mjs $(SITE) $(NATIVE)/attn
 	tests/desktop/smoke.sh $(NATIVE)/attention-playground
 	node tests/bench/bench.mjs $(BUILD) --smoke
 

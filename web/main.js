@@ -105,8 +105,46 @@
   }
   picker.addEventListener('change', function () { importFile(picker.files[0]); picker.value = ''; });
   window.attnPickFile = function () { picker.click(); };
+  // A real model's files (config.json, model.safetensors or its shards, tokenizer.json): read one
+  // after another into the Model mode (never two large files in memory at once), then opened.
+  const MODEL_FILE_LIMIT = 1536 * 1024 * 1024;  // the heap holds the file and its float32 weights
+  function importModel(files) {
+    if (!Module.calledRun) return;
+    const list = Array.from(files);
+    const big = list.find(function (f) { return f.size > MODEL_FILE_LIMIT; });
+    if (big) { Module.ccall('attn_import', null, ['string', 'number', 'number'], [big.name, 0, -1]); return; }
+    let chain = Promise.resolve();
+    list.forEach(function (file) {
+      chain = chain.then(function () { return file.arrayBuffer(); }).then(function (buf) {
+        const bytes = new Uint8Array(buf);
+        const ptr = Module._malloc(Math.max(1, bytes.length));
+        if (!ptr) throw new Error('out of memory for ' + file.name);
+        const mem = Module.wasmMemory ? Module.wasmMemory.buffer : Module.HEAPU8.buffer;
+        new Uint8Array(mem).set(bytes, ptr);
+        Module.ccall('attn_model_file', null, ['string', 'number', 'number'], [file.name, ptr, bytes.length]);
+        Module._free(ptr);
+      });
+    });
+    chain.then(function () { Module.ccall('attn_model_open', 'number', [], []); })
+      .catch(function (err) { Module.ccall('attn_import', null, ['string', 'number', 'number'], [String(err.message || err), 0, -1]); });
+  }
+  const modelPicker = document.createElement('input');
+  modelPicker.type = 'file';
+  modelPicker.multiple = true;
+  modelPicker.accept = '.json,.safetensors,.txt';
+  modelPicker.style.display = 'none';
+  document.body.appendChild(modelPicker);
+  modelPicker.addEventListener('change', function () { importModel(modelPicker.files); modelPicker.value = ''; });
+  window.attnPickModel = function () { modelPicker.click(); };
   canvas.addEventListener('dragover', function (e) { e.preventDefault(); });
-  canvas.addEventListener('drop', function (e) { e.preventDefault(); if (e.dataTransfer && e.dataTransfer.files.length) importFile(e.dataTransfer.files[0]); });
+  canvas.addEventListener('drop', function (e) {
+    e.preventDefault();
+    const files = e.dataTransfer ? e.dataTransfer.files : [];
+    if (!files.length) return;
+    const names = Array.from(files).map(function (f) { return f.name; });
+    if (files.length > 1 || names.indexOf('config.json') >= 0) importModel(files);  // a checkpoint
+    else importFile(files[0]);
+  });
 
   // Host-page API (postMessage). Only these shapes are accepted; anything else is ignored.
   function stateObject() {
@@ -176,6 +214,7 @@
     memoryFailure: function () { return Module.ccall('attn_test_memory_failure', 'string', [], []); },
     compare: function () { return JSON.parse(Module.ccall('attn_compare_json', 'string', [], [])); },
     train: function () { return JSON.parse(Module.ccall('attn_train_json', 'string', [], [])); },
+    model: function () { return JSON.parse(Module.ccall('attn_model_json', 'string', [], [])); },
   };
 
   // The engine: the threaded build (app_mt.js) needs SharedArrayBuffer, which browsers give only to

@@ -110,14 +110,16 @@ void keyboard() {
 // --frames=N, plus key=value pairs (the URL fragment's keys) joined into one state text
 // Returns true when the arguments carried state (a link's fragment or key=value arguments).
 bool parse_args(const std::vector<std::string>& args) {
-  std::string state;
+  std::string state, model_dir;
   for (const std::string& s : args) {
     if (s.rfind("--frames=", 0) == 0) g_app.max_frames = std::atoi(s.c_str() + 9);
+    else if (s.rfind("--model=", 0) == 0) model_dir = s.substr(8);
     else if (s.find('=') != std::string::npos) state += (state.empty() ? "" : "&") + (s[0] == '#' ? s.substr(1) : s);
-    else set_status("ignored argument '" + s.substr(0, 40) + "' (use key=value or --frames=N)");
+    else set_status("ignored argument '" + s.substr(0, 40) + "' (use key=value, --frames=N or --model=FOLDER)");
   }
   if (!state.empty()) apply_share_state(state);
-  return !state.empty();
+  if (!model_dir.empty()) model_open_dir(model_dir);  // the desktop: a checkpoint's folder opens in the Model mode
+  return !state.empty() || !model_dir.empty();
 }
 }  // namespace
 
@@ -416,6 +418,8 @@ void app_frame() {
     draw_embed_panels();
   } else if (a.view.train) {
     ui::draw_train();
+  } else if (a.view.model) {
+    ui::draw_model();
   } else if (a.narrow) {
     // phone: one column, everything in reading order
     ui::draw_stage();

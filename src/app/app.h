@@ -11,6 +11,8 @@
 #include "engine/engine.h"
 #include "engine/long_attention.h"
 #include "io/share_state.h"
+#include "models/model.h"
+#include "text/tokenizer.h"
 #include "train/probe.h"
 #include "train/trainer.h"
 
@@ -37,6 +39,7 @@ struct View {
   GradId hover_grad = GradId::Count, hover_prev_grad = GradId::Count;  // a gradient matrix is hovered (backward stages)
   bool backward = false;         // the stepper's backward stages: gradients of L = the selected query's output row
   bool train = false;            // the Train mode instead of the stepper
+  bool model = false;            // the Model mode instead of the stepper
   // a tapped cell keeps its explanation on screen (touch has no hover)
   bool pinned = false;
   MatrixId pin_id = MatrixId::Weights;
@@ -135,6 +138,31 @@ struct TrainView {
 };
 constexpr int kMaxSnaps = 400;
 
+// The Model mode (model.cpp): a real checkpoint opened from its files, run on the visitor's text,
+// every head of every layer as a small map with the head type it shows, any head opened in the
+// stepper on its real Q, K and V, heads knocked out and the next-token prediction compared.
+struct ModelView {
+  models::Files files;           // the files given so far (picked, dropped, or read from --model=DIR)
+  models::Model m;
+  bool loaded = false;
+  text::Tokenizer tok;
+  bool has_tokenizer = false;
+  std::string text = "The capital of France is Paris. The capital of Italy is";
+  std::string ids_text;          // the input as ids, when the checkpoint has no tokenizer
+  std::vector<int> ids;
+  std::vector<std::string> token_labels;  // each token as text (its bytes), for the maps and the stepper
+  models::Pass pass;             // with the knocked-out heads
+  std::vector<float> full_logits;  // (V) the last position's logits with every head
+  bool ran = false;
+  uint64_t version = 0;          // bumps on every run: the maps re-upload
+  std::vector<train::HeadLabel> labels;  // (L, H) what each head's pattern is
+  std::vector<uint8_t> knocked;  // (L, H) 1 = knocked out
+  int layer = 0, head = 0;       // the selected head
+  std::string error;             // why the model could not open or run
+  double load_ms = 0, run_ms = 0;
+};
+constexpr int kModelMaxTokens = 256;  // the page's input: every head's (T, T) weights are kept
+
 struct App {
   Config cfg;
   Trace trace;
@@ -193,6 +221,7 @@ struct App {
   Mat import_mat;
   LongView longv;
   TrainView train;
+  ModelView model;
 };
 
 // Pin and compare (compare.cpp). The stage's main matrix of A and of B (the trace on screen) and
@@ -249,6 +278,14 @@ bool train_import_model(const std::string& name, const std::string& bytes);
 std::string train_json();               // the run's state for tests
 std::string train_setup_text();         // the settings that differ from the defaults, "k=v,k=v"
 bool apply_train_setup(const std::string& text, std::string* err);
+// The Model mode (model.cpp).
+void model_add_file(const std::string& name, std::string bytes);  // one file of a checkpoint
+bool model_open();                      // loads the files given so far; false (error says why) when it cannot
+bool model_open_dir(const std::string& dir);  // the desktop's --model=DIR
+void model_run();                       // the text (or ids) through the model, with the knocked-out heads
+void model_toggle_knock(int layer, int head);
+bool model_open_in_stepper(int layer, int head);  // the head's real Q, K, V into the staged pipeline
+std::string model_json();               // the mode's state for tests
 // The shareable state (URL fragment, postMessage, desktop arguments).
 ShareState share_state();
 void apply_share_state(const std::string& text);

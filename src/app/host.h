@@ -11,6 +11,7 @@ double now_ms();
 std::string save_file(const std::string& name, const std::string& bytes, const char* mime);
 void copy_text(const std::string& text);
 void pick_file();                         // the page's file picker (web); desktop: drop files instead
+void pick_model_files();                  // the page's picker for a checkpoint's files (several at once)
 std::string page_url();                   // the page's address without its fragment
 void open_url(const std::string& url);    // relative to the page, in a new tab (web); printed (desktop)
 bool escape_pressed();                    // Escape was pressed since the last frame

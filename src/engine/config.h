@@ -52,7 +52,7 @@ struct Config {
 
   // User-supplied matrices. Empty means "not supplied"; with Init set, W_* are drawn instead.
   Mat X, X_src;                 // (n_q, d_model), (n_k, d_model) for Input::Matrices
-  std::vector<std::string> labels;  // Input::Matrices: a token label per row of X (e.g. a trained
+  std::vector<std::string> labels;  // Input::Matrices (and QKV with n_q = n_k): a token label per row of X (e.g. a trained
                                     // model's probe); empty or another count: t1 ... tn
   Mat Wq, Wk, Wv, Wo;           // (d_model, d_model); Wo may stay empty (= identity)
   Mat Q_in, K_in, V_in;         // (n_q, d), (n_k, d), (n_k, d_v) for Input::QKV (one head)

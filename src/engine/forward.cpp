@@ -102,6 +102,10 @@ Err stage_input(const Config& cfg, const Limits& lim, Trace* t) {
     t->n_kv_heads = Hkv;
     t->d_v = int(cfg.V_in.cols()) / Hkv;
     t->cross = true;
+    if (int(cfg.labels.size()) == t->n_q && t->n_k == t->n_q) {  // one sequence's own tokens (a real model's head)
+      t->tokens_q = cfg.labels;
+      t->tokens_k = cfg.labels;
+    }
   } else {
     t->d_model = cfg.d_model;
     t->n_heads = cfg.n_heads;

@@ -36,6 +36,11 @@ bool read_model_dir(const std::string& dir, Files* out, std::string* err, bool w
   return true;
 }
 
+bool is_folder(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
 bool run_model(const Model& m, const std::vector<int>& ids, const RunOptions& opt, Pass* out, std::string* err) {
   const nn::Spec& s = m.cfg.spec;
   const int T = int(ids.size());

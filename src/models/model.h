@@ -39,6 +39,8 @@ bool load_model(const Files& files, Model* out, std::string* err);
 // false reads the small files only (a tokenizer needs no weights)
 bool read_model_dir(const std::string& dir, Files* out, std::string* err, bool with_weights = true);
 
+bool is_folder(const std::string& path);  // natively; false on the web, whose files have no folders
+
 // One forward pass over ids (T). knock_out: (layer, head) pairs whose output is zeroed. Keeps
 // everything the dumps and views read (every head's weights, the residual stream after each block).
 struct RunOptions {

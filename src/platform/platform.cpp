@@ -277,6 +277,12 @@ void pick_file() {
 #endif
 }
 
+void pick_model_files() {
+#ifdef __EMSCRIPTEN__
+  EM_ASM({ if (window.attnPickModel) window.attnPickModel(); });
+#endif
+}
+
 void publish_state(const std::string& text) {
 #ifdef __EMSCRIPTEN__
   EM_ASM({ if (window.attnPublish) window.attnPublish(UTF8ToString($0)); }, text.c_str());

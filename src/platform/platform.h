@@ -20,6 +20,7 @@ void begin_frame(int capture_w = 0, int capture_h = 0);
 void end_frame(std::vector<uint8_t>* capture_rgba = nullptr);
 // Asks the page to open its file picker (web); on the desktop, files are dropped on the window.
 void pick_file();
+void pick_model_files();  // web: a picker of several files, handed to the Model mode; desktop: nothing (drop them)
 // The page's address without its fragment (web), or "index.html" on the desktop.
 std::string page_url();
 

@@ -81,6 +81,20 @@ EMSCRIPTEN_KEEPALIVE void attn_import(const char* name, const uint8_t* bytes, in
   attn::app_import(name, std::string(reinterpret_cast<const char*>(bytes), size_t(size)));
 }
 
+// One file of a checkpoint for the Model mode (config.json, *.safetensors, tokenizer.json, ...);
+// attn_model_open() then loads what was given.
+EMSCRIPTEN_KEEPALIVE void attn_model_file(const char* name, const uint8_t* bytes, int size) {
+  if (!name || !bytes || size < 0) return;
+  attn::model_add_file(name, std::string(reinterpret_cast<const char*>(bytes), size_t(size)));
+}
+EMSCRIPTEN_KEEPALIVE int attn_model_open() { return attn::model_open() ? 1 : 0; }
+
+// The Model mode's state: loaded, the summary, ids, head labels, the top next tokens.
+EMSCRIPTEN_KEEPALIVE const char* attn_model_json() {
+  g_out = attn::model_json();
+  return g_out.c_str();
+}
+
 // The Train mode's run: steps, losses, held-out accuracy, the generated tokens.
 EMSCRIPTEN_KEEPALIVE const char* attn_train_json() {
   g_out = attn::train_json();

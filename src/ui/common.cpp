@@ -297,4 +297,30 @@ bool matrix_view(const MatrixView& v) {
   return hovered;
 }
 
+// One head's (T, T) weights as a small heatmap (a texture, through the heatmap pass every matrix
+// view uses: thousands of cells as rectangles made software-rendered frames slow), token labels on
+// hover. version identifies the weights shown. The colour is √w, so small weights stay visible.
+void head_map(const char* cache, const float* A, int T, const std::vector<std::string>& labels, float size, const std::string& id,
+              uint64_t version) {
+  App& a = app();
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  Mat m(T, T);
+  for (int k = 0; k < T * T; k++) m.data()[k] = std::sqrt(std::clamp(A[k], 0.0f, 1.0f));
+  const unsigned tex = gfx::render(&a.heatmaps[cache + id], m, version, gfx::Colormap::Sequential, 0.0f, 1.0f, int(size),
+                                   int(size), a.view.light);
+  if (tex) ImGui::Image((ImTextureID)(intptr_t)tex, ImVec2(size, size), ImVec2(0, 1), ImVec2(1, 0));
+  else ImGui::Dummy(ImVec2(size, size));
+  ImGui::SetCursorScreenPos(p0);
+  ImGui::InvisibleButton(id.c_str(), ImVec2(size, size));
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float cell = size / float(T);
+  if (ImGui::IsItemHovered()) {
+    const ImVec2 mp = ImGui::GetIO().MousePos;
+    const int i = std::clamp(int((mp.y - p0.y) / cell), 0, T - 1), j = std::clamp(int((mp.x - p0.x) / cell), 0, T - 1);
+    dl->AddRect(ImVec2(p0.x + j * cell, p0.y + i * cell), ImVec2(p0.x + (j + 1) * cell, p0.y + (i + 1) * cell), IM_COL32_WHITE);
+    ImGui::SetTooltip("query %d '%s' → key %d '%s': %.3f", i + 1, labels[size_t(i)].c_str(), j + 1, labels[size_t(j)].c_str(),
+                      double(A[size_t(i) * T + j]));
+  }
+}
+
 }  // namespace attn::ui

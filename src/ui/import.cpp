@@ -15,12 +15,24 @@ void app_import(const std::string& name, const std::string& bytes) {
   App& a = app();
   const std::string base = name.substr(name.find_last_of("/\\") + 1);
   std::string err;
+  if (bytes.empty() && models::is_folder(name)) { model_open_dir(name); return; }  // the desktop: a dropped folder
   if (bytes.empty()) { set_status(base + ": the file is empty, too large or could not be read"); return; }
   auto ends = [&](const char* ext) {
     std::string e = ext, b = base;
     for (char& c : b) c = char(std::tolower(static_cast<unsigned char>(c)));
     return b.size() >= e.size() && b.compare(b.size() - e.size(), e.size(), e) == 0;
   };
+  // a real checkpoint's files: the Model mode gathers them and opens the model once it has them
+  const bool model_file = base == "config.json" || base == "tokenizer.json" || base == "vocab.json" || base == "merges.txt" ||
+                          base == "model.safetensors.index.json" ||
+                          (ends(".safetensors") && (a.view.model || a.model.files.count("config.json")));
+  if (model_file) {
+    model_add_file(base, bytes);
+    const auto& f = a.model.files;
+    if (f.count("config.json") && (f.count("model.safetensors") || f.count("model.safetensors.index.json"))) model_open();
+    else set_status(base + " received: the model opens when config.json and its weights are both given");
+    return;
+  }
   if (ends(".safetensors")) {  // a trained model: the Train mode opens it
     train_import_model(base, bytes);
     return;

@@ -63,6 +63,12 @@ struct MatrixView {
 bool matrix_view(const MatrixView& v);
 float matrix_view_width(const MatrixView& v);  // the width matrix_view will take
 
+// One head's (T, T) weights as a small heatmap (the heatmap pass: thousands of cells as rectangles
+// made software-rendered frames slow), colour √w so small weights stay visible, token labels on
+// hover. cache prefixes the texture's key (the mode drawing it); version identifies the weights.
+void head_map(const char* cache, const float* A, int T, const std::vector<std::string>& labels, float size,
+              const std::string& id, uint64_t version);
+
 // ---- formulas (formula_draw.cpp): markup of formula.h typeset at the cursor in font at size px,
 // in colour col, shrunk (to 60 % at most) when wider than max_w (0: no limit). One item.
 FormulaBox draw_formula(const std::string& markup, ImFont* font, float size, ImU32 col, float max_w = 0);
@@ -92,6 +98,7 @@ void long_continue();      // long.cpp: each frame, ~20 ms more of a started run
 void draw_check();         // check.cpp: the Check tab: your Q, K, V and output against the reference
 void draw_train();         // train.cpp: the Train mode (settings, curves, the probe's heads over time)
 void draw_train_part(const std::string& part);  // train.cpp: one part for embeds: curves, attention, measures, settings
+void draw_model();         // model.cpp: the Model mode (a real checkpoint's heads on your text)
 void draw_backward_stage(); // backward.cpp: the current stage's gradients (View::backward)
 void draw_compare();       // compare.cpp: A | B | B − A of the stage's matrix, when something is pinned
 void draw_explain_card();  // stage.cpp: what a hovered cell's outlines mean, or a pinned cell's arithmetic

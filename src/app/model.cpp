@@ -1,0 +1,234 @@
+// model.cpp: the Model mode's state changes: a checkpoint's files arriving, the model opened, the
+// text run through it (with knocked-out heads), the heads labelled, one head opened in the stepper.
+#include <algorithm>
+#include <cmath>
+#include "app/app.h"
+#include "core/format.h"
+#include "io/json.h"
+#include "models/sample.h"
+#include "platform/platform.h"
+
+namespace attn {
+
+namespace {
+ModelView& mv() { return app().model; }
+
+// a token's text for a label: its bytes, with a space shown as ␣ and control bytes as \n, \t
+std::string shown(const std::string& bytes) {
+  std::string out;
+  for (char c : bytes) {
+    if (c == ' ') out += "\xC2\xB7";  // a space as a middle dot (the fonts have no ␣)
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (static_cast<unsigned char>(c) < 0x20) out += "?";
+    else out += c;
+  }
+  return out;
+}
+
+// the text's ids: through the tokenizer, or the ids typed when there is none
+bool input_ids(ModelView& M, std::vector<int>* ids, std::string* err) {
+  ids->clear();
+  if (M.has_tokenizer) {
+    *ids = M.tok.encode(M.text);
+  } else {
+    size_t at = 0;
+    const std::string& s = M.ids_text;
+    while (at < s.size()) {
+      while (at < s.size() && (s[at] == ' ' || s[at] == ',')) at++;
+      size_t end = at;
+      while (end < s.size() && s[end] >= '0' && s[end] <= '9') end++;
+      if (end == at) {
+        if (at < s.size()) { *err = "the ids must be numbers separated by commas or spaces"; return false; }
+        break;
+      }
+      if (end - at > 9) { *err = "token id " + s.substr(at, end - at) + " is too large"; return false; }
+      ids->push_back(std::stoi(s.substr(at, end - at)));
+      at = end;
+    }
+  }
+  if (ids->empty()) { *err = M.has_tokenizer ? "type some text first" : "type some token ids first (this checkpoint has no tokenizer)"; return false; }
+  if (int(ids->size()) > kModelMaxTokens) {
+    *err = std::to_string(ids->size()) + " tokens: the page keeps every head's weights, so it runs at most " +
+           std::to_string(kModelMaxTokens) + "; shorten the text";
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
+void model_add_file(const std::string& name, std::string bytes) {
+  ModelView& M = mv();
+  const std::string base = name.substr(name.find_last_of("/\\") + 1);
+  M.files[base] = std::move(bytes);
+}
+
+bool model_open() {
+  ModelView& M = mv();
+  App& a = app();
+  const double t0 = platform::now_ms();
+  models::Model m;
+  std::string err;
+  bool ok = false;
+  try {
+    ok = models::load_model(M.files, &m, &err);
+  } catch (const std::bad_alloc&) {
+    err = "out of memory while loading the weights (this tab's memory is at most 2 GB)";
+  }
+  if (!ok) {
+    M.error = err;
+    set_status("cannot open the model: " + err);
+    return false;
+  }
+  M.m = std::move(m);
+  M.loaded = true;
+  std::string tok_err;
+  M.has_tokenizer = text::load_tokenizer(M.files, &M.tok, &tok_err);
+  // the weights now live in the model's arena: drop the files' bytes (the tokenizer is read)
+  M.files.clear();
+  M.error.clear();
+  M.load_ms = platform::now_ms() - t0;
+  const nn::Spec& s = M.m.cfg.spec;
+  M.knocked.assign(size_t(s.layers) * s.attn.heads, 0);
+  M.layer = std::min(M.layer, s.layers - 1);
+  M.head = std::min(M.head, s.attn.heads - 1);
+  if (!M.has_tokenizer && M.ids_text.empty()) M.ids_text = "1, 2, 3, 4";
+  a.view.model = true;
+  a.view.train = false;
+  model_run();
+  set_status(M.has_tokenizer ? "opened the model: type a sentence and press Run"
+                             : "opened the model without a tokenizer (" + tok_err + "): type token ids");
+  return true;
+}
+
+bool model_open_dir(const std::string& dir) {
+  ModelView& M = mv();
+  std::string err;
+  if (!models::read_model_dir(dir, &M.files, &err)) {
+    M.error = err;
+    set_status("cannot open the model: " + err);
+    return false;
+  }
+  return model_open();
+}
+
+void model_run() {
+  ModelView& M = mv();
+  if (!M.loaded) return;
+  std::string err;
+  std::vector<int> ids;
+  if (!input_ids(M, &ids, &err)) { M.error = err; M.ran = false; return; }
+  const double t0 = platform::now_ms();
+  const nn::Spec& s = M.m.cfg.spec;
+  const int L = s.layers, H = s.attn.heads, T = int(ids.size()), V = s.vocab;
+  // with every head first (the prediction to compare against), then with the knocked-out ones
+  models::Pass full;
+  if (!models::run_model(M.m, ids, {}, &full, &err)) { M.error = err; M.ran = false; return; }
+  M.full_logits.assign(full.logits.end() - V, full.logits.end());
+  models::RunOptions opt;
+  for (int l = 0; l < L; l++)
+    for (int h = 0; h < H; h++)
+      if (M.knocked[size_t(l) * H + h]) opt.knock_out.push_back({l, h});
+  if (opt.knock_out.empty()) {
+    M.pass = std::move(full);
+  } else if (!models::run_model(M.m, ids, opt, &M.pass, &err)) {
+    M.error = err;
+    M.ran = false;
+    return;
+  }
+  M.ids = ids;
+  M.token_labels.clear();
+  for (int id : ids) M.token_labels.push_back(M.has_tokenizer ? shown(M.tok.token_bytes(id)) : std::to_string(id));
+  M.labels.assign(size_t(L) * H, {});
+  for (int l = 0; l < L; l++)
+    for (int h = 0; h < H; h++)
+      M.labels[size_t(l) * H + h] =
+          train::classify_head(M.pass.cache.layers[size_t(l)].p.data() + size_t(h) * T * T, T, ids.data(), s.attn.causal);
+  M.error.clear();
+  M.ran = true;
+  M.version++;
+  M.run_ms = platform::now_ms() - t0;
+}
+
+void model_toggle_knock(int layer, int head) {
+  ModelView& M = mv();
+  if (!M.loaded) return;
+  const int H = M.m.cfg.spec.attn.heads;
+  if (layer < 0 || layer >= M.m.cfg.spec.layers || head < 0 || head >= H) return;
+  uint8_t& k = M.knocked[size_t(layer) * H + head];
+  k = !k;
+  model_run();
+}
+
+bool model_open_in_stepper(int layer, int head) {
+  ModelView& M = mv();
+  if (!M.ran) return false;
+  const nn::Spec& s = M.m.cfg.spec;
+  if (layer < 0 || layer >= s.layers || head < 0 || head >= s.attn.heads) return false;
+  const int T = int(M.ids.size()), dh = s.attn.d_head, H = s.attn.heads, Hkv = s.attn.kv_heads;
+  const int g = head / (H / Hkv);
+  const auto& Lc = M.pass.cache.layers[size_t(layer)];
+  // this head's Q (after RoPE) and its KV head's K (after RoPE) and V: (T, dh) each
+  auto take = [&](const std::vector<float>& rows, int width, int at) {
+    Mat m(T, dh);
+    for (int t = 0; t < T; t++)
+      for (int i = 0; i < dh; i++) m(t, i) = rows[size_t(t) * width + size_t(at) * dh + i];
+    return m;
+  };
+  Config c;
+  c.input = Input::QKV;
+  c.qkv_heads = 1;
+  c.n_kv_heads = 1;
+  c.n_heads = 1;
+  c.Q_in = take(Lc.q, s.attn.q_width(), head);
+  c.K_in = take(Lc.k, s.attn.kv_width(), g);
+  c.V_in = take(Lc.v, s.attn.kv_width(), g);
+  c.labels = M.token_labels;
+  c.posenc = PosEnc::None;  // RoPE is already inside Q and K
+  c.scale = ScaleMode::Custom;
+  c.scale_value = s.attn.scale;
+  c.temperature = 1;
+  c.normalizer = Normalizer::Softmax;
+  c.mask = s.attn.causal ? MaskKind::Causal : MaskKind::None;
+  if (s.attn.window > 0) {  // Mistral's sliding window: causal, and at most `window` keys back
+    c.mask = MaskKind::Custom;
+    c.custom_rows = c.custom_cols = T;
+    c.custom_mask.assign(size_t(T) * T, 0);
+    for (int i = 0; i < T; i++)
+      for (int j = std::max(0, i - s.attn.window + 1); j <= i; j++) c.custom_mask[size_t(i) * T + j] = 1;
+  }
+  App& a = app();
+  a.preset.clear();
+  edit_config(c);
+  a.view.model = false;
+  a.view.head = 0;
+  a.view.heads_grid = false;
+  a.view.stage = 5;  // normalization: the weights
+  a.view.query = T - 1;
+  set_status("layer " + std::to_string(layer) + ", head " + std::to_string(head) + " of " + name_of(M.m.cfg.family) +
+             " in the stepper: Q (after RoPE), K and V are the model's own on your " + std::to_string(T) + " tokens");
+  return true;
+}
+
+std::string model_json() {
+  const ModelView& M = mv();
+  std::string j = "{\"loaded\":" + std::string(M.loaded ? "true" : "false") + ",\"ran\":" + (M.ran ? "true" : "false");
+  j += ",\"error\":" + json_quote(M.error);
+  if (M.loaded) j += ",\"summary\":" + json_quote(M.m.summary());
+  j += ",\"ids\":[";
+  for (size_t i = 0; i < M.ids.size(); i++) j += (i ? "," : "") + std::to_string(M.ids[i]);
+  j += "],\"labels\":[";
+  for (size_t i = 0; i < M.labels.size(); i++) j += (i ? "," : "") + json_quote(train::head_kind_name(M.labels[i].kind));
+  j += "]";
+  if (M.ran) {
+    const int V = M.m.cfg.spec.vocab, T = int(M.ids.size());
+    const auto top = models::next_token_distribution(M.pass.logits.data() + size_t(T - 1) * V, V, {});
+    j += ",\"top\":[";
+    for (size_t i = 0; i < top.size() && i < 5; i++)
+      j += (i ? ",[" : "[") + std::to_string(top[i].first) + "," + shortest_text(top[i].second) + "]";
+    j += "]";
+  }
+  return j + "}";
+}
+
+}  // namespace attn

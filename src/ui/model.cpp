@@ -1,0 +1,207 @@
+// model.cpp: the Model mode's panel: open a real checkpoint, type a sentence, see its tokens,
+// every layer × head as a small map labelled with the pattern it shows, one head in full with its
+// knock-out, and the next-token prediction with and without the knocked-out heads.
+#include <algorithm>
+#include <cmath>
+#include "app/host.h"
+#include "core/format.h"
+#include "models/sample.h"
+#include "ui/ui.h"
+
+namespace attn::ui {
+
+namespace {
+
+ModelView& mv() { return app().model; }
+
+void draw_open() {
+  App& a = app();
+  const float s = a.dpi;
+  ModelView& M = mv();
+  ImGui::PushTextWrapPos(ImGui::GetContentRegionAvail().x);
+  ImGui::TextUnformatted("Open a real model: a Hugging Face checkpoint's files from your own disk, run here, sent nowhere.");
+  ImGui::TextDisabled("GPT-2, Llama (Llama 2/3, TinyLlama, SmolLM2), Mistral or Qwen2, in F32, F16 or BF16. Pick or drop "
+                      "config.json, model.safetensors (or its shards with model.safetensors.index.json) and tokenizer.json "
+                      "together; on the desktop, start it with --model=FOLDER.");
+  ImGui::PopTextWrapPos();
+  ImGui::Spacing();
+  if (ImGui::Button("Pick the model's files")) host::pick_model_files();
+  mark("model:pick");
+  if (!M.files.empty()) {
+    ImGui::SameLine();
+    std::string names;
+    for (const auto& [n, b] : M.files) names += (names.empty() ? "" : ", ") + n;
+    ImGui::TextDisabled("given: %s", names.c_str());
+    if (ImGui::Button("Open")) model_open();
+    mark("model:open");
+  }
+  if (!M.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "%s", M.error.c_str());
+  ImGui::Dummy(ImVec2(0, 8 * s));
+}
+
+// the next-token prediction at the last position: the 5 likeliest, with every head for comparison
+void draw_prediction() {
+  ModelView& M = mv();
+  const int V = M.m.cfg.spec.vocab, T = int(M.ids.size());
+  const auto now = models::next_token_distribution(M.pass.logits.data() + size_t(T - 1) * V, V, {});
+  const auto full = models::next_token_distribution(M.full_logits.data(), V, {});
+  const bool knocked = std::count(M.knocked.begin(), M.knocked.end(), 1) > 0;
+  auto name = [&](int id) { return M.has_tokenizer ? "'" + M.tok.token_bytes(id) + "'" : std::to_string(id); };
+  ImGui::TextUnformatted(knocked ? "Next token, with the knocked-out heads (every head in grey)" : "Next token");
+  for (size_t i = 0; i < now.size() && i < 5; i++) {
+    const int id = now[i].first;
+    double was = 0;
+    for (const auto& f : full)
+      if (f.first == id) was = f.second;
+    ImGui::Text("  %-18s %5.1f %%", name(id).c_str(), 100 * now[i].second);
+    if (knocked) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("(%.1f %%)", 100 * was);
+    }
+  }
+  if (knocked && !now.empty() && !full.empty() && now[0].first != full[0].first)
+    ImGui::TextColored(ImVec4(1.0f, 0.7f, 0.3f, 1), "The prediction changed: with every head it is %s.", name(full[0].first).c_str());
+}
+
+void draw_grid() {
+  App& a = app();
+  const float s = a.dpi;
+  ModelView& M = mv();
+  const nn::Spec& sp = M.m.cfg.spec;
+  const int L = sp.layers, H = sp.attn.heads, T = int(M.ids.size());
+  ImGui::TextUnformatted("Every head (rows: layers, columns: heads)");
+  help_marker("Each map is one head's attention on your text: row i is the query token, column j the key it reads. The "
+              "label is the pattern it shows most (previous-token, induction, first-token or sink, self, uniform) and the "
+              "score that decided it. Click a head to select it; a knocked-out head is crossed.");
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float size = std::clamp((avail - 40 * s) / float(H) - 6 * s, 26 * s, 140 * s);
+  for (int l = 0; l < L; l++) {
+    ImGui::Text("%2d", l);
+    for (int h = 0; h < H; h++) {
+      ImGui::SameLine();
+      ImGui::BeginGroup();
+      const ImVec2 p0 = ImGui::GetCursorScreenPos();
+      const float* A = M.pass.cache.layers[size_t(l)].p.data() + size_t(h) * T * T;
+      head_map("model:", A, T, M.token_labels, size, "m" + std::to_string(l) + "_" + std::to_string(h), M.version);
+      if (ImGui::IsItemClicked()) { M.layer = l; M.head = h; }
+      mark(("model:head" + std::to_string(l) + "_" + std::to_string(h)).c_str());
+      ImDrawList* dl = ImGui::GetWindowDrawList();
+      if (M.layer == l && M.head == h) dl->AddRect(p0, ImVec2(p0.x + size, p0.y + size), head_color(h), 0, 0, 2 * s);
+      if (M.knocked[size_t(l) * H + h]) {
+        dl->AddLine(p0, ImVec2(p0.x + size, p0.y + size), IM_COL32(255, 90, 70, 220), 2 * s);
+        dl->AddLine(ImVec2(p0.x + size, p0.y), ImVec2(p0.x, p0.y + size), IM_COL32(255, 90, 70, 220), 2 * s);
+      }
+      const train::HeadLabel& lab = M.labels[size_t(l) * H + h];
+      if (size >= 56 * s) {
+        // a mixed head leans towards its best pattern: say which
+        const std::string t = lab.kind == train::HeadKind::Mixed ? std::string("~") + train::head_kind_name(lab.best)
+                                                                 : train::head_kind_name(lab.kind);
+        ImGui::TextDisabled("%s", clip_label(t, size).c_str());
+      }
+      ImGui::EndGroup();
+      if (ImGui::IsItemHovered() && !ImGui::IsAnyItemActive())
+        ImGui::SetTooltip("layer %d, head %d: %s (score %.2f)", l, h, train::head_kind_name(lab.kind), double(lab.score));
+    }
+  }
+}
+
+void draw_selected() {
+  App& a = app();
+  const float s = a.dpi;
+  ModelView& M = mv();
+  const nn::Spec& sp = M.m.cfg.spec;
+  const int H = sp.attn.heads, T = int(M.ids.size());
+  const train::HeadLabel& lab = M.labels[size_t(M.layer) * H + M.head];
+  ImGui::Text("Layer %d, head %d: %s", M.layer, M.head, train::head_kind_name(lab.kind));
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x);
+  ImGui::TextDisabled("previous %.2f · induction %.2f · first %.2f · self %.2f · uniformity %.2f", double(lab.prev),
+                      double(lab.induction), double(lab.first), double(lab.self), double(lab.uniformity));
+  ImGui::PopTextWrapPos();
+  const float size = std::min(ImGui::GetContentRegionAvail().x, 320 * s);
+  head_map("model:", M.pass.cache.layers[size_t(M.layer)].p.data() + size_t(M.head) * T * T, T, M.token_labels, size,
+           "selected", M.version + (uint64_t(M.layer) << 40) + (uint64_t(M.head) << 48));
+  if (ImGui::Button("Open in stepper")) model_open_in_stepper(M.layer, M.head);
+  mark("model:stepper");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("This head's own Q (after RoPE), K and V on your tokens in the 8-stage stepper, with the arithmetic of every cell");
+  ImGui::SameLine();
+  const bool off = M.knocked[size_t(M.layer) * H + M.head];
+  if (ImGui::Button(off ? "Restore this head" : "Knock this head out")) model_toggle_knock(M.layer, M.head);
+  mark("model:knock");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(off ? "Give the head its output back and run the model again"
+                          : "Zero the head's output before the output projection and run the model again");
+  if (std::count(M.knocked.begin(), M.knocked.end(), 1) > 0) {
+    ImGui::SameLine();
+    if (ImGui::Button("Restore all")) {
+      std::fill(M.knocked.begin(), M.knocked.end(), 0);
+      model_run();
+    }
+  }
+}
+
+}  // namespace
+
+void draw_model() {
+  App& a = app();
+  const float s = a.dpi;
+  ModelView& M = mv();
+  if (!M.loaded) { draw_open(); return; }
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x);
+  ImGui::TextUnformatted(M.m.summary().c_str());
+  ImGui::TextDisabled("opened in %.0f ms; ran in %.0f ms", M.load_ms, M.run_ms);
+  for (const std::string& n : M.m.notes) ImGui::TextDisabled("%s", n.c_str());
+  ImGui::PopTextWrapPos();
+  // the input
+  char buf[2048];
+  std::string& field = M.has_tokenizer ? M.text : M.ids_text;
+  std::snprintf(buf, sizeof buf, "%s", field.c_str());
+  ImGui::SetNextItemWidth(-90 * s);
+  const bool enter = ImGui::InputText("##modeltext", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
+  field = buf;
+  mark("model:text");
+  ImGui::SameLine();
+  if (ImGui::Button("Run") || enter) model_run();
+  mark("model:run");
+  if (!M.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "%s", M.error.c_str());
+  if (!M.ran) return;
+  // the tokens as chips: the text of each, its id on hover
+  ImGui::TextDisabled("%zu tokens", M.ids.size());
+  for (size_t i = 0; i < M.ids.size(); i++) {
+    if (i) ImGui::SameLine(0, 3 * s);
+    if (ImGui::GetContentRegionAvail().x < 40 * s) ImGui::NewLine();
+    ImGui::PushID(int(i));
+    ImGui::SmallButton(M.token_labels[i].c_str());
+    if (ImGui::IsItemHovered()) {
+      std::string bytes;
+      if (M.has_tokenizer)
+        for (unsigned char c : M.tok.token_bytes(M.ids[i])) {
+          char h[8];
+          std::snprintf(h, sizeof h, "%02x ", c);
+          bytes += h;
+        }
+      ImGui::SetTooltip("token %zu: id %d%s%s", i, M.ids[i], bytes.empty() ? "" : ", bytes ", bytes.c_str());
+    }
+    ImGui::PopID();
+  }
+  ImGui::Separator();
+  if (a.narrow) {
+    draw_grid();
+    ImGui::Separator();
+    draw_selected();
+    draw_prediction();
+    return;
+  }
+  const float right = std::min(380 * s, ImGui::GetContentRegionAvail().x * 0.38f);
+  ImGui::BeginChild("##modelgrid", ImVec2(ImGui::GetContentRegionAvail().x - right - 10 * s, 0), false);
+  draw_grid();
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("##modelside", ImVec2(right, 0), false);
+  draw_selected();
+  ImGui::Separator();
+  draw_prediction();
+  ImGui::EndChild();
+}
+
+}  // namespace attn::ui

