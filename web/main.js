@@ -128,6 +128,81 @@
     chain.then(function () { Module.ccall('attn_model_open', 'number', [], []); })
       .catch(function (err) { Module.ccall('attn_import', null, ['string', 'number', 'number'], [String(err.message || err), 0, -1]); });
   }
+  // A model by its Hugging Face name: https://huggingface.co/NAME/resolve/main/FILE (the layout
+  // transformers.js uses), each file from this browser's Cache Storage when a visit kept it, else
+  // streamed with its progress, then kept. A Cancel aborts the fetch. Gated models (401/403) say so.
+  const HUB = 'https://huggingface.co/';
+  let modelAbort = null;
+  window.attnCancelFetch = function () { if (modelAbort) modelAbort.abort(); modelAbort = null; };
+  window.attnFetchModel = async function (name) {
+    const ctrl = new AbortController();
+    modelAbort = ctrl;
+    const base = HUB + name + '/resolve/main/';
+    const done = function (ok, msg) { Module.ccall('attn_model_fetched', null, ['number', 'string'], [ok ? 1 : 0, msg]); };
+    let before = 0;
+    try {
+      const cache = ('caches' in window) ? await caches.open('attn-models-v1').catch(function () { return null; }) : null;
+      const get = async function (file, optional) {
+        const url = base + file;
+        const hit = cache ? await cache.match(url) : null;
+        let bytes;
+        if (hit) {
+          bytes = new Uint8Array(await hit.arrayBuffer());
+          Module.ccall('attn_model_progress', null, ['string', 'number', 'number', 'number'], [file, bytes.length, bytes.length, before]);
+        } else {
+          const r = await fetch(url, { signal: ctrl.signal });
+          if (r.status === 401 || r.status === 403)
+            throw new Error(name + ' is gated or private (HTTP ' + r.status + '): accept its license on huggingface.co, download its files there and pick them here (a token never goes into this page)');
+          if (r.status === 404) { if (optional) return null; throw new Error(file + ' is not in ' + name + ' (HTTP 404)'); }
+          if (!r.ok) throw new Error(file + ': HTTP ' + r.status);
+          const total = Number(r.headers.get('content-length')) || 0;
+          if (total > MODEL_FILE_LIMIT) throw new Error(file + ' is ' + Math.round(total / 1048576) + ' MB: too large for this page (at most ' + Math.round(MODEL_FILE_LIMIT / 1048576) + ' MB a file)');
+          const reader = r.body.getReader();
+          const chunks = [];
+          let got = 0, last = 0;
+          for (;;) {
+            const step = await reader.read();
+            if (step.done) break;
+            chunks.push(step.value);
+            got += step.value.length;
+            if (got - last > 1048576 || got === total) {
+              last = got;
+              Module.ccall('attn_model_progress', null, ['string', 'number', 'number', 'number'], [file, got, Math.max(total, got), before]);
+            }
+          }
+          bytes = new Uint8Array(got);
+          let at = 0;
+          for (const c of chunks) { bytes.set(c, at); at += c.length; }
+          if (cache) await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(function () {});
+        }
+        before += bytes.length;
+        const ptr = Module._malloc(Math.max(1, bytes.length));
+        if (!ptr) throw new Error('out of memory for ' + file + ' (' + Math.round(bytes.length / 1048576) + ' MB)');
+        const mem = Module.wasmMemory ? Module.wasmMemory.buffer : Module.HEAPU8.buffer;
+        new Uint8Array(mem).set(bytes, ptr);
+        Module.ccall('attn_model_file', null, ['string', 'number', 'number'], [file, ptr, bytes.length]);
+        Module._free(ptr);
+        return bytes;
+      };
+      await get('config.json', false);
+      if (!(await get('tokenizer.json', true))) { await get('vocab.json', true); await get('merges.txt', true); }
+      const index = await get('model.safetensors.index.json', true);
+      if (index) {
+        const map = JSON.parse(new TextDecoder().decode(index)).weight_map || {};
+        const shards = Array.from(new Set(Object.values(map)));
+        for (const s of shards) await get(s, false);
+      } else {
+        await get('model.safetensors', false);
+      }
+      if (ctrl.signal.aborted) return;
+      if (modelAbort === ctrl) modelAbort = null;
+      done(true, name);
+    } catch (err) {
+      if (ctrl.signal.aborted) return;  // cancelled: the page already went back
+      if (modelAbort === ctrl) modelAbort = null;
+      done(false, String(err && err.message || err));
+    }
+  };
   const modelPicker = document.createElement('input');
   modelPicker.type = 'file';
   modelPicker.multiple = true;

@@ -189,6 +189,13 @@ ShareState share_state() {
   s.embed = a.view.embed;
   if (a.view.embed) s.panels = a.view.panels;
   s.pin = pin_state();
+  if (a.view.model) {
+    s.model_mode = true;
+    s.model = a.model.name;
+    s.model_text = a.model.text;
+    s.model_layer = a.model.layer;
+    s.model_head = a.model.head;
+  }
   if (a.view.train) {
     s.train_mode = true;
     s.train = train_setup_text();
@@ -218,6 +225,17 @@ void apply_share_state(const std::string& text) {
   if (s.pin.empty()) unpin();
   else if (!apply_pin(s.pin, &pin_err)) { unpin(); notes.insert(notes.begin(), pin_err); }
   else if (!pin_err.empty()) notes.push_back(pin_err);
+  a.view.model = s.model_mode;
+  if (a.view.model) {
+    ModelView& M = a.model;
+    if (!s.model_text.empty()) M.text = s.model_text;
+    M.layer = s.model_layer;
+    M.head = s.model_head;
+    // a link names the model, never its weights: it asks before downloading (the browser's cache
+    // may already hold the files)
+    if (!s.model.empty() && s.model != M.name) model_ask_download(s.model);
+    else if (M.loaded) model_run();
+  }
   a.view.train = s.train_mode;
   if (a.view.train) {
     // a link's run: the same setup and seed give the same run, so it is trained again up to its step

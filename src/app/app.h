@@ -160,7 +160,24 @@ struct ModelView {
   int layer = 0, head = 0;       // the selected head
   std::string error;             // why the model could not open or run
   double load_ms = 0, run_ms = 0;
+  // opening by Hugging Face name (web): the name asked for, waiting for the visitor's yes; the
+  // download in progress; the name of the model open (the link holds it, never the weights)
+  std::string name, pending, typed_name;
+  bool downloading = false;
+  std::string dl_file;
+  double dl_done = 0, dl_total = 0;  // bytes of the file being fetched
+  double dl_all_done = 0;            // bytes of the files before it
+  bool choosing = false;             // a model is open, and the visitor is choosing another
 };
+// The models the Model mode offers by name, with what they download (their weights files)
+struct KnownModel {
+  const char* name;     // owner/name on huggingface.co
+  const char* what;     // "GPT-2 small, 124 M parameters, F32"
+  double mb;            // the weights' download
+  double memory_mb;     // what the page needs to hold them (the file and its float32 weights)
+};
+const std::vector<KnownModel>& known_models();
+constexpr double kModelMemoryMb = 1900;  // the tab's wasm memory is at most 2 GB
 constexpr int kModelMaxTokens = 256;  // the page's input: every head's (T, T) weights are kept
 
 struct App {
@@ -286,6 +303,11 @@ void model_run();                       // the text (or ids) through the model, 
 void model_toggle_knock(int layer, int head);
 bool model_open_in_stepper(int layer, int head);  // the head's real Q, K, V into the staged pipeline
 std::string model_json();               // the mode's state for tests
+void model_ask_download(const std::string& name);   // shows the size and asks before anything is fetched
+void model_download();                  // the visitor said yes: fetch pending's files (web)
+void model_cancel_download();           // stops the fetch; the page stays as it was
+void model_download_progress(const std::string& file, double done, double total, double before);
+void model_download_done(bool ok, const std::string& message);
 // The shareable state (URL fragment, postMessage, desktop arguments).
 ShareState share_state();
 void apply_share_state(const std::string& text);

@@ -12,6 +12,7 @@ std::string save_file(const std::string& name, const std::string& bytes, const c
 void copy_text(const std::string& text) { platform::copy_text(text); }
 void pick_file() { platform::pick_file(); }
 void pick_model_files() { platform::pick_model_files(); }
+bool is_web() { return platform::is_web(); }
 std::string page_url() { return platform::page_url(); }
 void open_url(const std::string& url) { platform::open_url(url); }
 std::string load_setting(const std::string& key) { return platform::load_setting(key); }

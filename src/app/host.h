@@ -12,6 +12,7 @@ std::string save_file(const std::string& name, const std::string& bytes, const c
 void copy_text(const std::string& text);
 void pick_file();                         // the page's file picker (web); desktop: drop files instead
 void pick_model_files();                  // the page's picker for a checkpoint's files (several at once)
+bool is_web();                            // downloads by name exist only in the page
 std::string page_url();                   // the page's address without its fragment
 void open_url(const std::string& url);    // relative to the page, in a new tab (web); printed (desktop)
 bool escape_pressed();                    // Escape was pressed since the last frame

@@ -5,6 +5,7 @@
 #include "app/app.h"
 #include "core/format.h"
 #include "io/json.h"
+#include "io/share_state.h"
 #include "models/sample.h"
 #include "platform/platform.h"
 
@@ -82,6 +83,7 @@ bool model_open() {
   }
   M.m = std::move(m);
   M.loaded = true;
+  M.choosing = false;
   std::string tok_err;
   M.has_tokenizer = text::load_tokenizer(M.files, &M.tok, &tok_err);
   // the weights now live in the model's arena: drop the files' bytes (the tokenizer is read)
@@ -103,6 +105,7 @@ bool model_open() {
 
 bool model_open_dir(const std::string& dir) {
   ModelView& M = mv();
+  M.name.clear();
   std::string err;
   if (!models::read_model_dir(dir, &M.files, &err)) {
     M.error = err;
@@ -210,10 +213,90 @@ bool model_open_in_stepper(int layer, int head) {
   return true;
 }
 
+const std::vector<KnownModel>& known_models() {
+  // the weights' sizes as the hub lists them; the memory: the file, and its float32 copy (F16 and
+  // BF16 are widened when loaded: twice the file)
+  static const std::vector<KnownModel> k = {
+      {"openai-community/gpt2", "GPT-2 small, 124 M parameters, F32", 548, 548 + 548},
+      {"HuggingFaceTB/SmolLM2-135M", "SmolLM2, 135 M parameters (Llama architecture), BF16", 269, 269 + 538},
+      {"HuggingFaceTB/SmolLM2-360M", "SmolLM2, 362 M parameters, BF16", 724, 724 + 1448},
+      {"Qwen/Qwen2.5-0.5B", "Qwen2.5, 494 M parameters, BF16", 988, 988 + 1976},
+      {"TinyLlama/TinyLlama-1.1B-Chat-v1.0", "TinyLlama, 1.1 B parameters, BF16", 2200, 2200 + 4400},
+      {"meta-llama/Llama-3.2-1B", "Llama 3.2, 1.2 B parameters, BF16 (gated: needs a Meta license)", 2470, 2470 + 4940},
+  };
+  return k;
+}
+
+void model_ask_download(const std::string& name) {
+  ModelView& M = mv();
+  if (!valid_model_name(name)) {
+    M.error = "'" + name.substr(0, 100) + "' is not a Hugging Face model name (owner/name)";
+    return;
+  }
+  for (const KnownModel& k : known_models())
+    if (name == k.name && k.memory_mb > kModelMemoryMb) {
+      char b[200];
+      std::snprintf(b, sizeof b, "%s is too large for this page: it needs about %.0f MB of memory (the %.0f MB file and its "
+                    "float32 weights); a tab holds at most %.0f MB",
+                    k.name, k.memory_mb, k.mb, kModelMemoryMb);
+      M.error = b;
+      return;
+    }
+  M.error.clear();
+  M.pending = name;  // the panel asks before anything is fetched
+}
+
+void model_download() {
+  ModelView& M = mv();
+  if (M.pending.empty() || M.downloading) return;
+  M.files.clear();
+  M.downloading = true;
+  M.dl_file.clear();
+  M.dl_done = M.dl_total = M.dl_all_done = 0;
+  M.error.clear();
+  platform::fetch_model(M.pending);
+}
+
+void model_cancel_download() {
+  ModelView& M = mv();
+  if (!M.downloading) { M.pending.clear(); return; }
+  platform::cancel_fetch();
+  M.downloading = false;
+  M.pending.clear();
+  M.files.clear();  // what came so far is dropped; an open model stays open
+  set_status("download cancelled");
+}
+
+void model_download_progress(const std::string& file, double done, double total, double before) {
+  ModelView& M = mv();
+  M.dl_file = file;
+  M.dl_done = done;
+  M.dl_total = total;
+  M.dl_all_done = before;
+}
+
+void model_download_done(bool ok, const std::string& message) {
+  ModelView& M = mv();
+  if (!M.downloading) return;  // cancelled meanwhile
+  M.downloading = false;
+  const std::string name = M.pending;
+  M.pending.clear();
+  if (!ok) {
+    M.files.clear();
+    M.error = message;
+    set_status("cannot open " + name + ": " + message);
+    return;
+  }
+  if (model_open()) M.name = name;
+}
+
 std::string model_json() {
   const ModelView& M = mv();
   std::string j = "{\"loaded\":" + std::string(M.loaded ? "true" : "false") + ",\"ran\":" + (M.ran ? "true" : "false");
-  j += ",\"error\":" + json_quote(M.error);
+  j += ",\"error\":" + json_quote(M.error) + ",\"name\":" + json_quote(M.name) + ",\"pending\":" + json_quote(M.pending) +
+       ",\"downloading\":" + (M.downloading ? "true" : "false") + ",\"dl_file\":" + json_quote(M.dl_file) +
+       ",\"dl_done\":" + shortest_text(M.dl_done) + ",\"dl_total\":" + shortest_text(M.dl_total) +
+       ",\"layer\":" + std::to_string(M.layer) + ",\"head\":" + std::to_string(M.head);
   if (M.loaded) j += ",\"summary\":" + json_quote(M.m.summary());
   j += ",\"ids\":[";
   for (size_t i = 0; i < M.ids.size(); i++) j += (i ? "," : "") + std::to_string(M.ids[i]);

@@ -186,19 +186,36 @@ std::string encode_state(const ShareState& s) {
   if (c.sink_tokens > 0) kv("sinktok", std::to_string(c.sink_tokens));
   if (!c.edits.empty()) kv("edits", encode_edits(c));
   kv("stage", std::to_string(s.stage + 1));
-  kv("head", std::to_string(s.head + 1));
+  if (!s.model_mode) kv("head", std::to_string(s.head + 1));
   kv("q", std::to_string(s.query + 1));
   kv("view", s.grid ? "grid" : "single");
   kv("theme", s.light ? "light" : "dark");
   if (s.embed) kv("embed", "1");
   if (!s.panels.empty()) kv("panels", s.panels);
   if (!s.pin.empty()) kv("pin", s.pin);
+  if (s.model_mode) {
+    kv("mode", "model");
+    if (!s.model.empty()) kv("model", s.model);
+    if (!s.model_text.empty()) kv("text", s.model_text);
+    kv("layer", std::to_string(s.model_layer));
+    kv("head", std::to_string(s.model_head));
+  }
   if (s.train_mode) {
     kv("mode", "train");
     if (!s.train.empty()) kv("train", s.train);
     if (s.train_step >= 0) kv("tstep", std::to_string(s.train_step));
   }
   return r;
+}
+
+bool valid_model_name(const std::string& s) {
+  const size_t slash = s.find('/');
+  if (s.size() > 96 || slash == std::string::npos || slash == 0 || slash + 1 == s.size() || s.find('/', slash + 1) != std::string::npos ||
+      s.find("..") != std::string::npos)
+    return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/')) return false;
+  return true;
 }
 
 ShareState decode_state(const std::string& text_in, std::vector<std::string>* notices) {
@@ -227,6 +244,9 @@ ShareState decode_state(const std::string& text_in, std::vector<std::string>* no
       if (apply_preset(v, &s.cfg)) s.preset = v;
       else note("ignored preset: unknown name");
     }
+  // in the Model mode, layer and head name the model's head (from 0), not the stepper's
+  bool model_link = false;
+  for (const auto& [k, v] : pairs) model_link |= k == "mode" && v == "model";
   // pass 2: every other key
   Config& c = s.cfg;
   for (const auto& [k, v] : pairs) {
@@ -286,6 +306,7 @@ ShareState decode_state(const std::string& text_in, std::vector<std::string>* no
     }
     else if (k == "edits") ok = decode_edits(v, &c);
     else if (k == "stage") { ok = to_int(v, 1, 8, &n); if (ok) s.stage = int(n) - 1; }
+    else if (k == "head" && model_link) { ok = to_int(v, 0, 1023, &n); if (ok) s.model_head = int(n); }
     else if (k == "head") { ok = to_int(v, 1, 8, &n); if (ok) s.head = int(n) - 1; }
     else if (k == "q") { ok = to_int(v, 1, 4096, &n); if (ok) s.query = int(n) - 1; }
     else if (k == "view") { ok = v == "grid" || v == "single"; if (ok) s.grid = v == "grid"; }
@@ -295,7 +316,13 @@ ShareState decode_state(const std::string& text_in, std::vector<std::string>* no
       ok = v.size() <= kMaxValue;
       if (ok) s.pin = v;
     }
-    else if (k == "mode") { ok = v == "train" || v == "stepper"; if (ok) s.train_mode = v == "train"; }
+    else if (k == "mode") {
+      ok = v == "train" || v == "stepper" || v == "model";
+      if (ok) { s.train_mode = v == "train"; s.model_mode = v == "model"; }
+    }
+    else if (k == "model") { ok = valid_model_name(v); if (ok) s.model = v; }
+    else if (k == "text") { ok = v.size() <= kMaxText * 4; if (ok) s.model_text = v; }
+    else if (k == "layer") { ok = to_int(v, 0, 1023, &n); if (ok) s.model_layer = int(n); }
     else if (k == "train") {  // checked when applied (the training settings' own rules)
       ok = v.size() <= 2000;
       if (ok) s.train = v;

@@ -23,7 +23,14 @@ struct ShareState {
   bool train_mode = false;
   std::string train;
   int train_step = -1;
+  // the Model mode (mode=model): the model's Hugging Face name (never its weights), the text, and
+  // the head selected (layer, head counted from 0)
+  bool model_mode = false;
+  std::string model, model_text;
+  int model_layer = 0, model_head = 0;
 };
+// a Hugging Face model name, owner/name: letters, digits, '-', '_', '.'; no "..", one '/'
+bool valid_model_name(const std::string& s);
 
 // "preset=cat-it&sentence=The%20cat…&d=8&…": every key, stable order, %-encoded values.
 std::string encode_state(const ShareState& s);

@@ -283,6 +283,26 @@ void pick_model_files() {
 #endif
 }
 
+void fetch_model(const std::string& name) {
+#ifdef __EMSCRIPTEN__
+  EM_ASM({ if (window.attnFetchModel) window.attnFetchModel(UTF8ToString($0)); }, name.c_str());
+#else
+  (void)name;
+#endif
+}
+bool is_web() {
+#ifdef __EMSCRIPTEN__
+  return true;
+#else
+  return false;
+#endif
+}
+void cancel_fetch() {
+#ifdef __EMSCRIPTEN__
+  EM_ASM({ if (window.attnCancelFetch) window.attnCancelFetch(); });
+#endif
+}
+
 void publish_state(const std::string& text) {
 #ifdef __EMSCRIPTEN__
   EM_ASM({ if (window.attnPublish) window.attnPublish(UTF8ToString($0)); }, text.c_str());

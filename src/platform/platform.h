@@ -20,7 +20,14 @@ void begin_frame(int capture_w = 0, int capture_h = 0);
 void end_frame(std::vector<uint8_t>* capture_rgba = nullptr);
 // Asks the page to open its file picker (web); on the desktop, files are dropped on the window.
 void pick_file();
-void pick_model_files();  // web: a picker of several files, handed to the Model mode; desktop: nothing (drop them)
+void pick_model_files();
+// Fetches a Hugging Face model's files (web): config.json, tokenizer files, the weights, each from
+// the browser's Cache Storage when there, else https://huggingface.co/NAME/resolve/main/FILE; they
+// arrive through model_add_file, progress through model_download_progress, the end through
+// model_download_done. The desktop has no downloads (it says so).
+void fetch_model(const std::string& name);
+void cancel_fetch();
+bool is_web();  // web: a picker of several files, handed to the Model mode; desktop: nothing (drop them)
 // The page's address without its fragment (web), or "index.html" on the desktop.
 std::string page_url();
 

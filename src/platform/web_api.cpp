@@ -87,7 +87,18 @@ EMSCRIPTEN_KEEPALIVE void attn_model_file(const char* name, const uint8_t* bytes
   if (!name || !bytes || size < 0) return;
   attn::model_add_file(name, std::string(reinterpret_cast<const char*>(bytes), size_t(size)));
 }
-EMSCRIPTEN_KEEPALIVE int attn_model_open() { return attn::model_open() ? 1 : 0; }
+EMSCRIPTEN_KEEPALIVE int attn_model_open() {
+  attn::app().model.name.clear();  // files from the visitor's disk: no name for the link
+  return attn::model_open() ? 1 : 0;
+}
+
+// A download's progress (bytes of `file`, and of the files before it) and its end
+EMSCRIPTEN_KEEPALIVE void attn_model_progress(const char* file, double done, double total, double before) {
+  attn::model_download_progress(file ? file : "", done, total, before);
+}
+EMSCRIPTEN_KEEPALIVE void attn_model_fetched(int ok, const char* message) {
+  attn::model_download_done(ok != 0, message ? message : "");
+}
 
 // The Model mode's state: loaded, the summary, ids, head labels, the top next tokens.
 EMSCRIPTEN_KEEPALIVE const char* attn_model_json() {

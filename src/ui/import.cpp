@@ -29,7 +29,10 @@ void app_import(const std::string& name, const std::string& bytes) {
   if (model_file) {
     model_add_file(base, bytes);
     const auto& f = a.model.files;
-    if (f.count("config.json") && (f.count("model.safetensors") || f.count("model.safetensors.index.json"))) model_open();
+    if (f.count("config.json") && (f.count("model.safetensors") || f.count("model.safetensors.index.json"))) {
+      a.model.name.clear();
+      model_open();
+    }
     else set_status(base + " received: the model opens when config.json and its weights are both given");
     return;
   }

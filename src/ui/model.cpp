@@ -14,6 +14,69 @@ namespace {
 
 ModelView& mv() { return app().model; }
 
+// Opening by Hugging Face name: the known small models with their download sizes, a free field,
+// the question before anything is fetched, and the download's progress with a Cancel
+void draw_by_name() {
+  App& a = app();
+  const float s = a.dpi;
+  ModelView& M = mv();
+  if (M.downloading) {
+    const double mb = 1024.0 * 1024.0;
+    const float frac = M.dl_total > 0 ? float(M.dl_done / M.dl_total) : 0.0f;
+    char label[160];
+    std::snprintf(label, sizeof label, "%s: %.0f / %.0f MB (%.0f %%)", M.dl_file.c_str(), M.dl_done / mb, M.dl_total / mb,
+                  100.0 * frac);
+    ImGui::Text("Downloading %s", M.pending.c_str());
+    ImGui::ProgressBar(frac, ImVec2(-90 * s, 0), label);
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) model_cancel_download();
+    mark("model:cancel");
+    return;
+  }
+  if (!M.pending.empty()) {
+    double mb = -1;
+    for (const KnownModel& k : known_models())
+      if (M.pending == k.name) mb = k.mb;
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x);
+    if (mb > 0)
+      ImGui::Text("Download %s? %.0f MB from huggingface.co, kept in this browser's cache so that a second visit does not "
+                  "download it again.", M.pending.c_str(), mb);
+    else
+      ImGui::Text("Download %s from huggingface.co? Its size is known once the download starts; a model too large for "
+                  "the page stops there.", M.pending.c_str());
+    ImGui::PopTextWrapPos();
+    if (ImGui::Button("Download")) model_download();
+    mark("model:download");
+    ImGui::SameLine();
+    if (ImGui::Button("Not now")) M.pending.clear();
+    mark("model:notnow");
+    return;
+  }
+  ImGui::TextUnformatted("Or by its name on Hugging Face (downloaded once, with your yes):");
+  for (const KnownModel& k : known_models()) {
+    const bool fits = k.memory_mb <= kModelMemoryMb;
+    char b[64];
+    std::snprintf(b, sizeof b, "%.0f MB##%s", k.mb, k.name);
+    if (!fits) ImGui::BeginDisabled();
+    if (ImGui::SmallButton(b)) model_ask_download(k.name);
+    if (!fits) ImGui::EndDisabled();
+    mark((std::string("model:known:") + k.name).c_str());
+    ImGui::SameLine();
+    ImGui::Text("%s", k.name);
+    ImGui::SameLine();
+    if (fits) ImGui::TextDisabled("%s", k.what);
+    else ImGui::TextDisabled("%s: too large for a tab (about %.0f MB of memory)", k.what, k.memory_mb);
+  }
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%s", M.typed_name.c_str());
+  ImGui::SetNextItemWidth(260 * s);
+  if (ImGui::InputTextWithHint("##modelname", "owner/name", buf, sizeof buf)) M.typed_name = buf;
+  mark("model:name");
+  ImGui::SameLine();
+  if (ImGui::Button("Open by name")) model_ask_download(M.typed_name);
+  mark("model:byname");
+}
+
 void draw_open() {
   App& a = app();
   const float s = a.dpi;
@@ -35,7 +98,14 @@ void draw_open() {
     if (ImGui::Button("Open")) model_open();
     mark("model:open");
   }
-  if (!M.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "%s", M.error.c_str());
+  ImGui::Dummy(ImVec2(0, 6 * s));
+  if (host::is_web()) draw_by_name();
+  else ImGui::TextDisabled("By name: download the folder (huggingface-cli download OWNER/NAME) and start with --model=FOLDER.");
+  if (!M.error.empty()) {
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x);
+    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "%s", M.error.c_str());
+    ImGui::PopTextWrapPos();
+  }
   ImGui::Dummy(ImVec2(0, 8 * s));
 }
 
@@ -146,7 +216,17 @@ void draw_model() {
   App& a = app();
   const float s = a.dpi;
   ModelView& M = mv();
-  if (!M.loaded) { draw_open(); return; }
+  if (!M.loaded || M.downloading || !M.pending.empty() || M.choosing) {
+    if (M.loaded && !M.downloading) {
+      if (ImGui::Button("Back to the open model")) { M.choosing = false; M.pending.clear(); }
+      mark("model:back");
+    }
+    draw_open();
+    return;
+  }
+  if (ImGui::SmallButton("Open another model")) M.choosing = true;
+  mark("model:another");
+  ImGui::SameLine();
   ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x);
   ImGui::TextUnformatted(M.m.summary().c_str());
   ImGui::TextDisabled("opened in %.0f ms; ran in %.0f ms", M.load_ms, M.run_ms);

@@ -106,6 +106,72 @@ try {
     assert(errors.length === 0, errors.join('; '));
   });
 
+  await check('model mode by name: a link asks first, downloads with progress, keeps the files in the cache, and says gated', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript(() => { try { localStorage.setItem('attn.tour', 'done'); } catch (e) { /* */ } });
+    const hits = {};
+    let release = null;
+    await context.route('https://huggingface.co/**', async (route) => {
+      const u = new URL(route.request().url());
+      const [, owner, name, , , file] = u.pathname.split('/');
+      hits[file] = (hits[file] || 0) + 1;
+      if (owner === 'gated') return route.fulfill({ status: 401, body: 'gated' });
+      if (owner === 'slow') { await new Promise((r) => { release = r; }); return route.abort(); }
+      const local = path.join(ckpt, file);
+      if (owner !== 'test-owner' || name !== 'tiny-gpt2' || !fs.existsSync(local)) return route.fulfill({ status: 404, body: 'no' });
+      return route.fulfill({ status: 200, body: fs.readFileSync(local), headers: { 'access-control-allow-origin': '*' } });
+    });
+    const link = `${url}#mode=model&model=test-owner/tiny-gpt2&text=${encodeURIComponent(text)}&layer=1&head=2`;
+    const errors = [];
+    for (const visit of [1, 2]) {
+      const page = await context.newPage();
+      page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(link);
+      await waitFrames(page, 3, 30000);
+      await nextFrames(page, 2);
+      let m = await page.evaluate(() => attnTest.model());
+      assert(m.pending === 'test-owner/tiny-gpt2' && !m.loaded, `visit ${visit}: the link did not ask first: ${JSON.stringify(m)}`);
+      if (visit === 1) {
+        assert(Object.keys(hits).length === 0, `fetched before the visitor said yes: ${JSON.stringify(hits)}`);
+        if (shots) await page.screenshot({ path: path.join(shots, 'model-ask.png') });
+      }
+      await click(page, 'model:download');
+      await page.waitForFunction(() => attnTest.model().ran, null, { timeout: 60000 });
+      m = await page.evaluate(() => attnTest.model());
+      assert(m.name === 'test-owner/tiny-gpt2' && m.layer === 1 && m.head === 2, `visit ${visit}: ${JSON.stringify(m)}`);
+      assert(JSON.stringify(m.ids) === JSON.stringify(want.ids), `visit ${visit}: ids ${m.ids}`);
+      assert(m.dl_done === m.dl_total && m.dl_total > 0, `progress ${m.dl_done} of ${m.dl_total}`);
+      const st = await page.evaluate(() => Module.ccall('attn_get_state', 'string', [], []));
+      assert(st.includes('mode=model') && st.includes('model=test-owner%2Ftiny-gpt2') || st.includes('model=test-owner/tiny-gpt2'), st);
+      await page.close();
+    }
+    // the second visit read the weights from Cache Storage: each file was fetched once
+    assert(hits['model.safetensors'] === 1 && hits['config.json'] === 1, `hits ${JSON.stringify(hits)}`);
+    // a gated model's 401 says so; a slow download is cancelled and the page stays as it was
+    const page = await context.newPage();
+    await page.goto(`${url}#mode=model&model=gated/model`);
+    await waitFrames(page, 3, 30000);
+    await click(page, 'model:download');
+    await page.waitForFunction(() => attnTest.model().error !== '', null, { timeout: 30000 });
+    let m = await page.evaluate(() => attnTest.model());
+    assert(m.error.includes('gated or private (HTTP 401)') && !m.loaded, m.error);
+    await page.evaluate(() => attnTest.state());  // the page still answers
+    await page.goto(`${url}#mode=model&model=slow/model`);
+    await waitFrames(page, 3, 30000);
+    await click(page, 'model:download');
+    await page.waitForFunction(() => attnTest.model().downloading, null, { timeout: 30000 });
+    await click(page, 'model:cancel');
+    m = await page.evaluate(() => attnTest.model());
+    assert(!m.downloading && !m.loaded && m.pending === '', `after Cancel: ${JSON.stringify(m)}`);
+    if (release) release();
+    await nextFrames(page, 3);
+    m = await page.evaluate(() => attnTest.model());
+    assert(!m.downloading && m.error === '', `after the aborted fetch ended: ${JSON.stringify(m)}`);
+    assert(errors.length === 0, errors.join('; '));
+    await context.close();
+  });
+
   await check('model mode: files without config.json are refused with a message, and the page keeps working', async () => {
     const { page, errors } = await open(browser, url);
     await waitFrames(page, 3, 30000);
