@@ -107,7 +107,7 @@
   window.attnPickFile = function () { picker.click(); };
   // A real model's files (config.json, model.safetensors or its shards, tokenizer.json): read one
   // after another into the Model mode (never two large files in memory at once), then opened.
-  const MODEL_FILE_LIMIT = 1536 * 1024 * 1024;  // the heap holds the file and its float32 weights
+  const MODEL_FILE_LIMIT = 1536 * 1024 * 1024;  // the wasm heap (2 GB at most) holds the files themselves
   function importModel(files) {
     if (!Module.calledRun) return;
     const list = Array.from(files);

@@ -69,25 +69,27 @@ bool model_open() {
   App& a = app();
   const double t0 = platform::now_ms();
   models::Model m;
-  std::string err;
+  std::string err, tok_err;
+  text::Tokenizer tok;
+  const bool has_tokenizer = text::load_tokenizer(M.files, &tok, &tok_err);  // before the files go to the model
   bool ok = false;
   try {
-    ok = models::load_model(M.files, &m, &err);
+    ok = models::load_model(std::move(M.files), &m, &err);
   } catch (const std::bad_alloc&) {
     err = "out of memory while loading the weights (this tab's memory is at most 2 GB)";
   }
   if (!ok) {
+    M.files.clear();
     M.error = err;
     set_status("cannot open the model: " + err);
     return false;
   }
+  M.files.clear();
   M.m = std::move(m);
   M.loaded = true;
   M.choosing = false;
-  std::string tok_err;
-  M.has_tokenizer = text::load_tokenizer(M.files, &M.tok, &tok_err);
-  // the weights now live in the model's arena: drop the files' bytes (the tokenizer is read)
-  M.files.clear();
+  M.tok = std::move(tok);
+  M.has_tokenizer = has_tokenizer;
   M.error.clear();
   M.load_ms = platform::now_ms() - t0;
   const nn::Spec& s = M.m.cfg.spec;
@@ -214,15 +216,15 @@ bool model_open_in_stepper(int layer, int head) {
 }
 
 const std::vector<KnownModel>& known_models() {
-  // the weights' sizes as the hub lists them; the memory: the file, and its float32 copy (F16 and
-  // BF16 are widened when loaded: twice the file)
+  // the weights' sizes as the hub lists them; the memory: the file (its matrices are read in their
+  // stored width) and a little more (norms widened, activations of 256 tokens)
   static const std::vector<KnownModel> k = {
-      {"openai-community/gpt2", "GPT-2 small, 124 M parameters, F32", 548, 548 + 548},
-      {"HuggingFaceTB/SmolLM2-135M", "SmolLM2, 135 M parameters (Llama architecture), BF16", 269, 269 + 538},
-      {"HuggingFaceTB/SmolLM2-360M", "SmolLM2, 362 M parameters, BF16", 724, 724 + 1448},
-      {"Qwen/Qwen2.5-0.5B", "Qwen2.5, 494 M parameters, BF16", 988, 988 + 1976},
-      {"TinyLlama/TinyLlama-1.1B-Chat-v1.0", "TinyLlama, 1.1 B parameters, BF16", 2200, 2200 + 4400},
-      {"meta-llama/Llama-3.2-1B", "Llama 3.2, 1.2 B parameters, BF16 (gated: needs a Meta license)", 2470, 2470 + 4940},
+      {"openai-community/gpt2", "GPT-2 small, 124 M parameters, F32", 548, 548 + 60},
+      {"HuggingFaceTB/SmolLM2-135M", "SmolLM2, 135 M parameters (Llama architecture), BF16", 269, 269 + 60},
+      {"HuggingFaceTB/SmolLM2-360M", "SmolLM2, 362 M parameters, BF16", 724, 724 + 80},
+      {"Qwen/Qwen2.5-0.5B", "Qwen2.5, 494 M parameters, BF16", 988, 988 + 100},
+      {"TinyLlama/TinyLlama-1.1B-Chat-v1.0", "TinyLlama, 1.1 B parameters, BF16", 2200, 2200 + 150},
+      {"meta-llama/Llama-3.2-1B", "Llama 3.2, 1.2 B parameters, BF16 (gated: needs a Meta license)", 2470, 2470 + 150},
   };
   return k;
 }
@@ -235,9 +237,9 @@ void model_ask_download(const std::string& name) {
   }
   for (const KnownModel& k : known_models())
     if (name == k.name && k.memory_mb > kModelMemoryMb) {
-      char b[200];
-      std::snprintf(b, sizeof b, "%s is too large for this page: it needs about %.0f MB of memory (the %.0f MB file and its "
-                    "float32 weights); a tab holds at most %.0f MB",
+      char b[240];
+      std::snprintf(b, sizeof b, "%s is too large for this page: it needs about %.0f MB of memory (its %.0f MB of weights "
+                    "and the activations); a tab holds at most %.0f MB",
                     k.name, k.memory_mb, k.mb, kModelMemoryMb);
       M.error = b;
       return;

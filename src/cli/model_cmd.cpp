@@ -166,9 +166,8 @@ int model_main(const std::vector<std::string>& a) {
     }
   }
   if (!out_dir.empty() && fs::exists(out_dir) && !fs::is_directory(out_dir)) return fail(out_dir + ": exists and is not a folder");
-  models::Model m;
-  if (!models::load_model(files, &m, &err)) return fail(dir + ": " + err);
-  files.clear();  // the files' bytes are freed: the weights live in the model's arena
+  models::Model m;  // the weight files go to the model: its matrices are read in their stored width
+  if (!models::load_model(std::move(files), &m, &err)) return fail(dir + ": " + err);
   const int V = m.cfg.spec.vocab;
   models::Pass pass;
   if (!models::run_model(m, ids, opt, &pass, &err)) return fail(err);
@@ -201,6 +200,7 @@ int model_main(const std::vector<std::string>& a) {
   if (!out_dir.empty() && !write_atomically(out_dir, [&](const fs::path& tmp) { return dump(m, ids, pass, generated, tmp, &err); }, &err))
     return fail(err);
   std::printf("model: %s\n", m.summary().c_str());
+  std::printf("memory: %.2f MB for the weights (files %.2f MB)\n", double(m.memory_bytes()) / 1048576.0, double(m.file_bytes) / 1048576.0);
   for (const std::string& n : m.notes) std::printf("note: %s\n", n.c_str());
   // a token as the tokenizer reads it, quoted (JSON's escapes), or its id alone without a tokenizer
   auto shown_token = [&](int id) { return has_tokenizer ? " " + json_quote(tok.token_bytes(id)) : std::string(); };
@@ -247,9 +247,8 @@ int check_model_main(const std::vector<std::string>& a) {
   text::Tokenizer tok;
   bool has_tokenizer = false;
   if (!read_input(dir, ids_text, text_given, text, &files, &tok, &has_tokenizer, &ids, &err)) return fail(err);
-  models::Model m;
-  if (!models::load_model(files, &m, &err)) return fail(dir + ": " + err);
-  files.clear();
+  models::Model m;  // every weight widened: the float64 reference is built from the float32 arena
+  if (!models::load_model(std::move(files), &m, &err, false)) return fail(dir + ": " + err);
   // their files: every NAME.npy whose NAME is a tensor of the dump layout
   std::vector<models::TheirTensor> mine;
   for (const auto& e : fs::directory_iterator(theirs, ec)) {

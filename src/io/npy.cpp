@@ -1,6 +1,7 @@
 // npy.cpp: the .npy format (NEP 1): magic, version, little-endian header length, a Python dict
 // literal header padded to 64 bytes, then the raw array data.
 #include "io/npy.h"
+#include "core/halfs.h"
 #include "io/files.h"
 #include <cmath>
 #include <cstdio>
@@ -43,33 +44,8 @@ bool dict_value(const std::string& h, const std::string& key, std::string* out) 
 
 }  // namespace
 
-float half_to_float(uint16_t h) {
-  const uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0) {
-    if (man == 0) bits = sign;  // +-0
-    else {                      // subnormal: normalize
-      int e = -1;
-      uint32_t m = man;
-      do { e++; m <<= 1; } while (!(m & 0x400));
-      bits = sign | uint32_t(127 - 15 - e) << 23 | (m & 0x3ff) << 13;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | man << 13;  // inf, nan
-  } else {
-    bits = sign | (exp + 127 - 15) << 23 | man << 13;
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-float bf16_to_float(uint16_t b) {
-  const uint32_t bits = uint32_t(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
+float half_to_float(uint16_t h) { return f16_value(h); }
+float bf16_to_float(uint16_t b) { return bf16_value(b); }
 
 bool npy_parse(const uint8_t* p, size_t n, NpyArray* out, std::string* err, bool allow_int) {
   if (n < 10 || std::memcmp(p, "\x93NUMPY", 6) != 0) {

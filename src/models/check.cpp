@@ -243,6 +243,7 @@ double max_err(const std::vector<double>& a, const std::vector<double>& b, size_
 
 bool check_model(const Model& m, const std::vector<int>& ids, const std::vector<TheirTensor>& theirs, double atol,
                  ModelCheck* out, std::string* err) {
+  if (!m.widened) { *err = "check-model needs the model loaded with every weight widened (load_model's in_place false)"; return false; }
   ModelCheck r;
   Pass ours_pass;
   if (!run_model(m, ids, {}, &ours_pass, err)) return false;

@@ -18,6 +18,12 @@ std::string Model::summary() const {
          ", " + params_text + ", " + dtype;
 }
 
+size_t Model::memory_bytes() const {
+  size_t b = arena.size() * sizeof(float);
+  for (const auto& [name, bytes] : keep) b += bytes.size();
+  return b;
+}
+
 bool read_model_dir(const std::string& dir, Files* out, std::string* err, bool with_weights) {
   namespace fs = std::filesystem;
   std::error_code ec;

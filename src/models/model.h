@@ -18,23 +18,28 @@ using Files = std::map<std::string, std::string>;
 
 struct Model {
   Model() = default;
-  Model(Model&&) = default;  // W points into arena: moving keeps the buffer, a copy would not
+  Model(Model&&) = default;  // W points into arena and keep: moving keeps the buffers, a copy would not
   Model& operator=(Model&&) = default;
   Model(const Model&) = delete;
   Config cfg;
-  std::vector<float> arena;          // every weight, widened to float32 (F16, BF16 and F32 alike)
-  nn::Weights<const float> W;        // views into arena
+  std::vector<float> arena;          // the weights widened to float32: norms, biases (all of them when widened)
+  Files keep;                        // the weight files' bytes: the matrices are read there, in their stored width
+  bool widened = false;              // every weight is in arena (load_model's in_place false)
+  nn::Weights<const float> W;        // views into arena and keep
   std::string dtype;                 // as stored: "F32", "F16", "BF16" (or "mixed")
   size_t params = 0;                 // parameters read (a tied head counted once)
   size_t file_bytes = 0;             // the weight files' size
   std::vector<std::string> notes;    // what loading decided that a user should know (a tied head, skipped buffers)
   std::string summary() const;       // "gpt2, 12 layers, 12 heads (12 KV), d 768, vocab 50257, 124.4 M params, F32"
+  size_t memory_bytes() const;       // what the weights take: the kept files and the arena
 };
 
-// Loads a checkpoint from its files. Every failure names the file and the tensor or setting: a
-// missing tensor, a shape other than config.json implies (both shapes given), NaN or Inf in a
-// weight, a broken header.
-bool load_model(const Files& files, Model* out, std::string* err);
+// Loads a checkpoint from its files (taken over: the model keeps the weight files, whose bytes its
+// matrices are read from in their stored width, F32, F16 or BF16; in_place false widens every
+// weight into float32, as check-model's float64 reference needs). Every failure names the file and
+// the tensor or setting: a missing tensor, a shape other than config.json implies (both shapes
+// given), NaN or Inf in a weight, a broken header.
+bool load_model(Files files, Model* out, std::string* err, bool in_place = true);
 // The files of a folder (config.json, the weights, tokenizer files when present); with_weights
 // false reads the small files only (a tokenizer needs no weights)
 bool read_model_dir(const std::string& dir, Files* out, std::string* err, bool with_weights = true);

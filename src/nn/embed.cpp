@@ -6,12 +6,14 @@ namespace attn::nn {
 
 template <class S>
 void embed_forward(PosEnc pos, int B, int T, int pos0, int d, const int* x, const EmbedWeights<const S>& W, S* h) {
-  ATTN_EXPECT(W.tok && (pos != PosEnc::Learned || W.pos) && pos0 >= 0);
+  ATTN_EXPECT((W.tok || W.tok16) && (pos != PosEnc::Learned || W.pos) && pos0 >= 0);
+  std::vector<S> row(W.tok16 ? size_t(d) : 0);
   std::vector<float> sin_table;  // (pos0 + T, d)
   if (pos == PosEnc::Sinusoidal) sin_table = sinusoidal_values(pos0 + T, d);
   for (int n = 0; n < B * T; n++) {
     const int t = pos0 + n % T;
-    const S* e = W.tok + size_t(x[n]) * d;
+    const S* e = W.tok ? W.tok + size_t(x[n]) * d : row.data();
+    if (W.tok16) widen_halves(W.half, W.tok16 + size_t(x[n]) * d, size_t(d), row.data());
     for (int i = 0; i < d; i++) {
       S p = 0;
       if (pos == PosEnc::Learned) p = W.pos[size_t(t) * d + i];

@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 #include <vector>
+#include "core/halfs.h"
 #include "core/options.h"
 #include "core/positions.h"
 #include "kernels/kernels.h"
@@ -27,6 +28,10 @@ struct Linear {
   T* b = nullptr;   // (out) or null
   int in = 0, out = 0, ld = 0;
   Store store = Store::InOut;
+  // a checkpoint's F16 or BF16 matrix in its stored width (w null): widened block by block as the
+  // product reads it, so that a model takes about its file's size in memory (forward only)
+  const uint16_t* w16 = nullptr;
+  Half half = Half::None;
 };
 // y (N, out) = x W + b (acc: y += x W, then + b)
 template <class S>
@@ -41,6 +46,8 @@ template <class T>
 struct EmbedWeights {
   T* tok = nullptr;  // (V, d)
   T* pos = nullptr;  // (n_pos, d) learned positions (GPT-2's wpe), or null
+  const uint16_t* tok16 = nullptr;  // the token table in its stored F16 / BF16 width (tok null), forward only
+  Half half = Half::None;
 };
 // h (B·T, d) = tok[x] + positions at pos0 + t: learned (the table), sinusoidal, or none (RoPE and
 // ALiBi act inside attention)

@@ -6,6 +6,7 @@
 // finite differences in double; decoding token by token with the KV cache against the whole pass.
 #include <doctest.h>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <vector>
 #include "core/rng.h"
@@ -261,4 +262,40 @@ TEST_CASE("nn: the sliding window hides keys older than the window, and the half
   double diff = 0;
   for (size_t i = 0; i < f_half.size(); i++) diff = std::max(diff, std::fabs(f_half[i] - c.f[i]));
   CHECK(diff > 1e-3);
+}
+
+TEST_CASE("nn: a matrix kept in F16 or BF16 multiplies as its widened float32 copy, in both stored layouts") {
+  Rng rng(41);
+  const int N = 5, in = 70, out = 131;  // past one 64-row block, and odd sizes
+  for (Half half : {Half::BF16, Half::F16})
+    for (Store store : {Store::OutIn, Store::InOut}) {
+      const int ld = store == Store::OutIn ? in + 3 : out + 2;  // a row stride wider than the matrix
+      const int rows = store == Store::OutIn ? out : in;
+      std::vector<uint16_t> w16(size_t(rows) * ld);
+      for (uint16_t& v : w16) {  // finite values of either format around 1
+        const float f = rng.normal();
+        uint32_t bits;
+        std::memcpy(&bits, &f, 4);
+        v = half == Half::BF16 ? uint16_t(bits >> 16) : uint16_t(0x3800 | (bits & 0x3ff) | ((bits >> 16) & 0x8000));
+      }
+      std::vector<float> wide(w16.size());
+      widen_halves(half, w16.data(), w16.size(), wide.data());
+      std::vector<float> x(static_cast<size_t>(N * in)), b(static_cast<size_t>(out)), y16(static_cast<size_t>(N * out)),
+          y32(static_cast<size_t>(N * out)), tmp;
+      for (float& v : x) v = rng.normal();
+      for (float& v : b) v = rng.normal();
+      Linear<const float> L;
+      L.in = in;
+      L.out = out;
+      L.ld = ld;
+      L.store = store;
+      L.b = b.data();
+      L.w = wide.data();
+      linear_forward(N, x.data(), L, y32.data(), false, &tmp);
+      L.w = nullptr;
+      L.w16 = w16.data();
+      L.half = half;
+      linear_forward(N, x.data(), L, y16.data(), false, &tmp);
+      for (size_t i = 0; i < y32.size(); i++) REQUIRE(y16[i] == doctest::Approx(y32[i]).epsilon(1e-6));
+    }
 }
