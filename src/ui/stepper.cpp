@@ -45,21 +45,19 @@ void draw_stepper() {
   }
 
   if (!a.view.embed) {
-    const bool on = a.view.train;  // the click below flips it: push and pop by the value before
-    if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
-    if (ImGui::Button("Train")) { a.view.train = !a.view.train; a.view.model = false; }
-    if (on) ImGui::PopStyleColor();
-    mark("train");
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip(a.view.train ? "Back to the stepper" : "Train a small transformer here and watch its heads form");
+    // the two modes beside the stepper: a button each, lit while its mode is on; one mode at a time
+    auto mode_button = [&](const char* label, const char* name, bool* mode, bool* other, const char* tip) {
+      const bool on = *mode;  // the click below flips it: push and pop by the value before
+      if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+      if (ImGui::Button(label)) { *mode = !*mode; *other = false; }
+      if (on) ImGui::PopStyleColor();
+      mark(name);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", *mode ? "Back to the stepper" : tip);
+    };
+    mode_button("Train", "train", &a.view.train, &a.view.model, "Train a small transformer here and watch its heads form");
     ImGui::SameLine();
-    const bool mon = a.view.model;
-    if (mon) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
-    if (ImGui::Button("Model")) { a.view.model = !a.view.model; a.view.train = false; }
-    if (mon) ImGui::PopStyleColor();
-    mark("model");
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip(a.view.model ? "Back to the stepper" : "Open a real model (GPT-2, Llama, Qwen2, ...) and see its every head on your text");
+    mode_button("Model", "model", &a.view.model, &a.view.train,
+                "Open a real model (GPT-2, Llama, Qwen2, ...) and see its every head on your text");
     if (a.view.train || a.view.model) {
       // the Train mode has its own controls: only the status line stays
       if (!a.status.empty()) {
