@@ -131,7 +131,9 @@ struct Arena {
       if (widened(a)) total += a.count;
     arena->assign(total, 0.0f);
     size_t at = 0;
-    for (auto& [name, a] : asked) {
+    for (auto& entry : asked) {
+      const std::string& name = entry.first;  // not a structured binding: the lambda below captures it
+      Ask& a = entry.second;
       const uint8_t* p = reinterpret_cast<const uint8_t*>(a.at->bytes->data()) + a.at->e.begin;
       const std::string& dt = a.at->e.dtype;
       auto bad = [&](size_t i, bool nan) {
