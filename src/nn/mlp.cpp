@@ -22,7 +22,7 @@ void mlp_forward(const MlpSpec& s, int rows, int d, const S* m, const MlpWeights
   } else if (s.act == Activation::GeluErf) {
     for (size_t i = 0; i < n; i++) c->g[i] = S(0.5) * c->u[i] * (S(1) + std::erf(c->u[i] * S(0.7071067811865476)));
   } else {
-    ATTN_EXPECT(W.gate.w && W.gate.out == s.d_ff);
+    ATTN_EXPECT((W.gate.w || W.gate.w16) && W.gate.out == s.d_ff);
     linear_forward(rows, m, W.gate, c->gt.data(), false, &w->tmp);  // gt (rows, d_ff) = m W_gate
     swiglu(n, c->gt.data(), c->u.data(), c->g.data());
   }
