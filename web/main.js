@@ -88,20 +88,23 @@
   picker.accept = '.npy,.csv,.json';
   picker.style.display = 'none';
   document.body.appendChild(picker);
+  // Hands a file's bytes to the app's function fn(name, pointer, size), through a copy in the wasm
+  // heap that lives for the call; false when the heap cannot hold it.
+  function toApp(fn, name, bytes) {
+    const ptr = Module._malloc(Math.max(1, bytes.length));
+    if (!ptr) return false;
+    // the threaded build's memory may have grown on a worker: Module.HEAPU8 can be a view of the
+    // old, shorter buffer then, so take a view of the memory as it is now
+    const mem = Module.wasmMemory ? Module.wasmMemory.buffer : Module.HEAPU8.buffer;
+    new Uint8Array(mem).set(bytes, ptr);
+    Module.ccall(fn, null, ['string', 'number', 'number'], [name, ptr, bytes.length]);
+    Module._free(ptr);
+    return true;
+  }
   function importFile(file) {
     if (!file || !Module.calledRun) return;
     if (file.size > 256 * 1024 * 1024) { Module.ccall('attn_import', null, ['string', 'number', 'number'], [file.name, 0, -1]); return; }
-    file.arrayBuffer().then(function (buf) {
-      const bytes = new Uint8Array(buf);
-      const ptr = Module._malloc(Math.max(1, bytes.length));
-      if (!ptr) return;
-      // the threaded build's memory may have grown on a worker: Module.HEAPU8 can be a view of the
-      // old, shorter buffer then, so take a view of the memory as it is now
-      const mem = Module.wasmMemory ? Module.wasmMemory.buffer : Module.HEAPU8.buffer;
-      new Uint8Array(mem).set(bytes, ptr);
-      Module.ccall('attn_import', null, ['string', 'number', 'number'], [file.name, ptr, bytes.length]);
-      Module._free(ptr);
-    });
+    file.arrayBuffer().then(function (buf) { toApp('attn_import', file.name, new Uint8Array(buf)); });
   }
   picker.addEventListener('change', function () { importFile(picker.files[0]); picker.value = ''; });
   window.attnPickFile = function () { picker.click(); };
@@ -116,13 +119,7 @@
     let chain = Promise.resolve();
     list.forEach(function (file) {
       chain = chain.then(function () { return file.arrayBuffer(); }).then(function (buf) {
-        const bytes = new Uint8Array(buf);
-        const ptr = Module._malloc(Math.max(1, bytes.length));
-        if (!ptr) throw new Error('out of memory for ' + file.name);
-        const mem = Module.wasmMemory ? Module.wasmMemory.buffer : Module.HEAPU8.buffer;
-        new Uint8Array(mem).set(bytes, ptr);
-        Module.ccall('attn_model_file', null, ['string', 'number', 'number'], [file.name, ptr, bytes.length]);
-        Module._free(ptr);
+        if (!toApp('attn_model_file', file.name, new Uint8Array(buf))) throw new Error('out of memory for ' + file.name);
       });
     });
     chain.then(function () { Module.ccall('attn_model_open', 'number', [], []); })
@@ -176,12 +173,7 @@
           if (cache) await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(function () {});
         }
         before += bytes.length;
-        const ptr = Module._malloc(Math.max(1, bytes.length));
-        if (!ptr) throw new Error('out of memory for ' + file + ' (' + Math.round(bytes.length / 1048576) + ' MB)');
-        const mem = Module.wasmMemory ? Module.wasmMemory.buffer : Module.HEAPU8.buffer;
-        new Uint8Array(mem).set(bytes, ptr);
-        Module.ccall('attn_model_file', null, ['string', 'number', 'number'], [file, ptr, bytes.length]);
-        Module._free(ptr);
+        if (!toApp('attn_model_file', file, bytes)) throw new Error('out of memory for ' + file + ' (' + Math.round(bytes.length / 1048576) + ' MB)');
         return bytes;
       };
       await get('config.json', false);

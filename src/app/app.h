@@ -153,6 +153,7 @@ struct ModelView {
   std::vector<std::string> token_labels;  // each token as text (its bytes), for the maps and the stepper
   models::Pass pass;             // with the knocked-out heads
   std::vector<float> full_logits;  // (V) the last position's logits with every head
+  std::vector<int> full_ids;     // the ids full_logits was computed on
   bool ran = false;
   uint64_t version = 0;          // bumps on every run: the maps re-upload
   std::vector<train::HeadLabel> labels;  // (L, H) what each head's pattern is

@@ -85,6 +85,7 @@ bool model_open() {
     return false;
   }
   M.files.clear();
+  M.full_logits.clear();  // another model: its own prediction
   M.m = std::move(m);
   M.loaded = true;
   M.choosing = false;
@@ -126,17 +127,21 @@ void model_run() {
   const double t0 = platform::now_ms();
   const nn::Spec& s = M.m.cfg.spec;
   const int L = s.layers, H = s.attn.heads, T = int(ids.size()), V = s.vocab;
-  // with every head first (the prediction to compare against), then with the knocked-out ones
-  models::Pass full;
-  if (!models::run_model(M.m, ids, {}, &full, &err)) { M.error = err; M.ran = false; return; }
-  M.full_logits.assign(full.logits.end() - V, full.logits.end());
   models::RunOptions opt;
   for (int l = 0; l < L; l++)
     for (int h = 0; h < H; h++)
       if (M.knocked[size_t(l) * H + h]) opt.knock_out.push_back({l, h});
-  if (opt.knock_out.empty()) {
-    M.pass = std::move(full);
-  } else if (!models::run_model(M.m, ids, opt, &M.pass, &err)) {
+  // the prediction with every head (what a knock-out is compared against) depends on the ids alone:
+  // a toggled head reruns the knocked-out pass only
+  const bool full_known = !M.full_logits.empty() && M.full_ids == ids;
+  if (opt.knock_out.empty() || !full_known) {
+    models::Pass full;
+    if (!models::run_model(M.m, ids, {}, &full, &err)) { M.error = err; M.ran = false; return; }
+    M.full_logits.assign(full.logits.end() - V, full.logits.end());
+    M.full_ids = ids;
+    if (opt.knock_out.empty()) M.pass = std::move(full);
+  }
+  if (!opt.knock_out.empty() && !models::run_model(M.m, ids, opt, &M.pass, &err)) {
     M.error = err;
     M.ran = false;
     return;

@@ -48,6 +48,10 @@ template std::vector<Named> pass_tensors<double>(const nn::Spec&, const nn::Cach
 
 namespace {
 
+struct Hypothesis {
+  const char* id;        // "rope-interleaved", ...
+  const char* sentence;  // what the mistake is
+};
 enum Bug { Conv1d, RopeInterleaved, RopeTheta, GqaTiled, QkvBiasMissing, CausalMissing, ScaleDModel, GeluExact, HeadTied, kBugs };
 const std::vector<Hypothesis> kHypotheses = {
     {"conv1d-layout", "GPT-2's Conv1D matrices, stored (in, out) and applied as x W, were read as nn.Linear's (out, in)"},
@@ -77,9 +81,10 @@ bool applies(Bug b, const Model& m) {
   }
 }
 
-// The weights in double, at the same places as the float arena's views
+// The weights in double: views at the same places as the float arena's (into a double arena
+// widened once per check), and the scratch a mistake may build its own matrices in
 struct DoubleWeights {
-  std::vector<double> arena, scratch;
+  std::vector<double> scratch;
   nn::Weights<const double> W;
 };
 const double* rebase(const float* p, const Model& m, const std::vector<double>& d) {
@@ -99,10 +104,9 @@ nn::NormWeights<const double> rebase(const nn::NormWeights<const float>& N, cons
   return {rebase(N.w, m, d), rebase(N.b, m, d)};
 }
 
-void widen_weights(const Model& m, DoubleWeights* D) {
-  D->arena.assign(m.arena.begin(), m.arena.end());
-  const auto& A = D->arena;
-  nn::Weights<const double>& W = D->W;
+// the model's views over A, the float arena widened to double
+nn::Weights<const double> widen_weights(const Model& m, const std::vector<double>& A) {
+  nn::Weights<const double> W;
   W.embed = {rebase(m.W.embed.tok, m, A), rebase(m.W.embed.pos, m, A)};
   W.blocks.clear();
   for (const auto& b : m.W.blocks) {
@@ -115,6 +119,7 @@ void widen_weights(const Model& m, DoubleWeights* D) {
   }
   W.ln_f = rebase(m.W.ln_f, m, A);
   W.head = rebase(m.W.head, m, A);
+  return W;
 }
 
 // conv1d-layout: a tensor of `in` x `out` values at p read as (out, in) and applied as x Wᵀ, i.e.
@@ -170,9 +175,11 @@ void apply(Bug b, const Model& m, nn::Spec* s, DoubleWeights* D) {
   (void)m;
 }
 
-bool double_pass(const Model& m, const std::vector<int>& ids, int bug, std::vector<Named>* out, std::string* err) {
+// the pass in double over the widened weights W, with mistake `bug` (-1: none) switched on
+bool double_pass(const Model& m, const nn::Weights<const double>& W, const std::vector<int>& ids, int bug,
+                 std::vector<Named>* out, std::string* err) {
   DoubleWeights D;
-  widen_weights(m, &D);
+  D.W = W;
   nn::Spec s = m.cfg.spec;
   if (bug >= 0) apply(Bug(bug), m, &s, &D);
   nn::Cache<double> c;
@@ -193,12 +200,6 @@ bool double_pass(const Model& m, const std::vector<int>& ids, int bug, std::vect
 
 }  // namespace
 
-const std::vector<Hypothesis>& hypotheses() { return kHypotheses; }
-
-bool reference_pass(const Model& m, const std::vector<int>& ids, const Hypothesis* h, std::vector<Named>* out,
-                    std::string* err) {
-  return double_pass(m, ids, h ? int(h - kHypotheses.data()) : -1, out, err);
-}
 
 // ---------------------------------------------------------------- the comparison
 
@@ -248,8 +249,16 @@ bool check_model(const Model& m, const std::vector<int>& ids, const std::vector<
   Pass ours_pass;
   if (!run_model(m, ids, {}, &ours_pass, err)) return false;
   const std::vector<Named> ours = pass_tensors(m.cfg.spec, ours_pass.cache, ours_pass.logits);
+  std::vector<double> arena;  // the weights in double, once for the reference and every mistake
+  try {
+    arena.assign(m.arena.begin(), m.arena.end());
+  } catch (const std::bad_alloc&) {
+    *err = "out of memory for the float64 copy of the weights";
+    return false;
+  }
+  const nn::Weights<const double> W = widen_weights(m, arena);
   std::vector<Named> ref;
-  if (!double_pass(m, ids, -1, &ref, err)) return false;
+  if (!double_pass(m, W, ids, -1, &ref, err)) return false;
   std::map<std::string, const TheirTensor*> given;
   for (const TheirTensor& t : theirs) given[t.name] = &t;
   if (given.empty()) { *err = "none of the dump's files is one check-model reads (ids, q.L, k.L, v.L, attn.L, resid.L, logits)"; return false; }
@@ -309,7 +318,7 @@ bool check_model(const Model& m, const std::vector<int>& ids, const std::vector<
       if (!applies(Bug(b), m)) continue;
       if ((b == RopeInterleaved || b == RopeTheta) && !(rope_place && pos0_agrees)) continue;
       std::vector<Named> hyp;
-      if (!double_pass(m, ids, b, &hyp, err)) return false;
+      if (!double_pass(m, W, ids, b, &hyp, err)) return false;
       bool fits = true;
       for (const Named& n : hyp) {
         const auto it = given.find(n.name);

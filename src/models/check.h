@@ -24,18 +24,6 @@ struct Named {
 };
 template <class S>
 std::vector<Named> pass_tensors(const nn::Spec& s, const nn::Cache<S>& c, const std::vector<S>& logits);
-// The forward pass in double over the model's weights (exactly widened), with the spec or the
-// weights changed by a hypothesis; every tensor of the dump layout
-struct Hypothesis;
-bool reference_pass(const Model& m, const std::vector<int>& ids, const Hypothesis* h, std::vector<Named>* out,
-                    std::string* err);
-
-struct Hypothesis {
-  const char* id;        // "rope-interleaved", ...
-  const char* sentence;  // what the mistake is
-};
-const std::vector<Hypothesis>& hypotheses();  // every cause check-model can name
-
 struct TheirTensor {
   std::string name;
   std::vector<int64_t> shape;

@@ -33,13 +33,18 @@ bool read_model_dir(const std::string& dir, Files* out, std::string* err, bool w
     const std::string name = e.path().filename().string();
     const bool wanted = name == "config.json" || name == "tokenizer.json" || name == "vocab.json" || name == "merges.txt" ||
                         name == "model.safetensors.index.json" ||
-                        (with_weights && name.size() > 12 && name.compare(name.size() - 12, 12, ".safetensors") == 0);
+                        (with_weights && is_weights_file(name));
     if (!wanted || !e.is_regular_file(ec)) continue;
     if (!read_file(e.path().string(), &(*out)[name], err)) return false;
   }
   if (ec) { *err = dir + ": " + ec.message(); return false; }
   if (with_weights && !out->count("config.json")) { *err = dir + ": no config.json in this folder"; return false; }
   return true;
+}
+
+bool is_weights_file(const std::string& name) {
+  const std::string ext = ".safetensors";
+  return name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
 }
 
 bool is_folder(const std::string& path) {

@@ -44,7 +44,9 @@ bool load_model(Files files, Model* out, std::string* err, bool in_place = true)
 // false reads the small files only (a tokenizer needs no weights)
 bool read_model_dir(const std::string& dir, Files* out, std::string* err, bool with_weights = true);
 
-bool is_folder(const std::string& path);  // natively; false on the web, whose files have no folders
+bool is_folder(const std::string& path);
+// a weights file by its name: "model.safetensors", "model-00001-of-00002.safetensors"
+bool is_weights_file(const std::string& name);  // natively; false on the web, whose files have no folders
 
 // One forward pass over ids (T). knock_out: (layer, head) pairs whose output is zeroed. Keeps
 // everything the dumps and views read (every head's weights, the residual stream after each block).

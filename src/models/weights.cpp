@@ -312,7 +312,7 @@ bool load_model(Files files, Model* out, std::string* err, bool in_place) {
   }
   // the views point into the files' bytes (the table's entries do too): the model keeps them
   for (auto it = files.begin(); it != files.end();)
-    it = it->first.size() > 12 && it->first.compare(it->first.size() - 12, 12, ".safetensors") == 0 ? std::next(it) : files.erase(it);
+    it = is_weights_file(it->first) ? std::next(it) : files.erase(it);
   m.keep = std::move(files);
   *out = std::move(m);
   return true;
