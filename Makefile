@@ -5,6 +5,7 @@
 #   make desktop  run the native app        make web   static site in build/web
 #   make cli      build build/native/attn   make clean
 #   make bench    our kernels vs tfjs-backend-wasm, onnxruntime-web and numpy: build/bench/results.json
+#   make python   the notebook package with the page inside: build/python/attention_playground-*.whl
 
 BUILD     ?= build
 IMGUI_DIR ?= $(abspath $(BUILD)/_deps/imgui)
@@ -21,7 +22,9 @@ FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp)))
 # NOTE: Debian's emscripten needs Debian's node modules (acorn) on NODE_PATH.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: serve test unit desktop web wasm-web cli fuzz soak bench clean deps-web deps-test deps-fuzz deps-unit native wasm asan
+.PHONY: serve test unit desktop web wasm-web cli fuzz soak bench clean deps-web deps-test deps-fuzz deps-unit native wasm asan python python-package
+PY        := /usr/bin/python3
+PYOUT     := $(BUILD)/python
 
 deps-web:
 	@.ci/install-deps web $(IMGUI_DIR)
@@ -79,6 +82,13 @@ unit: deps-unit $(NATIVE)/CMakeCache.txt
 	cmake --build $(NATIVE) -j $(JOBS) --target attn_tests
 	$(NATIVE)/attn_tests
 
+# the Python package (src/python): the built page and the attn CLI copied into it, and its wheel
+python-package:
+	$(PY) src/python/make_wheel.py $(SITE) $(NATIVE)/attn $(PYOUT)
+python: wasm-web cli
+	@$(MAKE) --no-print-directory python-package
+	@echo "pip install $(PYOUT)/attention_playground-*.whl   (or: pip install src/python)"
+
 desktop: native
 	$(NATIVE)/attention-playground $(ARGS)
 
@@ -92,6 +102,9 @@ test: native wasm asan
 	node tests/browser/first_minute.mjs $(SITE)
 	node tests/browser/train.mjs $(SITE) $(NATIVE)/attn
 	node tests/browser/model.mjs $(SITE) $(NATIVE)/attn
+	@$(MAKE) --no-print-directory python-package
+	cd tests/python && PYTHONPATH=$(abspath src/python) ATTN_CLI=$(abspath $(NATIVE)/attn) $(PY) -m pytest -q -p no:cacheprovider .
+	node tests/browser/notebook.mjs $(abspath $(PYOUT)) $(abspath $(NATIVE)/attn)
 	tests/desktop/smoke.sh $(NATIVE)/attention-playground
 	node tests/bench/bench.mjs $(BUILD) --smoke
 

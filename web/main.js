@@ -47,7 +47,10 @@
   }
   // The URL fragment is the state: key=value pairs, passed to main() as one argument.
   const embed = document.body.dataset.embed === '1';
-  const initial = location.hash.replace(/^#/, '');
+  // A notebook's page (the Python package writes it): this script, the app and its wasm inlined in
+  // one file, with the view's state and tensors; nothing is fetched
+  const inline = window.attnInline || null;
+  const initial = inline ? String(inline.state || '') : location.hash.replace(/^#/, '');
   const args = [];
   if (initial.indexOf('=') >= 0) args.push(initial.slice(0, 200000));
   if (embed) args.push('embed=1');
@@ -213,6 +216,31 @@
     else importFile(files[0]);
   });
 
+  // Tensors for a view (payload.cpp): meta describes them, bytes holds them. Returns what is wrong,
+  // or '' when the view shows them.
+  function loadPayload(meta, bytes) {
+    const ptr = Module._malloc(Math.max(1, bytes.length));
+    if (!ptr) return 'out of memory for ' + bytes.length + ' bytes of tensors';
+    const mem = Module.wasmMemory ? Module.wasmMemory.buffer : Module.HEAPU8.buffer;
+    new Uint8Array(mem).set(bytes, ptr);
+    const err = Module.ccall('attn_load', 'string', ['string', 'number', 'number'], [JSON.stringify(meta), ptr, bytes.length]);
+    Module._free(ptr);
+    return err;
+  }
+  // fn once the app has drawn its first frame (main() has run: its state exists)
+  function whenReady(fn) {
+    const poll = function () {
+      if (Module.calledRun && JSON.parse(Module.ccall('attn_state_json', 'string', [], [])).frames >= 1) fn();
+      else setTimeout(poll, 30);
+    };
+    poll();
+  }
+  function bytesOf(data) {
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return null;
+  }
+
   // Host-page API (postMessage). Only these shapes are accepted; anything else is ignored.
   function stateObject() {
     const out = {};
@@ -243,6 +271,9 @@
       reply(e, { type: 'attn:state', id: d.id, state: stateObject() });
     } else if (d.type === 'attn:step' && Number.isInteger(d.delta)) {
       Module.ccall('attn_step', null, ['number'], [d.delta]);
+    } else if (d.type === 'attn:load' && typeof d.meta === 'object' && d.meta !== null && bytesOf(d.data)) {
+      const error = loadPayload(d.meta, bytesOf(d.data));
+      reply(e, { type: 'attn:loaded', id: d.id, error: error });
     }
   });
   if (host) {
@@ -301,6 +332,27 @@
       else fail('Attention Playground could not load ' + chain[0] + '. Check the connection and reload the page.');
     };
     document.body.appendChild(script);
+  }
+  if (inline) {
+    // the wasm comes from the page itself (base64, gzipped when the browser can unzip), and the
+    // view's tensors are applied once the app runs; app.js follows this script inline
+    Module.instantiateWasm = function (imports, done) {
+      const raw = Uint8Array.from(atob(inline.wasm), function (c) { return c.charCodeAt(0); });
+      const bytes = inline.gzip ? new Response(new Blob([raw]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer() : Promise.resolve(raw);
+      bytes.then(function (b) { return WebAssembly.instantiate(b, imports); })
+        .then(function (r) { done(r.instance, r.module); })
+        .catch(function (err) { fail('Attention Playground could not start: ' + (err && err.message || err)); });
+      return {};
+    };
+    if (inline.payload) {
+      whenReady(function () {
+        const data = Uint8Array.from(atob(inline.payload.data || ''), function (c) { return c.charCodeAt(0); });
+        const error = loadPayload(inline.payload.meta, data);
+        window.attnPayloadError = error;
+        if (error) fail('Attention Playground could not show these tensors: ' + error);
+      });
+    }
+    return;
   }
   const fma = relaxedSimd() && !/[?&]kernels=simd128(&|$)/.test(location.search);
   const threads = !embed && window.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';

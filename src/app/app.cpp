@@ -151,6 +151,8 @@ void draw_embed_panels() {
     else if (n == "controls") ui::draw_controls();
     else if (n == "heads") ui::draw_heads_grid();
     else if (n == "cost") ui::draw_cost();
+    else if (n == "check") ui::draw_check();
+    else if (n == "model") ui::draw_model();
     else if (n == "curves" || n == "attention" || n == "measures" || n == "settings") ui::draw_train_part(n);
   };
   const bool side = embed_side_by_side();
@@ -449,6 +451,8 @@ void app_frame() {
     if (ImGui::CollapsingHeader("All heads")) ui::draw_heads_grid();
     if (ImGui::CollapsingHeader("Cost")) ui::draw_cost();
     if (ImGui::CollapsingHeader("Long sequence")) ui::draw_long();
+    if (a.view.show_check) ImGui::SetNextItemOpen(true);
+    a.view.show_check = false;
     if (ImGui::CollapsingHeader("Check your attention")) ui::draw_check();
   } else {
     const float avail_h = ImGui::GetContentRegionAvail().y;
@@ -478,7 +482,8 @@ void app_frame() {
       bool lng = ImGui::BeginTabItem("Long n");
       mark("tab:long");
       if (lng) { ui::draw_long(); ImGui::EndTabItem(); }
-      bool chk = ImGui::BeginTabItem("Check");
+      bool chk = ImGui::BeginTabItem("Check", nullptr, a.view.show_check ? ImGuiTabItemFlags_SetSelected : 0);
+      a.view.show_check = false;
       mark("tab:check");
       if (chk) { ui::draw_check(); ImGui::EndTabItem(); }
       ImGui::EndTabBar();

@@ -40,6 +40,7 @@ struct View {
   bool backward = false;         // the stepper's backward stages: gradients of L = the selected query's output row
   bool train = false;            // the Train mode instead of the stepper
   bool model = false;            // the Model mode instead of the stepper
+  bool show_check = false;       // bring the Check tab forward next frame (a notebook's check view)
   // a tapped cell keeps its explanation on screen (touch has no hover)
   bool pinned = false;
   MatrixId pin_id = MatrixId::Weights;
@@ -169,6 +170,23 @@ struct ModelView {
   double dl_done = 0, dl_total = 0;  // bytes of the file being fetched
   double dl_all_done = 0;            // bytes of the files before it
   bool choosing = false;             // a model is open, and the visitor is choosing another
+  // attention handed in (a notebook's model_view / head_view, payload.cpp): the weights alone, no
+  // model to run, no knock-out, no prediction
+  bool given = false;
+  bool given_lines_first = false;    // head_view: the token lines in full, no grid
+  int given_layers = 0, given_heads = 0;
+  std::vector<float> given_p;        // (L, H, T, T) as handed in
+  std::vector<int> layer_names, head_names;  // the index each shown layer and head had in the model
+  std::string given_title;
+  // the head view's token lines: the heads of the selected layer drawn (the selected head always)
+  std::vector<uint8_t> line_heads;   // (H) 1 = drawn, in its head colour
+  int line_query = -1;               // the focused query row, -1 = every row
+  int layers() const;                // L, H, T of what is on screen (the model's or the given weights)
+  int heads() const;
+  int tokens() const;
+  const float* weights(int layer, int head) const;  // (T, T) one head's attention
+  int layer_name(int l) const { return l < int(layer_names.size()) ? layer_names[size_t(l)] : l; }
+  int head_name(int h) const { return h < int(head_names.size()) ? head_names[size_t(h)] : h; }
 };
 // The models the Model mode offers by name, with what they download (their weights files)
 struct KnownModel {
@@ -309,6 +327,14 @@ void model_download();                  // the visitor said yes: fetch pending's
 void model_cancel_download();           // stops the fetch; the page stays as it was
 void model_download_progress(const std::string& file, double done, double total, double before);
 void model_download_done(bool ok, const std::string& message);
+void model_label_heads();               // classifies every head on screen (the model's or the given weights)
+// Tensors handed in by a host page or a notebook (payload.cpp): meta is JSON naming the view
+// ("model", "head", "stepper" or "check"), the tokens and each tensor's shape, dtype (float32 or
+// float16) and byte offset in bytes. False, and err says what is wrong and where, when refused;
+// the state on screen is kept then.
+bool app_load_payload(const std::string& meta, const std::string& bytes, std::string* err);
+// The Check tab's verdict on check's tensors with the playground's options (cfg)
+void check_run();
 // The shareable state (URL fragment, postMessage, desktop arguments).
 ShareState share_state();
 void apply_share_state(const std::string& text);

@@ -2,6 +2,7 @@
 // text run through it (with knocked-out heads), the heads labelled, one head opened in the stepper.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include "app/app.h"
 #include "core/format.h"
 #include "io/json.h"
@@ -149,15 +150,46 @@ void model_run() {
   M.ids = ids;
   M.token_labels.clear();
   for (int id : ids) M.token_labels.push_back(M.has_tokenizer ? shown(M.tok.token_bytes(id)) : std::to_string(id));
-  M.labels.assign(size_t(L) * H, {});
-  for (int l = 0; l < L; l++)
-    for (int h = 0; h < H; h++)
-      M.labels[size_t(l) * H + h] =
-          train::classify_head(M.pass.cache.layers[size_t(l)].p.data() + size_t(h) * T * T, T, ids.data(), s.attn.causal);
+  M.given = false;
+  model_label_heads();
   M.error.clear();
   M.ran = true;
   M.version++;
   M.run_ms = platform::now_ms() - t0;
+}
+
+int ModelView::layers() const { return given ? given_layers : loaded ? m.cfg.spec.layers : 0; }
+int ModelView::heads() const { return given ? given_heads : loaded ? m.cfg.spec.attn.heads : 0; }
+int ModelView::tokens() const { return given ? int(token_labels.size()) : int(ids.size()); }
+const float* ModelView::weights(int layer, int head) const {
+  const size_t T = size_t(tokens());
+  if (given) return given_p.data() + (size_t(layer) * size_t(given_heads) + size_t(head)) * T * T;
+  return pass.cache.layers[size_t(layer)].p.data() + size_t(head) * T * T;
+}
+
+void model_label_heads() {
+  ModelView& M = mv();
+  const int L = M.layers(), H = M.heads(), T = M.tokens();
+  // given weights come with token texts, not ids: the same text is the same token (induction needs it)
+  std::vector<int> ids = M.ids;
+  if (M.given) {
+    std::map<std::string, int> seen;
+    ids.clear();
+    for (const std::string& t : M.token_labels) ids.push_back(seen.emplace(t, int(seen.size())).first->second);
+  }
+  // causal when no weight lies above the diagonal
+  bool causal = M.given ? true : M.m.cfg.spec.attn.causal;
+  for (int l = 0; M.given && causal && l < L; l++)
+    for (int h = 0; causal && h < H; h++) {
+      const float* A = M.weights(l, h);
+      for (int i = 0; causal && i < T; i++)
+        for (int j = i + 1; j < T; j++)
+          if (A[size_t(i) * T + j] > 1e-6f) { causal = false; break; }
+    }
+  M.labels.assign(size_t(L) * H, {});
+  for (int l = 0; l < L; l++)
+    for (int h = 0; h < H; h++) M.labels[size_t(l) * H + h] = train::classify_head(M.weights(l, h), T, ids.data(), causal);
+  M.line_heads.assign(size_t(H), 0);
 }
 
 void model_toggle_knock(int layer, int head) {
@@ -305,12 +337,27 @@ std::string model_json() {
        ",\"dl_done\":" + shortest_text(M.dl_done) + ",\"dl_total\":" + shortest_text(M.dl_total) +
        ",\"layer\":" + std::to_string(M.layer) + ",\"head\":" + std::to_string(M.head);
   if (M.loaded) j += ",\"summary\":" + json_quote(M.m.summary());
+  j += ",\"given\":" + std::string(M.given ? "true" : "false");
+  if (M.given) {
+    const int T = M.tokens();
+    j += ",\"L\":" + std::to_string(M.layers()) + ",\"H\":" + std::to_string(M.heads()) + ",\"T\":" + std::to_string(T) +
+         ",\"title\":" + json_quote(M.given_title) + ",\"tokens\":[";
+    for (int i = 0; i < T; i++) j += (i ? "," : "") + json_quote(M.token_labels[size_t(i)]);
+    j += "],\"layer_names\":[";
+    for (int l = 0; l < M.layers(); l++) j += (l ? "," : "") + std::to_string(M.layer_name(l));
+    j += "],\"head_names\":[";
+    for (int h = 0; h < M.heads(); h++) j += (h ? "," : "") + std::to_string(M.head_name(h));
+    j += "],\"selected\":[";  // the selected head's weights, row by row
+    const float* A = M.weights(M.layer, M.head);
+    for (int i = 0; i < T * T && T <= 64; i++) j += (i ? "," : "") + shortest_text(A[i]);
+    j += "]";
+  }
   j += ",\"ids\":[";
   for (size_t i = 0; i < M.ids.size(); i++) j += (i ? "," : "") + std::to_string(M.ids[i]);
   j += "],\"labels\":[";
   for (size_t i = 0; i < M.labels.size(); i++) j += (i ? "," : "") + json_quote(train::head_kind_name(M.labels[i].kind));
   j += "]";
-  if (M.ran) {
+  if (M.ran && !M.given) {
     const int V = M.m.cfg.spec.vocab, T = int(M.ids.size());
     const auto top = models::next_token_distribution(M.pass.logits.data() + size_t(T - 1) * V, V, {});
     j += ",\"top\":[";

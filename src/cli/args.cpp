@@ -16,7 +16,7 @@ const char* const kUsage =
     "                                    # past 4096 tokens: softmax attention on the fused kernels (O(n d) memory),\n"
     "                                    # output, lse and float32 gradients\n"
     "  attn check --q Q --k K --v V --out MINE [--dout DO --dq MINE_DQ --dk MINE_DK --dv MINE_DV]\n"
-    "             [options] [--dtype fp64|fp32|fp16|bf16] [--atol A] [--rtol R]\n"
+    "             [options] [--dtype fp64|fp32|fp16|bf16] [--atol A] [--rtol R] [--json VERDICT.json]\n"
     "                                    # is MINE right? if not, which known bug explains it (exit 0 pass, 1 mismatch)\n"
     "  attn presets                      # lists preset names with one line each\n"
     "options:\n"
@@ -87,7 +87,8 @@ bool parse_args(const std::vector<std::string>& a, Args* o, std::string* err) {
                       : f == "--preset" ? &o->preset : f == "--dump" ? &o->dump
                       : f == "--dout" && o->command != "run" ? &o->dout
                       : o->command == "check" && f == "--out" ? &o->out : o->command == "check" && f == "--dq" ? &o->dq
-                      : o->command == "check" && f == "--dk" ? &o->dk : o->command == "check" && f == "--dv" ? &o->dv : nullptr;
+                      : o->command == "check" && f == "--dk" ? &o->dk : o->command == "check" && f == "--dv" ? &o->dv
+                      : o->command == "check" && f == "--json" ? &o->json : nullptr;
     if (path) {
       if (v.empty()) { *err = "option " + f + " needs a non-empty value"; return false; }
       *path = v;

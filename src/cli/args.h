@@ -14,6 +14,7 @@ struct Args {
   std::string layout = "bhnd";  // rank-4 tensors: (B, H, n, d) or "bnhd" (B, n, H, d)
   // check: the output (and gradients) to check, the precision they were computed in, tolerances
   std::string out, dq, dk, dv, dtype = "fp32";
+  std::string json;             // check --json FILE: the verdict also as JSON (the Python package reads it)
   double atol = -1, rtol = 0;
   int heads = 1;
   bool heads_given = false;

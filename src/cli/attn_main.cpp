@@ -1,6 +1,7 @@
 // attn_main.cpp: the `attn` command-line tool. Reads .npy inputs, runs the engine and
 // dumps every intermediate as .npy, so people can check their own attention code.
 // Bad input: exit 2 with one "error:" line; DIR is written only when everything succeeded.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -16,6 +17,8 @@
 #include "engine/rules.h"
 #include "engine/stages/stages.h"
 #include "kernels/kernels.h"
+#include "core/format.h"
+#include "io/json.h"
 #include "io/npy.h"
 #include "io/tensor_file.h"
 #include "lessons/presets.h"
@@ -161,6 +164,34 @@ int run_long(const cli::Args& args, const Config& cfg, const cli::Heads& hq, con
   return 0;
 }
 
+// the verdict as JSON: pass, the tolerance line, each tensor's errors and worst place (b, h, i, j),
+// the likely causes (id, sentence, error) and the notes
+bool write_verdict_json(const std::string& path, const CheckResult& r, std::string* err) {
+  auto num = [](double x) { return std::isfinite(x) ? shortest_text(x) : std::string("null"); };
+  std::string j = "{\"pass\":" + std::string(r.pass ? "true" : "false") + ",\"tolerance\":" + json_quote(r.tolerance) + ",\"tensors\":[";
+  for (size_t i = 0; i < r.tensors.size(); i++) {
+    const TensorVerdict& v = r.tensors[i];
+    j += std::string(i ? "," : "") + "{\"name\":" + json_quote(v.name) + ",\"max_abs\":" + num(v.max_abs) + ",\"max_rel\":" +
+         num(v.max_rel) + ",\"tol\":" + num(v.tol) + ",\"worst\":[" + std::to_string(v.b) + "," + std::to_string(v.h) + "," +
+         std::to_string(v.i) + "," + std::to_string(v.j) + "],\"nan\":" + std::to_string(v.nan) + ",\"inf\":" +
+         std::to_string(v.inf) + ",\"pass\":" + (v.pass ? "true" : "false") + "}";
+  }
+  j += "],\"causes\":[";
+  for (size_t i = 0; i < r.causes.size(); i++)
+    j += std::string(i ? "," : "") + "{\"id\":" + json_quote(r.causes[i].id) + ",\"sentence\":" + json_quote(r.causes[i].sentence) +
+         ",\"err\":" + num(r.causes[i].err) + "}";
+  j += "],\"notes\":[";
+  for (size_t i = 0; i < r.notes.size(); i++) j += std::string(i ? "," : "") + json_quote(r.notes[i]);
+  j += "]}\n";
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f || std::fwrite(j.data(), 1, j.size(), f) != j.size()) {
+    if (f) std::fclose(f);
+    *err = "cannot write " + path;
+    return false;
+  }
+  return std::fclose(f) == 0 || (*err = "cannot write " + path, false);
+}
+
 // attn check: loads MINE (and the gradients) in the layout of Q, K, V, runs the checker, prints its
 // verdict. Exit 0 when everything passes, 1 on a mismatch, 2 on bad input.
 int run_check(const cli::Args& args, const Config& cfg, const cli::Heads& hq, const cli::Heads& hk, const cli::Heads& hv) {
@@ -200,6 +231,7 @@ int run_check(const cli::Args& args, const Config& cfg, const cli::Heads& hq, co
     std::printf("likely cause: %s: %s (max error %.3g)\n", c.id.c_str(), c.sentence.c_str(), c.err);
   for (const std::string& n : r.notes) std::printf("%s\n", n.c_str());
   std::printf("%s\n", r.pass ? "PASS" : "FAIL");
+  if (!args.json.empty() && !write_verdict_json(args.json, r, &err)) return fail(err);
   return r.pass ? 0 : 1;
 }
 

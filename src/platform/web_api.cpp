@@ -92,6 +92,21 @@ EMSCRIPTEN_KEEPALIVE int attn_model_open() {
   return attn::model_open() ? 1 : 0;
 }
 
+// Tensors handed in (a notebook's view, a host page's attn:load): meta JSON and the bytes it
+// describes. Returns "" when applied, else what is wrong (also in the status line).
+EMSCRIPTEN_KEEPALIVE const char* attn_load(const char* meta, const uint8_t* bytes, int size) {
+  g_out.clear();
+  if (!meta || size < 0 || (!bytes && size > 0)) { g_out = "nothing handed in"; return g_out.c_str(); }
+  try {
+    if (!attn::app_load_payload(meta, std::string(reinterpret_cast<const char*>(bytes), size_t(size)), &g_out) && g_out.empty())
+      g_out = "refused";
+  } catch (const std::bad_alloc&) {
+    g_out = "out of memory for the tensors handed in";
+  }
+  if (!g_out.empty()) attn::set_status("cannot show the tensors: " + g_out);
+  return g_out.c_str();
+}
+
 // A download's progress (bytes of `file`, and of the files before it) and its end
 EMSCRIPTEN_KEEPALIVE void attn_model_progress(const char* file, double done, double total, double before) {
   attn::model_download_progress(file ? file : "", done, total, before);

@@ -41,7 +41,10 @@ void draw_controls() {
     ImGui::TextWrapped("Showing an imported %d × %d weight matrix as it is.", int(c.A_in.rows()), int(c.A_in.cols()));
     if (ImGui::Button("Back to the sentence")) { c.input = Input::Sentence; c.A_in.resize(0, 0); d = true; }
   } else if (c.input == Input::QKV) {
-    ImGui::TextWrapped("Q, K and V are given directly (one head). Edit their cells in stage 2.");
+    if (a.cfg.qkv_heads > 1)
+      ImGui::TextWrapped("Q, K and V are given directly (%d heads). Edit their cells in stage 2.", a.cfg.qkv_heads);
+    else
+      ImGui::TextWrapped("Q, K and V are given directly (one head). Edit their cells in stage 2.");
   } else if (c.input == Input::Matrices) {
     ImGui::TextWrapped("X comes from an imported matrix (%d × %d).", int(c.X.rows()), int(c.X.cols()));
     if (ImGui::Button("Back to the sentence")) { c.input = Input::Sentence; c.X.resize(0, 0); d = true; }

@@ -137,8 +137,7 @@ void draw_grid() {
   App& a = app();
   const float s = a.dpi;
   ModelView& M = mv();
-  const nn::Spec& sp = M.m.cfg.spec;
-  const int L = sp.layers, H = sp.attn.heads, T = int(M.ids.size());
+  const int L = M.layers(), H = M.heads(), T = M.tokens();
   ImGui::TextUnformatted("Every head (rows: layers, columns: heads)");
   help_marker("Each map is one head's attention on your text: row i is the query token, column j the key it reads. The "
               "label is the pattern it shows most (previous-token, induction, first-token or sink, self, uniform) and the "
@@ -146,18 +145,18 @@ void draw_grid() {
   const float avail = ImGui::GetContentRegionAvail().x;
   const float size = std::clamp((avail - 40 * s) / float(H) - 6 * s, 26 * s, 140 * s);
   for (int l = 0; l < L; l++) {
-    ImGui::Text("%2d", l);
+    ImGui::Text("%2d", M.layer_name(l));
     for (int h = 0; h < H; h++) {
       ImGui::SameLine();
       ImGui::BeginGroup();
       const ImVec2 p0 = ImGui::GetCursorScreenPos();
-      const float* A = M.pass.cache.layers[size_t(l)].p.data() + size_t(h) * T * T;
+      const float* A = M.weights(l, h);
       head_map("model:", A, T, M.token_labels, size, "m" + std::to_string(l) + "_" + std::to_string(h), M.version);
       if (ImGui::IsItemClicked()) { M.layer = l; M.head = h; }
       mark(("model:head" + std::to_string(l) + "_" + std::to_string(h)).c_str());
       ImDrawList* dl = ImGui::GetWindowDrawList();
       if (M.layer == l && M.head == h) dl->AddRect(p0, ImVec2(p0.x + size, p0.y + size), head_color(h), 0, 0, 2 * s);
-      if (M.knocked[size_t(l) * H + h]) {
+      if (!M.given && M.knocked[size_t(l) * H + h]) {
         dl->AddLine(p0, ImVec2(p0.x + size, p0.y + size), IM_COL32(255, 90, 70, 220), 2 * s);
         dl->AddLine(ImVec2(p0.x + size, p0.y), ImVec2(p0.x, p0.y + size), IM_COL32(255, 90, 70, 220), 2 * s);
       }
@@ -170,7 +169,8 @@ void draw_grid() {
       }
       ImGui::EndGroup();
       if (ImGui::IsItemHovered() && !ImGui::IsAnyItemActive())
-        ImGui::SetTooltip("layer %d, head %d: %s (score %.2f)", l, h, train::head_kind_name(lab.kind), double(lab.score));
+        ImGui::SetTooltip("layer %d, head %d: %s (score %.2f)", M.layer_name(l), M.head_name(h), train::head_kind_name(lab.kind),
+                          double(lab.score));
     }
   }
 }
@@ -179,17 +179,17 @@ void draw_selected() {
   App& a = app();
   const float s = a.dpi;
   ModelView& M = mv();
-  const nn::Spec& sp = M.m.cfg.spec;
-  const int H = sp.attn.heads, T = int(M.ids.size());
+  const int H = M.heads(), T = M.tokens();
   const train::HeadLabel& lab = M.labels[size_t(M.layer) * H + M.head];
-  ImGui::Text("Layer %d, head %d: %s", M.layer, M.head, train::head_kind_name(lab.kind));
+  ImGui::Text("Layer %d, head %d: %s", M.layer_name(M.layer), M.head_name(M.head), train::head_kind_name(lab.kind));
   ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x);
   ImGui::TextDisabled("previous %.2f · induction %.2f · first %.2f · self %.2f · uniformity %.2f", double(lab.prev),
                       double(lab.induction), double(lab.first), double(lab.self), double(lab.uniformity));
   ImGui::PopTextWrapPos();
   const float size = std::min(ImGui::GetContentRegionAvail().x, 320 * s);
-  head_map("model:", M.pass.cache.layers[size_t(M.layer)].p.data() + size_t(M.head) * T * T, T, M.token_labels, size,
-           "selected", M.version + (uint64_t(M.layer) << 40) + (uint64_t(M.head) << 48));
+  head_map("model:", M.weights(M.layer, M.head), T, M.token_labels, size, "selected",
+           M.version + (uint64_t(M.layer) << 40) + (uint64_t(M.head) << 48));
+  if (M.given) return;  // the weights alone: no model to open in the stepper or to knock heads out of
   if (ImGui::Button("Open in stepper")) model_open_in_stepper(M.layer, M.head);
   mark("model:stepper");
   if (ImGui::IsItemHovered())
@@ -210,12 +210,121 @@ void draw_selected() {
   }
 }
 
+// the head view: the selected layer's heads as coloured toggles, their token lines together
+void draw_lines() {
+  App& a = app();
+  const float s = a.dpi;
+  ModelView& M = mv();
+  const int H = M.heads(), T = M.tokens();
+  if (int(M.line_heads.size()) != H) M.line_heads.assign(size_t(H), 0);
+  ImGui::Text("Token lines, layer %d", M.layer_name(M.layer));
+  help_marker("Each line joins a query token (left) to a key token (right); thicker and more opaque is more weight. The "
+              "selected head is always drawn; click the other heads' squares to draw them too, each in its colour. Click a "
+              "token on the left to focus its row; hover a token on the right for each head's weight on it.");
+  for (int h = 0; h < H; h++) {
+    if (h) ImGui::SameLine(0, 3 * s);
+    if (ImGui::GetContentRegionAvail().x < 24 * s) ImGui::NewLine();
+    const bool on = h == M.head || M.line_heads[size_t(h)];
+    ImGui::PushStyleColor(ImGuiCol_Button, on ? head_color(h, 0.9f) : head_color(h, 0.18f));
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, head_color(h, 0.6f));
+    char b[24];
+    std::snprintf(b, sizeof b, "%d##lh%d", M.head_name(h), h);
+    if (ImGui::SmallButton(b) && h != M.head) M.line_heads[size_t(h)] ^= 1;
+    ImGui::PopStyleColor(2);
+    mark(("model:lines" + std::to_string(h)).c_str());
+  }
+  std::vector<LineHead> heads;
+  for (int h = 0; h < H; h++)
+    if (h == M.head || M.line_heads[size_t(h)]) heads.push_back({h, M.weights(M.layer, h), "head " + std::to_string(M.head_name(h))});
+  ImGui::BeginGroup();
+  const int q = token_lines(heads, T, T, M.token_labels, M.token_labels, M.line_query);
+  ImGui::EndGroup();
+  mark("model:lines");
+  if (q >= 0) M.line_query = q == M.line_query ? -1 : q;
+}
+
+// the text as chips: each token's text, its id and bytes on hover
+void draw_chips() {
+  const float s = app().dpi;
+  ModelView& M = mv();
+  ImGui::TextDisabled("%d tokens", M.tokens());
+  for (int i = 0; i < M.tokens(); i++) {
+    if (i) ImGui::SameLine(0, 3 * s);
+    if (ImGui::GetContentRegionAvail().x < 40 * s) ImGui::NewLine();
+    ImGui::PushID(i);
+    ImGui::SmallButton(M.token_labels[size_t(i)].c_str());
+    if (ImGui::IsItemHovered()) {
+      std::string bytes;
+      if (!M.given && M.has_tokenizer)
+        for (unsigned char c : M.tok.token_bytes(M.ids[size_t(i)])) {
+          char h[8];
+          std::snprintf(h, sizeof h, "%02x ", c);
+          bytes += h;
+        }
+      if (M.given) ImGui::SetTooltip("token %d", i);
+      else ImGui::SetTooltip("token %d: id %d%s%s", i, M.ids[size_t(i)], bytes.empty() ? "" : ", bytes ", bytes.c_str());
+    }
+    ImGui::PopID();
+  }
+}
+
+// attention handed in (a notebook's model_view / head_view): the weights as given, no model
+void draw_given() {
+  App& a = app();
+  const float s = a.dpi;
+  ModelView& M = mv();
+  if (M.loaded) {
+    if (ImGui::SmallButton("Back to the open model")) { M.given = false; model_run(); return; }
+  } else if (ImGui::SmallButton("Open a real model")) {
+    M.choosing = true;
+  }
+  ImGui::SameLine();
+  ImGui::TextUnformatted(M.given_title.empty() ? "Attention weights handed in" : M.given_title.c_str());
+  ImGui::TextDisabled("%d layer(s) × %d head(s) on %d tokens, shown as given: no model runs here, so there is no "
+                      "prediction and no knock-out", M.layers(), M.heads(), M.tokens());
+  draw_chips();
+  ImGui::Separator();
+  if (M.given_lines_first) {
+    if (M.layers() > 1) {
+      int l = M.layer;
+      ImGui::SetNextItemWidth(200 * s);
+      if (ImGui::SliderInt("layer", &l, 0, M.layers() - 1, "%d")) { M.layer = l; }
+      mark("model:layer");
+      ImGui::SameLine();
+      ImGui::TextDisabled("(layer %d of the model)", M.layer_name(M.layer));
+    }
+    draw_lines();
+    return;
+  }
+  if (a.narrow) {
+    draw_grid();
+    ImGui::Separator();
+    draw_selected();
+    draw_lines();
+    return;
+  }
+  const float right = std::min(380 * s, ImGui::GetContentRegionAvail().x * 0.38f);
+  ImGui::BeginChild("##modelgrid", ImVec2(ImGui::GetContentRegionAvail().x - right - 10 * s, 0), false);
+  draw_grid();
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("##modelside", ImVec2(right, 0), false);
+  draw_selected();
+  ImGui::Separator();
+  draw_lines();
+  ImGui::EndChild();
+}
+
 }  // namespace
 
 void draw_model() {
   App& a = app();
   const float s = a.dpi;
   ModelView& M = mv();
+  if (M.given && !M.downloading && M.pending.empty() && !M.choosing) {
+    draw_given();
+    return;
+  }
   if (!M.loaded || M.downloading || !M.pending.empty() || M.choosing) {
     if (M.loaded && !M.downloading) {
       if (ImGui::Button("Back to the open model")) { M.choosing = false; M.pending.clear(); }
@@ -245,30 +354,13 @@ void draw_model() {
   mark("model:run");
   if (!M.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "%s", M.error.c_str());
   if (!M.ran) return;
-  // the tokens as chips: the text of each, its id on hover
-  ImGui::TextDisabled("%zu tokens", M.ids.size());
-  for (size_t i = 0; i < M.ids.size(); i++) {
-    if (i) ImGui::SameLine(0, 3 * s);
-    if (ImGui::GetContentRegionAvail().x < 40 * s) ImGui::NewLine();
-    ImGui::PushID(int(i));
-    ImGui::SmallButton(M.token_labels[i].c_str());
-    if (ImGui::IsItemHovered()) {
-      std::string bytes;
-      if (M.has_tokenizer)
-        for (unsigned char c : M.tok.token_bytes(M.ids[i])) {
-          char h[8];
-          std::snprintf(h, sizeof h, "%02x ", c);
-          bytes += h;
-        }
-      ImGui::SetTooltip("token %zu: id %d%s%s", i, M.ids[i], bytes.empty() ? "" : ", bytes ", bytes.c_str());
-    }
-    ImGui::PopID();
-  }
+  draw_chips();
   ImGui::Separator();
   if (a.narrow) {
     draw_grid();
     ImGui::Separator();
     draw_selected();
+    draw_lines();
     draw_prediction();
     return;
   }
@@ -281,6 +373,8 @@ void draw_model() {
   draw_selected();
   ImGui::Separator();
   draw_prediction();
+  ImGui::Separator();
+  draw_lines();
   ImGui::EndChild();
 }
 

@@ -69,6 +69,17 @@ float matrix_view_width(const MatrixView& v);  // the width matrix_view will tak
 void head_map(const char* cache, const float* A, int T, const std::vector<std::string>& labels, float size,
               const std::string& id, uint64_t version);
 
+// The token lines (BertViz's head view, tokens.cpp): queries on the left, keys on the right, a line
+// per pair whose thickness and opacity are the weight, one colour per head; the focused query's
+// lines stand out, a hovered key shows each head's weight. Returns the query clicked, or -1.
+struct LineHead {
+  int color;                            // head_color's index
+  const float* w;                       // (n_q, n_k) row-major weights
+  std::string name;                     // "head 3", for the hover
+};
+int token_lines(const std::vector<LineHead>& heads, int n_q, int n_k, const std::vector<std::string>& tokens_q,
+                const std::vector<std::string>& tokens_k, int focus);
+
 // ---- formulas (formula_draw.cpp): markup of formula.h typeset at the cursor in font at size px,
 // in colour col, shrunk (to 60 % at most) when wider than max_w (0: no limit). One item.
 FormulaBox draw_formula(const std::string& markup, ImFont* font, float size, ImU32 col, float max_w = 0);
