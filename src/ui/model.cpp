@@ -138,7 +138,7 @@ void draw_grid() {
   const float s = a.dpi;
   ModelView& M = mv();
   const int L = M.layers(), H = M.heads(), T = M.tokens();
-  ImGui::TextUnformatted("Every head (rows: layers, columns: heads)");
+  ImGui::TextUnformatted(a.narrow ? "Every head (rows: layers)" : "Every head (rows: layers, columns: heads)");
   help_marker("Each map is one head's attention on your text: row i is the query token, column j the key it reads. The "
               "label is the pattern it shows most (previous-token, induction, first-token or sink, self, uniform) and the "
               "score that decided it. Click a head to select it; a knocked-out head is crossed.");
@@ -279,9 +279,11 @@ void draw_given() {
     M.choosing = true;
   }
   ImGui::SameLine();
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x);
   ImGui::TextUnformatted(M.given_title.empty() ? "Attention weights handed in" : M.given_title.c_str());
   ImGui::TextDisabled("%d layer(s) × %d head(s) on %d tokens, shown as given: no model runs here, so there is no "
                       "prediction and no knock-out", M.layers(), M.heads(), M.tokens());
+  ImGui::PopTextWrapPos();
   draw_chips();
   ImGui::Separator();
   if (M.given_lines_first) {
