@@ -400,6 +400,7 @@ void app_frame() {
   update_grads();
   ui::long_continue();
   train_continue();
+  model_continue();
   a.view.hover_prev = a.view.hover;
   a.view.hover_prev_id = a.view.hover_id;
   a.view.hover_prev_i = a.view.hover_i;

@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "engine/long_attention.h"
 #include "io/share_state.h"
+#include "models/generate.h"
 #include "models/model.h"
 #include "text/tokenizer.h"
 #include "train/probe.h"
@@ -181,6 +182,16 @@ struct ModelView {
   // the head view's token lines: the heads of the selected layer drawn (the selected head always)
   std::vector<uint8_t> line_heads;   // (H) 1 = drawn, in its head colour
   int line_query = -1;               // the focused query row, -1 = every row
+  // the next-token panel: temperature, top-k and top-p shape the bars (and a sampled generation)
+  models::SampleOptions sample{1.0, 0, 1.0, 1};
+  std::vector<int> lens;             // (L) the logit lens at the last position: the top token after each block
+  // Generate: token by token from the KV cache, one a frame, with each new token's attention rows
+  bool greedy = true;                // else sampled with `sample`
+  int gen_count = 8;                 // how many tokens Generate adds
+  bool generating = false;
+  models::Generation gen;
+  std::vector<std::vector<float>> gen_rows;  // per generated token: (L, H, positions before it + 1) its weights
+  std::string gen_error;
   int layers() const;                // L, H, T of what is on screen (the model's or the given weights)
   int heads() const;
   int tokens() const;
@@ -327,7 +338,10 @@ void model_download();                  // the visitor said yes: fetch pending's
 void model_cancel_download();           // stops the fetch; the page stays as it was
 void model_download_progress(const std::string& file, double done, double total, double before);
 void model_download_done(bool ok, const std::string& message);
-void model_label_heads();               // classifies every head on screen (the model's or the given weights)
+void model_label_heads();
+void model_generate();                  // starts Generate from the text (with the knocked-out heads)
+void model_stop_generating();
+void model_continue();                  // each frame: one more token while generating               // classifies every head on screen (the model's or the given weights)
 // Tensors handed in by a host page or a notebook (payload.cpp): meta is JSON naming the view
 // ("model", "head", "stepper" or "check"), the tokens and each tensor's shape, dtype (float32 or
 // float16) and byte offset in bytes. False, and err says what is wrong and where, when refused;

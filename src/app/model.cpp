@@ -152,6 +152,10 @@ void model_run() {
   for (int id : ids) M.token_labels.push_back(M.has_tokenizer ? shown(M.tok.token_bytes(id)) : std::to_string(id));
   M.given = false;
   model_label_heads();
+  M.lens = models::logit_lens(M.m, M.pass, T - 1);
+  if (M.generating) model_stop_generating();  // another text or other heads: the generation was of the last one
+  M.gen.tokens.clear();
+  M.gen_rows.clear();
   M.error.clear();
   M.ran = true;
   M.version++;
@@ -190,6 +194,39 @@ void model_label_heads() {
   for (int l = 0; l < L; l++)
     for (int h = 0; h < H; h++) M.labels[size_t(l) * H + h] = train::classify_head(M.weights(l, h), T, ids.data(), causal);
   M.line_heads.assign(size_t(H), 0);
+}
+
+void model_generate() {
+  ModelView& M = mv();
+  if (!M.loaded || !M.ran || M.given) return;
+  M.gen_error.clear();
+  M.gen_rows.clear();
+  std::vector<uint8_t> knocked = M.knocked;
+  if (std::count(knocked.begin(), knocked.end(), 1) == 0) knocked.clear();
+  if (!models::generation_start(M.m, M.ids, knocked, true, &M.gen, &M.gen_error)) return;
+  M.generating = true;
+}
+
+void model_stop_generating() {
+  ModelView& M = mv();
+  M.generating = false;
+}
+
+void model_continue() {
+  ModelView& M = mv();
+  if (!M.generating) return;
+  if (int(M.gen.tokens.size()) >= M.gen_count) { M.generating = false; return; }
+  models::SampleOptions so = M.sample;
+  if (M.greedy) so.temperature = 0;
+  if (!models::generation_step(M.m, so, &M.gen, &M.gen_error)) { M.generating = false; return; }
+  // the new token's attention rows: every layer's (H, 1, positions)
+  const nn::Spec& s = M.m.cfg.spec;
+  std::vector<float> rows;
+  for (int l = 0; l < s.layers; l++) {
+    const std::vector<float>& p = M.gen.cache.layers[size_t(l)].p;
+    rows.insert(rows.end(), p.begin(), p.begin() + std::min(p.size(), size_t(s.attn.heads) * size_t(M.gen.T)));
+  }
+  M.gen_rows.push_back(std::move(rows));
 }
 
 void model_toggle_knock(int layer, int head) {
@@ -354,7 +391,12 @@ std::string model_json() {
   }
   j += ",\"ids\":[";
   for (size_t i = 0; i < M.ids.size(); i++) j += (i ? "," : "") + std::to_string(M.ids[i]);
-  j += "],\"labels\":[";
+  j += "],\"lens\":[";
+  for (size_t i = 0; i < M.lens.size(); i++) j += (i ? "," : "") + std::to_string(M.lens[i]);
+  j += "],\"generating\":" + std::string(M.generating ? "true" : "false") + ",\"generated\":[";
+  for (size_t i = 0; i < M.gen.tokens.size(); i++) j += (i ? "," : "") + std::to_string(M.gen.tokens[i]);
+  j += "],\"gen_error\":" + json_quote(M.gen_error);
+  j += ",\"labels\":[";
   for (size_t i = 0; i < M.labels.size(); i++) j += (i ? "," : "") + json_quote(train::head_kind_name(M.labels[i].kind));
   j += "]";
   if (M.ran && !M.given) {

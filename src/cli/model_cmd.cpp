@@ -8,6 +8,7 @@
 #include "cli/write_dir.h"
 #include "io/files.h"
 #include "io/npy.h"
+#include "models/generate.h"
 #include "models/model.h"
 #include "io/json.h"
 #include "models/check.h"
@@ -186,19 +187,11 @@ int model_main(const std::vector<std::string>& a) {
     if (m.cfg.spec.pos == PosEnc::Learned && T + generate > m.cfg.n_positions)
       return fail(std::to_string(T) + " tokens + --generate " + std::to_string(generate) + " pass the model's " +
                   std::to_string(m.cfg.n_positions) + " learned positions");
-    nn::Cache<float> c;
-    c.keep_weights = c.keep_resid = false;
-    c.knocked_out = pass.cache.knocked_out;
-    std::vector<float> z(pass.logits.end() - V, pass.logits.end());
-    nn::forward_blocks(m.cfg.spec, m.W, 1, T, 0, ids.data(), nn::Run(), &c);  // the prompt's keys and values
-    std::vector<float> logits(static_cast<size_t>(V));
-    for (long g = 0; g < generate; g++) {
-      const int next = models::choose_token(z.data(), V, so, int(g));
-      generated.push_back(next);
-      if (g + 1 == generate) break;
-      nn::forward_blocks(m.cfg.spec, m.W, 1, 1, T + int(g), &next, nn::Run(), &c);
-      nn::lm_head_forward(m.cfg.spec.d_model, {0}, c.f.data(), m.W.head, &c.work.fr, z.data(), &c.work.tmp);
-    }
+    models::Generation gen;
+    if (!models::generation_start(m, ids, pass.cache.knocked_out, false, &gen, &err)) return fail(err);
+    for (long g = 0; g < generate; g++)
+      if (!models::generation_step(m, so, &gen, &err)) return fail(err);
+    generated = gen.tokens;
   }
   if (!out_dir.empty() && !write_atomically(out_dir, [&](const fs::path& tmp) { return dump(m, ids, pass, generated, tmp, &err); }, &err))
     return fail(err);

@@ -109,28 +109,139 @@ void draw_open() {
   ImGui::Dummy(ImVec2(0, 8 * s));
 }
 
-// the next-token prediction at the last position: the 5 likeliest, with every head for comparison
+// a probability as a bar the panel's width, the value on it; grey: the full model's, behind it
+void prob_bar(double p, double was, bool compare, float width) {
+  const float s = app().dpi;
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const float h = ImGui::GetTextLineHeight();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(p0, ImVec2(p0.x + width, p0.y + h), ImGui::GetColorU32(ImGuiCol_FrameBg), 2 * s);
+  if (compare) dl->AddRectFilled(p0, ImVec2(p0.x + width * float(was), p0.y + h), IM_COL32(150, 150, 150, 110), 2 * s);
+  dl->AddRectFilled(p0, ImVec2(p0.x + width * float(p), p0.y + h), head_color(0, 0.85f), 2 * s);
+  char t[48];
+  if (compare) std::snprintf(t, sizeof t, "%.1f %%  (all heads %.1f %%)", 100 * p, 100 * was);
+  else std::snprintf(t, sizeof t, "%.1f %%", 100 * p);
+  dl->AddText(ImVec2(p0.x + 4 * s, p0.y), ImGui::GetColorU32(ImGuiCol_Text), t);
+  ImGui::Dummy(ImVec2(width, h));
+}
+
+// the next-token prediction at the last position: the likeliest as bars, shaped by temperature,
+// top-k and top-p; with knocked-out heads, every head's in grey behind; the logit lens
 void draw_prediction() {
+  const float s = app().dpi;
   ModelView& M = mv();
   const int V = M.m.cfg.spec.vocab, T = int(M.ids.size());
-  const auto now = models::next_token_distribution(M.pass.logits.data() + size_t(T - 1) * V, V, {});
-  const auto full = models::next_token_distribution(M.full_logits.data(), V, {});
   const bool knocked = std::count(M.knocked.begin(), M.knocked.end(), 1) > 0;
+  ImGui::TextUnformatted(knocked ? "Next token, with the knocked-out heads" : "Next token");
+  help_marker("The likeliest next tokens after your text. Temperature divides the logits (low: sharper, high: flatter), "
+              "top-k keeps the k likeliest, top-p the fewest whose probabilities reach p; the rest is renormalized. With "
+              "heads knocked out, the grey bar behind is the model with every head.");
+  const float w = ImGui::GetContentRegionAvail().x;
+  float temp = float(M.sample.temperature);
+  ImGui::SetNextItemWidth(w * 0.5f);
+  if (ImGui::SliderFloat("temperature", &temp, 0.05f, 2.0f, "%.2f")) M.sample.temperature = temp;
+  mark("model:temperature");
+  ImGui::SetNextItemWidth(w * 0.5f);
+  ImGui::SliderInt("top-k (0: all)", &M.sample.top_k, 0, 100);
+  mark("model:topk");
+  float top_p = float(M.sample.top_p);
+  ImGui::SetNextItemWidth(w * 0.5f);
+  if (ImGui::SliderFloat("top-p", &top_p, 0.05f, 1.0f, "%.2f")) M.sample.top_p = top_p;
+  mark("model:topp");
+  const auto now = models::next_token_distribution(M.pass.logits.data() + size_t(T - 1) * V, V, M.sample);
+  const auto full = models::next_token_distribution(M.full_logits.data(), V, M.sample);
   auto name = [&](int id) { return M.has_tokenizer ? "'" + M.tok.token_bytes(id) + "'" : std::to_string(id); };
-  ImGui::TextUnformatted(knocked ? "Next token, with the knocked-out heads (every head in grey)" : "Next token");
-  for (size_t i = 0; i < now.size() && i < 5; i++) {
+  const float label_w = std::min(120 * s, w * 0.35f);
+  for (size_t i = 0; i < now.size() && i < 8; i++) {
     const int id = now[i].first;
     double was = 0;
     for (const auto& f : full)
       if (f.first == id) was = f.second;
-    ImGui::Text("  %-18s %5.1f %%", name(id).c_str(), 100 * now[i].second);
-    if (knocked) {
-      ImGui::SameLine();
-      ImGui::TextDisabled("(%.1f %%)", 100 * was);
-    }
+    ImGui::TextUnformatted(clip_label(name(id), label_w).c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("token id %d", id);
+    ImGui::SameLine(label_w + 8 * s);
+    prob_bar(now[i].second, was, knocked, std::max(60 * s, w - label_w - 12 * s));
   }
   if (knocked && !now.empty() && !full.empty() && now[0].first != full[0].first)
     ImGui::TextColored(ImVec4(1.0f, 0.7f, 0.3f, 1), "The prediction changed: with every head it is %s.", name(full[0].first).c_str());
+  if (!M.lens.empty()) {
+    ImGui::Spacing();
+    ImGui::TextUnformatted("Logit lens");
+    help_marker("The token the model would predict if it stopped after each layer: the residual stream after that "
+                "block through the final norm and the output head. Watch where the final answer first appears.");
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
+    std::string line;
+    for (size_t l = 0; l < M.lens.size(); l++) line += (l ? "  ·  " : "") + std::to_string(l) + ": " + name(M.lens[l]);
+    ImGui::TextDisabled("%s", line.c_str());
+    ImGui::PopTextWrapPos();
+  }
+}
+
+// Generate: the text continued token by token from the KV cache; each new token's attention row
+// in the selected head appended under the last as it comes
+void draw_generate_controls() {
+  const float s = app().dpi;
+  ModelView& M = mv();
+  if (M.generating) {
+    if (ImGui::Button("Stop")) model_stop_generating();
+    mark("model:stop");
+    ImGui::SameLine();
+    ImGui::TextDisabled("generating %zu / %d", M.gen.tokens.size(), M.gen_count);
+    return;
+  }
+  if (ImGui::Button("Generate")) model_generate();
+  mark("model:generate");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Continue the text token by token from the KV cache (with the knocked-out heads)");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(90 * s);
+  ImGui::SliderInt("tokens", &M.gen_count, 1, 64);
+  ImGui::SameLine();
+  ImGui::Checkbox("greedy", &M.greedy);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Greedy: always the likeliest token. Off: drawn with the temperature, top-k and top-p of the next-token panel");
+}
+
+void draw_generate() {
+  const float s = app().dpi;
+  ModelView& M = mv();
+  const nn::Spec& sp = M.m.cfg.spec;
+  if (M.gen.tokens.empty() && M.gen_error.empty()) return;
+  ImGui::TextUnformatted("Generated");
+  if (!M.gen_error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "%s", M.gen_error.c_str());
+  if (M.gen.tokens.empty()) return;
+  auto name = [&](int id) { return M.has_tokenizer ? M.tok.token_bytes(id) : " " + std::to_string(id); };
+  std::string text;
+  for (int id : M.gen.tokens) text += name(id);
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x);
+  ImGui::TextColored(ImVec4(0.55f, 0.85f, 1.0f, 1), "…%s", text.c_str());
+  ImGui::PopTextWrapPos();
+  // layer, head's row for each generated token: one strip of cells over every position before it
+  const int H = sp.attn.heads, T0 = int(M.ids.size());
+  const int cols = T0 + int(M.gen_rows.size());
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float cell = std::max(2 * s, std::min(12 * s, (avail - 4 * s) / float(cols)));
+  ImGui::TextDisabled("layer %d, head %d: each new token's weights (a row per token)", M.layer, M.head);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  for (size_t g = 0; g < M.gen_rows.size(); g++) {
+    const int n = T0 + int(g) + 1;
+    const float* row = M.gen_rows[g].data() + (size_t(M.layer) * H + M.head) * size_t(n);
+    for (int j = 0; j < n && j < cols; j++) {
+      const float v = std::sqrt(std::clamp(row[j], 0.0f, 1.0f));
+      const ImVec2 a(p0.x + cell * float(j), p0.y + cell * float(g));
+      dl->AddRectFilled(a, ImVec2(a.x + cell - 1, a.y + cell - 1), head_color(M.head, 0.08f + 0.92f * v));
+    }
+  }
+  ImGui::Dummy(ImVec2(cell * float(cols), cell * float(M.gen_rows.size())));
+  mark("model:genrows");
+  if (ImGui::IsItemHovered()) {
+    const ImVec2 m = ImGui::GetIO().MousePos;
+    const int g = int((m.y - p0.y) / cell), j = int((m.x - p0.x) / cell);
+    if (g >= 0 && g < int(M.gen_rows.size()) && j >= 0 && j <= T0 + g) {
+      const float* row = M.gen_rows[size_t(g)].data() + (size_t(M.layer) * H + M.head) * size_t(T0 + g + 1);
+      const std::string key = j < T0 ? M.token_labels[size_t(j)] : name(M.gen.tokens[size_t(j - T0)]);
+      ImGui::SetTooltip("new token %d ('%s') → '%s': %.3f", g + 1, name(M.gen.tokens[size_t(g)]).c_str(), key.c_str(), double(row[j]));
+    }
+  }
 }
 
 void draw_grid() {
@@ -186,7 +297,7 @@ void draw_selected() {
   ImGui::TextDisabled("previous %.2f · induction %.2f · first %.2f · self %.2f · uniformity %.2f", double(lab.prev),
                       double(lab.induction), double(lab.first), double(lab.self), double(lab.uniformity));
   ImGui::PopTextWrapPos();
-  const float size = std::min(ImGui::GetContentRegionAvail().x, 320 * s);
+  const float size = std::min(ImGui::GetContentRegionAvail().x, 260 * s);
   head_map("model:", M.weights(M.layer, M.head), T, M.token_labels, size, "selected",
            M.version + (uint64_t(M.layer) << 40) + (uint64_t(M.head) << 48));
   if (M.given) return;  // the weights alone: no model to open in the stepper or to knock heads out of
@@ -354,6 +465,7 @@ void draw_model() {
   ImGui::SameLine();
   if (ImGui::Button("Run") || enter) model_run();
   mark("model:run");
+  if (M.ran) draw_generate_controls();
   if (!M.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "%s", M.error.c_str());
   if (!M.ran) return;
   draw_chips();
@@ -364,6 +476,7 @@ void draw_model() {
     draw_selected();
     draw_lines();
     draw_prediction();
+    draw_generate();
     return;
   }
   const float right = std::min(380 * s, ImGui::GetContentRegionAvail().x * 0.38f);
@@ -375,6 +488,8 @@ void draw_model() {
   draw_selected();
   ImGui::Separator();
   draw_prediction();
+  ImGui::Separator();
+  draw_generate();
   ImGui::Separator();
   draw_lines();
   ImGui::EndChild();

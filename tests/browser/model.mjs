@@ -37,6 +37,7 @@ const cliTop = (out) => out.split('\n').filter((l) => l.includes(' p = ')).map((
 const want = JSON.parse(cli('tokenize', '--model', ckpt, '--text', text));
 const topFull = cliTop(cli('model', '--model', ckpt, '--text', text));
 const topKnocked = cliTop(cli('model', '--model', ckpt, '--text', text, '--ablate', '1.2'));
+const generated = /generated:((?: \d+)+)/.exec(cli('model', '--model', ckpt, '--text', text, '--generate', '8'))[1].trim().split(' ').map(Number);
 const dump = path.join(tmp, 'dump');
 cli('model', '--model', ckpt, '--text', text, '--dump', dump);
 
@@ -69,6 +70,16 @@ try {
     assert(JSON.stringify(m.ids) === JSON.stringify(want.ids), `ids ${m.ids} vs attn tokenize ${want.ids}`);
     assert(m.labels.length === 12, `${m.labels.length} head labels`);
     assert(JSON.stringify(m.top.map((x) => x[0])) === JSON.stringify(topFull), `top ${JSON.stringify(m.top)} vs ${topFull}`);
+    // the logit lens: one token per layer, the last the model's own prediction
+    assert(m.lens.length === 3 && m.lens[2] === topFull[0], `lens ${m.lens} vs top ${topFull[0]}`);
+    // Generate: 8 greedy tokens from the KV cache, one a frame, as attn model --generate 8 gives them
+    await click(page, 'model:generate');
+    await page.waitForFunction(() => !attnTest.model().generating && attnTest.model().generated.length === 8, null, { timeout: 60000 });
+    m = await page.evaluate(() => attnTest.model());
+    assert(JSON.stringify(m.generated) === JSON.stringify(generated), `generated ${m.generated} vs attn model's ${generated}`);
+    assert(m.gen_error === '', m.gen_error);
+    const strip = await page.evaluate(() => attnTest.rect('model:genrows'));
+    assert(strip.y1 - strip.y0 > 8, 'the new tokens\' attention rows are drawn');
     await page.mouse.move(5, 795);
     await nextFrames(page, 2);
     if (shots) await page.screenshot({ path: path.join(shots, 'model-1280.png') });

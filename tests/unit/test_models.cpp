@@ -4,11 +4,13 @@
 // plain double loop written here from the architecture's definition; tokenizer.json files written
 // here, with ids worked out by hand from their merges.
 #include <doctest.h>
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 #include "core/rng.h"
 #include "io/tensor_file.h"
+#include "models/generate.h"
 #include "models/model.h"
 #include "models/sample.h"
 #include "text/tokenizer.h"
@@ -93,7 +95,8 @@ void rope(Rows* x, int heads) {
       }
 }
 
-std::vector<double> reference_logits(const std::vector<Tensor>& t, const std::vector<int>& ids) {
+// the logits after `blocks` blocks (all: the model's own), through the final norm and the tied head
+std::vector<double> reference_logits(const std::vector<Tensor>& t, const std::vector<int>& ids, int blocks = L) {
   auto get = [&](const std::string& n) -> const Tensor& {
     for (const Tensor& x : t)
       if (x.name == n) return x;
@@ -104,7 +107,7 @@ std::vector<double> reference_logits(const std::vector<Tensor>& t, const std::ve
   Rows h(static_cast<size_t>(T), std::vector<double>(static_cast<size_t>(d)));
   for (int i = 0; i < T; i++)
     for (int j = 0; j < d; j++) h[size_t(i)][size_t(j)] = get("model.embed_tokens.weight").v[size_t(ids[size_t(i)]) * d + j];
-  for (int l = 0; l < L; l++) {
+  for (int l = 0; l < blocks; l++) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
     const Rows a = rms(h, get(p + "input_layernorm.weight"));
     Rows q = linear(a, get(p + "self_attn.q_proj.weight")), k = linear(a, get(p + "self_attn.k_proj.weight"));
@@ -174,6 +177,40 @@ TEST_CASE("models: a Llama-family checkpoint in memory runs as its definition sa
   CHECK(moved > 1e-2);
   CHECK_FALSE(models::run_model(m, {3, 11}, {}, &pass, &err));
   CHECK(err == "token 1 is id 11, past the vocabulary of 11");
+}
+
+TEST_CASE("models: the logit lens and greedy generation from the KV cache are the definition's") {
+  const std::vector<Tensor> t = llama_tensors(5);
+  models::Model m;
+  std::string err;
+  REQUIRE_MESSAGE(models::load_model(llama_files(t), &m, &err), err);
+  const std::vector<int> ids = {3, 1, 4, 1, 5};
+  const int V = 11;
+  auto argmax_last = [&](const std::vector<double>& z) {
+    return int(std::max_element(z.end() - V, z.end()) - (z.end() - V));
+  };
+  models::Pass pass;
+  REQUIRE(models::run_model(m, ids, {}, &pass, &err));
+  const std::vector<int> lens = models::logit_lens(m, pass, int(ids.size()) - 1);
+  REQUIRE(lens.size() == size_t(L));
+  for (int l = 0; l < L; l++) CHECK(lens[size_t(l)] == argmax_last(reference_logits(t, ids, l + 1)));
+  // greedy: each token the argmax of the definition's logits on the text so far
+  models::Generation g;
+  REQUIRE(models::generation_start(m, ids, {}, true, &g, &err));
+  std::vector<int> text = ids;
+  for (int step = 0; step < 6; step++) {
+    REQUIRE_MESSAGE(models::generation_step(m, {}, &g, &err), err);
+    const int want = argmax_last(reference_logits(t, text));
+    CHECK(g.tokens.back() == want);
+    text.push_back(g.tokens.back());
+    // the new token's attention rows are kept: (H, 1, positions) in every layer, each summing to 1
+    const std::vector<float>& p = g.cache.layers[1].p;
+    REQUIRE(p.size() == size_t(H) * text.size());
+    double sum = 0;
+    for (size_t j = 0; j < text.size(); j++) sum += p[j];
+    CHECK(sum == doctest::Approx(1).epsilon(1e-5));
+  }
+  CHECK(g.T == int(text.size()));
 }
 
 TEST_CASE("models: sampling keeps top-k, reaches top-p, and is greedy at temperature 0") {

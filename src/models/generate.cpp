@@ -1,0 +1,67 @@
+// generate.cpp: the logit lens and generation from the KV cache (generate.h).
+#include "models/generate.h"
+#include <algorithm>
+#include <new>
+
+namespace attn::models {
+
+std::vector<int> logit_lens(const Model& m, const Pass& pass, int t) {
+  const nn::Spec& s = m.cfg.spec;
+  const int d = s.d_model, V = s.vocab, L = s.layers;
+  std::vector<int> out;
+  if (t < 0 || t >= pass.cache.T) return out;
+  std::vector<float> x(static_cast<size_t>(d)), f, fr, tmp, z(static_cast<size_t>(V));
+  nn::NormCache<float> nc;
+  for (int l = 0; l < L; l++) {
+    const std::vector<float>& r = pass.cache.layers[size_t(l)].resid;  // (T, d)
+    std::copy(r.begin() + size_t(t) * d, r.begin() + size_t(t + 1) * d, x.begin());
+    nn::norm_forward(s.norm, 1, d, x, m.W.ln_f, &nc, &f);  // (1, d)
+    nn::lm_head_forward(d, {0}, f.data(), m.W.head, &fr, z.data(), &tmp);
+    out.push_back(int(std::max_element(z.begin(), z.end()) - z.begin()));
+  }
+  return out;
+}
+
+bool generation_start(const Model& m, const std::vector<int>& ids, const std::vector<uint8_t>& knocked, bool keep_weights,
+                      Generation* g, std::string* err) {
+  const nn::Spec& s = m.cfg.spec;
+  const int T = int(ids.size()), V = s.vocab;
+  if (T < 1) { *err = "no tokens to continue"; return false; }
+  *g = Generation();
+  g->cache.keep_weights = keep_weights;
+  g->cache.keep_resid = false;
+  g->cache.knocked_out = knocked;
+  try {
+    nn::forward_blocks(s, m.W, 1, T, 0, ids.data(), nn::Run(), &g->cache);
+    std::vector<float> fr, tmp;
+    g->logits.resize(static_cast<size_t>(V));
+    nn::lm_head_forward(s.d_model, {T - 1}, g->cache.f.data(), m.W.head, &fr, g->logits.data(), &tmp);
+  } catch (const std::bad_alloc&) {
+    *err = "out of memory running the prompt";
+    return false;
+  }
+  g->T = T;
+  return true;
+}
+
+bool generation_step(const Model& m, const SampleOptions& so, Generation* g, std::string* err) {
+  const nn::Spec& s = m.cfg.spec;
+  if (s.pos == PosEnc::Learned && g->T >= m.cfg.n_positions) {
+    *err = "the model has " + std::to_string(m.cfg.n_positions) + " learned positions, all used";
+    return false;
+  }
+  const int next = choose_token(g->logits.data(), s.vocab, so, int(g->tokens.size()));
+  g->tokens.push_back(next);
+  try {
+    nn::forward_blocks(s, m.W, 1, 1, g->T, &next, nn::Run(), &g->cache);
+    std::vector<float> fr, tmp;
+    nn::lm_head_forward(s.d_model, {0}, g->cache.f.data(), m.W.head, &fr, g->logits.data(), &tmp);
+  } catch (const std::bad_alloc&) {
+    *err = "out of memory after " + std::to_string(g->tokens.size()) + " generated tokens";
+    return false;
+  }
+  g->T++;
+  return true;
+}
+
+}  // namespace attn::models
