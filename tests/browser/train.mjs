@@ -81,8 +81,10 @@ try {
       `slice ${t.slice_ms.toFixed(0)} ms, a step of both runs ${t.step_ms.toFixed(0)} ms`);
     assert(t.runs[1].heldout < 0.7, `the 1-layer model reached ${t.runs[1].heldout}`);
     // training adds at most its slice to a frame: the app's budget (12 ms, more where frames are slow,
-    // at most 40), or one step when a step takes longer (a step of both runs is t.step_ms)
-    const budget = Math.max(t.slice_ms, t.step_ms) + 8;
+    // at most 40), or one step when a step takes longer (a step of both runs is t.step_ms). The
+    // browser shows frames on vsync, so an interval is a whole number of 16.7 ms periods: a slice of
+    // 20 ms added to a frame of 110 ms of work shows as 116.7 -> 150 ms, one period more than the work
+    const budget = Math.max(t.slice_ms, t.step_ms) + 8 + 1000 / 60;
     assert(during.median <= idle.median + budget,
       `frames slowed from ${idle.median} to ${during.median} ms while training (budget ${budget.toFixed(0)} ms)`);
   });
