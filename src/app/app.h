@@ -2,6 +2,7 @@
 // computed from it, and view-only state (stage, head, query, hover, theme). Panels read the
 // trace and edit only the config; the engine recomputes once per frame when it is dirty.
 #pragma once
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -192,6 +193,20 @@ struct ModelView {
   models::Generation gen;
   std::vector<std::vector<float>> gen_rows;  // per generated token: (L, H, positions before it + 1) its weights
   std::string gen_error;
+  // a pass in progress, some layers each frame, while the last result stays on screen: the full
+  // model's (when its prediction is not known for these ids), then the knocked-out one; the last
+  // job's pass is the one shown
+  struct Job {
+    models::RunOptions opt;
+    models::Pass pass;
+    int next = -1;                   // -1: not started; 0..L-1: the next layer; L: the logits
+  };
+  std::vector<Job> jobs;
+  std::vector<int> job_ids;
+  double job_t0 = 0;
+  double typed_ms = -1;              // when the text last changed: it runs after a short pause
+  bool running() const { return !jobs.empty(); }
+  int job_layer() const { return jobs.empty() ? 0 : std::max(0, jobs.front().next); }
   int layers() const;                // L, H, T of what is on screen (the model's or the given weights)
   int heads() const;
   int tokens() const;
@@ -329,7 +344,8 @@ bool apply_train_setup(const std::string& text, std::string* err);
 void model_add_file(const std::string& name, std::string bytes);  // one file of a checkpoint
 bool model_open();                      // loads the files given so far; false (error says why) when it cannot
 bool model_open_dir(const std::string& dir);  // the desktop's --model=DIR
-void model_run();                       // the text (or ids) through the model, with the knocked-out heads
+void model_run();                       // the text (or ids) through the model, with the knocked-out heads (over frames)
+void model_text_edited();               // the text changed: run it after a short pause
 void model_toggle_knock(int layer, int head);
 bool model_open_in_stepper(int layer, int head);  // the head's real Q, K, V into the staged pipeline
 std::string model_json();               // the mode's state for tests

@@ -87,6 +87,10 @@ bool model_open() {
   }
   M.files.clear();
   M.full_logits.clear();  // another model: its own prediction
+  M.jobs.clear();         // and nothing of the last model's passes on screen
+  M.pass = models::Pass();
+  M.ran = false;
+  M.generating = false;
   M.m = std::move(m);
   M.loaded = true;
   M.choosing = false;
@@ -124,10 +128,11 @@ void model_run() {
   if (!M.loaded) return;
   std::string err;
   std::vector<int> ids;
+  M.typed_ms = -1;
+  M.jobs.clear();
   if (!input_ids(M, &ids, &err)) { M.error = err; M.ran = false; return; }
-  const double t0 = platform::now_ms();
   const nn::Spec& s = M.m.cfg.spec;
-  const int L = s.layers, H = s.attn.heads, T = int(ids.size()), V = s.vocab;
+  const int L = s.layers, H = s.attn.heads;
   models::RunOptions opt;
   for (int l = 0; l < L; l++)
     for (int h = 0; h < H; h++)
@@ -135,32 +140,67 @@ void model_run() {
   // the prediction with every head (what a knock-out is compared against) depends on the ids alone:
   // a toggled head reruns the knocked-out pass only
   const bool full_known = !M.full_logits.empty() && M.full_ids == ids;
-  if (opt.knock_out.empty() || !full_known) {
-    models::Pass full;
-    if (!models::run_model(M.m, ids, {}, &full, &err)) { M.error = err; M.ran = false; return; }
-    M.full_logits.assign(full.logits.end() - V, full.logits.end());
-    M.full_ids = ids;
-    if (opt.knock_out.empty()) M.pass = std::move(full);
+  if (opt.knock_out.empty() || !full_known) M.jobs.emplace_back();  // every head
+  if (!opt.knock_out.empty()) {
+    M.jobs.emplace_back();
+    M.jobs.back().opt = opt;
   }
-  if (!opt.knock_out.empty() && !models::run_model(M.m, ids, opt, &M.pass, &err)) {
-    M.error = err;
-    M.ran = false;
-    return;
-  }
+  M.job_ids = ids;
+  M.job_t0 = platform::now_ms();
+  if (M.generating) model_stop_generating();  // another text or other heads: the generation was of the last one
+}
+
+void model_text_edited() { mv().typed_ms = platform::now_ms(); }
+
+namespace {
+// the pass done: it goes on screen with its labels and logit lens
+void show_pass(ModelView& M) {
+  const std::vector<int>& ids = M.job_ids;
+  const int T = int(ids.size());
   M.ids = ids;
   M.token_labels.clear();
   for (int id : ids) M.token_labels.push_back(M.has_tokenizer ? shown(M.tok.token_bytes(id)) : std::to_string(id));
   M.given = false;
   model_label_heads();
   M.lens = models::logit_lens(M.m, M.pass, T - 1);
-  if (M.generating) model_stop_generating();  // another text or other heads: the generation was of the last one
   M.gen.tokens.clear();
   M.gen_rows.clear();
   M.error.clear();
   M.ran = true;
   M.version++;
-  M.run_ms = platform::now_ms() - t0;
+  M.run_ms = platform::now_ms() - M.job_t0;
 }
+
+// one step of the first job: its start, one layer, or its logits; false (error shown) when it failed
+bool job_step(ModelView& M) {
+  ModelView::Job& j = M.jobs.front();
+  const int L = M.m.cfg.spec.layers, V = M.m.cfg.spec.vocab;
+  std::string err;
+  bool ok = true;
+  if (j.next < 0) ok = models::run_model_start(M.m, M.job_ids, j.opt, &j.pass, &err);
+  else if (j.next < L) ok = models::run_model_layer(M.m, j.next, &j.pass, &err);
+  else ok = models::run_model_finish(M.m, &j.pass, &err);
+  if (!ok) {
+    M.jobs.clear();
+    M.error = err;
+    M.ran = false;
+    return false;
+  }
+  if (j.next++ < L) return true;
+  if (j.opt.knock_out.empty()) {  // the full model's prediction, for the comparison
+    M.full_logits.assign(j.pass.logits.end() - V, j.pass.logits.end());
+    M.full_ids = M.job_ids;
+  }
+  if (M.jobs.size() == 1) {
+    M.pass = std::move(j.pass);
+    M.jobs.clear();
+    show_pass(M);
+  } else {
+    M.jobs.erase(M.jobs.begin());
+  }
+  return true;
+}
+}  // namespace
 
 int ModelView::layers() const { return given ? given_layers : loaded ? m.cfg.spec.layers : 0; }
 int ModelView::heads() const { return given ? given_heads : loaded ? m.cfg.spec.attn.heads : 0; }
@@ -214,6 +254,14 @@ void model_stop_generating() {
 
 void model_continue() {
   ModelView& M = mv();
+  // a pass: layers until a slice of the frame is used (one at least), so the page keeps answering
+  if (M.running()) {
+    const double t0 = platform::now_ms();
+    while (M.running() && job_step(M) && platform::now_ms() - t0 < 16) {
+    }
+  } else if (M.typed_ms >= 0 && platform::now_ms() - M.typed_ms > 400) {
+    model_run();
+  }
   if (!M.generating) return;
   if (int(M.gen.tokens.size()) >= M.gen_count) { M.generating = false; return; }
   models::SampleOptions so = M.sample;
@@ -393,7 +441,8 @@ std::string model_json() {
   for (size_t i = 0; i < M.ids.size(); i++) j += (i ? "," : "") + std::to_string(M.ids[i]);
   j += "],\"lens\":[";
   for (size_t i = 0; i < M.lens.size(); i++) j += (i ? "," : "") + std::to_string(M.lens[i]);
-  j += "],\"generating\":" + std::string(M.generating ? "true" : "false") + ",\"generated\":[";
+  j += "],\"running\":" + std::string(M.running() ? "true" : "false");
+  j += ",\"generating\":" + std::string(M.generating ? "true" : "false") + ",\"generated\":[";
   for (size_t i = 0; i < M.gen.tokens.size(); i++) j += (i ? "," : "") + std::to_string(M.gen.tokens[i]);
   j += "],\"gen_error\":" + json_quote(M.gen_error);
   j += ",\"labels\":[";

@@ -52,7 +52,7 @@ bool is_folder(const std::string& path) {
   return std::filesystem::is_directory(path, ec);
 }
 
-bool run_model(const Model& m, const std::vector<int>& ids, const RunOptions& opt, Pass* out, std::string* err) {
+bool run_model_start(const Model& m, const std::vector<int>& ids, const RunOptions& opt, Pass* out, std::string* err) {
   const nn::Spec& s = m.cfg.spec;
   const int T = int(ids.size());
   if (T < 1) { *err = "no tokens to run"; return false; }
@@ -82,17 +82,48 @@ bool run_model(const Model& m, const std::vector<int>& ids, const RunOptions& op
       c.knocked_out[size_t(l) * s.attn.heads + h] = 1;
     }
   }
+  out->ids = ids;
   try {
-    nn::forward_blocks(s, m.W, 1, T, 0, ids.data(), nn::Run(), &c);
+    nn::forward_begin(s, m.W, 1, T, 0, ids.data(), &c);
+  } catch (const std::bad_alloc&) {
+    *err = "out of memory running " + std::to_string(T) + " tokens";
+    return false;
+  }
+  return true;
+}
+
+bool run_model_layer(const Model& m, int l, Pass* out, std::string* err) {
+  try {
+    nn::forward_block(m.cfg.spec, m.W, l, nn::Run(), &out->cache);
+  } catch (const std::bad_alloc&) {
+    *err = "out of memory running " + std::to_string(out->ids.size()) + " tokens (every head's weights are kept: try fewer tokens)";
+    return false;
+  }
+  return true;
+}
+
+bool run_model_finish(const Model& m, Pass* out, std::string* err) {
+  const nn::Spec& s = m.cfg.spec;
+  nn::Cache<float>& c = out->cache;
+  const int T = c.T;
+  try {
+    nn::forward_end(s, m.W, &c);
     std::vector<int> rows(static_cast<size_t>(T));
     for (int t = 0; t < T; t++) rows[size_t(t)] = t;
     out->logits.resize(size_t(T) * s.vocab);
     nn::lm_head_forward(s.d_model, rows, c.f.data(), m.W.head, &c.work.fr, out->logits.data(), &c.work.tmp);
   } catch (const std::bad_alloc&) {
-    *err = "out of memory running " + std::to_string(T) + " tokens (every head's weights are kept: try fewer tokens)";
+    *err = "out of memory for the logits of " + std::to_string(T) + " tokens";
     return false;
   }
   return true;
+}
+
+bool run_model(const Model& m, const std::vector<int>& ids, const RunOptions& opt, Pass* out, std::string* err) {
+  if (!run_model_start(m, ids, opt, out, err)) return false;
+  for (int l = 0; l < m.cfg.spec.layers; l++)
+    if (!run_model_layer(m, l, out, err)) return false;
+  return run_model_finish(m, out, err);
 }
 
 }  // namespace attn::models

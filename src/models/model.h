@@ -56,7 +56,13 @@ struct RunOptions {
 struct Pass {
   nn::Cache<float> cache;     // layers[l].{q, k, v, p, o, resid}, f
   std::vector<float> logits;  // (T, V)
+  std::vector<int> ids;       // (T) the tokens run
 };
 bool run_model(const Model& m, const std::vector<int>& ids, const RunOptions& opt, Pass* out, std::string* err);
+// run_model in steps, for a pass spread over frames (the Model mode): start (checks the ids and the
+// heads, embeds), then each layer in order, then finish (the final norm and the logits)
+bool run_model_start(const Model& m, const std::vector<int>& ids, const RunOptions& opt, Pass* out, std::string* err);
+bool run_model_layer(const Model& m, int l, Pass* out, std::string* err);
+bool run_model_finish(const Model& m, Pass* out, std::string* err);
 
 }  // namespace attn::models

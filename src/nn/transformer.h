@@ -74,6 +74,14 @@ struct Run {
 template <class S>
 void forward_blocks(const Spec& s, const Weights<const S>& W, int B, int T, int pos0, const int* x, const Run& run,
                     Cache<S>* c);
+// forward_blocks in three parts, for a pass spread over frames (the Model mode): the embedding of
+// x (B, T) at pos0, block l (in order, 0 first), the final norm. The same bits as forward_blocks.
+template <class S>
+void forward_begin(const Spec& s, const Weights<const S>& W, int B, int T, int pos0, const int* x, Cache<S>* c);
+template <class S>
+void forward_block(const Spec& s, const Weights<const S>& W, int l, const Run& run, Cache<S>* c);
+template <class S>
+void forward_end(const Spec& s, const Weights<const S>& W, Cache<S>* c);
 // The backward pass of the last forward_blocks (pos0 = 0) from df (B·T, d), the gradient at the
 // final norm's output: every weight's gradient into G (the caller zeroes it once: embeddings and
 // norms accumulate, matrices are overwritten).

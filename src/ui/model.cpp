@@ -460,12 +460,19 @@ void draw_model() {
   std::snprintf(buf, sizeof buf, "%s", field.c_str());
   ImGui::SetNextItemWidth(-90 * s);
   const bool enter = ImGui::InputText("##modeltext", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
-  field = buf;
+  if (field != buf) {
+    field = buf;
+    model_text_edited();  // runs after a short pause; the last result stays until the new one is ready
+  }
   mark("model:text");
   ImGui::SameLine();
   if (ImGui::Button("Run") || enter) model_run();
   mark("model:run");
-  if (M.ran) draw_generate_controls();
+  if (M.running()) {
+    ImGui::TextDisabled("running the model: layer %d of %d…", std::min(M.job_layer(), M.m.cfg.spec.layers), M.m.cfg.spec.layers);
+  } else if (M.ran) {
+    draw_generate_controls();
+  }
   if (!M.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "%s", M.error.c_str());
   if (!M.ran) return;
   draw_chips();

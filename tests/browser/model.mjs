@@ -62,7 +62,7 @@ try {
     if (shots) await page.screenshot({ path: path.join(shots, 'model-open.png') });
     const files = fs.readdirSync(ckpt).map((f) => path.join(ckpt, f));
     await page.setInputFiles('input[type=file][multiple]', files);
-    await page.waitForFunction(() => attnTest.model().ran, null, { timeout: 60000 });
+    await page.waitForFunction(() => attnTest.model().ran && !attnTest.model().running, null, { timeout: 60000 });
     await nextFrames(page, 3);
     let m = await page.evaluate(() => attnTest.model());
     assert(m.summary.startsWith('gpt2, 3 layers, 4 heads (4 KV) of 16, d 64, vocab 50257'), m.summary);
@@ -86,7 +86,7 @@ try {
     // knock layer 1's head 2 out: the prediction is attn model --ablate 1.2's
     await click(page, 'model:head1_2');
     await click(page, 'model:knock');
-    await nextFrames(page, 2);
+    await page.waitForFunction(() => !attnTest.model().running, null, { timeout: 30000 });
     m = await page.evaluate(() => attnTest.model());
     assert(JSON.stringify(m.top.map((x) => x[0])) === JSON.stringify(topKnocked), `knocked top ${JSON.stringify(m.top)} vs ${topKnocked}`);
     assert(JSON.stringify(topKnocked) !== JSON.stringify(topFull), 'the knock-out changed nothing: the test cannot see it');
@@ -103,6 +103,35 @@ try {
     const worst = Math.max(...row.map((v, j) => Math.abs(v - s.row_weights[j])));
     assert(worst < 1e-5, `the stepper's weights differ from attn model's by ${worst}`);
     if (shots) await page.screenshot({ path: path.join(shots, 'model-stepper.png') });
+    assert(errors.length === 0, errors.join('; '));
+  });
+
+  await check('model mode: typing reruns the model after a pause, without Run, the last result on screen meanwhile', async () => {
+    const { page, errors } = await open(browser, url, { width: 1280, height: 800 });
+    await waitFrames(page, 3, 30000);
+    await click(page, 'model');
+    await page.setInputFiles('input[type=file][multiple]', fs.readdirSync(ckpt).map((f) => path.join(ckpt, f)));
+    await page.waitForFunction(() => attnTest.model().ran && !attnTest.model().running, null, { timeout: 60000 });
+    const before = (await page.evaluate(() => attnTest.model())).ids;
+    await click(page, 'model:text');
+    await page.keyboard.press('End');
+    await page.keyboard.type(' Rome', { delay: 30 });
+    // until the new tokens are shown, a result is on screen every frame: the old one (state, not time)
+    const want2 = JSON.parse(cli('tokenize', '--model', ckpt, '--text', text + ' Rome')).ids;
+    const seen = await page.evaluate((w) => new Promise((resolve) => {
+      const states = [];
+      const tick = () => {
+        const m = attnTest.model();
+        states.push(m.ran ? (JSON.stringify(m.ids) === w ? 'new' : 'old') : 'none');
+        if (states[states.length - 1] === 'new' && !m.running) resolve(states);
+        else if (states.length > 3000) resolve(states);
+        else requestAnimationFrame(tick);
+      };
+      tick();
+    }), JSON.stringify(want2));
+    assert(seen[seen.length - 1] === 'new', `the new text never ran: ${seen.slice(-5)}`);
+    assert(!seen.includes('none'), `a frame showed no result: ${seen.join(',')}`);
+    assert(JSON.stringify(before) !== JSON.stringify(want2), 'the text did not change');
     assert(errors.length === 0, errors.join('; '));
   });
 
