@@ -153,6 +153,7 @@ void draw_embed_panels() {
     else if (n == "cost") ui::draw_cost();
     else if (n == "check") ui::draw_check();
     else if (n == "model") ui::draw_model();
+    else if (n == "modelheads" || n == "lines" || n == "next") ui::draw_model_part(n);
     else if (n == "curves" || n == "attention" || n == "measures" || n == "settings") ui::draw_train_part(n);
   };
   const bool side = embed_side_by_side();
@@ -538,6 +539,7 @@ void finish_frame(int capture, double t_start) {
   if (a.max_frames > 0 && a.frames >= a.max_frames) {
     // a scripted run (tests) ends with what the Train mode reached
     if (a.view.train) std::printf("train: %s\n", train_json().c_str());
+    if (a.view.model) std::printf("model: %s\n", model_json().c_str());
     platform::request_quit();
   }
 }

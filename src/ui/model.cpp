@@ -430,6 +430,14 @@ void draw_given() {
 
 }  // namespace
 
+void draw_model_part(const std::string& part) {
+  ModelView& M = mv();
+  if (!M.given && (!M.ran || !M.loaded)) { draw_model(); return; }  // nothing to show yet: the mode itself (open, progress)
+  if (part == "modelheads") draw_grid();
+  else if (part == "lines") draw_lines();
+  else if (part == "next" && !M.given) draw_prediction();
+}
+
 void draw_model() {
   App& a = app();
   const float s = a.dpi;

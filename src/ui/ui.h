@@ -110,6 +110,7 @@ void draw_check();         // check.cpp: the Check tab: your Q, K, V and output 
 void draw_train();         // train.cpp: the Train mode (settings, curves, the probe's heads over time)
 void draw_train_part(const std::string& part);  // train.cpp: one part for embeds: curves, attention, measures, settings
 void draw_model();         // model.cpp: the Model mode (a real checkpoint's heads on your text)
+void draw_model_part(const std::string& part);  // one part for embeds: modelheads, lines, next
 void draw_backward_stage(); // backward.cpp: the current stage's gradients (View::backward)
 void draw_compare();       // compare.cpp: A | B | B − A of the stage's matrix, when something is pinned
 void draw_explain_card();  // stage.cpp: what a hovered cell's outlines mean, or a pinned cell's arithmetic

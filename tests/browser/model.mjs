@@ -135,6 +135,32 @@ try {
     assert(errors.length === 0, errors.join('; '));
   });
 
+  await check('embed: attn:load shows attention sent by the host page in the model panels, and names a bad tensor', async () => {
+    const { page, errors } = await open(browser, `${url}embed.html#mode=model&panels=modelheads,lines`, { width: 800, height: 600 });
+    await waitFrames(page, 3, 30000);
+    const load = (meta, data) => page.evaluate(([meta, data]) => new Promise((resolve) => {
+      window.addEventListener('message', function on(e) {
+        if (e.data && e.data.type === 'attn:loaded') { window.removeEventListener('message', on); resolve(e.data); }
+      });
+      window.postMessage({ type: 'attn:load', id: 7, meta, data: new Float32Array(data).buffer }, '*');
+    }), [meta, data]);
+    // (L 1, H 2, T 3, T 3): head 0 attends to the first token, head 1 to itself
+    const a = [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1];
+    const tensors = { attention: { shape: [1, 2, 3, 3], dtype: 'float32', offset: 0 } };
+    let r = await load({ view: 'model', tokens: ['a', 'b', 'c'], head: 1, tensors }, a);
+    assert(r.id === 7 && r.error === '', JSON.stringify(r));
+    await nextFrames(page, 2);
+    const m = await page.evaluate(() => attnTest.model());
+    assert(m.given && m.head === 1 && JSON.stringify(m.selected) === JSON.stringify(a.slice(9)), JSON.stringify(m).slice(0, 300));
+    assert(m.labels[0] === 'first-token' && m.labels[1] === 'self', `labels ${m.labels}`);
+    r = await load({ view: 'model', tokens: ['a', 'b'], tensors }, a);
+    assert(r.error === '2 tokens for attention over 3 positions', r.error);
+    r = await load({ view: 'model', tensors: { attention: { shape: [1, 2, 3, 4], dtype: 'float32', offset: 0 } } }, a);
+    assert(r.error.includes('does not fit in the 72 bytes'), r.error);
+    assert((await page.evaluate(() => attnTest.model())).head === 1, 'a refused payload changed the view');
+    assert(errors.length === 0, errors.join('; '));
+  });
+
   await check('model mode: on a phone (390 x 844) the files open and the heads are drawn', async () => {
     const { page, errors } = await open(browser, url, { width: 390, height: 844, dpr: 3 });
     await waitFrames(page, 3, 30000);

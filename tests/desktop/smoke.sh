@@ -42,5 +42,35 @@ out=$(timeout 120 "$app" --frames=400 "mode=train&train=lesson:Sort&tstep=300" 2
 step=$(echo "$out" | sed -n 's/.*"runs":\[{"label":"[^"]*","step":\([0-9]*\).*/\1/p')
 held=$(echo "$out" | sed -n 's/.*"heldout":\([0-9.e-]*\).*/\1/p' | head -n 1)
 if [ "${step:-0}" = 300 ]; then ok "Train mode: a link's run trained to step 300 (held-out accuracy $held)"; else bad "Train mode stopped at step '${step}' ($out)"; fi
+# 4. --model=DIR: a GPT-2-shaped checkpoint (the CLI tests' writer, random weights) opens in the
+#    Model mode and runs the default text: its head labels and next tokens are the ones attn gives
+root=$(cd "$(dirname "$0")/../.." && pwd)
+ckpt=$(mktemp -d)
+if /usr/bin/python3 -c "
+import sys; sys.argv = ['x', 'unused']; sys.path.insert(0, '$root/tests/cli')
+import test_models as t
+c, W = t.gpt2_checkpoint(d=32, heads=4, layers=2, n_pos=64, vocab=300, buffers=False)
+t.write_checkpoint('$ckpt', c, W)" >/tmp/attn-desktop.log 2>&1; then
+  out=$(timeout 120 "$app" --frames=40 "--model=$ckpt" 2>>/tmp/attn-desktop.log | grep '^model: ')
+  attn="$(dirname "$app")/attn"
+  want=$("$attn" model --model "$ckpt" --ids 1,2,3,4 --top 1 2>/dev/null | awk '/ p = /{print $1; exit}')
+  got=$(echo "$out" | sed -n 's/.*"top":\[\[\([0-9]*\),.*/\1/p')
+  labels=$(echo "$out" | grep -o '"labels":\[[^]]*\]' | tr ',' '\n' | wc -l)
+  if echo "$out" | grep -q '"ran":true' && [ "$labels" = 8 ] && [ -n "$want" ] && [ "$got" = "$want" ]; then
+    ok "--model=DIR opens the checkpoint in the Model mode: 8 heads labelled, next token $got as attn model says"
+  else bad "--model=DIR: '$out' (attn model's top: '$want')"; fi
+  "$app" "--model=$ckpt" >/tmp/attn-desktop-model.log 2>&1 &
+  pid=$!
+  xdotool search --sync --name "Attention Playground" >/dev/null 2>&1
+  sleep 3
+  mshot="${shot%.png}-model.png"
+  import -window root "$mshot"
+  sd=$(convert "$mshot" -colorspace Gray -format '%[fx:standard_deviation*255]' info:)
+  kill $pid 2>/dev/null; wait $pid 2>/dev/null
+  if awk "BEGIN{exit !($sd > 10)}"; then ok "the model view is on screen (std dev $sd)"; else bad "the model view looks blank (std dev $sd)"; fi
+else
+  bad "could not write the checkpoint ($(tail -2 /tmp/attn-desktop.log))"
+fi
+rm -rf "$ckpt"
 echo "$passed passed, $fail failed"
 [ $fail = 0 ]
