@@ -140,7 +140,11 @@ void model_run() {
   // the prediction with every head (what a knock-out is compared against) depends on the ids alone:
   // a toggled head reruns the knocked-out pass only
   const bool full_known = !M.full_logits.empty() && M.full_ids == ids;
-  if (opt.knock_out.empty() || !full_known) M.jobs.emplace_back();  // every head
+  opt.last_logits = true;  // the page shows the next token only
+  if (opt.knock_out.empty() || !full_known) {  // every head
+    M.jobs.emplace_back();
+    M.jobs.back().opt.last_logits = true;
+  }
   if (!opt.knock_out.empty()) {
     M.jobs.emplace_back();
     M.jobs.back().opt = opt;
@@ -449,8 +453,8 @@ std::string model_json() {
   for (size_t i = 0; i < M.labels.size(); i++) j += (i ? "," : "") + json_quote(train::head_kind_name(M.labels[i].kind));
   j += "]";
   if (M.ran && !M.given) {
-    const int V = M.m.cfg.spec.vocab, T = int(M.ids.size());
-    const auto top = models::next_token_distribution(M.pass.logits.data() + size_t(T - 1) * V, V, {});
+    const int V = M.m.cfg.spec.vocab;
+    const auto top = models::next_token_distribution(M.pass.logits.data() + M.pass.logits.size() - size_t(V), V, {});
     j += ",\"top\":[";
     for (size_t i = 0; i < top.size() && i < 5; i++)
       j += (i ? ",[" : "[") + std::to_string(top[i].first) + "," + shortest_text(top[i].second) + "]";

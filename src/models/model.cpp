@@ -83,6 +83,7 @@ bool run_model_start(const Model& m, const std::vector<int>& ids, const RunOptio
     }
   }
   out->ids = ids;
+  out->last_logits = opt.last_logits;
   try {
     nn::forward_begin(s, m.W, 1, T, 0, ids.data(), &c);
   } catch (const std::bad_alloc&) {
@@ -108,9 +109,9 @@ bool run_model_finish(const Model& m, Pass* out, std::string* err) {
   const int T = c.T;
   try {
     nn::forward_end(s, m.W, &c);
-    std::vector<int> rows(static_cast<size_t>(T));
-    for (int t = 0; t < T; t++) rows[size_t(t)] = t;
-    out->logits.resize(size_t(T) * s.vocab);
+    std::vector<int> rows;
+    for (int t = out->last_logits ? T - 1 : 0; t < T; t++) rows.push_back(t);
+    out->logits.resize(rows.size() * s.vocab);
     nn::lm_head_forward(s.d_model, rows, c.f.data(), m.W.head, &c.work.fr, out->logits.data(), &c.work.tmp);
   } catch (const std::bad_alloc&) {
     *err = "out of memory for the logits of " + std::to_string(T) + " tokens";

@@ -52,11 +52,13 @@ bool is_weights_file(const std::string& name);  // natively; false on the web, w
 // everything the dumps and views read (every head's weights, the residual stream after each block).
 struct RunOptions {
   std::vector<std::pair<int, int>> knock_out;
+  bool last_logits = false;  // the logits of the last position alone (the head is a large product: T V d)
 };
 struct Pass {
   nn::Cache<float> cache;     // layers[l].{q, k, v, p, o, resid}, f
-  std::vector<float> logits;  // (T, V)
+  std::vector<float> logits;  // (T, V), or (1, V) with last_logits
   std::vector<int> ids;       // (T) the tokens run
+  bool last_logits = false;
 };
 bool run_model(const Model& m, const std::vector<int>& ids, const RunOptions& opt, Pass* out, std::string* err);
 // run_model in steps, for a pass spread over frames (the Model mode): start (checks the ids and the

@@ -130,7 +130,7 @@ void prob_bar(double p, double was, bool compare, float width) {
 void draw_prediction() {
   const float s = app().dpi;
   ModelView& M = mv();
-  const int V = M.m.cfg.spec.vocab, T = int(M.ids.size());
+  const int V = M.m.cfg.spec.vocab;
   const bool knocked = std::count(M.knocked.begin(), M.knocked.end(), 1) > 0;
   ImGui::TextUnformatted(knocked ? "Next token, with the knocked-out heads" : "Next token");
   help_marker("The likeliest next tokens after your text. Temperature divides the logits (low: sharper, high: flatter), "
@@ -148,7 +148,7 @@ void draw_prediction() {
   ImGui::SetNextItemWidth(w * 0.5f);
   if (ImGui::SliderFloat("top-p", &top_p, 0.05f, 1.0f, "%.2f")) M.sample.top_p = top_p;
   mark("model:topp");
-  const auto now = models::next_token_distribution(M.pass.logits.data() + size_t(T - 1) * V, V, M.sample);
+  const auto now = models::next_token_distribution(M.pass.logits.data() + M.pass.logits.size() - size_t(V), V, M.sample);
   const auto full = models::next_token_distribution(M.full_logits.data(), V, M.sample);
   auto name = [&](int id) { return M.has_tokenizer ? "'" + M.tok.token_bytes(id) + "'" : std::to_string(id); };
   const float label_w = std::min(120 * s, w * 0.35f);
