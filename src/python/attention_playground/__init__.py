@@ -5,6 +5,7 @@
     ap.head_view(outputs.attentions, tokens)           # token lines, heads coloured
     ap.stepper(q=q, k=k, v=v, tokens=tokens)           # one or more heads in the 8-stage stepper
     r = ap.check(q=q, k=k, v=v, out=mine)              # the verdict inline, and as a dict
+    ap.model("checkpoints/gpt2", text="The capital of France is")  # a checkpoint in the Model mode
     view.save_html("view.html")                        # one self-contained file
 
 Each view is the playground's own page (its WebAssembly included) inside the output, with the
@@ -22,7 +23,7 @@ import numpy as np
 from . import _page, _tensors
 from ._tensors import MAX_VALUES
 
-__all__ = ["model_view", "head_view", "stepper", "check", "View", "CheckResult", "MAX_VALUES"]
+__all__ = ["model_view", "head_view", "stepper", "check", "model", "View", "CheckResult", "MAX_VALUES"]
 __version__ = "0.1.0"
 
 
@@ -255,3 +256,33 @@ def _run_cli(Q, K, V, O, grads, mask, scale, precision, atol, rtol):
             "worst": tuple(out["worst"]) if out else None, "max_abs": out["max_abs"] if out else None,
             "causes": [c["id"] for c in v["causes"]], "cause_sentences": [c["sentence"] for c in v["causes"]],
             "tensors": v["tensors"], "tolerance": v["tolerance"], "notes": v["notes"]}
+
+
+_MODEL_FILES = ("config.json", "tokenizer.json", "vocab.json", "merges.txt", "model.safetensors.index.json")
+
+
+def model(folder, text=None, *, root=None, layer=0, head=0, height=760):
+    """A Hugging Face checkpoint folder (config.json, model.safetensors or its shards, tokenizer.json
+    or vocab.json + merges.txt) in the Model mode, run in the view on text. The weights are not put
+    into the notebook: the view reads them through the notebook server's own file URLs (/files/...),
+    so the folder must be under the server's root. root: that root when it is not the notebook's
+    own folder's ancestor chain (by default paths are taken relative to the notebook's folder, the
+    kernel's working directory)."""
+    folder = os.path.abspath(os.fspath(folder))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{folder} is not a folder (a checkpoint's folder holds config.json and model.safetensors)")
+    names = sorted(os.listdir(folder))
+    if "config.json" not in names:
+        raise ValueError(f"{folder} has no config.json: it is not a Hugging Face checkpoint folder")
+    files = [n for n in names if n in _MODEL_FILES or n.endswith(".safetensors")]
+    if not any(n.endswith(".safetensors") for n in files):
+        raise ValueError(f"{folder} has no .safetensors weights (model.safetensors, or shards with model.safetensors.index.json)")
+    base = os.path.abspath(root) if root is not None else os.getcwd()
+    rel = os.path.relpath(folder, base)
+    if rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
+        raise ValueError(f"{folder} is outside {base}, so the notebook server cannot hand its files to the view (its "
+                         "/files/ URLs reach only what is under its root). Move or link the folder under the notebook's "
+                         "folder, or pass root= the server's root if the folder is under it")
+    meta = {"folder": rel.replace(os.sep, "/"), "relative_to": "root" if root is not None else "notebook", "files": files,
+            "text": "" if text is None else str(text), "layer": int(layer), "head": int(head)}
+    return View("files", meta, {}, "mode=model", f"model view of {os.path.basename(folder)}", "float32", height)
