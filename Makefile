@@ -105,6 +105,7 @@ test: native wasm asan
 	@$(MAKE) --no-print-directory python-package
 	cd tests/python && PYTHONPATH=$(abspath src/python) ATTN_CLI=$(abspath $(NATIVE)/attn) $(PY) -m pytest -q -p no:cacheprovider .
 	node tests/browser/notebook.mjs $(abspath $(PYOUT)) $(abspath $(NATIVE)/attn)
+	node tests/browser/jupyter.mjs $(abspath $(NATIVE)/attn)
 	tests/desktop/smoke.sh $(NATIVE)/attention-playground
 	node tests/bench/bench.mjs $(BUILD) --smoke
 

@@ -30,7 +30,9 @@ void draw_stepper() {
     if (!a.narrow) {
       ImGui::SameLine();
       ImGui::TextDisabled("every step of attention, live");
-      draw_perf_badge(ImGui::GetWindowContentRegionMax().x - bw - ImGui::GetCursorPosX() - 40 * s);
+      // the room left between the subtitle's end and the right-aligned buttons (the cursor is on the next line now)
+      const float used = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x;
+      draw_perf_badge(ImGui::GetWindowContentRegionMax().x - bw - used - 2 * st.ItemSpacing.x - 10 * s);
       ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 10 * s, ImGui::GetWindowContentRegionMax().x - bw));
     }
     draw_share_button();
