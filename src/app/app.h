@@ -338,6 +338,11 @@ void train_generate();                  // greedy continuation of train.prompt
 // in the Train mode, paused; false (and the status line says why) when it is not one.
 bool train_import_model(const std::string& name, const std::string& bytes);
 std::string train_json();               // the run's state for tests
+// The trained model as a Hugging Face GPT-2 folder (io/hf_export.h): "" when GPT-2 can express it,
+// else the setting it cannot; its files; and those files opened in the Model mode
+std::string train_hf_inexpressible();
+bool train_hf_files(std::map<std::string, std::string>* files, std::string* err);
+bool train_open_in_model_mode();
 std::string train_setup_text();         // the settings that differ from the defaults, "k=v,k=v"
 bool apply_train_setup(const std::string& text, std::string* err);
 // The Model mode (model.cpp).

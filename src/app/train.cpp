@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include "app/app.h"
+#include "io/hf_export.h"
 #include "lessons/train_lessons.h"
 #include "app/host.h"
 #include "io/train_files.h"
@@ -337,6 +338,42 @@ std::string train_json() {
   j += ",\"generated\":[";
   for (size_t i = 0; i < T.gen_tokens.size(); i++) j += (i ? "," : "") + std::to_string(T.gen_tokens[i]);
   return j + "]}";
+}
+
+}  // namespace attn
+
+namespace attn {
+
+std::string train_hf_inexpressible() {
+  const TrainView& T = app().train;
+  if (T.runs.empty()) return "train a model first";
+  return hf_inexpressible(T.runs[0].t.cfg.model);
+}
+
+bool train_hf_files(std::map<std::string, std::string>* files, std::string* err) {
+  const TrainView& T = app().train;
+  if (T.runs.empty()) { *err = "train a model first"; return false; }
+  const TrainRun& r = T.runs[0];
+  return hf_gpt2_files(r.t.cfg.model, r.t.lay, r.t.params, r.t.task.token_names, files, err);
+}
+
+bool train_open_in_model_mode() {
+  std::map<std::string, std::string> files;
+  std::string err;
+  if (!train_hf_files(&files, &err)) { set_status(err); return false; }
+  const TrainRun& r = app().train.runs[0];
+  ModelView& M = app().model;
+  M.files.clear();
+  for (auto& [name, bytes] : files) model_add_file(name, std::move(bytes));
+  M.name.clear();
+  // the probe's input as the text: the task's tokens, which the exported tokenizer reads one by one
+  std::string text;
+  for (int id : r.t.task.probe.x) text += r.t.task.token_names[size_t(id)];
+  M.text = text;
+  M.knocked.clear();
+  if (!model_open()) return false;
+  set_status("the trained model, as a GPT-2 checkpoint, in the Model mode on the probe's tokens");
+  return true;
 }
 
 }  // namespace attn

@@ -13,8 +13,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <unistd.h>
 #include "io/files.h"
+#include "io/hf_export.h"
 #include "io/npy.h"
 #include "io/snapshots.h"
 #include "io/tensor_file.h"
@@ -29,7 +31,7 @@ namespace attn::cli {
 using namespace attn::train;
 
 const char* const kTrainUsage =
-    "  attn train --task copy|reverse|sort|induction|modadd|histogram [settings] --out DIR\n"
+    "  attn train --task copy|reverse|sort|induction|modadd|histogram [settings] --out DIR [--export-hf HF_DIR]\n"
     "             [--dump-first-step] [--dtype float32|float64]\n"
     "                                    # trains a small transformer; DIR gets config.json, log.csv,\n"
     "                                    # model.safetensors, snapshots.bin (see --help-train)\n"
@@ -98,11 +100,25 @@ bool dump_first_step(Trainer<S>& t, const std::string& dir, std::string* err) {
          write_file(dir + "/grads.safetensors", model_safetensors(t.cfg, t.lay, t.grads), err);
 }
 
+// the trained model as a Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer.json)
 template <class S>
-int run_training(const TrainConfig& tc, const std::string& out, bool dump_first) {
+bool export_hf(const Trainer<S>& t, const std::string& dir, std::string* err) {
+  const std::vector<float> p(t.params.begin(), t.params.end());
+  std::map<std::string, std::string> files;
+  if (!hf_gpt2_files(t.cfg.model, t.lay, p, t.task.token_names, &files, err) || !make_dir(dir, err)) return false;
+  for (const auto& [name, bytes] : files)
+    if (!write_file(dir + "/" + name, bytes, err)) return false;
+  return true;
+}
+
+template <class S>
+int run_training(const TrainConfig& tc, const std::string& out, bool dump_first, const std::string& hf) {
   Trainer<S> t;
   std::string err;
   if (!t.init(tc, &err)) return fail(err);
+  if (!hf.empty() && !hf_inexpressible(t.cfg.model).empty())  // said before training, not after
+    return fail("--export-hf: " + hf_inexpressible(t.cfg.model) + " (set --posenc learned, LayerNorm, the MLP, softmax, "
+                "the causal mask and one key/value head per head)");
   if (!make_dir(out, &err)) return fail(err);
   if (!write_file(out + "/config.json", config_json(t.cfg), &err)) return fail(err);
   if (dump_first && !dump_first_step(t, out + "/step0", &err)) return fail(err);
@@ -161,6 +177,10 @@ int run_training(const TrainConfig& tc, const std::string& out, bool dump_first)
   bool ok = write_file(out + "/snapshots.bin", snaps, &err);
   ok = ok && write_file(out + "/model.safetensors", model_safetensors(t.cfg, t.lay, t.params), &err);
   if (!ok) return fail(err);
+  if (!hf.empty()) {
+    if (!export_hf(t, hf, &err)) return fail(err);
+    std::printf("wrote %s (a Hugging Face GPT-2 folder: attn model --model %s)\n", hf.c_str(), hf.c_str());
+  }
   if (code == 1) {
     std::fprintf(stderr, "error: %s\n", stop_msg.c_str());
     std::fprintf(stderr, "wrote %s (the weights before step %lld)\n", out.c_str(), (long long)t.step);
@@ -192,7 +212,7 @@ int load_model(const std::string& dir, const std::string& task_override, Trainer
 int train_main(const std::vector<std::string>& a) {
   TrainConfig tc;
   tc.task.name = "";
-  std::string out, dtype = "float32", err;
+  std::string out, dtype = "float32", err, hf;
   bool dump_first = false;
   for (size_t i = 1; i < a.size(); i++) {
     const std::string& f = a[i];
@@ -211,6 +231,7 @@ int train_main(const std::vector<std::string>& a) {
     if (i + 1 >= a.size()) return fail(f + " needs a value");
     const std::string& v = a[++i];
     if (f == "--out") { out = v; continue; }
+    if (f == "--export-hf") { hf = v; continue; }
     if (f == "--dtype") {
       if (v != "float32" && v != "float64") return fail("--dtype '" + v + "': expected float32 or float64");
       dtype = v;
@@ -220,7 +241,7 @@ int train_main(const std::vector<std::string>& a) {
   }
   if (tc.task.name.empty()) return fail("--task is required (copy, reverse, sort, induction, modadd or histogram)");
   if (out.empty()) return fail("--out DIR is required (the run folder)");
-  return dtype == "float64" ? run_training<double>(tc, out, dump_first) : run_training<float>(tc, out, dump_first);
+  return dtype == "float64" ? run_training<double>(tc, out, dump_first, hf) : run_training<float>(tc, out, dump_first, hf);
 }
 
 int eval_main(const std::vector<std::string>& a) {

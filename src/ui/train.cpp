@@ -582,6 +582,29 @@ void draw_actions() {
   ImGui::SameLine();
   if (ImGui::SmallButton("Picture")) a.capture = 1;
   mark("train:export_png");
+  // as a real checkpoint: GPT-2's files, opened in the Model mode or downloaded
+  const std::string why = train_hf_inexpressible();
+  if (!why.empty()) ImGui::BeginDisabled();
+  if (ImGui::SmallButton("Open in the Model mode")) train_open_in_model_mode();
+  mark("train:to_model");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Hugging Face folder")) {
+    std::map<std::string, std::string> files;
+    std::string err;
+    if (train_hf_files(&files, &err)) {
+      for (const auto& [name, bytes] : files) host::save_file(name, bytes, "application/octet-stream");
+      set_status("saved config.json, model.safetensors and tokenizer.json: a GPT-2 folder (attn model --model DIR reads it)");
+    } else {
+      set_status(err);
+    }
+  }
+  mark("train:export_hf");
+  if (!why.empty()) {
+    ImGui::EndDisabled();
+    ImGui::TextDisabled("As a GPT-2 checkpoint: not this model (%s)", why.c_str());
+  } else if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("The trained model as GPT-2's files (config.json, model.safetensors, a tokenizer.json of the task's tokens)");
+  }
 }
 
 void draw_status() {

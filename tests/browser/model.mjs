@@ -161,6 +161,22 @@ try {
     assert(errors.length === 0, errors.join('; '));
   });
 
+  await check('a model trained in the page opens in the Model mode as a GPT-2 checkpoint, on the probe\'s tokens', async () => {
+    const { page, errors } = await open(browser, `${url}#mode=train&train=lesson:Sort&tstep=20`, { width: 1280, height: 800 });
+    await waitFrames(page, 3, 30000);
+    await page.waitForFunction(() => attnTest.train().runs.length && attnTest.train().runs[0].step >= 20 && !attnTest.train().playing,
+      null, { timeout: 120000 });
+    const t = await page.evaluate(() => attnTest.train());
+    await click(page, 'train:to_model');
+    await page.waitForFunction(() => attnTest.model().ran && !attnTest.model().running, null, { timeout: 60000 });
+    const m = await page.evaluate(() => attnTest.model());
+    assert(m.summary.startsWith('gpt2, 3 layers, 3 heads (3 KV) of 16, d 48'), m.summary);
+    assert(m.ids.length === t.probe_tokens.length && m.labels.length === 9, `${m.ids.length} ids for ${t.probe_tokens.length} probe tokens`);
+    assert(m.top.length > 0 && m.top[0][1] > 0, JSON.stringify(m.top));
+    if (shots) await page.screenshot({ path: path.join(shots, 'model-from-train.png') });
+    assert(errors.length === 0, errors.join('; '));
+  });
+
   await check('model mode: on a phone (390 x 844) the files open and the heads are drawn', async () => {
     const { page, errors } = await open(browser, url, { width: 390, height: 844, dpr: 3 });
     await waitFrames(page, 3, 30000);

@@ -390,6 +390,48 @@ class Models(TempDirCase):
         self.assertEqual(r.returncode, code, r.stdout + r.stderr)
         return r.stdout
 
+    def test_a_model_trained_here_exports_as_a_gpt2_folder(self):
+        # attn train --export-hf: the folder is a GPT-2 checkpoint (its logits are the float64 GPT-2
+        # reference's on its own tensors) computing what the trained model computes (the loss of the
+        # trained weights by the definition of src/train/model.h equals GPT-2's cross-entropy)
+        from torch_model import model_loss, read_safetensors
+        run, hf = self.path("run"), self.path("hf")
+        r = subprocess.run([ATTN, "train", "--task", "copy", "--steps", "30", "--layers", "2", "--d-model", "16", "--heads", "2",
+                            "--out", run, "--export-hf", hf], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(os.listdir(hf)), ["config.json", "model.safetensors", "tokenizer.json"])
+        cfg = json.load(open(os.path.join(hf, "config.json")))
+        self.assertEqual((cfg["model_type"], cfg["n_layer"], cfg["n_head"], cfg["n_embd"], cfg["tie_word_embeddings"]),
+                         ("gpt2", 2, 2, 16, False))
+        W = {n: torch.from_numpy(a) for n, a in read_safetensors(os.path.join(hf, "model.safetensors"))[0].items()}
+        self.assertEqual(tuple(W["transformer.h.0.attn.c_attn.weight"].shape), (16, 48))
+        self.assertEqual(float(W["transformer.h.1.attn.c_attn.bias"].abs().max()), 0.0)
+        # the task's tokens through the exported tokenizer.json: one id per character
+        tok = json.loads(subprocess.run([ATTN, "tokenize", "--model", hf, "--text", "3141|"], capture_output=True, text=True,
+                                        check=True).stdout)
+        self.assertEqual(tok["tokens"], ["3", "1", "4", "1", "|"])
+        ids = tok["ids"] + [3, 1, 4]
+        dump = self.path("hf-dump")
+        self.attn("--model", hf, "--ids", ",".join(map(str, ids)), "--dump", dump)
+        ref = gpt2_reference(cfg, W, ids)
+        got = np.load(os.path.join(dump, "logits.npy")).astype(np.float64)
+        self.assertLess(np.abs(got - ref["logits"]).max(), 2e-5)
+        tc = json.load(open(os.path.join(run, "config.json")))
+        P = {n: torch.from_numpy(a.astype(np.float64)) for n, a in read_safetensors(os.path.join(run, "model.safetensors"))[0].items()}
+        x = torch.tensor([ids[:-1]])
+        y = torch.tensor([ids[1:]])
+        mask = torch.ones_like(x, dtype=torch.float64)
+        trained = float(model_loss(tc, P, x, y, mask, torch.float64))
+        z = torch.from_numpy(ref["logits"][:-1])
+        exported = float(torch.nn.functional.cross_entropy(z, y[0]))
+        self.assertAlmostEqual(trained, exported, delta=1e-6)  # the two float64 definitions agree to ~1e-9 here
+        # a setting GPT-2 cannot express is named before any training
+        r = subprocess.run([ATTN, "train", "--task", "copy", "--steps", "5", "--posenc", "rope", "--out", self.path("run2"),
+                            "--export-hf", self.path("hf2")], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("GPT-2 has learned positions; this model has rope", r.stderr)
+        self.assertFalse(os.path.exists(self.path("run2")))
+
     def test_check_model_names_each_porting_mistake(self):
         cases = [  # (checkpoint, reference, the mistake, the tensor where it first shows)
             ("gpt2", gpt2_checkpoint(buffers=False), gpt2_reference, "conv1d-layout", "q.0"),
