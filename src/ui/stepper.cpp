@@ -64,7 +64,9 @@ void draw_stepper() {
       // the Train mode has its own controls: only the status line stays
       if (!a.status.empty()) {
         ImGui::SameLine();
+        ImGui::PushTextWrapPos(0.0f);  // a long message wraps at the window's edge (a phone's narrow width)
         ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.2f, 1), "%s", a.status.c_str());
+        ImGui::PopTextWrapPos();
       }
       return;
     }
