@@ -22,3 +22,17 @@ shutil.copy(${JSON.stringify(path.join(enc, 'vocab.bpe'))}, ${JSON.stringify(pat
 `]);
   return folder;
 }
+
+// A Llama-family checkpoint in BF16 with grouped-query attention (6 heads sharing 2 key/value
+// heads, head_dim 12 != d / heads), half-split RoPE and SwiGLU; no tokenizer (the page takes ids)
+export function writeLlamaBf16(folder) {
+  execFileSync('/usr/bin/python3', ['-c', `
+import sys
+sys.argv = ['x', 'unused']
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'tests', 'cli'))})
+import test_models as t
+c, W = t.llama_checkpoint(dtype="BF16", d=48, heads=6, kv=2, head_dim=12, layers=2, vocab=60)
+t.write_checkpoint(${JSON.stringify(folder)}, c, W)
+`]);
+  return folder;
+}

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, open, waitFrames, state, click, nextFrames, check, summary, assert } from './harness.mjs';
-import { writeGpt2 } from './checkpoint.mjs';
+import { writeGpt2, writeLlamaBf16 } from './checkpoint.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -166,6 +166,37 @@ try {
     assert(m.ids.length === t.probe_tokens.length && m.labels.length === 9, `${m.ids.length} ids for ${t.probe_tokens.length} probe tokens`);
     assert(m.top.length > 0 && m.top[0][1] > 0, JSON.stringify(m.top));
     if (shots) await page.screenshot({ path: path.join(shots, 'model-from-train.png') });
+    assert(errors.length === 0, errors.join('; '));
+  });
+
+  await check('model mode: a Llama with grouped-query attention in BF16 runs typed ids as attn model does', async () => {
+    const llama = writeLlamaBf16(path.join(tmp, 'llama-bf16'));
+    const ids = [5, 17, 3, 42, 8, 8, 1, 30];
+    const top = cliTop(cli('model', '--model', llama, '--ids', ids.join(',')));
+    const ldump = path.join(tmp, 'llama-dump');
+    cli('model', '--model', llama, '--ids', ids.join(','), '--dump', ldump);
+    const { page, errors } = await open(browser, url, { width: 1280, height: 800 });
+    await waitFrames(page, 3, 30000);
+    await click(page, 'model');
+    await page.setInputFiles('input[type=file][multiple]', fs.readdirSync(llama).map((f) => path.join(llama, f)));
+    await page.waitForFunction(() => attnTest.model().loaded, null, { timeout: 60000 });
+    await click(page, 'model:text');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(ids.join(', '));
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((w) => JSON.stringify(attnTest.model().ids) === w && !attnTest.model().running,
+      JSON.stringify(ids), { timeout: 30000 });
+    const m = await page.evaluate(() => attnTest.model());
+    assert(m.summary.startsWith('llama, 2 layers, 6 heads (2 KV) of 12, d 48, vocab 60') && m.summary.endsWith('BF16'), m.summary);
+    assert(JSON.stringify(m.top.map((x) => x[0])) === JSON.stringify(top), `top ${JSON.stringify(m.top)} vs attn model ${top}`);
+    // layer 1, head 4 (KV head 1) in the stepper: its weights are the dump's
+    await click(page, 'model:head1_4');
+    await click(page, 'model:stepper');
+    await nextFrames(page, 3);
+    const s = await state(page);
+    const row = npyRow(path.join(ldump, 'attn.1.npy'), 4, ids.length - 1);
+    const worst = Math.max(...row.map((v, j) => Math.abs(v - s.row_weights[j])));
+    assert(s.ok && worst < 1e-5, `stepper weights differ by ${worst} (${s.error})`);
     assert(errors.length === 0, errors.join('; '));
   });
 
