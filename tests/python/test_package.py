@@ -248,3 +248,14 @@ def test_model_folder_checks(tmp_path, monkeypatch):
         ap.model(outside)
     meta, _ = _tensors.unpack(ap.model(outside, root=tmp_path.parent).payload)
     assert meta["relative_to"] == "root" and meta["folder"] == outside.name
+
+
+@pytest.mark.skipif(not any(os.path.exists(p) for p in ("/usr/bin/chromium", "/usr/bin/google-chrome")), reason="no Chromium")
+def test_to_png_draws_the_view(tmp_path):
+    a = causal_attention()[:, 0]
+    path = ap.head_view(a, list("abcde")).to_png(str(tmp_path / "view.png"), width=900, height=500)
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    w, h = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (w, h) == (900, 500)
+    assert len(data) > 20000, "the screenshot is nearly empty: the view did not draw"
