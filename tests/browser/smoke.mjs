@@ -151,17 +151,24 @@ try {
   await check('long sequence: n = 8192 on the fused path, pan and zoom over weights never stored', async () => {
     const heap0 = await page.evaluate(() => Module.HEAPU8.length);
     await click(page, 'tab:long');
-    await click(page, 'long:run');
     // the run is spread over frames (a slice of rows each, ~20 ms): the page keeps drawing, the
-    // progress bar fills, and the trace appears only once every row is done
-    const seen = new Set();
+    // progress bar fills, and the trace appears only once every row is done. The progress is read in
+    // the page every frame from before the click (reading it from here, a round trip a sample, missed
+    // most frames of a loaded machine, and the run could end between two samples)
+    await page.evaluate(() => {
+      window.longSeen = [];
+      const tick = () => {
+        const st = attnTest.state();
+        if (st.long.running) window.longSeen.push(st.long.rows_done);
+        if (!st.long.ok || st.long.running || window.longSeen.length === 0) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
     const f0 = (await state(page)).frames;
-    for (let k = 0; k < 600; k++) {
-      const st = await state(page);
-      if (st.long.ok) break;
-      if (st.long.running) seen.add(st.long.rows_done);
-      await nextFrames(page, 1);
-    }
+    await click(page, 'long:run');
+    await page.waitForFunction(() => attnTest.state().long.ok && !attnTest.state().long.running && window.longSeen.length > 0,
+      null, { timeout: 120000 });
+    const seen = new Set(await page.evaluate(() => window.longSeen));
     let s = await state(page);
     assert(s.long.ok && !s.long.running, `long run did not finish: ${JSON.stringify(s.long)}`);
     assert(seen.size >= 3, `progress seen at only ${seen.size} points: ${[...seen].join(', ')}`);
