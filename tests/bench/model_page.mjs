@@ -43,7 +43,11 @@ try {
   // a longer text: typed into the field, it runs after the pause, a few layers a frame
   const text = Array.from({ length: words }, (_, i) => ['the', 'cat', 'sat', 'on', 'a', 'mat'][i % 6]).join(' ');
   await click(page, 'model:text');
-  await page.keyboard.press('Control+A');
+  await page.keyboard.down('Control');  // held across frames: ImGui reads keys once a frame
+  await page.keyboard.down('a');
+  await page.waitForTimeout(400);
+  await page.keyboard.up('a');
+  await page.keyboard.up('Control');
   await page.keyboard.type(text);
   await page.waitForFunction(() => attnTest.model().running, null, { timeout: 30000, polling: 10 });
   t = Date.now();

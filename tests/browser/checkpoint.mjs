@@ -36,3 +36,22 @@ t.write_checkpoint(${JSON.stringify(folder)}, c, W)
 `]);
   return folder;
 }
+
+// The float64 GPT-2 reference of the tests (test_models.gpt2_reference) on the checkpoint writeGpt2
+// wrote with these options (its weights come from a seeded generator): the next token's five
+// likeliest (id, probability) after ids, with the heads knocked ([[layer, head], ...]) zeroed
+export function gpt2Top(ids, knocked = [], { d = 32, heads = 4, layers = 2, positions = 64 } = {}) {
+  const out = execFileSync('/usr/bin/python3', ['-c', `
+import sys, json
+import numpy as np
+sys.argv = ['x', 'unused']
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'tests', 'cli'))})
+import test_models as t
+c, W = t.gpt2_checkpoint(d=${d}, heads=${heads}, layers=${layers}, n_pos=${positions}, vocab=50257, buffers=False)
+z = t.gpt2_reference(c, W, ${JSON.stringify(ids)}, knocked=[tuple(k) for k in ${JSON.stringify(knocked)}])["logits"][-1]
+p = np.exp(z - z.max()); p /= p.sum()
+top = np.argsort(-p)[:5]
+print(json.dumps([[int(i), float(p[i])] for i in top]))
+`], { encoding: 'utf8' });
+  return JSON.parse(out);
+}

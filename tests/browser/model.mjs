@@ -11,7 +11,8 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, open, waitFrames, state, click, nextFrames, check, summary, assert } from './harness.mjs';
-import { writeGpt2, writeLlamaBf16 } from './checkpoint.mjs';
+import { writeGpt2, writeLlamaBf16, gpt2Top } from './checkpoint.mjs';
+import { createRequire } from 'node:module';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -30,6 +31,10 @@ const want = JSON.parse(cli('tokenize', '--model', ckpt, '--text', text));
 const topFull = cliTop(cli('model', '--model', ckpt, '--text', text));
 const topKnocked = cliTop(cli('model', '--model', ckpt, '--text', text, '--ablate', '1.2'));
 const generated = /generated:((?: \d+)+)/.exec(cli('model', '--model', ckpt, '--text', text, '--generate', '8'))[1].trim().split(' ').map(Number);
+// the ids of GPT-2's own tokenizer (npm: gpt-3-encoder), and the next token by the float64 reference
+const npmIds = createRequire(import.meta.url)(path.join(root, 'tests', 'text', 'node_modules', 'gpt-3-encoder')).encode(text);
+const refFull = gpt2Top(want.ids, [], { d: 64, heads: 4, layers: 3 });
+const refKnocked = gpt2Top(want.ids, [[1, 2]], { d: 64, heads: 4, layers: 3 });
 const dump = path.join(tmp, 'dump');
 cli('model', '--model', ckpt, '--text', text, '--dump', dump);
 
@@ -60,6 +65,10 @@ try {
     assert(m.summary.startsWith('gpt2, 3 layers, 4 heads (4 KV) of 16, d 64, vocab 50257'), m.summary);
     // the page's default text is the CLI's text here: the same ids through the same tokenizer
     assert(JSON.stringify(m.ids) === JSON.stringify(want.ids), `ids ${m.ids} vs attn tokenize ${want.ids}`);
+    assert(JSON.stringify(m.ids) === JSON.stringify(npmIds), `ids ${m.ids} vs gpt-3-encoder's ${npmIds}`);
+    // the next token and its probability: the float64 reference's, to 1e-4
+    assert(m.top[0][0] === refFull[0][0] && Math.abs(m.top[0][1] - refFull[0][1]) < 1e-4,
+      `top ${JSON.stringify(m.top[0])} vs the float64 reference's ${JSON.stringify(refFull[0])}`);
     assert(m.labels.length === 12, `${m.labels.length} head labels`);
     assert(JSON.stringify(m.top.map((x) => x[0])) === JSON.stringify(topFull), `top ${JSON.stringify(m.top)} vs ${topFull}`);
     // the logit lens: one token per layer, the last the model's own prediction
@@ -82,6 +91,8 @@ try {
     m = await page.evaluate(() => attnTest.model());
     assert(JSON.stringify(m.top.map((x) => x[0])) === JSON.stringify(topKnocked), `knocked top ${JSON.stringify(m.top)} vs ${topKnocked}`);
     assert(JSON.stringify(topKnocked) !== JSON.stringify(topFull), 'the knock-out changed nothing: the test cannot see it');
+    m.top.forEach(([id, p], i) => assert(id === refKnocked[i][0] && Math.abs(p - refKnocked[i][1]) < 1e-4,
+      `knocked ${i}: ${id} ${p} vs the reference with head 1.2 zeroed: ${JSON.stringify(refKnocked[i])}`));
     await page.mouse.move(5, 795);  // no tooltip over the picture
     await nextFrames(page, 2);
     if (shots) await page.screenshot({ path: path.join(shots, 'model-knocked.png') });
@@ -106,7 +117,9 @@ try {
     await page.waitForFunction(() => attnTest.model().ran && !attnTest.model().running, null, { timeout: 60000 });
     const before = (await page.evaluate(() => attnTest.model())).ids;
     await click(page, 'model:text');
-    await page.keyboard.press('End');
+    await page.keyboard.down('End');  // held across frames: ImGui reads keys once a frame
+    await nextFrames(page, 2);
+    await page.keyboard.up('End');
     await page.keyboard.type(' Rome', { delay: 30 });
     // until the new tokens are shown, a result is on screen every frame: the old one (state, not time)
     const want2 = JSON.parse(cli('tokenize', '--model', ckpt, '--text', text + ' Rome')).ids;
@@ -181,7 +194,14 @@ try {
     await page.setInputFiles('input[type=file][multiple]', fs.readdirSync(llama).map((f) => path.join(llama, f)));
     await page.waitForFunction(() => attnTest.model().loaded, null, { timeout: 60000 });
     await click(page, 'model:text');
-    await page.keyboard.press('Control+A');
+    // NOTE: ImGui reads keys once a frame: a Ctrl+A pressed and released between two frames (a loaded
+    // machine's slow frames) is never seen, and the ids were typed after the default ones
+    await page.keyboard.down('Control');
+    await page.keyboard.down('a');
+    await nextFrames(page, 2);
+    await page.keyboard.up('a');
+    await page.keyboard.up('Control');
+    await nextFrames(page, 1);
     await page.keyboard.type(ids.join(', '));
     await page.keyboard.press('Enter');
     await page.waitForFunction((w) => JSON.stringify(attnTest.model().ids) === w && !attnTest.model().running,
@@ -221,6 +241,7 @@ try {
       const [, owner, name, , , file] = u.pathname.split('/');
       hits[file] = (hits[file] || 0) + 1;
       if (owner === 'gated') return route.fulfill({ status: 401, body: 'gated' });
+      if (owner === 'forbidden') return route.fulfill({ status: 403, body: 'forbidden' });
       if (owner === 'slow') { await new Promise((r) => { release = r; }); return route.abort(); }
       const local = path.join(ckpt, file);
       if (owner !== 'test-owner' || name !== 'tiny-gpt2' || !fs.existsSync(local)) return route.fulfill({ status: 404, body: 'no' });
@@ -261,6 +282,15 @@ try {
     await page.waitForFunction(() => attnTest.model().error !== '', null, { timeout: 30000 });
     let m = await page.evaluate(() => attnTest.model());
     assert(m.error.includes('gated or private (HTTP 401)') && !m.loaded, m.error);
+    // a 403 says so too, and a model that is not there (404) names the file missing
+    for (const [model, says] of [['forbidden/model', 'gated or private (HTTP 403)'], ['nobody/none', 'config.json is not in nobody/none (HTTP 404)']]) {
+      await page.goto(`${url}#mode=model&model=${model}`);
+      await waitFrames(page, 3, 30000);
+      await click(page, 'model:download');
+      await page.waitForFunction(() => attnTest.model().error !== '', null, { timeout: 30000 });
+      m = await page.evaluate(() => attnTest.model());
+      assert(m.error.includes(says) && !m.loaded, `${model}: ${m.error}`);
+    }
     await page.evaluate(() => attnTest.state());  // the page still answers
     await page.goto(`${url}#mode=model&model=slow/model`);
     await waitFrames(page, 3, 30000);
