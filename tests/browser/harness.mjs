@@ -69,6 +69,17 @@ export async function click(page, name) {
   await nextFrames(page, 3);
 }
 
+// Ctrl+A in the focused text field. NOTE: ImGui reads keys once a frame: a Ctrl+A pressed and
+// released between two frames (a loaded machine's slow frames) is never seen, so it is held across frames
+export async function selectAll(page) {
+  await page.keyboard.down('Control');
+  await page.keyboard.down('a');
+  await nextFrames(page, 2);
+  await page.keyboard.up('a');
+  await page.keyboard.up('Control');
+  await nextFrames(page, 1);
+}
+
 export async function nextFrames(page, k) {
   const f = (await state(page)).frames;
   await page.waitForFunction((t) => attnTest.state().frames >= t, f + k, { timeout: 10000 });

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, open, waitFrames, state, click, nextFrames, check, summary, assert } from './harness.mjs';
+import { serve, launch, open, waitFrames, state, click, nextFrames, selectAll, check, summary, assert } from './harness.mjs';
 import { writeGpt2, writeLlamaBf16, gpt2Top } from './checkpoint.mjs';
 import { createRequire } from 'node:module';
 
@@ -194,14 +194,7 @@ try {
     await page.setInputFiles('input[type=file][multiple]', fs.readdirSync(llama).map((f) => path.join(llama, f)));
     await page.waitForFunction(() => attnTest.model().loaded, null, { timeout: 60000 });
     await click(page, 'model:text');
-    // NOTE: ImGui reads keys once a frame: a Ctrl+A pressed and released between two frames (a loaded
-    // machine's slow frames) is never seen, and the ids were typed after the default ones
-    await page.keyboard.down('Control');
-    await page.keyboard.down('a');
-    await nextFrames(page, 2);
-    await page.keyboard.up('a');
-    await page.keyboard.up('Control');
-    await nextFrames(page, 1);
+    await selectAll(page);  // else the ids are typed after the default ones
     await page.keyboard.type(ids.join(', '));
     await page.keyboard.press('Enter');
     await page.waitForFunction((w) => JSON.stringify(attnTest.model().ids) === w && !attnTest.model().running,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, open, waitFrames, state, rect, click, nextFrames, check, summary, assert } from './harness.mjs';
+import { serve, launch, open, waitFrames, state, rect, click, nextFrames, selectAll, check, summary, assert } from './harness.mjs';
 
 const site = path.resolve(process.argv[2] || 'build/web');
 const cli = process.argv[3] ? path.resolve(process.argv[3]) : null;
@@ -121,14 +121,7 @@ try {
     await click(page, 'train');  // back to the Train mode
     await nextFrames(page, 2);
     await click(page, 'train:prompt');
-    // NOTE: ImGui reads keys once a frame: a Ctrl+A pressed and released between two frames is never
-    // seen, so the keys are held across frames
-    await page.keyboard.down('Control');
-    await page.keyboard.down('a');
-    await nextFrames(page, 2);
-    await page.keyboard.up('a');
-    await page.keyboard.up('Control');
-    await nextFrames(page, 1);
+    await selectAll(page);
     // a block of 4 (the task's blocks are T/4 to T/2 = 4 to 8 tokens long: a shorter one was never
     // trained on, and a model at 90 % may continue it either way)
     await page.keyboard.type('3 7 1 5 3 7 1');
