@@ -245,9 +245,7 @@ void model_generate() {
   if (!M.loaded || !M.ran || M.given) return;
   M.gen_error.clear();
   M.gen_rows.clear();
-  std::vector<uint8_t> knocked = M.knocked;
-  if (std::count(knocked.begin(), knocked.end(), 1) == 0) knocked.clear();
-  if (!models::generation_start(M.m, M.ids, knocked, true, &M.gen, &M.gen_error)) return;
+  models::generation_start(M.pass, true, &M.gen);  // the pass on screen holds the text's keys and values
   M.generating = true;
 }
 

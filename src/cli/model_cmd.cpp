@@ -188,7 +188,7 @@ int model_main(const std::vector<std::string>& a) {
       return fail(std::to_string(T) + " tokens + --generate " + std::to_string(generate) + " pass the model's " +
                   std::to_string(m.cfg.n_positions) + " learned positions");
     models::Generation gen;
-    if (!models::generation_start(m, ids, pass.cache.knocked_out, false, &gen, &err)) return fail(err);
+    models::generation_start(pass, false, &gen);
     for (long g = 0; g < generate; g++)
       if (!models::generation_step(m, so, &gen, &err)) return fail(err);
     generated = gen.tokens;

@@ -22,26 +22,20 @@ std::vector<int> logit_lens(const Model& m, const Pass& pass, int t) {
   return out;
 }
 
-bool generation_start(const Model& m, const std::vector<int>& ids, const std::vector<uint8_t>& knocked, bool keep_weights,
-                      Generation* g, std::string* err) {
-  const nn::Spec& s = m.cfg.spec;
-  const int T = int(ids.size()), V = s.vocab;
-  if (T < 1) { *err = "no tokens to continue"; return false; }
+void generation_start(const Pass& pass, bool keep_weights, Generation* g) {
   *g = Generation();
-  g->cache.keep_weights = keep_weights;
-  g->cache.keep_resid = false;
-  g->cache.knocked_out = knocked;
-  try {
-    nn::forward_blocks(s, m.W, 1, T, 0, ids.data(), nn::Run(), &g->cache);
-    std::vector<float> fr, tmp;
-    g->logits.resize(static_cast<size_t>(V));
-    nn::lm_head_forward(s.d_model, {T - 1}, g->cache.f.data(), m.W.head, &fr, g->logits.data(), &tmp);
-  } catch (const std::bad_alloc&) {
-    *err = "out of memory running the prompt";
-    return false;
+  nn::Cache<float>& c = g->cache;
+  c.keep_weights = keep_weights;
+  c.keep_resid = false;
+  c.knocked_out = pass.cache.knocked_out;
+  c.layers.resize(pass.cache.layers.size());
+  for (size_t l = 0; l < c.layers.size(); l++) {  // a step at position T reads the T keys and values before it
+    c.layers[l].k = pass.cache.layers[l].k;
+    c.layers[l].v = pass.cache.layers[l].v;
   }
-  g->T = T;
-  return true;
+  const size_t V = pass.logits.size() / (pass.last_logits ? 1 : pass.ids.size());
+  g->logits.assign(pass.logits.end() - std::ptrdiff_t(V), pass.logits.end());
+  g->T = int(pass.ids.size());
 }
 
 bool generation_step(const Model& m, const SampleOptions& so, Generation* g, std::string* err) {

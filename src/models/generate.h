@@ -19,10 +19,10 @@ struct Generation {
   int T = 0;                  // positions in the cache
   std::vector<int> tokens;    // the tokens generated so far
 };
-// The prompt ids through the model into g's cache (knocked: (L, H) heads zeroed, or empty).
-// keep_weights: each step keeps its attention row, cache.layers[l].p: (H, 1, T) after the step.
-bool generation_start(const Model& m, const std::vector<int>& ids, const std::vector<uint8_t>& knocked, bool keep_weights,
-                      Generation* g, std::string* err);
+// From a pass over the prompt (run_model, with its knocked-out heads): its keys and values and its
+// last position's logits, so the prompt is not run again. keep_weights: each step keeps its
+// attention row, cache.layers[l].p: (H, 1, T) after the step.
+void generation_start(const Pass& pass, bool keep_weights, Generation* g);
 // Chooses the next token from g->logits (so: greedy at temperature 0), appends it, and runs it
 // through the model so that g->logits is the one after it. False (err says why) at the model's
 // last learned position or out of memory; the tokens chosen so far stay.
