@@ -327,6 +327,10 @@ std::string app_test_memory_failure();
 // A dropped or picked file: parsed now, applied after the user picks what it is (import.cpp).
 void app_import(const std::string& name, const std::string& bytes);
 // The Train mode (train.cpp).
+// The one way the Train panel changes the settings, as edit_config() is the stepper's: heads
+// lowered to divisors (said in the status line), the live settings applied to the running runs at
+// once; the others wait for train_reset() (train::needs_reset says which do).
+void edit_train_config(const train::TrainConfig& next);
 void train_reset();                     // a new run for train.cfg (same seed: the same run)
 void train_continue();                  // each frame: ~12 ms of training when playing
 bool train_step_once();                 // one optimizer step now; false when it stopped the run

@@ -155,6 +155,16 @@ void train_continue() {
   }
 }
 
+void edit_train_config(const train::TrainConfig& next) {
+  TrainView& T = tv();
+  if (next.task.name != T.cfg.task.name) T.lesson.clear();  // another task is no longer the lesson
+  T.cfg = next;
+  std::vector<std::string> notes = train::conform_settings(&T.cfg);
+  if (!notes.empty()) set_status(notes[0]);
+  // the live settings (engine/rules.h) apply at once, in every run of the lesson
+  for (TrainRun& r : T.runs) train::copy_live(T.cfg, &r.t.cfg);
+}
+
 void train_lesson(const std::string& name) {
   TrainView& T = tv();
   const TrainLesson* l = find_lesson(name);
@@ -303,13 +313,15 @@ std::string train_json() {
                   ",\"playing\":" + (T.playing ? "true" : "false") + ",\"lesson\":\"" + T.lesson + "\"" +
                   ",\"error\":\"" + (T.error.find('"') == std::string::npos ? T.error : std::string("(quoted)")) + "\"" +
                   ",\"steps_per_s\":" + f(T.steps_per_s) + ",\"step_ms\":" + f(T.step_ms) + ",\"slice_ms\":" + f(T.slice_ms) + ",\"scrub\":" + std::to_string(T.scrub) +
-                  ",\"setup\":\"" + train_setup_text() + "\",\"runs\":[";
+                  ",\"setup\":\"" + train_setup_text() + "\",\"stale\":" +
+                  (T.ready && !T.runs.empty() && train::needs_reset(T.cfg, T.runs[0].cfg) ? "true" : "false") +
+                  ",\"heads\":" + std::to_string(T.cfg.model.heads) + ",\"runs\":[";
   for (size_t i = 0; i < T.runs.size(); i++) {
     const TrainRun& r = T.runs[i];
     j += std::string(i ? "," : "") + "{\"label\":\"" + r.label + "\",\"step\":" + std::to_string(r.t.step) +
          ",\"loss\":" + f(r.loss.empty() ? -1 : r.loss.back()) +
          ",\"heldout\":" + f(r.eval_acc.empty() ? -1 : r.eval_acc.back()) + ",\"snaps\":" + std::to_string(r.snaps.size()) +
-         ",\"ok\":" + (r.ok ? "true" : "false") + "}";
+         ",\"lr\":" + f(r.t.cfg.opt.lr) + ",\"ok\":" + (r.ok ? "true" : "false") + "}";
   }
   // the stepper's W_q against the trained layer's (after Open in stepper: 0 when they are the same)
   double wq_diff = -1;

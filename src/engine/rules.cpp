@@ -30,6 +30,7 @@ const std::vector<Range>& ranges() {
   };
   return table;
 }
+static_assert(int(Field::Count) == 9, "one row of ranges() per Field");
 
 const Range& range_of(Field f) { return ranges()[size_t(f)]; }
 double range_lo(Field f, Front front) { return front == Front::Cli ? range_of(f).cli_lo : range_of(f).lo; }
@@ -91,6 +92,81 @@ std::vector<std::string> conform(Config* c, Front front) {
     c->n_kv_heads = kv;
   }
   return notes;
+}
+
+// ---------------------------------------------------------------- training settings
+
+const std::vector<TrainRule>& train_rules() {
+  constexpr double inf = HUGE_VAL, steps = 10000000;
+  using V = TrainValue;
+  using K = TrainKey;
+  // the panel offers a model a browser trains in minutes; runs from the CLI may be larger
+  static const std::vector<TrainRule> table = {
+      {K::Task, "task", V::Name, 0, 0, false, false, 0, 0, false, "copy|reverse|sort|induction|modadd|histogram"},
+      {K::K, "k", V::Int, 0, 512, false, false, 0, 0, false, "INT (copy/reverse: digits; induction, histogram: length; 0 = default)"},
+      {K::Vocab, "vocab", V::Int, 0, 1000, false, false, 0, 0, false, "INT (copy/reverse: digits; induction: tokens; histogram: symbols; 0 = default)"},
+      {K::P, "p", V::Int, 0, 113, false, false, 0, 0, false, "INT <= 113 (modadd's modulus; 0 = 97)"},
+      {K::TrainFrac, "train_frac", V::Real, 0, 1, false, true, 0, 0, false, "FLOAT in (0, 1) (modadd: the share of pairs trained on; 0 = 0.3)"},
+      {K::Layers, "layers", V::Int, 1, 6, false, false, 1, 4, false, "1-6"},
+      {K::Heads, "heads", V::Int, 1, 16, false, false, 1, 8, false, "1-16"},
+      {K::KvHeads, "kv_heads", V::Int, 0, 16, false, false, 1, 8, false, "INT dividing heads (0 = heads)"},
+      {K::DModel, "d_model", V::Int, 2, 1024, false, false, 16, 128, false, "INT, a multiple of heads"},
+      {K::Mlp, "mlp", V::Bool, 0, 1, false, false, 0, 0, false, "true|false"},
+      {K::Ln, "ln", V::Bool, 0, 1, false, false, 0, 0, false, "true|false (LayerNorm)"},
+      {K::Posenc, "posenc", V::Name, 0, 0, false, false, 0, 0, false, "learned|sinusoidal|rope|alibi|none"},
+      {K::Scale, "scale", V::Name, 0, 1000, true, false, 0, 0, false, "auto|none|FLOAT (auto = 1/sqrt(d_head))"},
+      {K::Temperature, "temperature", V::Real, 1e-3, 1e3, false, false, 0.25, 4, false, "FLOAT in [0.001, 1000]"},
+      {K::Mask, "mask", V::Name, 0, 0, false, false, 0, 0, false, "task|causal|bidirectional (task: causal, but bidirectional for histogram)"},
+      {K::Normalizer, "normalizer", V::Name, 0, 0, false, false, 0, 0, false, "softmax|sparsemax|entmax (1.5-entmax)"},
+      {K::Init, "init", V::Name, 0, 0, false, false, 0, 0, false, "xavier|kaiming|normal (normal = N(0, 0.02), GPT-2)"},
+      {K::Dropout, "dropout", V::Real, 0, 0.95, false, true, 0, 0.5, true, "FLOAT in [0, 0.95) (on the attention weights)"},
+      {K::Optimizer, "optimizer", V::Name, 0, 0, false, false, 0, 0, false, "adamw|sgd"},
+      {K::Lr, "lr", V::Real, 0, 10, true, false, 1e-4, 0.1, true, "FLOAT in (0, 10]"},
+      {K::Warmup, "warmup", V::Int, 0, steps, false, false, 0, 0, false, "STEPS"},
+      {K::Schedule, "schedule", V::Name, 0, 0, false, false, 0, 0, true, "cosine|constant"},
+      {K::Batch, "batch", V::Int, 1, 4096, false, false, 8, 512, false, "INT"},
+      {K::Steps, "steps", V::Int, 1, steps, false, false, 0, 0, true, "INT"},
+      {K::Seed, "seed", V::Int, 0, 9007199254740992.0, false, false, 0, 0, false, "INT"},
+      {K::WeightDecay, "weight_decay", V::Real, 0, 100, false, false, 0, 2, true, "FLOAT in [0, 100]"},
+      {K::Clip, "clip", V::Real, 0, inf, false, false, 0, 5, true, "FLOAT (global gradient norm; 0 = off)"},
+      {K::Beta1, "beta1", V::Real, 0, 1, false, true, 0, 0, false, "FLOAT in [0, 1)"},
+      {K::Beta2, "beta2", V::Real, 0, 1, false, true, 0, 0, false, "FLOAT in [0, 1)"},
+      {K::Eps, "eps", V::Real, 0, 1, true, true, 0, 0, false, "FLOAT in (0, 1)"},
+      {K::Momentum, "momentum", V::Real, 0, 1, false, true, 0, 0, false, "FLOAT in [0, 1) (sgd)"},
+      {K::SnapshotEvery, "snapshot_every", V::Int, 0, steps, false, false, 0, 0, true, "STEPS (0 = steps / 400)"},
+      {K::EvalEvery, "eval_every", V::Int, 0, steps, false, false, 0, 0, true, "STEPS (0 = steps / 200, at least the snapshot interval)"},
+  };
+  return table;
+}
+static_assert(int(TrainKey::Count) == 33, "one row of train_rules() per TrainKey");
+
+const TrainRule& train_rule(TrainKey k) { return train_rules()[size_t(k)]; }
+
+const TrainRule* find_train_rule(const std::string& name) {
+  for (const TrainRule& r : train_rules())
+    if (name == r.name) return &r;
+  return nullptr;
+}
+
+std::string train_flag(TrainKey k) {
+  std::string f = std::string("--") + train_rule(k).name;
+  for (char& ch : f)
+    if (ch == '_') ch = '-';
+  return f;
+}
+
+std::string train_range_text(TrainKey k) {
+  const TrainRule& r = train_rule(k);
+  if (r.kind == TrainValue::Int) return "an integer from " + num(r.lo) + " to " + num(r.hi);
+  if (!std::isfinite(r.hi)) return std::string("a number ") + (r.lo_open ? "> " : ">= ") + num(r.lo);
+  return std::string("a number in ") + (r.lo_open ? "(" : "[") + num(r.lo) + ", " + num(r.hi) + (r.hi_open ? ")" : "]");
+}
+
+std::string check_train_value(TrainKey k, double v) {
+  const TrainRule& r = train_rule(k);
+  const bool ok = !std::isnan(v) && (r.lo_open ? v > r.lo : v >= r.lo) && (r.hi_open ? v < r.hi : v <= r.hi) &&
+                  (r.kind != TrainValue::Int || (std::isfinite(v) && v == std::floor(v)));
+  return ok ? "" : train_range_text(k);
 }
 
 // What would break the math, whoever set the config (the ranges above are the fronts' business).

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 #include "engine/config.h"
+#include "engine/train_rules.h"
 
 namespace attn {
 
@@ -41,7 +42,5 @@ std::vector<std::string> conform(Config* cfg, Front front);
 // The query heads of a config: qkv_heads when Q, K, V are given directly, else n_heads.
 inline int query_heads(const Config& c) { return c.input == Input::QKV ? c.qkv_heads : c.n_heads; }
 
-// The largest h <= heads that divides d_model (at least 1).
-int fit_heads(int d_model, int heads);
 
 }  // namespace attn

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include "core/format.h"
 #include "core/rng.h"
+#include "engine/train_rules.h"
 
 namespace attn::train {
 
@@ -21,9 +23,15 @@ float ModelConfig::score_scale() const {
 
 bool validate(const ModelConfig& c, std::string* err) {
   auto fail = [&](const std::string& m) { *err = m; return false; };
-  if (c.layers < 1 || c.layers > 6) return fail("--layers must be 1 to 6 (got " + std::to_string(c.layers) + ")");
-  if (c.heads < 1 || c.heads > 16) return fail("--heads must be 1 to 16 (got " + std::to_string(c.heads) + ")");
-  if (c.d_model < 2 || c.d_model > 1024) return fail("--d-model must be 2 to 1024 (got " + std::to_string(c.d_model) + ")");
+  // the ranges are the training settings' (engine/rules.cpp)
+  auto range = [&](TrainKey k, double v) {
+    const std::string e = check_train_value(k, v);
+    return e.empty() || fail(train_flag(k) + " must be " + e + " (got " + sig_text(v, 10) + ")");
+  };
+  if (!range(TrainKey::Layers, c.layers) || !range(TrainKey::Heads, c.heads) || !range(TrainKey::DModel, c.d_model) ||
+      !range(TrainKey::Temperature, c.temperature) || !range(TrainKey::Dropout, c.dropout) ||
+      (c.scale == ScaleMode::Custom && !range(TrainKey::Scale, c.scale_value)))
+    return false;
   if (c.d_model % c.heads)
     return fail("--d-model " + std::to_string(c.d_model) + " is not a multiple of --heads " + std::to_string(c.heads));
   if (c.kv_heads < 0 || c.kvh() > c.heads || c.heads % c.kvh())
@@ -36,10 +44,6 @@ bool validate(const ModelConfig& c, std::string* err) {
     return fail("--posenc rope needs an even d_head (d_model / heads = " + std::to_string(c.d_head()) + ")");
   if (c.vocab < 2 || c.vocab > 4096) return fail("vocabulary must be 2 to 4096 tokens");
   if (c.seq < 1 || c.seq > 1024) return fail("sequence length must be 1 to 1024");
-  if (!(c.temperature >= 1e-3f && c.temperature <= 1e3f)) return fail("--temperature must be in [0.001, 1000]");
-  if (c.scale == ScaleMode::Custom && !(c.scale_value > 0 && c.scale_value <= 1e3f))
-    return fail("--scale must be auto, none or a number in (0, 1000]");
-  if (!(c.dropout >= 0 && c.dropout < 0.95f)) return fail("--dropout must be in [0, 0.95)");
   return true;
 }
 

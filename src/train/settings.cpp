@@ -1,5 +1,6 @@
 // settings.cpp: the table behind `attn train`'s options and config.json.
 #include "train/settings.h"
+#include "engine/train_rules.h"
 #include <algorithm>
 #include <initializer_list>
 #include <cmath>
@@ -9,44 +10,13 @@
 namespace attn::train {
 
 const std::vector<Setting>& settings() {
-  static const std::vector<Setting> table = {
-      {"task", "copy|reverse|sort|induction|modadd|histogram", false},
-      {"k", "INT (copy/reverse: digits; induction, histogram: length; 0 = default)", false},
-      {"vocab", "INT (copy/reverse: digits; induction: tokens; histogram: symbols; 0 = default)", false},
-      {"p", "INT <= 113 (modadd's modulus; 0 = 97)", false},
-      {"train_frac", "FLOAT in (0, 1) (modadd: the share of pairs trained on; 0 = 0.3)", false},
-      {"layers", "1-6", false},
-      {"heads", "1-16", false},
-      {"kv_heads", "INT dividing heads (0 = heads)", false},
-      {"d_model", "INT, a multiple of heads", false},
-      {"mlp", "true|false", true},
-      {"ln", "true|false (LayerNorm)", true},
-      {"posenc", "learned|sinusoidal|rope|alibi|none", false},
-      {"scale", "auto|none|FLOAT (auto = 1/sqrt(d_head))", false},
-      {"temperature", "FLOAT", false},
-      {"mask", "task|causal|bidirectional (task: causal, but bidirectional for histogram)", false},
-      {"normalizer", "softmax|sparsemax|entmax (1.5-entmax)", false},
-      {"init", "xavier|kaiming|normal (normal = N(0, 0.02), GPT-2)", false},
-      {"dropout", "FLOAT in [0, 0.95) (on the attention weights)", false},
-      {"optimizer", "adamw|sgd", false},
-      {"lr", "FLOAT", false},
-      {"warmup", "STEPS", false},
-      {"schedule", "cosine|constant", false},
-      {"batch", "INT", false},
-      {"steps", "INT", false},
-      {"seed", "INT", false},
-      {"weight_decay", "FLOAT", false},
-      {"clip", "FLOAT (global gradient norm; 0 = off)", false},
-      {"beta1", "FLOAT", false},
-      {"beta2", "FLOAT", false},
-      {"eps", "FLOAT", false},
-      {"momentum", "FLOAT (sgd)", false},
-      {"snapshot_every", "STEPS (0 = steps / 400)", false},
-      {"eval_every", "STEPS (0 = steps / 200, at least the snapshot interval)", false},
-  };
+  static const std::vector<Setting> table = [] {
+    std::vector<Setting> t;
+    for (const TrainRule& r : train_rules()) t.push_back({r.name, r.values, r.kind == TrainValue::Bool});
+    return t;
+  }();
   return table;
 }
-
 
 namespace {
 
@@ -59,13 +29,6 @@ bool one_of(const std::string& value, std::initializer_list<E> allowed, E* out) 
   return true;
 }
 
-std::string flag(const std::string& key) {
-  std::string f = "--" + key;
-  for (char& ch : f)
-    if (ch == '_') ch = '-';
-  return f;
-}
-
 bool to_double(const std::string& s, double* out) {
   if (s.empty()) return false;
   char* end = nullptr;
@@ -75,117 +38,133 @@ bool to_double(const std::string& s, double* out) {
   return true;
 }
 
-bool to_int(const std::string& s, long long lo, long long hi, long long* out) {
-  double v;
-  if (!to_double(s, &v) || v != std::floor(v) || v < double(lo) || v > double(hi)) return false;
-  *out = (long long)v;
-  return true;
-}
-
 }  // namespace
 
 bool set_setting(TrainConfig* c, const std::string& key, const std::string& value, std::string* err) {
+  const TrainRule* rule = find_train_rule(key);
+  if (!rule) {
+    std::string f = "--" + key;
+    std::replace(f.begin(), f.end(), '_', '-');
+    *err = "unknown setting " + f;
+    return false;
+  }
+  const TrainKey k = rule->key;
+  auto bad = [&](const std::string& what) { *err = train_flag(k) + " '" + value + "': expected " + what; return false; };
   ModelConfig& m = c->model;
   OptimConfig& o = c->opt;
-  const std::string where = flag(key) + " '" + value + "'";
-  auto bad = [&](const char* what) { *err = where + ": " + what; return false; };
+  // numbers: parsed and held to the table's range here, once for every setting
   double d = 0;
-  long long i = 0;
-  auto integer = [&](long long lo, long long hi) { return to_int(value, lo, hi, &i); };
-  auto number = [&]() { return to_double(value, &d); };
-  if (key == "task") { c->task.name = value; return true; }
-  if (key == "k") { if (!integer(0, 512)) return bad("expected an integer 0-512"); c->task.k = int(i); return true; }
-  if (key == "vocab") { if (!integer(0, 1000)) return bad("expected an integer 0-1000"); c->task.vocab = int(i); return true; }
-  if (key == "p") { if (!integer(0, 113)) return bad("expected an integer 2-113"); c->task.p = int(i); return true; }
-  if (key == "train_frac") {
-    if (!number() || d < 0 || d >= 1) return bad("expected a number in (0, 1)");
-    c->task.train_frac = float(d);
-    return true;
+  const bool numeric = rule->kind == TrainValue::Int || rule->kind == TrainValue::Real;
+  if (numeric && (!to_double(value, &d) || !check_train_value(k, d).empty())) return bad(train_range_text(k));
+  const int i = numeric && rule->kind == TrainValue::Int && std::fabs(d) < 2e9 ? int(d) : 0;
+  if (rule->kind == TrainValue::Bool && value != "true" && value != "false") return bad("true or false");
+  const bool yes = value == "true";
+  switch (k) {
+    case TrainKey::Task: c->task.name = value; return true;
+    case TrainKey::K: c->task.k = i; return true;
+    case TrainKey::Vocab: c->task.vocab = i; return true;
+    case TrainKey::P: c->task.p = i; return true;
+    case TrainKey::TrainFrac: c->task.train_frac = float(d); return true;
+    case TrainKey::Layers: m.layers = i; return true;
+    case TrainKey::Heads: m.heads = i; return true;
+    case TrainKey::KvHeads: m.kv_heads = i; return true;
+    case TrainKey::DModel: m.d_model = i; return true;
+    case TrainKey::Mlp: m.mlp = yes; return true;
+    case TrainKey::Ln: m.ln = yes; return true;
+    case TrainKey::Posenc: return parse_name(value, &m.pos) || bad("learned, sinusoidal, rope, alibi or none");
+    case TrainKey::Scale:
+      if (value == "auto" || value == "none") { m.scale = value == "auto" ? ScaleMode::Auto : ScaleMode::None; return true; }
+      if (!to_double(value, &d) || !check_train_value(k, d).empty()) return bad("auto, none or " + train_range_text(k));
+      m.scale = ScaleMode::Custom;
+      m.scale_value = float(d);
+      return true;
+    case TrainKey::Temperature: m.temperature = float(d); return true;
+    case TrainKey::Mask:
+      if (value == "task") c->mask = 0;
+      else if (value == "causal") c->mask = 1;
+      else if (value == "bidirectional") c->mask = 2;
+      else return bad("task, causal or bidirectional");
+      return true;
+    // the one vocabulary's names, of the values the model has (its entmax is 1.5-entmax)
+    case TrainKey::Normalizer:
+      return one_of(value, {Normalizer::Softmax, Normalizer::Sparsemax, Normalizer::Entmax}, &m.norm) ||
+             bad("softmax, sparsemax or entmax (1.5-entmax)");
+    case TrainKey::Init:
+      return one_of(value, {Init::Xavier, Init::Kaiming, Init::Normal}, &m.init) || bad("xavier, kaiming or normal");
+    case TrainKey::Dropout: m.dropout = float(d); return true;
+    case TrainKey::Optimizer:
+      if (value != "adamw" && value != "sgd") return bad("adamw or sgd");
+      o.kind = value == "adamw" ? Optimizer::AdamW : Optimizer::SGD;
+      return true;
+    case TrainKey::Lr: o.lr = d; return true;
+    case TrainKey::Warmup: o.warmup = i; return true;
+    case TrainKey::Schedule:
+      if (value != "cosine" && value != "constant") return bad("cosine or constant");
+      o.cosine = value == "cosine";
+      return true;
+    case TrainKey::Batch: o.batch = i; return true;
+    case TrainKey::Steps: o.steps = i; return true;
+    case TrainKey::Seed: c->seed = uint64_t(d); return true;
+    case TrainKey::WeightDecay: o.weight_decay = d; return true;
+    case TrainKey::Clip: o.clip = d; return true;
+    case TrainKey::Beta1: o.beta1 = d; return true;
+    case TrainKey::Beta2: o.beta2 = d; return true;
+    case TrainKey::Eps: o.eps = d; return true;
+    case TrainKey::Momentum: o.momentum = d; return true;
+    case TrainKey::SnapshotEvery: c->snapshot_every = i; return true;
+    case TrainKey::EvalEvery: c->eval_every = i; return true;
+    case TrainKey::Count: break;
   }
-  if (key == "layers") { if (!integer(1, 6)) return bad("expected 1 to 6 layers"); m.layers = int(i); return true; }
-  if (key == "heads") { if (!integer(1, 16)) return bad("expected 1 to 16 heads"); m.heads = int(i); return true; }
-  if (key == "kv_heads") { if (!integer(0, 16)) return bad("expected 0 to 16 (0 = heads)"); m.kv_heads = int(i); return true; }
-  if (key == "d_model") { if (!integer(2, 1024)) return bad("expected 2 to 1024"); m.d_model = int(i); return true; }
-  if (key == "mlp" || key == "ln") {
-    if (value != "true" && value != "false") return bad("expected true or false");
-    (key == "mlp" ? m.mlp : m.ln) = value == "true";
-    return true;
+  return bad("a known setting");
+}
+
+std::string check_settings(const TrainConfig& c) {
+  // every number through its text, so that the one check (set_setting's) holds here too
+  TrainConfig copy = c;
+  std::string err;
+  for (const TrainRule& r : train_rules()) {
+    if (r.kind != TrainValue::Int && r.kind != TrainValue::Real) continue;
+    const std::string v = get_setting(c, r.name);
+    if (!set_setting(&copy, r.name, v, &err))
+      return train_flag(r.key) + " must be " + train_range_text(r.key) + " (got " + sig_text(std::strtod(v.c_str(), nullptr), 10) + ")";
   }
-  if (key == "posenc") {
-    if (!parse_name(value, &m.pos)) return bad("expected learned, sinusoidal, rope, alibi or none");
-    return true;
+  return "";
+}
+
+std::vector<std::string> conform_settings(TrainConfig* c) {
+  std::vector<std::string> notes;
+  ModelConfig& m = c->model;
+  if (m.heads >= 1 && m.d_model % m.heads) {
+    const int h = fit_heads(m.d_model, m.heads);
+    notes.push_back("heads must divide d_model = " + std::to_string(m.d_model) + " (got " + std::to_string(m.heads) +
+                    "): using " + std::to_string(h));
+    m.heads = h;
+    m.kv_heads = 0;
   }
-  if (key == "scale") {
-    if (value == "auto") { m.scale = ScaleMode::Auto; return true; }
-    if (value == "none") { m.scale = ScaleMode::None; return true; }
-    if (!number() || !(d > 0 && d <= 1000)) return bad("expected auto, none or a number in (0, 1000]");
-    m.scale = ScaleMode::Custom;
-    m.scale_value = float(d);
-    return true;
+  if (m.kv_heads > 0 && m.heads % m.kv_heads) {
+    const int kv = fit_heads(m.heads, m.kv_heads);
+    notes.push_back("key/value heads must divide heads = " + std::to_string(m.heads) + " (got " + std::to_string(m.kv_heads) +
+                    "): using " + std::to_string(kv));
+    m.kv_heads = kv == m.heads ? 0 : kv;
   }
-  if (key == "temperature") {
-    if (!number() || !(d >= 1e-3 && d <= 1e3)) return bad("expected a number in [0.001, 1000]");
-    m.temperature = float(d);
-    return true;
-  }
-  if (key == "mask") {
-    if (value == "task") c->mask = 0;
-    else if (value == "causal") c->mask = 1;
-    else if (value == "bidirectional") c->mask = 2;
-    else return bad("expected task, causal or bidirectional");
-    return true;
-  }
-  // the one vocabulary's names, of the values the model has (its entmax is 1.5-entmax)
-  if (key == "normalizer")
-    return one_of(value, {Normalizer::Softmax, Normalizer::Sparsemax, Normalizer::Entmax}, &m.norm) ||
-           bad("expected softmax, sparsemax or entmax (1.5-entmax)");
-  if (key == "init")
-    return one_of(value, {Init::Xavier, Init::Kaiming, Init::Normal}, &m.init) || bad("expected xavier, kaiming or normal");
-  if (key == "dropout") {
-    if (!number() || !(d >= 0 && d < 0.95)) return bad("expected a number in [0, 0.95)");
-    m.dropout = float(d);
-    return true;
-  }
-  if (key == "optimizer") {
-    if (value == "adamw") o.kind = Optimizer::AdamW;
-    else if (value == "sgd") o.kind = Optimizer::SGD;
-    else return bad("expected adamw or sgd");
-    return true;
-  }
-  if (key == "lr") { if (!number() || !(d > 0 && d <= 10)) return bad("expected a number in (0, 10]"); o.lr = d; return true; }
-  if (key == "warmup") { if (!integer(0, 10000000)) return bad("expected a number of steps >= 0"); o.warmup = int(i); return true; }
-  if (key == "schedule") {
-    if (value != "cosine" && value != "constant") return bad("expected cosine or constant");
-    o.cosine = value == "cosine";
-    return true;
-  }
-  if (key == "batch") { if (!integer(1, 4096)) return bad("expected 1 to 4096"); o.batch = int(i); return true; }
-  if (key == "steps") { if (!integer(1, 10000000)) return bad("expected 1 to 10000000"); o.steps = int(i); return true; }
-  if (key == "seed") { if (!integer(0, (1ll << 53))) return bad("expected an integer >= 0"); c->seed = uint64_t(i); return true; }
-  if (key == "weight_decay") {
-    if (!number() || !(d >= 0 && d <= 100)) return bad("expected a number in [0, 100]");
-    o.weight_decay = d;
-    return true;
-  }
-  if (key == "clip") { if (!number() || d < 0) return bad("expected a number >= 0 (0 = off)"); o.clip = d; return true; }
-  if (key == "beta1" || key == "beta2") {
-    if (!number() || !(d >= 0 && d < 1)) return bad("expected a number in [0, 1)");
-    (key == "beta1" ? o.beta1 : o.beta2) = d;
-    return true;
-  }
-  if (key == "eps") { if (!number() || !(d > 0 && d < 1)) return bad("expected a number in (0, 1)"); o.eps = d; return true; }
-  if (key == "momentum") {
-    if (!number() || !(d >= 0 && d < 1)) return bad("expected a number in [0, 1)");
-    o.momentum = d;
-    return true;
-  }
-  if (key == "snapshot_every" || key == "eval_every") {
-    if (!integer(0, 10000000)) return bad("expected a number of steps >= 0");
-    (key == "snapshot_every" ? c->snapshot_every : c->eval_every) = int(i);
-    return true;
-  }
-  *err = "unknown setting " + flag(key);
+  return notes;
+}
+
+bool needs_reset(const TrainConfig& a, const TrainConfig& b) {
+  for (const TrainRule& r : train_rules())
+    if (!r.live && get_setting(a, r.name) != get_setting(b, r.name)) return true;
   return false;
+}
+
+void copy_live(const TrainConfig& from, TrainConfig* to) {
+  std::string err;
+  for (const TrainRule& r : train_rules())
+    if (r.live) set_setting(to, r.name, unquote(get_setting(from, r.name)), &err);
+}
+
+std::string unquote(const std::string& json_literal) {
+  const std::string& s = json_literal;
+  return s.size() >= 2 && s.front() == '"' && s.back() == '"' ? s.substr(1, s.size() - 2) : s;
 }
 
 std::string get_setting(const TrainConfig& c, const std::string& key) {

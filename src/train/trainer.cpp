@@ -1,6 +1,7 @@
 // trainer.cpp: the optimizer step (AdamW as PyTorch's, SGD with momentum, warmup + cosine,
 // global-norm clipping), held-out evaluation and the probe's snapshot.
 #include "train/trainer.h"
+#include "train/settings.h"
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,16 +27,7 @@ bool Trainer<S>::init(const TrainConfig& c, std::string* err) {
   cfg.model.seq = task.seq;
   cfg.model.causal = cfg.mask == 0 ? task.causal : cfg.mask == 1;
   if (!validate(cfg.model, err)) return false;
-  const OptimConfig& o = cfg.opt;
-  if (!(o.lr > 0 && o.lr <= 10)) { *err = "--lr must be in (0, 10]"; return false; }
-  if (o.warmup < 0) { *err = "--warmup must be >= 0"; return false; }
-  if (o.steps < 1 || o.steps > 10000000) { *err = "--steps must be 1 to 10000000"; return false; }
-  if (o.batch < 1 || o.batch > 4096) { *err = "--batch must be 1 to 4096"; return false; }
-  if (!(o.weight_decay >= 0 && o.weight_decay <= 100)) { *err = "--weight-decay must be in [0, 100]"; return false; }
-  if (!(o.clip >= 0)) { *err = "--clip must be >= 0 (0 = off)"; return false; }
-  if (!(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1)) { *err = "--beta1 and --beta2 must be in [0, 1)"; return false; }
-  if (!(o.eps > 0)) { *err = "--eps must be > 0"; return false; }
-  if (!(o.momentum >= 0 && o.momentum < 1)) { *err = "--momentum must be in [0, 1)"; return false; }
+  if (std::string e = check_settings(cfg); !e.empty()) { *err = e; return false; }
   lay = make_layout(cfg.model);
   init_params(cfg.model, lay, cfg.seed, &params);
   m1.assign(lay.total, S(0));

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include "ui/ui.h"
 #include "app/host.h"
+#include "engine/train_rules.h"
 #include "imgui_stdlib.h"
 #include "io/snapshots.h"
 #include "io/train_files.h"
@@ -47,19 +48,32 @@ bool combo(const char* label, E* e, std::initializer_list<std::pair<E, const cha
 
 // ---------------------------------------------------------------- settings
 
-// The settings that cannot change under a running model: a change asks for Reset.
-bool needs_reset(const train::TrainConfig& a, const train::TrainConfig& b) {
-  for (const char* k : {"task", "k", "vocab", "p", "train_frac", "layers", "heads", "kv_heads", "d_model", "mlp", "ln",
-                        "posenc", "scale", "temperature", "mask", "normalizer", "init", "optimizer", "batch", "seed", "warmup",
-                        "beta1", "beta2", "eps", "momentum"})
-    if (train::get_setting(a, k) != train::get_setting(b, k)) return true;
-  return false;
+// The panel's ends of a setting (engine/rules.h's table: what a browser trains in minutes)
+int lo(TrainKey k) { return int(train_rule(k).app_lo); }
+int hi(TrainKey k) { return int(train_rule(k).app_hi); }
+float flo(TrainKey k) { return float(train_rule(k).app_lo); }
+float fhi(TrainKey k) { return float(train_rule(k).app_hi); }
+
+// A slider over the stops inside the setting's panel range; a value between stops shows the
+// nearest one below it and stays until the slider is moved.
+bool stops_slider(const char* id, int* v, std::initializer_list<int> all, TrainKey k, const char* what) {
+  std::vector<int> stops;
+  for (int x : all)
+    if (x >= lo(k) && x <= hi(k)) stops.push_back(x);
+  int at = 0;
+  for (size_t i = 0; i < stops.size(); i++)
+    if (stops[i] <= *v) at = int(i);
+  const std::string label = what + std::to_string(*v);
+  if (!ImGui::SliderInt(id, &at, 0, int(stops.size()) - 1, label.c_str(), ImGuiSliderFlags_AlwaysClamp)) return false;
+  *v = stops[size_t(at)];
+  return true;
 }
 
 void draw_settings() {
   App& a = app();
   TrainView& T = tv();
-  train::TrainConfig& c = T.cfg;
+  train::TrainConfig c = T.cfg;  // edited here, handed to edit_train_config() at the end if anything changed
+  bool ch = false;
   const float s = a.dpi;
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("Lessons: one click sets up a run and starts it.");
@@ -83,7 +97,7 @@ void draw_settings() {
   mark("train:step");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("One optimizer step (forward, backward, update), then pause");
   ImGui::SameLine();
-  const bool stale = T.ready && !T.runs.empty() && needs_reset(T.cfg, T.runs[0].cfg);
+  const bool stale = T.ready && !T.runs.empty() && train::needs_reset(T.cfg, T.runs[0].cfg);
   if (stale) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.75f, 0.45f, 0.1f, 1));
   if (ImGui::Button("Reset")) { T.playing = false; train_reset(); }
   if (stale) ImGui::PopStyleColor();
@@ -97,7 +111,7 @@ void draw_settings() {
   ImGui::SetNextItemWidth(with_help());
   if (ImGui::BeginCombo("##ttask", task.c_str())) {
     for (const std::string& n : train::task_names()) {
-      if (ImGui::Selectable(n.c_str(), n == task)) { c.task = train::TaskOptions(); c.task.name = n; T.lesson.clear(); }
+      if (ImGui::Selectable(n.c_str(), n == task)) { c.task = train::TaskOptions(); c.task.name = n; ch = true; }
       mark(("ttask:" + n).c_str());
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", train::describe_task(n).c_str());
     }
@@ -109,97 +123,89 @@ void draw_settings() {
 
   section("Model");
   ImGui::SetNextItemWidth(with_help());
-  ImGui::SliderInt("##tlayers", &c.model.layers, 1, 4, "%d layer(s)");
+  ch |= ImGui::SliderInt("##tlayers", &c.model.layers, lo(TrainKey::Layers), hi(TrainKey::Layers), "%d layer(s)");
   help_marker("Transformer blocks. Induction needs two: one head finds the previous token, the next one uses it.");
-  static const int dims[] = {16, 24, 32, 48, 64, 96, 128};
-  int di = 0;
-  for (int i = 0; i < 7; i++)
-    if (dims[i] == c.model.d_model) di = i;
   ImGui::SetNextItemWidth(with_help());
-  if (ImGui::SliderInt("##tdmodel", &di, 0, 6, ("d_model " + std::to_string(dims[di])).c_str())) c.model.d_model = dims[di];
+  ch |= stops_slider("##tdmodel", &c.model.d_model, {16, 24, 32, 48, 64, 96, 128}, TrainKey::DModel, "d_model ");
   help_marker("The width of the residual stream. d_head = d_model / heads.");
   ImGui::SetNextItemWidth(with_help());
-  if (ImGui::SliderInt("##theads", &c.model.heads, 1, 8, "%d head(s)")) {
-    while (c.model.d_model % c.model.heads) c.model.heads--;
+  if (ImGui::SliderInt("##theads", &c.model.heads, lo(TrainKey::Heads), hi(TrainKey::Heads), "%d head(s)")) {
     c.model.kv_heads = 0;
+    ch = true;
   }
+  mark("train:heads");
   help_marker("Heads per layer (lowered to a divisor of d_model). Each head has its own pattern in the grid.");
   int kv = c.model.kv_heads > 0 ? c.model.kv_heads : c.model.heads;
   ImGui::SetNextItemWidth(with_help());
-  if (ImGui::SliderInt("##tkv", &kv, 1, c.model.heads, "%d key/value head(s)")) {
-    while (c.model.heads % kv) kv--;
-    c.model.kv_heads = kv == c.model.heads ? 0 : kv;
+  if (ImGui::SliderInt("##tkv", &kv, lo(TrainKey::KvHeads), c.model.heads, "%d key/value head(s)")) {
+    c.model.kv_heads = kv;
+    ch = true;
   }
   help_marker("Grouped-query attention: the query heads share this many key/value heads (1 = multi-query). Fewer "
               "K and V heads, smaller KV cache.");
-  ImGui::Checkbox("MLP", &c.model.mlp);
+  ch |= ImGui::Checkbox("MLP", &c.model.mlp);
   help_marker("The feed-forward block after attention (4 d wide, GELU). Off: an attention-only model.");
   ImGui::SameLine();
-  ImGui::Checkbox("LayerNorm", &c.model.ln);
+  ch |= ImGui::Checkbox("LayerNorm", &c.model.ln);
   help_marker("LayerNorm before attention, the MLP and the unembedding. Off: the classic setting for induction heads.");
-  combo("##tpos", &c.model.pos, {{PosEnc::Learned, "learned positions"}, {PosEnc::Sinusoidal, "sinusoidal"},
+  ch |= combo("##tpos", &c.model.pos, {{PosEnc::Learned, "learned positions"}, {PosEnc::Sinusoidal, "sinusoidal"},
                                 {PosEnc::Rope, "RoPE"}, {PosEnc::Alibi, "ALiBi"}, {PosEnc::None, "no positions"}});
   help_marker("How the model knows where a token is: a learned vector per position, the sinusoidal table, rotating "
               "Q and K (RoPE), a distance penalty on the scores (ALiBi), or nothing.");
 
   section("Attention");
-  combo("##tscale", &c.model.scale, {{ScaleMode::Auto, "scale 1/√d_k"}, {ScaleMode::None, "no scaling"}});
+  ch |= combo("##tscale", &c.model.scale, {{ScaleMode::Auto, "scale 1/√d_k"}, {ScaleMode::None, "no scaling"}});
   help_marker("Scores are divided by √d_head so that their size does not grow with d_head; without it softmax "
               "starts saturated (see the lesson).");
   ImGui::SetNextItemWidth(with_help());
-  if (ImGui::SliderFloat("##ttemp", &c.model.temperature, 0.25f, 4.0f, "temperature %.2f", ImGuiSliderFlags_Logarithmic))
-    c.model.temperature = std::clamp(c.model.temperature, 0.25f, 4.0f);
+  ch |= ImGui::SliderFloat("##ttemp", &c.model.temperature, flo(TrainKey::Temperature), fhi(TrainKey::Temperature),
+                           "temperature %.2f", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
   help_marker("Scores are divided by T before the normalizer: low T sharpens, high T flattens (Reset to apply).");
-  combo("##tmask", &c.mask, {{0, "the task's mask"}, {1, "causal"}, {2, "bidirectional"}});
+  ch |= combo("##tmask", &c.mask, {{0, "the task's mask"}, {1, "causal"}, {2, "bidirectional"}});
   help_marker("Causal: each position sees only the tokens before it. Bidirectional on a next-token task lets the "
               "model see the token it must predict: watch the held-out accuracy jump, and why causal masks exist. "
               "The task's: causal, but bidirectional for histogram.");
-  combo("##tnorm", &c.model.norm, {{Normalizer::Softmax, "softmax"}, {Normalizer::Sparsemax, "sparsemax"},
+  ch |= combo("##tnorm", &c.model.norm, {{Normalizer::Softmax, "softmax"}, {Normalizer::Sparsemax, "sparsemax"},
                                   {Normalizer::Entmax, "1.5-entmax"}});
   help_marker("How scores become weights. Sparsemax and entmax give exact zeros.");
   float dropout = c.model.dropout;
   ImGui::SetNextItemWidth(with_help());
-  if (ImGui::SliderFloat("##tdropout", &dropout, 0.0f, 0.5f, "dropout %.2f")) c.model.dropout = dropout;
+  if (ImGui::SliderFloat("##tdropout", &dropout, flo(TrainKey::Dropout), fhi(TrainKey::Dropout), "dropout %.2f",
+                         ImGuiSliderFlags_AlwaysClamp)) { c.model.dropout = dropout; ch = true; }
   help_marker("Dropout on the attention weights while training (changes apply at once).");
 
   section("Optimizer");
-  combo("##tinit", &c.model.init, {{Init::Xavier, "Xavier init"}, {Init::Kaiming, "Kaiming init"},
+  ch |= combo("##tinit", &c.model.init, {{Init::Xavier, "Xavier init"}, {Init::Kaiming, "Kaiming init"},
                                   {Init::Normal, "normal(0, 0.02) init"}});
   help_marker("How the initial weights are drawn: Xavier uniform, Kaiming normal (std √(2/fan_in)), or GPT-2's N(0, 0.02).");
-  combo("##topt", &c.opt.kind, {{train::Optimizer::AdamW, "AdamW"}, {train::Optimizer::SGD, "SGD + momentum"}});
+  ch |= combo("##topt", &c.opt.kind, {{train::Optimizer::AdamW, "AdamW"}, {train::Optimizer::SGD, "SGD + momentum"}});
   help_marker("AdamW as PyTorch's (decoupled weight decay), or SGD with momentum 0.9.");
   float lr = float(c.opt.lr);
   ImGui::SetNextItemWidth(with_help());
-  if (ImGui::SliderFloat("##tlr", &lr, 1e-4f, 0.1f, "learning rate %.4f", ImGuiSliderFlags_Logarithmic)) c.opt.lr = lr;
+  if (ImGui::SliderFloat("##tlr", &lr, flo(TrainKey::Lr), fhi(TrainKey::Lr), "learning rate %.4f",
+                         ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp)) { c.opt.lr = lr; ch = true; }
+  mark("train:lr");
   help_marker("Step size (changes apply at once). Too large and the run diverges: it stops at that step with the last good weights.");
   float wd = float(c.opt.weight_decay);
   ImGui::SetNextItemWidth(with_help());
-  if (ImGui::SliderFloat("##twd", &wd, 0.0f, 2.0f, "weight decay %.2f")) c.opt.weight_decay = wd;
+  if (ImGui::SliderFloat("##twd", &wd, flo(TrainKey::WeightDecay), fhi(TrainKey::WeightDecay), "weight decay %.2f",
+                         ImGuiSliderFlags_AlwaysClamp)) { c.opt.weight_decay = wd; ch = true; }
   help_marker("Pulls the matrices toward zero every step (changes apply at once). Grokking needs it.");
   float clip = float(c.opt.clip);
   ImGui::SetNextItemWidth(with_help());
-  if (ImGui::SliderFloat("##tclip", &clip, 0.0f, 5.0f, clip > 0 ? "clip gradients at %.2f" : "no clipping")) c.opt.clip = clip;
+  if (ImGui::SliderFloat("##tclip", &clip, flo(TrainKey::Clip), fhi(TrainKey::Clip),
+                         clip > 0 ? "clip gradients at %.2f" : "no clipping", ImGuiSliderFlags_AlwaysClamp)) { c.opt.clip = clip; ch = true; }
   help_marker("Scales the gradients down when their global norm is larger (changes apply at once). 0: off.");
-  static const int batches[] = {8, 16, 32, 64, 128, 256, 512};
-  int bi = 0;
-  for (int i = 0; i < 7; i++)
-    if (batches[i] == c.opt.batch) bi = i;
   ImGui::SetNextItemWidth(with_help());
-  if (ImGui::SliderInt("##tbatch", &bi, 0, 6, ("batch " + std::to_string(batches[bi])).c_str())) c.opt.batch = batches[bi];
+  ch |= stops_slider("##tbatch", &c.opt.batch, {8, 16, 32, 64, 128, 256, 512}, TrainKey::Batch, "batch ");
   help_marker("Sequences per step.");
   int seed = int(c.seed);
   ImGui::SetNextItemWidth(with_help());
-  if (ImGui::InputInt("##tseed", &seed)) c.seed = uint64_t(std::max(0, seed));
+  if (ImGui::InputInt("##tseed", &seed)) { c.seed = uint64_t(std::max(0, seed)); ch = true; }
   help_marker("The seed of the initial weights, the batches, dropout and the held-out set: the same seed is the same run.");
   ImGui::PopTextWrapPos();
 
-  // the settings that may change mid-run do so at once, in every run of the lesson
-  for (TrainRun& r : T.runs) {
-    r.t.cfg.opt.lr = c.opt.lr;
-    r.t.cfg.opt.weight_decay = c.opt.weight_decay;
-    r.t.cfg.opt.clip = c.opt.clip;
-    r.t.cfg.model.dropout = c.model.dropout;
-  }
+  if (ch) edit_train_config(c);
 }
 
 // ---------------------------------------------------------------- curves

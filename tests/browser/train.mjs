@@ -153,6 +153,47 @@ try {
     await b.context.close();
   });
 
+  await check('the panel: a live setting reaches the running run at once; heads lowered to a divisor wait for Reset', async () => {
+    const a = await open(browser, `${url}#mode=train&train=lesson:Sort&tstep=5`, { height: 1400 });
+    await waitFrames(a.page, 3, 30000);
+    await a.page.waitForFunction(() => attnTest.train().runs.length && attnTest.train().runs[0].step >= 5 && !attnTest.train().playing,
+      null, { timeout: 60000 });
+    // Ctrl+click a slider: ImGui's text entry of its value (keys held across frames: ImGui reads them once a frame)
+    const typeInto = async (name, text) => {
+      const r = await rect(a.page, name);
+      assert(r.x0 !== undefined, `${name} is not on screen`);
+      await a.page.mouse.move((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2);
+      await nextFrames(a.page, 1);
+      await a.page.keyboard.down('Control');
+      await nextFrames(a.page, 1);
+      await a.page.mouse.click((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2);
+      await nextFrames(a.page, 2);
+      await a.page.keyboard.up('Control');
+      await selectAll(a.page);
+      await a.page.keyboard.type(text);
+      await a.page.keyboard.down('Enter');
+      await nextFrames(a.page, 2);
+      await a.page.keyboard.up('Enter');
+      await nextFrames(a.page, 2);
+    };
+    const t0 = await train(a.page);
+    assert(t0.runs[0].lr === 0.003 && !t0.stale, `before: lr ${t0.runs[0].lr}, stale ${t0.stale}`);
+    await typeInto('train:lr', '0.02');
+    const t1 = await train(a.page);
+    assert(Math.abs(t1.runs[0].lr - 0.02) < 1e-6, `the running run's lr is ${t1.runs[0].lr}, not 0.02`);
+    assert(!t1.stale, 'a live setting asked for Reset');
+    await typeInto('train:heads', '5');  // d_model 48: 5 does not divide it
+    const t2 = await train(a.page), st = await state(a.page);
+    assert(t2.heads === 4, `heads ${t2.heads}, expected 5 lowered to 4`);
+    assert(t2.stale, 'a change of heads did not ask for Reset');
+    assert(st.status.includes('heads must divide d_model = 48 (got 5): using 4'), `status: ${st.status}`);
+    await click(a.page, 'train:reset');
+    const t3 = await train(a.page);
+    assert(!t3.stale && t3.runs[0].step === 0, `after Reset: stale ${t3.stale}, step ${t3.runs[0].step}`);
+    assert(a.errors.length === 0, a.errors.join('; '));
+    await a.context.close();
+  });
+
   await check('an embed with the Train views trains its link to its step', async () => {
     const e = await open(browser, `${url}embed.html#mode=train&train=lesson:Sort&tstep=20&panels=curves,attention`, { width: 800, height: 600 });
     await waitFrames(e.page, 3, 30000);
