@@ -1,6 +1,7 @@
 // app.cpp: init / frame / shutdown, the once-per-frame recompute, fonts, themes, keyboard
 // shortcuts and the layout that places the panels (three columns, or one on a phone).
 #include "app/app.h"
+#include "app/jobs.h"
 #include "app/host.h"
 #include "engine/rules.h"
 #include <algorithm>
@@ -399,9 +400,7 @@ void app_frame() {
   a.rects.clear();  // re-recorded as controls are drawn this frame
   recompute_if_dirty();
   update_grads();
-  ui::long_continue();
-  train_continue();
-  model_continue();
+  jobs_continue();  // the modes' work in slices of this frame (jobs.h)
   a.view.hover_prev = a.view.hover;
   a.view.hover_prev_id = a.view.hover_id;
   a.view.hover_prev_i = a.view.hover_i;

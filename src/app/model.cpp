@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include "app/app.h"
+#include "app/jobs.h"
 #include "core/format.h"
 #include "io/json.h"
 #include "io/share_state.h"
@@ -258,9 +259,7 @@ void model_continue() {
   ModelView& M = mv();
   // a pass: layers until a slice of the frame is used (one at least), so the page keeps answering
   if (M.running()) {
-    const double t0 = platform::now_ms();
-    while (M.running() && job_step(M) && platform::now_ms() - t0 < 16) {
-    }
+    run_slice(kModelSliceMs, [&] { return job_step(M) && M.running(); });
   } else if (M.typed_ms >= 0 && platform::now_ms() - M.typed_ms > 400) {
     model_run();
   }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include "app/app.h"
 #include "io/hf_export.h"
+#include "app/jobs.h"
 #include "lessons/train_lessons.h"
 #include "app/host.h"
 #include "io/train_files.h"
@@ -135,18 +136,17 @@ void train_continue() {
   const double rest = std::max(0.0, app().frame_ms - T.last_slice_ms);
   T.frame_rest_ms = T.frame_rest_ms > 0 ? 0.9 * T.frame_rest_ms + 0.1 * rest : rest;
   T.slice_ms = std::clamp(0.25 * T.frame_rest_ms, 12.0, 40.0);
-  const double t0 = host::now_ms();
-  int steps = 0;
-  do {
+  const Slice sl = run_slice(T.slice_ms, [&] {
     if (T.target_step >= 0 && !T.runs.empty() && T.runs[0].t.step >= T.target_step) {
       T.playing = false;
       T.target_step = -1;
-      break;
+      return false;
     }
-    if (!train_step_once()) break;
-    steps++;
-  } while (host::now_ms() - t0 < T.slice_ms);
-  const double ms = host::now_ms() - t0;
+    return train_step_once();
+  });
+  // a last call that said no (the target reached, or a step that stopped the run) trained nothing
+  const int steps = sl.steps - (sl.more ? 0 : 1);
+  const double ms = sl.ms;
   T.last_slice_ms = ms;
   T.run_ms += ms;
   if (steps > 0) {

@@ -1,5 +1,5 @@
 // platform.cpp: GLFW window, GL context, ImGui backends, main loop, canvas sizing and files.
-// The only file (with web_api.cpp) that knows whether it runs natively or in a browser.
+// The only file that knows whether it runs natively or in a browser.
 #include "platform/platform.h"
 #include <algorithm>
 #include <cstdio>

@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+// A function the page's JavaScript calls by name (app/web_api.cpp): kept in the module, as
+// emscripten's EMSCRIPTEN_KEEPALIVE is; natively it only keeps the function from being dropped.
+#define ATTN_EXPORT __attribute__((used))
+
 namespace attn::platform {
 
 bool init(const char* title, int width, int height, std::string* err);

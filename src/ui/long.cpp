@@ -6,6 +6,7 @@
 #include <cstdio>
 #include "ui/ui.h"
 #include "app/host.h"
+#include "app/jobs.h"
 
 namespace attn::ui {
 
@@ -13,68 +14,19 @@ namespace {
 
 constexpr int kTexels = 256;  // samples per side of the map
 
-void clamp_window(LongView* L) {
-  const int n = L->trace.n;
-  L->window = std::clamp(L->window <= 0 ? n : L->window, std::min(16, n), n);
-  L->i0 = std::clamp(L->i0, 0, n - L->window);
-  L->j0 = std::clamp(L->j0, 0, n - L->window);
-}
-
 // zoom by factor around the cell at fraction (fx, fy) of the map
 void zoom(LongView* L, double factor, float fx, float fy) {
   const int old_w = L->window;
   const double ci = L->i0 + fy * old_w, cj = L->j0 + fx * old_w;
   L->window = int(std::lround(old_w * factor));
-  clamp_window(L);
+  long_clamp_window(L);
   L->i0 = int(std::lround(ci - fy * L->window));
   L->j0 = int(std::lround(cj - fx * L->window));
-  clamp_window(L);
+  long_clamp_window(L);
   L->version++;
 }
 
 }  // namespace
-
-// Generates random Q, K, V for n tokens and starts the fused forward (the Run button).
-void long_run() {
-  LongView& L = app().longv;
-  Mat Q, K, V;
-  long_random_inputs(L.n, L.d, 1, &Q, &K, &V);
-  const double t0 = host::now_ms();
-  const bool started = long_begin(std::move(Q), std::move(K), std::move(V), L.causal, &L.job);
-  L.run_ms = host::now_ms() - t0;
-  L.job.threads = engine_threads();
-  if (!started) {
-    set_status("refused: " + L.job.t.error);
-    L.job = LongJob{};
-    return;
-  }
-  long_continue();  // short runs finish in this frame
-}
-
-// n = 16384 takes seconds (more on a phone): done in slices of rows within ~20 ms a frame, so the
-// page keeps drawing and answering while the progress bar fills.
-void long_continue() {
-  LongView& L = app().longv;
-  if (!L.running()) return;
-  const double t0 = host::now_ms();
-  bool done = false;
-  // 64 rows a step for each thread: with fewer, waking the workers would cost more than they share
-  while (!done && host::now_ms() - t0 < 20) done = long_step(&L.job, 64 * L.job.threads);
-  L.run_ms += host::now_ms() - t0;
-  if (!done) return;
-  if (!L.job.t.ok) {  // long_step already emptied the job
-    set_status("refused: " + L.job.t.error);
-    return;
-  }
-  L.trace = std::move(L.job.t);
-  L.threads = L.job.threads;
-  L.job = LongJob{};  // frees the workspace; the run is over
-  L.ms = L.run_ms;
-  L.window = 0;
-  L.i0 = L.j0 = 0;
-  clamp_window(&L);
-  L.version++;
-}
 
 void draw_long() {
   App& a = app();
@@ -125,7 +77,7 @@ void draw_long() {
   ImGui::Text("memory %s; the n × n weights would take %s", human(t.bytes, "B").c_str(), human(4.0 * t.n * double(t.n), "B").c_str());
 
   // ---- the window's weights, sampled at kTexels per side (recomputed only when it moves)
-  clamp_window(&L);
+  long_clamp_window(&L);
   const int W = L.window, step = std::max(1, W / kTexels), T = std::max(1, W / step);
   if (L.tile.rows() != T || L.tile.cols() != T || L.tile_version != L.version) {
     L.tile = long_weights_window(t, L.i0, L.j0, step, step, T, T);
@@ -175,7 +127,7 @@ void draw_long() {
     if (di || dj) {
       L.i0 -= di;
       L.j0 -= dj;
-      clamp_window(&L);
+      long_clamp_window(&L);
       L.version++;
       ImGui::ResetMouseDragDelta(ImGuiMouseButton_Left);
     }
@@ -191,7 +143,7 @@ void draw_long() {
   if (ImGui::SmallButton("Zoom out")) zoom(&L, 2.0, 0.5f, 0.5f);
   mark("long:zoomout");
   ImGui::SameLine();
-  if (ImGui::SmallButton("Whole matrix")) { L.window = 0; L.i0 = L.j0 = 0; clamp_window(&L); L.version++; }
+  if (ImGui::SmallButton("Whole matrix")) { L.window = 0; L.i0 = L.j0 = 0; long_clamp_window(&L); L.version++; }
   mark("long:reset");
 }
 

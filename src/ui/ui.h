@@ -104,8 +104,6 @@ void draw_help();          // help.cpp: shortcuts overlay
 void draw_tour();          // tour.cpp: the first visit's guided minute (when View::tour_step >= 0)
 void end_tour();           // tour.cpp: dismisses it for good (remembered between sessions)
 void draw_long();          // long.cpp: the fused path at large n, pan/zoom weight map
-void long_run();           // long.cpp: generate inputs for longv.n and start the fused forward
-void long_continue();      // long.cpp: each frame, ~20 ms more of a started run (the page stays responsive)
 void draw_check();         // check.cpp: the Check tab: your Q, K, V and output against the reference
 void draw_train();         // train.cpp: the Train mode (settings, curves, the probe's heads over time)
 void draw_train_part(const std::string& part);  // train.cpp: one part for embeds: curves, attention, measures, settings

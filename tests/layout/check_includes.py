@@ -21,7 +21,7 @@ FORBIDDEN = {
     "gfx":      {"text", "nn", "models", "train", "io", "lessons", "ui", "app", "platform", "cli"},
     "ui":       {"platform", "cli"},
     "app":      {"cli"},
-    "platform": {"ui", "cli"},
+    "platform": {"ui", "app", "cli"},
     "cli":      {"gfx", "ui", "app", "platform"},
 }
 PROJECT = set(FORBIDDEN)

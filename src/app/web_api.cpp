@@ -1,11 +1,12 @@
-// web_api.cpp: the functions the page's JavaScript may call (read-only test hook).
-// Compiled only for the web; arguments are validated, results are JSON or plain text.
-#ifdef __EMSCRIPTEN__
-#include <emscripten.h>
+// web_api.cpp: the functions the page's JavaScript may call (the test hook, files, the embed API).
+// Plain C++ (ATTN_EXPORT keeps each one in the module for the page); linked into every build as
+// an object of the program itself, so that nothing drops it. Arguments are validated, results
+// are JSON or plain text.
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include "app/app.h"
+#include "platform/platform.h"
 
 namespace {
 std::string g_out;  // returned strings live until the next call
@@ -13,13 +14,13 @@ std::string g_out;  // returned strings live until the next call
 
 extern "C" {
 
-EMSCRIPTEN_KEEPALIVE const char* attn_state_json() {
+ATTN_EXPORT const char* attn_state_json() {
   g_out = attn::state_json();
   return g_out.c_str();
 }
 
 // {"x0":..,"y0":..,"x1":..,"y1":..} in CSS pixels, or {} when the control was not drawn
-EMSCRIPTEN_KEEPALIVE const char* attn_control_rect(const char* name) {
+ATTN_EXPORT const char* attn_control_rect(const char* name) {
   const attn::App& a = attn::app();
   auto it = a.rects.find(name ? name : "");
   if (it == a.rects.end()) { g_out = "{}"; return g_out.c_str(); }
@@ -30,7 +31,7 @@ EMSCRIPTEN_KEEPALIVE const char* attn_control_rect(const char* name) {
   return g_out.c_str();
 }
 
-EMSCRIPTEN_KEEPALIVE const char* attn_explain(const char* matrix, int head, int i, int j) {
+ATTN_EXPORT const char* attn_explain(const char* matrix, int head, int i, int j) {
   const attn::App& a = attn::app();
   for (int id = 0; id < int(attn::MatrixId::Count); id++)
     if (std::string(matrix ? matrix : "") == attn::matrix_name(attn::MatrixId(id))) {
@@ -43,12 +44,12 @@ EMSCRIPTEN_KEEPALIVE const char* attn_explain(const char* matrix, int head, int 
 }
 
 // Applies key=value state text (from the URL fragment or a host page's message).
-EMSCRIPTEN_KEEPALIVE void attn_set_state(const char* text) {
+ATTN_EXPORT void attn_set_state(const char* text) {
   if (text) attn::apply_share_state(text);
 }
 
 // The current state as key=value text.
-EMSCRIPTEN_KEEPALIVE const char* attn_get_state() {
+ATTN_EXPORT const char* attn_get_state() {
   g_out = attn::encode_state(attn::share_state());
   return g_out.c_str();
 }
@@ -57,44 +58,44 @@ EMSCRIPTEN_KEEPALIVE const char* attn_get_state() {
 // trace of n = 16000 (4 GB of n x n matrices, past the 2 GB the heap may grow to). The growth is
 // refused, the engine reports it, the app keeps its last good trace; then the settings come back.
 // Returns the message the user saw.
-EMSCRIPTEN_KEEPALIVE const char* attn_test_memory_failure() {
+ATTN_EXPORT const char* attn_test_memory_failure() {
   g_out = attn::app_test_memory_failure();
   return g_out.c_str();
 }
 
 // Pin and compare: the stage's A, B and B - A as the app computed them ({"on":false} when unpinned).
-EMSCRIPTEN_KEEPALIVE const char* attn_compare_json() {
+ATTN_EXPORT const char* attn_compare_json() {
   g_out = attn::compare_json();
   return g_out.c_str();
 }
 
 // Moves the stepper by delta stages (clamped).
-EMSCRIPTEN_KEEPALIVE void attn_step(int delta) {
+ATTN_EXPORT void attn_step(int delta) {
   attn::View& v = attn::app().view;
   v.stage = std::max(0, std::min(int(attn::Stage::Count) - 1, v.stage + std::max(-8, std::min(8, delta))));
   v.playing = false;
 }
 
 // A file from the page's picker or a drop on the canvas: name and bytes in the wasm heap.
-EMSCRIPTEN_KEEPALIVE void attn_import(const char* name, const uint8_t* bytes, int size) {
+ATTN_EXPORT void attn_import(const char* name, const uint8_t* bytes, int size) {
   if (!name || !bytes || size < 0) return;
   attn::app_import(name, std::string(reinterpret_cast<const char*>(bytes), size_t(size)));
 }
 
 // One file of a checkpoint for the Model mode (config.json, *.safetensors, tokenizer.json, ...);
 // attn_model_open() then loads what was given.
-EMSCRIPTEN_KEEPALIVE void attn_model_file(const char* name, const uint8_t* bytes, int size) {
+ATTN_EXPORT void attn_model_file(const char* name, const uint8_t* bytes, int size) {
   if (!name || !bytes || size < 0) return;
   attn::model_add_file(name, std::string(reinterpret_cast<const char*>(bytes), size_t(size)));
 }
-EMSCRIPTEN_KEEPALIVE int attn_model_open() {
+ATTN_EXPORT int attn_model_open() {
   attn::app().model.name.clear();  // files from the visitor's disk: no name for the link
   return attn::model_open() ? 1 : 0;
 }
 
 // Tensors handed in (a notebook's view, a host page's attn:load): meta JSON and the bytes it
 // describes. Returns "" when applied, else what is wrong (also in the status line).
-EMSCRIPTEN_KEEPALIVE const char* attn_load(const char* meta, const uint8_t* bytes, int size) {
+ATTN_EXPORT const char* attn_load(const char* meta, const uint8_t* bytes, int size) {
   g_out.clear();
   if (!meta || size < 0 || (!bytes && size > 0)) { g_out = "nothing handed in"; return g_out.c_str(); }
   try {
@@ -108,24 +109,23 @@ EMSCRIPTEN_KEEPALIVE const char* attn_load(const char* meta, const uint8_t* byte
 }
 
 // A download's progress (bytes of `file`, and of the files before it) and its end
-EMSCRIPTEN_KEEPALIVE void attn_model_progress(const char* file, double done, double total, double before) {
+ATTN_EXPORT void attn_model_progress(const char* file, double done, double total, double before) {
   attn::model_download_progress(file ? file : "", done, total, before);
 }
-EMSCRIPTEN_KEEPALIVE void attn_model_fetched(int ok, const char* message) {
+ATTN_EXPORT void attn_model_fetched(int ok, const char* message) {
   attn::model_download_done(ok != 0, message ? message : "");
 }
 
 // The Model mode's state: loaded, the summary, ids, head labels, the top next tokens.
-EMSCRIPTEN_KEEPALIVE const char* attn_model_json() {
+ATTN_EXPORT const char* attn_model_json() {
   g_out = attn::model_json();
   return g_out.c_str();
 }
 
 // The Train mode's run: steps, losses, held-out accuracy, the generated tokens.
-EMSCRIPTEN_KEEPALIVE const char* attn_train_json() {
+ATTN_EXPORT const char* attn_train_json() {
   g_out = attn::train_json();
   return g_out.c_str();
 }
 
 }  // extern "C"
-#endif

@@ -1,4 +1,6 @@
-// main.cpp: entry point for the desktop and the browser: init, run the frame loop, shutdown.
+// main.cpp: entry point for the desktop and the browser: init, run the frame loop, shutdown. The
+// app stands on the platform (window, loop, files), which knows nothing of it but the frame
+// function it is handed; in a browser platform::run() never returns (the page drives the frames).
 // Desktop flags: --frames=N renders N frames then exits 0 (smoke tests); key=value pairs
 // (preset=causal, ...) set the initial state, as the URL fragment does on the web.
 #include <cstdio>
@@ -19,10 +21,8 @@ int main(int argc, char** argv) {
   attn::app_init(args);
   attn::platform::set_drop_handler(attn::app_import);
   attn::platform::run(attn::app_frame);
-#ifndef __EMSCRIPTEN__
   attn::app_shutdown();
   attn::platform::shutdown();
-#endif
   return 0;
 }
 
