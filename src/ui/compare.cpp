@@ -27,7 +27,7 @@ void draw_compare() {
   const bool cols_are_keys = c.b->cols() == t.n_k && a.view.stage >= int(Stage::Scores) && a.view.stage <= int(Stage::Normalize);
   const auto D = gfx::Colormap::Diverging;
   const gfx::Colormap cm = a.view.stage == int(Stage::Normalize) ? gfx::Colormap::Sequential : D;
-  static std::string ta, tb, td;
+  std::string ta, tb, td;  // titles: the views below draw within this function
   ta = "A (pinned): " + c.name;
   tb = "B (now): " + c.name;
   td = "B − A";

@@ -59,7 +59,7 @@ void draw_share_button() {
   ShareState st = share_state();
   st.embed = false;
   st.panels.clear();
-  static std::string link, snippet;
+  std::string link, snippet;  // this frame's (ImGui copies what it shows)
   link = base_url(false) + "#" + encode_state(st);
   st.embed = true;
   st.panels = a.view.embed ? a.view.panels : "stage,row";
