@@ -279,6 +279,9 @@ try {
     for (const [model, says] of [['forbidden/model', 'gated or private (HTTP 403)'], ['nobody/none', 'config.json is not in nobody/none (HTTP 404)']]) {
       await page.goto(`${url}#mode=model&model=${model}`);
       await waitFrames(page, 3, 30000);
+      // the same page with a new fragment is a same-document navigation: wait until the app asks
+      await page.waitForFunction((n) => attnTest.model().pending === n, model, { timeout: 30000 });
+      await nextFrames(page, 2);
       await click(page, 'model:download');
       await page.waitForFunction(() => attnTest.model().error !== '', null, { timeout: 30000 });
       m = await page.evaluate(() => attnTest.model());
@@ -287,6 +290,8 @@ try {
     await page.evaluate(() => attnTest.state());  // the page still answers
     await page.goto(`${url}#mode=model&model=slow/model`);
     await waitFrames(page, 3, 30000);
+    await page.waitForFunction(() => attnTest.model().pending === 'slow/model', null, { timeout: 30000 });
+    await nextFrames(page, 2);
     await click(page, 'model:download');
     await page.waitForFunction(() => attnTest.model().downloading, null, { timeout: 30000 });
     await click(page, 'model:cancel');
