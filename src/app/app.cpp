@@ -1,8 +1,9 @@
 // app.cpp: init / frame / shutdown, the once-per-frame recompute, fonts, themes, keyboard
 // shortcuts and the layout that places the panels (three columns, or one on a phone).
 #include "app/app.h"
-#include "app/jobs.h"
-#include "app/host.h"
+#include "modes/modes.h"
+#include "modes/jobs.h"
+#include "modes/host.h"
 #include "engine/rules.h"
 #include <algorithm>
 #include <cmath>
@@ -24,7 +25,7 @@ extern "C" const unsigned int font_mono_size;
 namespace attn {
 
 namespace {
-App g_app;
+App& g_app = app();
 
 void build_fonts(float scale) {
   App& a = g_app;
@@ -52,9 +53,9 @@ void build_fonts(float scale) {
     io.Fonts->AddFontFromMemoryTTF(other, int(other_size), std::round(px * scale), &merge, ranges.Data);
     return f;
   };
-  a.font_ui = add(inter, font_inter_size, mono, font_mono_size, 15.0f);
-  a.font_mono = add(mono, font_mono_size, inter, font_inter_size, 13.0f);
-  a.font_title = add(inter, font_inter_size, mono, font_mono_size, 20.0f);
+  a.screen.font_ui = add(inter, font_inter_size, mono, font_mono_size, 15.0f);
+  a.screen.font_mono = add(mono, font_mono_size, inter, font_inter_size, 13.0f);
+  a.screen.font_title = add(inter, font_inter_size, mono, font_mono_size, 20.0f);
   io.Fonts->Build();
   a.font_scale = scale;
 }
@@ -93,17 +94,17 @@ void keyboard() {
   const int last = int(Stage::Count) - 1;
   for (int k : platform::keys_pressed()) {
     switch (k) {
-      case platform::kKeyRight: a.view.stage = std::min(last, a.view.stage + 1); a.view.playing = false; break;
-      case platform::kKeyLeft: a.view.stage = std::max(0, a.view.stage - 1); a.view.playing = false; break;
-      case platform::kKeySpace: a.view.playing = !a.view.playing; a.view.play_last_ms = 0; break;
-      case platform::kKeyUp: a.view.query = std::max(0, a.view.query - 1); break;
-      case platform::kKeyDown: a.view.query = std::min(std::max(0, a.trace.n_q - 1), a.view.query + 1); break;
-      case platform::kKeyEscape: a.view.show_help = false; a.view.pinned = false; break;
-      case 'H': a.view.show_help = !a.view.show_help; break;
-      case 'T': a.view.light = !a.view.light; break;
-      case 'G': a.view.heads_grid = !a.view.heads_grid; break;
+      case platform::kKeyRight: a.stepper.view.stage = std::min(last, a.stepper.view.stage + 1); a.stepper.view.playing = false; break;
+      case platform::kKeyLeft: a.stepper.view.stage = std::max(0, a.stepper.view.stage - 1); a.stepper.view.playing = false; break;
+      case platform::kKeySpace: a.stepper.view.playing = !a.stepper.view.playing; a.stepper.view.play_last_ms = 0; break;
+      case platform::kKeyUp: a.stepper.view.query = std::max(0, a.stepper.view.query - 1); break;
+      case platform::kKeyDown: a.stepper.view.query = std::min(std::max(0, a.stepper.trace.n_q - 1), a.stepper.view.query + 1); break;
+      case platform::kKeyEscape: a.stepper.view.show_help = false; a.stepper.view.pinned = false; break;
+      case 'H': a.stepper.view.show_help = !a.stepper.view.show_help; break;
+      case 'T': a.stepper.view.light = !a.stepper.view.light; break;
+      case 'G': a.stepper.view.heads_grid = !a.stepper.view.heads_grid; break;
       default:
-        if (k >= '1' && k <= '8' && k - '1' < a.trace.n_heads) a.view.head = k - '1';
+        if (k >= '1' && k <= '8' && k - '1' < a.stepper.trace.n_heads) a.stepper.view.head = k - '1';
     }
   }
 }
@@ -124,38 +125,36 @@ bool parse_args(const std::vector<std::string>& args) {
 }
 }  // namespace
 
-int engine_threads() { return std::min(kMaxThreads, kern::hardware_threads()); }
-
 void finish_frame(int capture, double t_start);
 
 // Embed mode: only the panels named in panels=, side by side when wide, stacked otherwise.
 bool embed_side_by_side() {
   const App& a = g_app;
-  return !a.narrow && a.view.panels.rfind("stage,", 0) == 0;
+  return !a.screen.narrow && a.stepper.view.panels.rfind("stage,", 0) == 0;
 }
 
 void draw_embed_panels() {
   App& a = g_app;
   std::vector<std::string> names;
   size_t p = 0;
-  while (p <= a.view.panels.size()) {
-    size_t q = a.view.panels.find(',', p);
-    if (q == std::string::npos) q = a.view.panels.size();
-    if (q > p) names.push_back(a.view.panels.substr(p, q - p));
+  while (p <= a.stepper.view.panels.size()) {
+    size_t q = a.stepper.view.panels.find(',', p);
+    if (q == std::string::npos) q = a.stepper.view.panels.size();
+    if (q > p) names.push_back(a.stepper.view.panels.substr(p, q - p));
     p = q + 1;
   }
   if (names.empty()) names.push_back("stage");
   auto draw = [&](const std::string& n) {
-    if (n == "stage") { if (a.view.heads_grid) ui::draw_heads_grid(); else ui::draw_stage(); }
-    else if (n == "row") ui::draw_row_bars();
-    else if (n == "tokens") ui::draw_tokens();
-    else if (n == "controls") ui::draw_controls();
-    else if (n == "heads") ui::draw_heads_grid();
-    else if (n == "cost") ui::draw_cost();
-    else if (n == "check") ui::draw_check();
-    else if (n == "model") ui::draw_model();
-    else if (n == "modelheads" || n == "lines" || n == "next") ui::draw_model_part(n);
-    else if (n == "curves" || n == "attention" || n == "measures" || n == "settings") ui::draw_train_part(n);
+    if (n == "stage") { if (a.stepper.view.heads_grid) ui::draw_heads_grid(a.stepper); else ui::draw_stage(a.stepper); }
+    else if (n == "row") ui::draw_row_bars(a.stepper);
+    else if (n == "tokens") ui::draw_tokens(a.stepper);
+    else if (n == "controls") ui::draw_controls(a.stepper);
+    else if (n == "heads") ui::draw_heads_grid(a.stepper);
+    else if (n == "cost") ui::draw_cost(a.stepper);
+    else if (n == "check") ui::draw_check(a.stepper);
+    else if (n == "model") ui::draw_model(a.model);
+    else if (n == "modelheads" || n == "lines" || n == "next") ui::draw_model_part(a.model, n);
+    else if (n == "curves" || n == "attention" || n == "measures" || n == "settings") ui::draw_train_part(a.train, n);
   };
   const bool side = embed_side_by_side();
   if (!side) {
@@ -175,203 +174,21 @@ void draw_embed_panels() {
   need = std::max(need, ImGui::GetCursorPosY());
   ImGui::EndChild();
   // the height the panels' content needs, independent of the iframe's current height
-  a.content_height = (top + need + 2 * pad.y) / a.dpi;
-}
-
-App& app() { return g_app; }
-
-ShareState share_state() {
-  const App& a = g_app;
-  ShareState s;
-  s.cfg = a.cfg;
-  s.preset = a.preset;
-  s.stage = a.view.stage;
-  s.head = a.view.head;
-  s.query = a.view.query;
-  s.grid = a.view.heads_grid;
-  s.light = a.view.light;
-  s.embed = a.view.embed;
-  if (a.view.embed) s.panels = a.view.panels;
-  s.pin = pin_state();
-  if (a.view.model) {
-    s.model_mode = true;
-    s.model = a.model.name;
-    s.model_text = a.model.text;
-    s.model_layer = a.model.layer;
-    s.model_head = a.model.head;
-  }
-  if (a.view.train) {
-    s.train_mode = true;
-    s.train = train_setup_text();
-    if (!a.train.runs.empty()) s.train_step = int(a.train.runs[0].t.step);
-  }
-  return s;
-}
-
-void apply_share_state(const std::string& text) {
-  App& a = g_app;
-  std::vector<std::string> notes;
-  ShareState s = decode_state(text, &notes);
-  a.cfg = s.cfg;
-  a.preset = s.preset;
-  a.sentence_buf = s.cfg.sentence;
-  a.source_buf = s.cfg.source;
-  a.view.stage = s.stage;
-  a.view.head = s.head;
-  a.view.query = s.query;
-  a.view.heads_grid = s.grid;
-  a.view.light = s.light;
-  a.view.embed = s.embed;
-  if (!s.panels.empty()) a.view.panels = s.panels;
-  a.view.pinned = false;
-  a.dirty = true;
-  std::string pin_err;
-  if (s.pin.empty()) unpin();
-  else if (!apply_pin(s.pin, &pin_err)) { unpin(); notes.insert(notes.begin(), pin_err); }
-  else if (!pin_err.empty()) notes.push_back(pin_err);
-  a.view.model = s.model_mode;
-  if (a.view.model) {
-    ModelView& M = a.model;
-    if (!s.model_text.empty()) M.text = s.model_text;
-    M.layer = s.model_layer;
-    M.head = s.model_head;
-    // a link names the model, never its weights: it asks before downloading (the browser's cache
-    // may already hold the files)
-    if (!s.model.empty() && s.model != M.name) model_ask_download(s.model);
-    else if (M.loaded) model_run();
-  }
-  a.view.train = s.train_mode;
-  if (a.view.train) {
-    // a link's run: the same setup and seed give the same run, so it is trained again up to its step
-    TrainView& T = a.train;
-    const int have = T.runs.empty() ? -1 : int(T.runs[0].t.step);
-    if (!T.ready || !T.configured || s.train != train_setup_text() || (s.train_step >= 0 && have > s.train_step)) {
-      std::string err;
-      T.configured = true;
-      if (!apply_train_setup(s.train, &err)) notes.insert(notes.begin(), "train: " + err);
-    }
-    const int now = T.runs.empty() ? 0 : int(T.runs[0].t.step);
-    T.target_step = s.train_step;
-    T.playing = s.train_step > now;
-    T.scrub = -1;
-  }
-  if (!notes.empty()) {
-    std::string msg = "link: " + notes[0];
-    if (notes.size() > 1) msg += " (+" + std::to_string(notes.size() - 1) + " more)";
-    set_status(msg);
-  }
-  // the URL shows what is in force, with the ignored parts dropped
-  a.published.clear();
-}
-
-void edit_config(const Config& next) {
-  App& a = g_app;
-  a.cfg = next;
-  std::vector<std::string> notes = conform(&a.cfg, Front::App);
-  if (!notes.empty()) set_status(notes[0]);
-  a.dirty = true;
-}
-
-void set_status(const std::string& msg) {
-  g_app.status = msg;
-  g_app.status_ms = platform::now_ms();
-}
-
-void load_preset(const std::string& name) {
-  App& a = g_app;
-  Config c;
-  if (!apply_preset(name, &c)) { set_status("unknown preset '" + name + "'"); return; }
-  a.cfg = c;
-  a.preset = name;
-  a.sentence_buf = c.sentence;
-  a.source_buf = c.source;
-  a.view.query = 0;
-  a.view.head = 0;
-  a.view.pinned = false;
-  // open each preset on the row (and stage) that shows its lesson
-  const Preset* p = find_preset(name);
-  a.view.query = preset_query(*p, c);
-  if (p->stage >= 0) a.view.stage = p->stage;
-  a.dirty = true;
-}
-
-void recompute_if_dirty() {
-  App& a = g_app;
-  if (!a.dirty) return;
-  a.dirty = false;
-  double t0 = platform::now_ms();
-  Trace t = forward(a.cfg, a.limits, &a.trace);  // what the change left alone comes from the shown trace
-  t.compute_ms = platform::now_ms() - t0;
-  // The first forward of a session also pays for the browser compiling the engine's code on first
-  // call (17-23 ms for a 10-token preset in headless Chromium, against well under 1 ms after).
-  // The badge reports what an edit costs, so a quick first pass is timed once more, warm.
-  bool& warm = a.forward_warm;
-  if (!warm && t.ok && t.compute_ms < 50) {
-    t0 = platform::now_ms();
-    t = forward(a.cfg, a.limits, &a.trace);
-    t.compute_ms = platform::now_ms() - t0;
-  }
-  warm = true;
-  if (t.ok) {
-    a.trace = std::move(t);
-  } else {
-    // keep showing the last good trace; say what was refused and why
-    set_status("refused: " + t.error);
-    if (!a.trace.ok) a.trace = std::move(t);
-  }
-  a.version++;
-  a.view.head = std::clamp(a.view.head, 0, std::max(0, a.trace.n_heads - 1));
-  a.view.query = std::clamp(a.view.query, 0, std::max(0, a.trace.n_q - 1));
-}
-
-std::string app_test_memory_failure() {
-  App& a = g_app;
-  const Config saved = a.cfg;
-  const Limits saved_limits = a.limits;
-  a.limits.max_n = 1 << 20;
-  a.limits.max_trace_bytes = 1e15;
-  a.cfg.input = Input::QKV;
-  a.cfg.Q_in = a.cfg.K_in = a.cfg.V_in = Mat::Constant(16000, 1, 0.5f);
-  a.dirty = true;
-  recompute_if_dirty();
-  std::string seen = a.status;
-  a.cfg = saved;
-  a.limits = saved_limits;
-  a.dirty = true;
-  return seen;
-}
-
-void update_grads() {
-  App& a = g_app;
-  if (!a.view.backward || !a.trace.ok) return;
-  const int q = std::clamp(a.view.query, 0, std::max(0, a.trace.n_q - 1));
-  if (a.grads_version == a.version && a.grads_query == q) return;
-  Mat dY = Mat::Zero(a.trace.output.rows(), a.trace.output.cols());  // L = Σ_c y_qc: a one on the query's row
-  dY.row(q).setOnes();
-  a.grads = backward(a.trace, dY);
-  a.version++;  // the heatmaps on screen re-upload (the query may have changed, the trace not)
-  a.grads_version = a.version;
-  a.grads_query = q;
-  a.grad_mats.clear();
-}
-
-void mark(const char* name) {
-  ImVec2 p0 = ImGui::GetItemRectMin(), p1 = ImGui::GetItemRectMax();
-  g_app.rects[name] = Rect{p0.x, p0.y, p1.x, p1.y};
+  a.screen.content_height = (top + need + 2 * pad.y) / a.screen.dpi;
 }
 
 void app_init(const std::vector<std::string>& args) {
   App& a = g_app;
   // NOTE: checked before allocating; a failed wasm memory growth would abort the module
-  a.limits.max_trace_bytes = platform::memory_budget();
-  a.limits.threads = engine_threads();
+  a.stepper.limits.max_trace_bytes = platform::memory_budget();
+  a.stepper.limits.threads = engine_threads();
   load_preset("cat-it");
   const bool from_link = parse_args(args);
   // a first visit gets the tour: not through a link (it has something to show), never in an embed
-  if (!from_link && !a.view.embed && host::load_setting("tour") != "done") a.view.tour_step = 0;
+  if (!from_link && !a.stepper.view.embed && host::load_setting("tour") != "done") a.stepper.view.tour_step = 0;
   std::string err;
   if (!gfx::init(platform::glsl_preamble(), &err)) {
-    a.gfx_error = err;
+    a.screen.gfx_error = err;
     std::fprintf(stderr, "%s\n", err.c_str());
   }
 }
@@ -382,121 +199,123 @@ void app_frame() {
   // fonts and sizes follow the device pixel ratio (browser zoom, moving between screens)
   const float dpr = std::clamp(platform::pixel_ratio(), 0.5f, 4.0f);
   // a capture frame draws everything at twice the resolution, offscreen
-  const int capture = a.capture;
+  const int capture = a.screen.capture;
   const float want = capture ? dpr * 2 : dpr;
   bool& last_light = a.fonts_light;
-  if (want != a.font_scale || last_light != a.view.light) {
+  if (want != a.font_scale || last_light != a.stepper.view.light) {
     if (want != a.font_scale) {
       build_fonts(want);
       platform::upload_fonts();
     }
-    apply_theme(a.view.light, want);
-    last_light = a.view.light;
+    apply_theme(a.stepper.view.light, want);
+    last_light = a.stepper.view.light;
   }
-  a.dpi = want;
+  a.screen.dpi = want;
+  a.screen.light = a.stepper.view.light;
+  ui::begin_frame(&a.screen);
   const ImVec2 last_size = ImGui::GetIO().DisplaySize;
   if (capture) platform::begin_frame(int(last_size.x * 2), int(last_size.y * 2));
   else platform::begin_frame();
-  a.rects.clear();  // re-recorded as controls are drawn this frame
+  a.screen.rects.clear();  // re-recorded as controls are drawn this frame
   recompute_if_dirty();
   update_grads();
   jobs_continue();  // the modes' work in slices of this frame (jobs.h)
-  a.view.hover_prev = a.view.hover;
-  a.view.hover_prev_id = a.view.hover_id;
-  a.view.hover_prev_i = a.view.hover_i;
-  a.view.hover_prev_j = a.view.hover_j;
-  a.view.hover_prev_head = a.view.hover_head;
-  a.view.hover_prev_grad = a.view.hover_grad;
-  a.view.hover_grad = GradId::Count;
-  a.view.hover = false;
+  a.stepper.view.hover_prev = a.stepper.view.hover;
+  a.stepper.view.hover_prev_id = a.stepper.view.hover_id;
+  a.stepper.view.hover_prev_i = a.stepper.view.hover_i;
+  a.stepper.view.hover_prev_j = a.stepper.view.hover_j;
+  a.stepper.view.hover_prev_head = a.stepper.view.hover_head;
+  a.stepper.view.hover_prev_grad = a.stepper.view.hover_grad;
+  a.stepper.view.hover_grad = GradId::Count;
+  a.stepper.view.hover = false;
   keyboard();
-  if (a.view.playing && platform::now_ms() - a.view.play_last_ms > 1600) {
-    a.view.stage = (a.view.stage + 1) % int(Stage::Count);
-    a.view.play_last_ms = platform::now_ms();
+  if (a.stepper.view.playing && platform::now_ms() - a.stepper.view.play_last_ms > 1600) {
+    a.stepper.view.stage = (a.stepper.view.stage + 1) % int(Stage::Count);
+    a.stepper.view.play_last_ms = platform::now_ms();
   }
 
   ImGuiIO& io = ImGui::GetIO();
-  const float s = a.dpi;
-  a.narrow = io.DisplaySize.x / s < 760;
-  ImGui::PushFont(a.font_ui);
+  const float s = a.screen.dpi;
+  a.screen.narrow = io.DisplaySize.x / s < 760;
+  ImGui::PushFont(a.screen.font_ui);
   if (capture == 2) {
-    ui::draw_capture_matrix();
+    ui::draw_capture_matrix(a.stepper);
     finish_frame(capture, t_start);
     return;
   }
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(io.DisplaySize);
   ImGui::Begin("##root", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus |
-                                      ImGuiWindowFlags_NoSavedSettings | (a.narrow && !a.view.embed ? 0 : ImGuiWindowFlags_NoScrollbar));
-  if (a.view.scroll_request != 0) {
-    ImGui::SetScrollY(std::max(0.0f, ImGui::GetScrollY() + a.view.scroll_request));
-    a.view.scroll_request = 0;
+                                      ImGuiWindowFlags_NoSavedSettings | (a.screen.narrow && !a.stepper.view.embed ? 0 : ImGuiWindowFlags_NoScrollbar));
+  if (a.stepper.view.scroll_request != 0) {
+    ImGui::SetScrollY(std::max(0.0f, ImGui::GetScrollY() + a.stepper.view.scroll_request));
+    a.stepper.view.scroll_request = 0;
   }
   // NOTE: embeds never show a scrollbar: its appearing would narrow the layout, change the
   // content height the host sizes the iframe to, and make it disappear again.
-  ui::draw_stepper();
-  if (a.view.embed) {
+  ui::draw_stepper(a.stepper, a.train);
+  if (a.stepper.view.embed) {
     draw_embed_panels();
-  } else if (a.view.train) {
-    ui::draw_train();
-  } else if (a.view.model) {
-    ui::draw_model();
-  } else if (a.narrow) {
+  } else if (a.stepper.view.train) {
+    ui::draw_train(a.train);
+  } else if (a.stepper.view.model) {
+    ui::draw_model(a.model);
+  } else if (a.screen.narrow) {
     // phone: one column, everything in reading order
-    ui::draw_stage();
+    ui::draw_stage(a.stepper);
     ImGui::Separator();
-    ui::draw_row_bars();
+    ui::draw_row_bars(a.stepper);
     ImGui::Separator();
-    ui::draw_tokens();
-    if (ImGui::CollapsingHeader("Controls", ImGuiTreeNodeFlags_DefaultOpen)) ui::draw_controls();
-    if (ImGui::CollapsingHeader("All heads")) ui::draw_heads_grid();
-    if (ImGui::CollapsingHeader("Cost")) ui::draw_cost();
-    if (ImGui::CollapsingHeader("Long sequence")) ui::draw_long();
-    if (a.view.show_check) ImGui::SetNextItemOpen(true);
-    a.view.show_check = false;
-    if (ImGui::CollapsingHeader("Check your attention")) ui::draw_check();
+    ui::draw_tokens(a.stepper);
+    if (ImGui::CollapsingHeader("Controls", ImGuiTreeNodeFlags_DefaultOpen)) ui::draw_controls(a.stepper);
+    if (ImGui::CollapsingHeader("All heads")) ui::draw_heads_grid(a.stepper);
+    if (ImGui::CollapsingHeader("Cost")) ui::draw_cost(a.stepper);
+    if (ImGui::CollapsingHeader("Long sequence")) ui::draw_long(a.longv);
+    if (a.stepper.view.show_check) ImGui::SetNextItemOpen(true);
+    a.stepper.view.show_check = false;
+    if (ImGui::CollapsingHeader("Check your attention")) ui::draw_check(a.stepper);
   } else {
     const float avail_h = ImGui::GetContentRegionAvail().y;
     const float left_w = 290 * s, right_w = std::min(380 * s, io.DisplaySize.x * 0.3f);
     ImGui::BeginChild("controls", ImVec2(left_w, avail_h), true);
-    ui::draw_controls();
+    ui::draw_controls(a.stepper);
     ImGui::EndChild();
     ImGui::SameLine();
     const float center_w = ImGui::GetContentRegionAvail().x - right_w - ImGui::GetStyle().ItemSpacing.x;
     ImGui::BeginChild("stage", ImVec2(center_w, avail_h), true, ImGuiWindowFlags_HorizontalScrollbar);
-    if (a.view.heads_grid) ui::draw_heads_grid();
-    else ui::draw_stage();
+    if (a.stepper.view.heads_grid) ui::draw_heads_grid(a.stepper);
+    else ui::draw_stage(a.stepper);
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("side", ImVec2(right_w, avail_h), true);
     if (ImGui::BeginTabBar("sidetabs")) {
       // NOTE: ImGui 1.86 has no "item rect" for a closed tab, so each tab marks its own label
       bool row = ImGui::BeginTabItem("Query row");
-      mark("tab:row");
-      if (row) { ui::draw_row_bars(); ImGui::EndTabItem(); }
+      ui::mark("tab:row");
+      if (row) { ui::draw_row_bars(a.stepper); ImGui::EndTabItem(); }
       bool tok = ImGui::BeginTabItem("Tokens");
-      mark("tab:tokens");
-      if (tok) { ui::draw_tokens(); ImGui::EndTabItem(); }
+      ui::mark("tab:tokens");
+      if (tok) { ui::draw_tokens(a.stepper); ImGui::EndTabItem(); }
       bool cost = ImGui::BeginTabItem("Cost");
-      mark("tab:cost");
-      if (cost) { ui::draw_cost(); ImGui::EndTabItem(); }
+      ui::mark("tab:cost");
+      if (cost) { ui::draw_cost(a.stepper); ImGui::EndTabItem(); }
       bool lng = ImGui::BeginTabItem("Long n");
-      mark("tab:long");
-      if (lng) { ui::draw_long(); ImGui::EndTabItem(); }
-      bool chk = ImGui::BeginTabItem("Check", nullptr, a.view.show_check ? ImGuiTabItemFlags_SetSelected : 0);
-      a.view.show_check = false;
-      mark("tab:check");
-      if (chk) { ui::draw_check(); ImGui::EndTabItem(); }
+      ui::mark("tab:long");
+      if (lng) { ui::draw_long(a.longv); ImGui::EndTabItem(); }
+      bool chk = ImGui::BeginTabItem("Check", nullptr, a.stepper.view.show_check ? ImGuiTabItemFlags_SetSelected : 0);
+      a.stepper.view.show_check = false;
+      ui::mark("tab:check");
+      if (chk) { ui::draw_check(a.stepper); ImGui::EndTabItem(); }
       ImGui::EndTabBar();
     }
     ImGui::EndChild();
   }
-  if (!(a.view.embed && a.content_height > 0 && embed_side_by_side()))
-    a.content_height = (ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y) / a.dpi;
+  if (!(a.stepper.view.embed && a.screen.content_height > 0 && embed_side_by_side()))
+    a.screen.content_height = (ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y) / a.screen.dpi;
   ImGui::End();
-  if (a.view.show_help) ui::draw_help();
-  ui::draw_tour();
-  ui::draw_import_dialog();
+  if (a.stepper.view.show_help) ui::draw_help(a.stepper);
+  ui::draw_tour(a.stepper);
+  ui::draw_import_dialog(a.stepper);
   finish_frame(capture, t_start);
 }
 
@@ -510,21 +329,21 @@ void finish_frame(int capture, double t_start) {
     const ImVec2 size = ImGui::GetIO().DisplaySize;
     int x0 = 0, y0 = 0, w = int(size.x), h = int(size.y);
     if (capture == 2) {  // crop to the matrix window
-      x0 = std::max(0, int(a.capture_crop.x0));
-      y0 = std::max(0, int(a.capture_crop.y0));
-      w = std::min(int(size.x) - x0, int(a.capture_crop.x1 - a.capture_crop.x0));
-      h = std::min(int(size.y) - y0, int(a.capture_crop.y1 - a.capture_crop.y0));
+      x0 = std::max(0, int(a.screen.capture_crop.x0));
+      y0 = std::max(0, int(a.screen.capture_crop.y0));
+      w = std::min(int(size.x) - x0, int(a.screen.capture_crop.x1 - a.screen.capture_crop.x0));
+      h = std::min(int(size.y) - y0, int(a.screen.capture_crop.y1 - a.screen.capture_crop.y0));
     }
     if (w > 0 && h > 0 && px.size() == size_t(size.x) * size_t(size.y) * 4) {
       std::vector<uint8_t> crop(size_t(w) * h * 4);
       for (int y = 0; y < h; y++)
         std::copy_n(px.begin() + (size_t(y0 + y) * size_t(size.x) + x0) * 4, size_t(w) * 4, crop.begin() + size_t(y) * w * 4);
-      const std::string name = (capture == 2 ? a.capture_matrix : std::string("attention-playground")) + "@2x.png";
+      const std::string name = (capture == 2 ? a.screen.capture_matrix : std::string("attention-playground")) + "@2x.png";
       set_status(platform::save_file(name, png_encode(crop.data(), w, h), "image/png") + " (" + std::to_string(w) + "×" + std::to_string(h) + ")");
     } else {
       set_status("could not capture the picture");
     }
-    a.capture = 0;
+    a.screen.capture = 0;
   } else {
     platform::end_frame();
   }
@@ -533,18 +352,18 @@ void finish_frame(int capture, double t_start) {
     std::string st = encode_state(share_state());
     if (st != a.published) { platform::publish_state(st); a.published = st; }
   }
-  a.frame_ms = platform::now_ms() - t_start;
+  a.screen.frame_ms = platform::now_ms() - t_start;
   a.frames++;
   if (a.max_frames > 0 && a.frames >= a.max_frames) {
     // a scripted run (tests) ends with what the Train mode reached
-    if (a.view.train) std::printf("train: %s\n", train_json().c_str());
-    if (a.view.model) std::printf("model: %s\n", model_json().c_str());
+    if (a.stepper.view.train) std::printf("train: %s\n", train_json().c_str());
+    if (a.stepper.view.model) std::printf("model: %s\n", model_json().c_str());
     platform::request_quit();
   }
 }
 
 void app_shutdown() {
-  for (auto& [k, h] : g_app.heatmaps) gfx::release(&h);
+  for (auto& [k, h] : g_app.screen.heatmaps) gfx::release(&h);
   gfx::shutdown();
 }
 

@@ -1,5 +1,5 @@
 // host.cpp: the panels' requests, passed on to the platform layer (see host.h for why).
-#include "app/host.h"
+#include "modes/host.h"
 #include <algorithm>
 #include "platform/platform.h"
 
@@ -17,6 +17,8 @@ std::string page_url() { return platform::page_url(); }
 void open_url(const std::string& url) { platform::open_url(url); }
 std::string load_setting(const std::string& key) { return platform::load_setting(key); }
 void save_setting(const std::string& key, const std::string& value) { platform::save_setting(key, value); }
+void fetch_model(const std::string& name) { platform::fetch_model(name); }
+void cancel_fetch() { platform::cancel_fetch(); }
 bool escape_pressed() {
   const std::vector<int>& keys = platform::keys_pressed();
   return std::find(keys.begin(), keys.end(), int(platform::kKeyEscape)) != keys.end();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 #include "app/app.h"
+#include "modes/modes.h"
 #include "platform/allocator.h"
 #include "platform/platform.h"
 

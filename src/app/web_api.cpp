@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
-#include "app/app.h"
+#include "modes/modes.h"
 #include "platform/platform.h"
 
 namespace {
@@ -22,9 +22,9 @@ ATTN_EXPORT const char* attn_state_json() {
 // {"x0":..,"y0":..,"x1":..,"y1":..} in CSS pixels, or {} when the control was not drawn
 ATTN_EXPORT const char* attn_control_rect(const char* name) {
   const attn::App& a = attn::app();
-  auto it = a.rects.find(name ? name : "");
-  if (it == a.rects.end()) { g_out = "{}"; return g_out.c_str(); }
-  const float s = a.dpi > 0 ? a.dpi : 1;
+  auto it = a.screen.rects.find(name ? name : "");
+  if (it == a.screen.rects.end()) { g_out = "{}"; return g_out.c_str(); }
+  const float s = a.screen.dpi > 0 ? a.screen.dpi : 1;
   char b[160];
   snprintf(b, sizeof b, "{\"x0\":%.1f,\"y0\":%.1f,\"x1\":%.1f,\"y1\":%.1f}", it->second.x0 / s, it->second.y0 / s, it->second.x1 / s, it->second.y1 / s);
   g_out = b;
@@ -35,7 +35,7 @@ ATTN_EXPORT const char* attn_explain(const char* matrix, int head, int i, int j)
   const attn::App& a = attn::app();
   for (int id = 0; id < int(attn::MatrixId::Count); id++)
     if (std::string(matrix ? matrix : "") == attn::matrix_name(attn::MatrixId(id))) {
-      attn::Explanation e = attn::explain(a.trace, attn::MatrixId(id), head, i, j);
+      attn::Explanation e = attn::explain(a.stepper.trace, attn::MatrixId(id), head, i, j);
       g_out = e.ok ? e.text : "";
       return g_out.c_str();
     }
@@ -71,7 +71,7 @@ ATTN_EXPORT const char* attn_compare_json() {
 
 // Moves the stepper by delta stages (clamped).
 ATTN_EXPORT void attn_step(int delta) {
-  attn::View& v = attn::app().view;
+  attn::View& v = attn::app().stepper.view;
   v.stage = std::max(0, std::min(int(attn::Stage::Count) - 1, v.stage + std::max(-8, std::min(8, delta))));
   v.playing = false;
 }

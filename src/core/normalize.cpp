@@ -97,4 +97,42 @@ void entmax15_row(const Row& z, Row* p) {
   entmax15_exact(z, p, &tau);
 }
 
+bool normalize_exact(Normalizer norm, double alpha, const Row& z, Row* p, double* shift, double* denom, size_t* bad) {
+  *shift = *denom = 0;
+  // All of them are shift-invariant, so the sparse ones work on z - max: thresholds near 1 then
+  // keep their precision even for logits of 1e30.
+  const double zmax = *std::max_element(z.begin(), z.end());
+  Row zs = z;
+  for (double& v : zs) v -= zmax;
+  switch (norm) {
+    case Normalizer::Softmax: softmax_exact(z, p, shift, denom); break;
+    case Normalizer::Sum: {
+      double s = 0;
+      for (size_t i = 0; i < z.size(); i++) {
+        if (!(z[i] > 0)) { *bad = i; return false; }
+        s += z[i];
+      }
+      for (size_t i = 0; i < z.size(); i++) (*p)[i] = z[i] / s;
+      *denom = s;
+      break;
+    }
+    case Normalizer::Sigmoid:
+      for (size_t i = 0; i < z.size(); i++) (*p)[i] = 1.0 / (1.0 + std::exp(-z[i]));
+      break;
+    case Normalizer::Sparsemax: sparsemax_exact(zs, p, shift); break;
+    case Normalizer::Entmax:
+      if (alpha <= 1.0) softmax_exact(z, p, shift, denom);
+      else if (alpha >= 2.0) sparsemax_exact(zs, p, shift);
+      else if (alpha == 1.5) entmax15_exact(zs, p, shift);
+      else entmax_exact(zs, alpha, p, shift);
+      break;
+    case Normalizer::Hardmax: hardmax_exact(z, p); break;
+    case Normalizer::Count: break;  // not a value
+  }
+  // tau on the caller's scale: sparsemax thresholds z, entmax thresholds (alpha-1) z
+  if (norm == Normalizer::Sparsemax || (norm == Normalizer::Entmax && alpha >= 2.0)) *shift += zmax;
+  else if (norm == Normalizer::Entmax && alpha > 1.0) *shift += (alpha - 1.0) * zmax;
+  return true;
+}
+
 }  // namespace attn

@@ -24,6 +24,11 @@ void entmax15_exact(const std::vector<double>& z, std::vector<double>* p, double
 void entmax_exact(const std::vector<double>& z, double alpha, std::vector<double>* p, double* tau);
 // all the weight on the argmax, ties split evenly
 void hardmax_exact(const std::vector<double>& z, std::vector<double>* p);
+// p (z.size()) = norm's row of z, any normalizer (alpha: entmax's), the one each of the above gives;
+// *shift the row max (softmax) or tau (sparsemax, entmax: on z's scale), *denom softmax's and sum's
+// denominator. false when sum normalization meets a score <= 0 (*bad: its index in z).
+bool normalize_exact(Normalizer norm, double alpha, const std::vector<double>& z, std::vector<double>* p, double* shift,
+                     double* denom, size_t* bad);
 // sparsemax and 1.5-entmax of z without their threshold (p is resized)
 void sparsemax_row(const std::vector<double>& z, std::vector<double>* p);
 void entmax15_row(const std::vector<double>& z, std::vector<double>* p);

@@ -33,23 +33,22 @@ const char* formula(Stage s) {
 
 }  // namespace
 
-void draw_backward_stage() {
-  App& a = app();
-  const Trace& t = a.trace;
-  const Stage st = Stage(a.view.stage);
-  const int h = std::clamp(a.view.head, 0, std::max(0, t.n_heads - 1));
-  draw_formula(std::to_string(a.view.stage + 1) + ". " + stage_markup(st) + ", backward", a.font_title, a.font_title->FontSize,
+void draw_backward_stage(Stepper& sp) {
+  const Trace& t = sp.trace;
+  const Stage st = Stage(sp.view.stage);
+  const int h = std::clamp(sp.view.head, 0, std::max(0, t.n_heads - 1));
+  draw_formula(std::to_string(sp.view.stage + 1) + ". " + stage_markup(st) + ", backward", screen().font_title, screen().font_title->FontSize,
                ImGui::GetColorU32(ImGuiCol_Text));
   ImGui::PushTextWrapPos(0);
-  const int q = std::clamp(a.view.query, 0, std::max(0, t.n_q - 1));
+  const int q = std::clamp(sp.view.query, 0, std::max(0, t.n_q - 1));
   ImGui::TextDisabled("L = Σ_c y_%d,c: the output row of \"%s\" (choose another query to follow its gradient). Step from stage 8 "
                       "back to stage 1.", q + 1, t.tokens_q.empty() ? "" : t.tokens_q[size_t(q)].c_str());
   ImGui::PopTextWrapPos();
-  if (!a.grads.ok) {
-    ImGui::TextColored(ImVec4(1, 0.5f, 0.3f, 1), "No gradients: %s", a.grads.error.c_str());
+  if (!sp.grads.ok) {
+    ImGui::TextColored(ImVec4(1, 0.5f, 0.3f, 1), "No gradients: %s", sp.grads.error.c_str());
     return;
   }
-  draw_formula(formula(st), a.font_ui, a.font_ui->FontSize * 1.1f, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetContentRegionAvail().x);
+  draw_formula(formula(st), screen().font_ui, screen().font_ui->FontSize * 1.1f, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetContentRegionAvail().x);
   mark("formula");
   const bool qkv = t.cfg.input == Input::QKV;
   std::vector<Shown> shown;
@@ -86,13 +85,13 @@ void draw_backward_stage() {
     default: break;
   }
   const float W = ImGui::GetContentRegionAvail().x, gap = ImGui::GetStyle().ItemSpacing.x * 2;
-  const int per_row = std::min<int>(int(shown.size()), W > 700 * a.dpi ? 3 : 2);
+  const int per_row = std::min<int>(int(shown.size()), W > 700 * screen().dpi ? 3 : 2);
   const float w = per_row > 0 ? (W - gap * float(per_row - 1)) / float(per_row) : W;
-  const float hgt = a.narrow || a.view.embed ? 360 * a.dpi : std::max(220 * a.dpi, (ImGui::GetContentRegionAvail().y - 100 * a.dpi) / (shown.size() > 3 ? 2.0f : 1.0f));
+  const float hgt = screen().narrow || sp.view.embed ? 360 * screen().dpi : std::max(220 * screen().dpi, (ImGui::GetContentRegionAvail().y - 100 * screen().dpi) / (shown.size() > 3 ? 2.0f : 1.0f));
   for (size_t k = 0; k < shown.size(); k++) {
-    const MatD* gm = grad_matrix(a.grads, shown[k].id, h);
+    const MatD* gm = grad_matrix(sp.grads, shown[k].id, h);
     if (!gm || gm->size() == 0) continue;
-    Mat& f = a.grad_mats[shown[k].key];
+    Mat& f = sp.grad_mats[shown[k].key];
     if (f.rows() != gm->rows() || f.cols() != gm->cols()) f = gm->cast<float>();
     MatrixView v;
     v.key = shown[k].key;
@@ -108,7 +107,7 @@ void draw_backward_stage() {
     v.max_h = hgt;
     if (k % size_t(std::max(1, per_row))) ImGui::SameLine(0, gap);
     ImGui::BeginGroup();
-    matrix_view(v);
+    matrix_view(sp, v);
     ImGui::EndGroup();
   }
 }

@@ -5,7 +5,7 @@
 // the difference from the reference as a heatmap.
 #include <algorithm>
 #include <cmath>
-#include "app/host.h"
+#include "modes/host.h"
 #include "ui/ui.h"
 
 namespace attn::ui {
@@ -14,9 +14,8 @@ namespace {
 std::string dims(const Mat& m) { return m.size() ? std::to_string(m.rows()) + "×" + std::to_string(m.cols()) : "—"; }
 }  // namespace
 
-void draw_check() {
-  App& a = app();
-  auto& c = a.check;
+void draw_check(Stepper& sp) {
+  auto& c = sp.check;
   ImGui::PushTextWrapPos(0);
   ImGui::TextUnformatted("Check your attention");
   help_marker("Your kernel gives other numbers? Import your Q, K, V and your output (.npy, CSV or JSON; one head), pick the "
@@ -35,16 +34,16 @@ void draw_check() {
   if (ImGui::SmallButton("Import a file…")) host::pick_file();
   mark("check:import");
   ImGui::SameLine();
-  if (ImGui::SmallButton("Start from this head's Q, K, V") && a.trace.ok && !a.trace.heads.empty()) {
-    const HeadTrace& h = a.trace.heads[size_t(std::clamp(a.view.head, 0, a.trace.n_heads - 1))];
+  if (ImGui::SmallButton("Start from this head's Q, K, V") && sp.trace.ok && !sp.trace.heads.empty()) {
+    const HeadTrace& h = sp.trace.heads[size_t(std::clamp(sp.view.head, 0, sp.trace.n_heads - 1))];
     c.q = h.q;
     c.k = h.k;
     c.v = h.v;
-    c.names[0] = c.names[1] = c.names[2] = "head " + std::to_string(a.view.head + 1) + " of the playground";
+    c.names[0] = c.names[1] = c.names[2] = "head " + std::to_string(sp.view.head + 1) + " of the playground";
     c.ran = false;
   }
   mark("check:from_head");
-  ImGui::SetNextItemWidth(110 * a.dpi);
+  ImGui::SetNextItemWidth(110 * screen().dpi);
   const char* const precisions[] = {"fp32", "fp16", "bf16"};
   if (ImGui::Combo("precision", &c.precision, precisions, 3)) c.ran = false;
   mark("check:precision");
@@ -81,8 +80,8 @@ void draw_check() {
     v.m = &c.diff;
     v.cmap = gfx::Colormap::Diverging;
     v.max_w = ImGui::GetContentRegionAvail().x;
-    v.max_h = 260 * a.dpi;
-    matrix_view(v);
+    v.max_h = 260 * screen().dpi;
+    matrix_view(sp, v);
     mark("check:diff");
   }
 }

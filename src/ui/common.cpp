@@ -8,6 +8,18 @@
 
 namespace attn::ui {
 
+namespace {
+Screen* g_screen = nullptr;  // this frame's (begin_frame): the App's, set before any panel draws
+}  // namespace
+
+void begin_frame(Screen* screen) { g_screen = screen; }
+Screen& screen() { return *g_screen; }
+
+void mark(const char* name) {
+  ImVec2 p0 = ImGui::GetItemRectMin(), p1 = ImGui::GetItemRectMax();
+  screen().rects[name] = Rect{p0.x, p0.y, p1.x, p1.y};
+}
+
 bool temperature_slider(const char* id, float* T, const char* format) {
   // NOTE: the value is written beside the slider, not on it: ImGui centres a slider's text over
   // the track, where the grab covered a digit of it at T = 1.
@@ -82,7 +94,7 @@ struct Geom {
 // number, whose font grows with them up to 1.4x); numbers are shown whenever they fit at 85 % of
 // the number font or more; square heatmap cells otherwise. Call with the mono font pushed.
 Geom geometry(const MatrixView& v) {
-  const float s = app().dpi;
+  const float s = screen().dpi;
   const int R = int(v.m->rows()), C = int(v.m->cols());
   Geom g;
   const float num_w = ImGui::CalcTextSize("−0.00").x + 6 * s, num_h = ImGui::GetTextLineHeight() + 4 * s;
@@ -108,28 +120,27 @@ Geom geometry(const MatrixView& v) {
 
 float matrix_view_width(const MatrixView& v) {
   if (!v.m || v.m->size() == 0) return 0;
-  ImGui::PushFont(app().font_mono);
+  ImGui::PushFont(screen().font_mono);
   Geom g = geometry(v);
   ImGui::PopFont();
-  float legend = v.show_legend ? 200 * app().dpi : 0;
+  float legend = v.show_legend ? 200 * screen().dpi : 0;
   return std::max(g.label_w + g.cw * float(v.m->cols()), legend);
 }
 
-bool matrix_view(const MatrixView& v) {
-  App& a = app();
+bool matrix_view(Stepper& sp, const MatrixView& v) {
   if (!v.m || v.m->size() == 0) return false;
   const Mat& m = *v.m;
   const int R = int(m.rows()), C = int(m.cols());
-  const float s = a.dpi;
+  const float s = screen().dpi;
   ImGui::PushID(v.key);
   if (v.title) {
     // a title with sub- or superscripts ("S = Q K^{T}", "W_q") is typeset
-    if (std::strpbrk(v.title, "^_")) draw_formula(v.title, a.font_ui, ImGui::GetFontSize(), ImGui::GetColorU32(ImGuiCol_Text));
+    if (std::strpbrk(v.title, "^_")) draw_formula(v.title, screen().font_ui, ImGui::GetFontSize(), ImGui::GetColorU32(ImGuiCol_Text));
     else ImGui::TextUnformatted(v.title);
     ImGui::SameLine();
     ImGui::TextDisabled("%d×%d", R, C);
   }
-  ImGui::PushFont(a.font_mono);
+  ImGui::PushFont(screen().font_mono);
   const Geom g = geometry(v);
   const float label_w = g.label_w, label_h = g.label_h, cw = g.cw, ch = g.ch;
   const bool numbers = g.numbers;
@@ -167,7 +178,7 @@ bool matrix_view(const MatrixView& v) {
     if (v.cmap == gfx::Colormap::Sequential) { lo = std::min(0.0f, mn); hi = std::max(mx, 1e-6f); }
     else { float e = std::max(std::fabs(mn), std::fabs(mx)); lo = -e; hi = e; }
   }
-  unsigned tex = gfx::render(&a.heatmaps[v.key], m, a.version, v.cmap, lo, hi, int(size.x), int(size.y), a.view.light);
+  unsigned tex = gfx::render(&screen().heatmaps[v.key], m, sp.version, v.cmap, lo, hi, int(size.x), int(size.y), screen().light);
   ImGui::SetCursorScreenPos(p0);
   if (tex) ImGui::Image((ImTextureID)(intptr_t)tex, size, ImVec2(0, 1), ImVec2(1, 0));
   else ImGui::Dummy(size);
@@ -207,81 +218,81 @@ bool matrix_view(const MatrixView& v) {
   if (hovered && in_cell) {
     dl->AddRect(ImVec2(p0.x + hj * cw, p0.y + hi_i * ch), ImVec2(p0.x + (hj + 1) * cw, p0.y + (hi_i + 1) * ch),
                 ImGui::GetColorU32(ImGuiCol_Text), 0, 0, 1.5f * s);
-    a.view.hover = true;
-    a.view.hover_id = v.id;
-    a.view.hover_head = v.head;
-    a.view.hover_grad = v.grad;
-    a.view.hover_i = hi_i;
-    a.view.hover_j = hj;
-    if (!v.mask_paint && !a.drag.active) {
-      Explanation e = v.grad != GradId::Count ? explain_grad(a.trace, a.grads, v.grad, v.head, hi_i, hj) : explain(a.trace, v.id, v.head, hi_i, hj);
+    sp.view.hover = true;
+    sp.view.hover_id = v.id;
+    sp.view.hover_head = v.head;
+    sp.view.hover_grad = v.grad;
+    sp.view.hover_i = hi_i;
+    sp.view.hover_j = hj;
+    if (!v.mask_paint && !sp.drag.active) {
+      Explanation e = v.grad != GradId::Count ? explain_grad(sp.trace, sp.grads, v.grad, v.head, hi_i, hj) : explain(sp.trace, v.id, v.head, hi_i, hj);
       ImGui::PopFont();
       // the arithmetic is shown here, where the eye is (typeset, with real fractions); the card
       // below the stage then says what the outlines mean instead of repeating it
       ImGui::BeginTooltip();
       if (e.ok && !e.math.empty()) {
-        draw_formula(e.math, a.font_mono, a.font_mono->FontSize * 1.1f, ImGui::GetColorU32(ImGuiCol_Text), 0);
+        draw_formula(e.math, screen().font_mono, screen().font_mono->FontSize * 1.1f, ImGui::GetColorU32(ImGuiCol_Text), 0);
       } else {
-        ImGui::PushFont(a.font_mono);
+        ImGui::PushFont(screen().font_mono);
         ImGui::TextUnformatted(e.ok ? e.text.c_str() : (fmt(m(hi_i, hj), 4)).c_str());
         ImGui::PopFont();
       }
       if (v.editable) ImGui::TextDisabled("drag sideways to edit this value");
       ImGui::EndTooltip();
-      ImGui::PushFont(a.font_mono);
+      ImGui::PushFont(screen().font_mono);
     }
   }
   if (ImGui::IsItemClicked() && in_cell) {
     if (v.mask_paint) {
-      a.mask_paint = a.trace.allowed[size_t(hi_i) * a.trace.n_k + hj] ? 0 : 1;
+      sp.mask_paint = sp.trace.allowed[size_t(hi_i) * sp.trace.n_k + hj] ? 0 : 1;
     } else if (v.editable) {
-      a.drag = CellDrag{true, v.target, hi_i, v.col_offset + hj, m(hi_i, hj), mp.x, false};
+      sp.drag = CellDrag{true, v.target, hi_i, v.col_offset + hj, m(hi_i, hj), mp.x, false};
     }
-    a.view.pinned = true;
-    a.view.pin_id = v.id;
-    a.view.pin_head = v.head;
-    a.view.pin_i = hi_i;
-    a.view.pin_j = hj;
-    if (v.select_rows) a.view.query = hi_i;
+    sp.view.pinned = true;
+    sp.view.pin_id = v.id;
+    sp.view.pin_head = v.head;
+    sp.view.pin_i = hi_i;
+    sp.view.pin_j = hj;
+    if (v.select_rows) sp.view.query = hi_i;
   }
-  if (v.mask_paint && active && a.mask_paint >= 0 && in_cell) {
-    Config c = a.cfg;
-    if (c.mask != MaskKind::Custom || c.custom_rows != a.trace.n_q || c.custom_cols != a.trace.n_k) {
-      c.custom_mask = a.trace.allowed;  // start from what is shown now
-      c.custom_rows = a.trace.n_q;
-      c.custom_cols = a.trace.n_k;
+  if (v.mask_paint && active && sp.mask_paint >= 0 && in_cell) {
+    Config c = sp.cfg;
+    if (c.mask != MaskKind::Custom || c.custom_rows != sp.trace.n_q || c.custom_cols != sp.trace.n_k) {
+      c.custom_mask = sp.trace.allowed;  // start from what is shown now
+      c.custom_rows = sp.trace.n_q;
+      c.custom_cols = sp.trace.n_k;
       c.mask = MaskKind::Custom;
     }
     uint8_t& cell = c.custom_mask[size_t(hi_i) * c.custom_cols + hj];
-    if (cell != a.mask_paint) {
-      cell = uint8_t(a.mask_paint);
+    if (cell != sp.mask_paint) {
+      cell = uint8_t(sp.mask_paint);
       edit_config(c);
     }
   }
-  if (a.drag.active && active && v.editable && a.drag.target == v.target) {
-    float dx = mp.x - a.drag.start_x;
-    if (std::fabs(dx) > 2 * s) a.drag.moved = true;
-    if (a.drag.moved) {
-      float step = 0.01f * std::max(1.0f, std::fabs(a.drag.start_value)) / s;
-      float nv = a.drag.start_value + dx * step;
+  if (sp.drag.active && active && v.editable && sp.drag.target == v.target) {
+    float dx = mp.x - sp.drag.start_x;
+    if (std::fabs(dx) > 2 * s) sp.drag.moved = true;
+    if (sp.drag.moved) {
+      float step = 0.01f * std::max(1.0f, std::fabs(sp.drag.start_value)) / s;
+      float nv = sp.drag.start_value + dx * step;
       nv = std::round(nv * 1000.0f) / 1000.0f;
-      Config c = a.cfg;
-      set_edit(&c, a.drag.target, a.drag.row, a.drag.col, nv);
+      Config c = sp.cfg;
+      set_edit(&c, sp.drag.target, sp.drag.row, sp.drag.col, nv);
       edit_config(c);
     }
   }
-  if (!ImGui::IsMouseDown(0)) { a.drag.active = false; a.mask_paint = -1; }
+  if (!ImGui::IsMouseDown(0)) { sp.drag.active = false; sp.mask_paint = -1; }
   ImGui::PopFont();
   // ---- legend: a gradient strip with its range
   ImGui::SetCursorScreenPos(ImVec2(origin.x, p0.y + size.y + 4 * s));
   if (v.show_legend) {
-    static Mat ramp;
-    if (ramp.cols() != 64) { ramp.resize(1, 64); for (int k = 0; k < 64; k++) ramp(0, k) = k / 63.0f * 2 - 1; }
+    Mat ramp(1, 64);  // (1, 64) from -1 to 1
+    for (int k = 0; k < 64; k++) ramp(0, k) = k / 63.0f * 2 - 1;
     Mat r01 = ramp;
     if (v.cmap == gfx::Colormap::Sequential) r01 = (ramp.array() + 1) * 0.5f;
     std::string key = std::string(v.key) + "/legend";
     float lw = std::min(140 * s, std::max(60 * s, size.x));
-    unsigned lt = gfx::render(&a.heatmaps[key], r01, 1, v.cmap, v.cmap == gfx::Colormap::Sequential ? 0.0f : -1.0f, 1.0f, int(lw), int(8 * s), a.view.light);
+    unsigned lt = gfx::render(&screen().heatmaps[key], r01, 1, v.cmap, v.cmap == gfx::Colormap::Sequential ? 0.0f : -1.0f, 1.0f, int(lw), int(8 * s), screen().light);
     ImGui::TextDisabled("%s", fmt(lo).c_str());
     ImGui::SameLine();
     ImVec2 c = ImGui::GetCursorScreenPos();
@@ -302,12 +313,11 @@ bool matrix_view(const MatrixView& v) {
 // hover. version identifies the weights shown. The colour is √w, so small weights stay visible.
 void head_map(const char* cache, const float* A, int T, const std::vector<std::string>& labels, float size, const std::string& id,
               uint64_t version) {
-  App& a = app();
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   Mat m(T, T);
   for (int k = 0; k < T * T; k++) m.data()[k] = std::sqrt(std::clamp(A[k], 0.0f, 1.0f));
-  const unsigned tex = gfx::render(&a.heatmaps[cache + id], m, version, gfx::Colormap::Sequential, 0.0f, 1.0f, int(size),
-                                   int(size), a.view.light);
+  const unsigned tex = gfx::render(&screen().heatmaps[cache + id], m, version, gfx::Colormap::Sequential, 0.0f, 1.0f, int(size),
+                                   int(size), screen().light);
   if (tex) ImGui::Image((ImTextureID)(intptr_t)tex, ImVec2(size, size), ImVec2(0, 1), ImVec2(1, 0));
   else ImGui::Dummy(ImVec2(size, size));
   ImGui::SetCursorScreenPos(p0);

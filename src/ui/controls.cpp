@@ -12,19 +12,18 @@ namespace attn::ui {
 namespace {
 }  // namespace
 
-void draw_controls() {
-  App& a = app();
-  Config c = a.cfg;  // edited here, handed to edit_config() at the end if anything changed
+void draw_controls(Stepper& sp) {
+  Config c = sp.cfg;  // edited here, handed to edit_config() at the end if anything changed
   bool d = false;    // changed
   ImGui::PushItemWidth(-1);
 
   ImGui::TextUnformatted("Preset");
   help_marker("One-click setups that each teach one idea. The lesson says which row to look at.");
-  const Preset* cur = find_preset(a.preset);
+  const Preset* cur = find_preset(sp.preset);
   if (ImGui::BeginCombo("##preset", cur ? cur->title : "(custom)")) {
     for (const Preset& p : presets())
     {
-      if (ImGui::Selectable(p.title, a.preset == p.name)) load_preset(p.name);
+      if (ImGui::Selectable(p.title, sp.preset == p.name)) load_preset(p.name);
       mark((std::string("preset:") + p.name).c_str());
     }
     ImGui::EndCombo();
@@ -41,8 +40,8 @@ void draw_controls() {
     ImGui::TextWrapped("Showing an imported %d × %d weight matrix as it is.", int(c.A_in.rows()), int(c.A_in.cols()));
     if (ImGui::Button("Back to the sentence")) { c.input = Input::Sentence; c.A_in.resize(0, 0); d = true; }
   } else if (c.input == Input::QKV) {
-    if (a.cfg.qkv_heads > 1)
-      ImGui::TextWrapped("Q, K and V are given directly (%d heads). Edit their cells in stage 2.", a.cfg.qkv_heads);
+    if (sp.cfg.qkv_heads > 1)
+      ImGui::TextWrapped("Q, K and V are given directly (%d heads). Edit their cells in stage 2.", sp.cfg.qkv_heads);
     else
       ImGui::TextWrapped("Q, K and V are given directly (one head). Edit their cells in stage 2.");
   } else if (c.input == Input::Matrices) {
@@ -51,11 +50,11 @@ void draw_controls() {
   } else {
     ImGui::TextUnformatted("Sentence");
     help_marker("Type any sentence. Known words have readable features; unknown words get a deterministic hash-seeded vector.");
-    if (ImGui::InputText("##sentence", &a.sentence_buf)) { c.sentence = a.sentence_buf; c.edits.clear(); d = true; a.preset = ""; }
+    if (ImGui::InputText("##sentence", &sp.sentence_buf)) { c.sentence = sp.sentence_buf; c.edits.clear(); d = true; sp.preset = ""; }
     mark("sentence");
     ImGui::TextUnformatted("Source (cross-attention)");
     help_marker("Leave empty for self-attention. Otherwise queries come from the sentence and keys/values from this one, as in translation.");
-    if (ImGui::InputText("##source", &a.source_buf)) { c.source = a.source_buf; c.edits.clear(); d = true; }
+    if (ImGui::InputText("##source", &sp.source_buf)) { c.source = sp.source_buf; c.edits.clear(); d = true; }
   }
 
   if (c.input == Input::Sentence || c.input == Input::Matrices) {
@@ -115,7 +114,7 @@ void draw_controls() {
                                  {MaskKind::CausalBottomRight, "causal, bottom-right (KV cache)"}, {MaskKind::Window, "local window"},
                                  {MaskKind::Padding, "padding (last key)"}, {MaskKind::Custom, "custom (painted)"}});
   mark("mask");
-  if (c.mask == MaskKind::Padding && before != MaskKind::Padding && c.padding.empty()) c.padding = {a.trace.n_k - 1};
+  if (c.mask == MaskKind::Padding && before != MaskKind::Padding && c.padding.empty()) c.padding = {sp.trace.n_k - 1};
   if (c.mask == MaskKind::Window) {
     d |= ImGui::SliderInt("##window", &c.window, 0, 16, "half-width w = %d");
     d |= ImGui::SliderInt("##sinktok", &c.sink_tokens, 0, 4, "+ first %d key(s) always");
@@ -123,7 +122,7 @@ void draw_controls() {
     help_marker("StreamingLLM (Xiao et al. 2023): beside the window, the first keys stay visible to every query. Models park "
                 "attention there, so keeping them lets a sliding window run forever.");
   }
-  if (c.mask == MaskKind::CausalBottomRight || (c.mask == MaskKind::Causal && a.trace.n_q != a.trace.n_k)) {
+  if (c.mask == MaskKind::CausalBottomRight || (c.mask == MaskKind::Causal && sp.trace.n_q != sp.trace.n_k)) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled(c.mask == MaskKind::Causal ? "top-left: query i sees keys 1..i (PyTorch's is_causal)"
                                                    : "bottom-right: the last query sees every key (FlashAttention ≥ 2.1)");

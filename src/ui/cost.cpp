@@ -13,9 +13,8 @@ double flops(double n, double d) { return 4 * 2 * n * d * d + 2 * 2 * n * n * d;
 double linear_flops(double n, double d, double H) { return 4 * 2 * n * d * d + 2 * 2 * n * d * d / H; }
 }  // namespace
 
-void draw_cost() {
-  App& a = app();
-  const Trace& t = a.trace;
+void draw_cost(Stepper& sp) {
+  const Trace& t = sp.trace;
   if (!t.ok) return;
   const double n = t.n_q, d = t.d_model, H = t.n_heads;
   ImGui::Text("n = %d tokens, d_model = %d, %d head(s)", t.n_q, t.d_model, t.n_heads);
@@ -23,7 +22,7 @@ void draw_cost() {
   ImGui::Text("trace memory: %s", human(trace_bytes(t.n_q, t.n_k, t.n_heads, t.cfg.linear), "B").c_str());
   help_marker("The staged trace keeps scores, scaled, masked and weights (and linear attention's implied weights when shown): n × n float32 matrices per head.");
   ImGui::Text("FLOPs: %s", human(flops(n, d), "FLOP").c_str());
-  ImGui::Text("last recompute: %.3f ms   (frame %.1f ms)", t.compute_ms, a.frame_ms);
+  ImGui::Text("last recompute: %.3f ms   (frame %.1f ms)", t.compute_ms, screen().frame_ms);
   help_marker("Measured time of the last full forward pass of the engine (all stages, all heads), on this device.");
   ImGui::Text("%s, %d thread%s", kernels_label().c_str(), engine_threads(), engine_threads() > 1 ? "s" : "");
   help_marker("The instruction set the engine's matrix kernels were built for: in the browser wasm-simd128-fma "

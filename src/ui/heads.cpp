@@ -7,11 +7,10 @@
 
 namespace attn::ui {
 
-void draw_heads_grid() {
-  App& a = app();
-  const Trace& t = a.trace;
+void draw_heads_grid(Stepper& sp) {
+  const Trace& t = sp.trace;
   if (!t.ok) return;
-  const float s = a.dpi;
+  const float s = screen().dpi;
   ImGui::TextUnformatted("All heads: attention weights");
   help_marker("Each head learns its own pattern. Rows are queries, columns keys (token labels, shortened when "
               "space is short: hover a cell for the full tokens and its arithmetic). Open a head to step through it.");
@@ -27,16 +26,16 @@ void draw_heads_grid() {
     char label[32];
     std::snprintf(label, sizeof label, "head %d · open", h + 1);
     if (ImGui::SmallButton(label)) {
-      a.view.head = h;
-      a.view.heads_grid = false;
-      if (a.view.stage < 1) a.view.stage = int(Stage::Normalize);
+      sp.view.head = h;
+      sp.view.heads_grid = false;
+      if (sp.view.stage < 1) sp.view.stage = int(Stage::Normalize);
     }
     ImGui::PopStyleColor();
     mark(("grid" + std::to_string(h)).c_str());
-    static char keys[8][16];
-    std::snprintf(keys[h % 8], sizeof keys[0], "grid%d", h);
+    char key[16];  // the heatmap's cache key (matrix_view copies it)
+    std::snprintf(key, sizeof key, "grid%d", h);
     MatrixView v;
-    v.key = keys[h % 8];
+    v.key = key;
     v.title = nullptr;
     v.id = MatrixId::Weights;
     v.head = h;
@@ -47,15 +46,15 @@ void draw_heads_grid() {
     v.max_w = cell - 4 * s;
     v.max_h = cell;
     v.show_legend = true;
-    if (a.view.hover_prev && a.view.hover_prev_head == h && a.view.hover_prev_id == MatrixId::Weights) {
-      v.highlight_row = a.view.hover_prev_i;
-      v.highlight_col = a.view.hover_prev_j;
+    if (sp.view.hover_prev && sp.view.hover_prev_head == h && sp.view.hover_prev_id == MatrixId::Weights) {
+      v.highlight_row = sp.view.hover_prev_i;
+      v.highlight_col = sp.view.hover_prev_j;
     }
-    matrix_view(v);
+    matrix_view(sp, v);
     ImGui::PopID();
     ImGui::EndGroup();
   }
-  draw_explain_card();
+  draw_explain_card(sp);
 }
 
 }  // namespace attn::ui

@@ -3,12 +3,11 @@
 
 namespace attn::ui {
 
-void draw_help() {
-  App& a = app();
+void draw_help(Stepper& sp) {
   ImGuiIO& io = ImGui::GetIO();
   ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x * 0.5f, io.DisplaySize.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowBgAlpha(0.97f);
-  ImGui::Begin("Keyboard shortcuts", &a.view.show_help, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings);
+  ImGui::Begin("Keyboard shortcuts", &sp.view.show_help, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings);
   const char* rows[][2] = {{"← / →", "previous / next stage"}, {"Space", "play / pause"}, {"↑ / ↓", "previous / next query row"},
                            {"1 … 8", "select head"}, {"G", "all heads grid"}, {"T", "light / dark theme"},
                            {"H or F1", "this help"}, {"Esc", "close help, unpin a cell"},
@@ -18,7 +17,7 @@ void draw_help() {
     for (auto& r : rows) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
-      ImGui::PushFont(a.font_mono);
+      ImGui::PushFont(screen().font_mono);
       ImGui::TextUnformatted(r[0]);
       ImGui::PopFont();
       ImGui::TableNextColumn();

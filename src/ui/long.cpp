@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include "ui/ui.h"
-#include "app/host.h"
-#include "app/jobs.h"
+#include "modes/host.h"
+#include "modes/jobs.h"
 
 namespace attn::ui {
 
@@ -28,10 +28,8 @@ void zoom(LongView* L, double factor, float fx, float fy) {
 
 }  // namespace
 
-void draw_long() {
-  App& a = app();
-  LongView& L = a.longv;
-  const float s = a.dpi;
+void draw_long(LongView& L) {
+  const float s = screen().dpi;
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("Attention over thousands of tokens without the n × n matrix: scores are made one tile at a "
                       "time and folded into a running softmax; only Q, K, V, the output and each row's "
@@ -93,14 +91,14 @@ void draw_long() {
   constexpr float kDecades = 6;
   const float top = std::log10(hi), bottom = top - kDecades;
   const uint64_t shown_version = L.version * 2 + (L.log_scale ? 1 : 0);
-  if (a.heatmaps["long"].version != shown_version || L.shown.rows() != L.tile.rows() || L.shown.cols() != L.tile.cols()) {
+  if (screen().heatmaps["long"].version != shown_version || L.shown.rows() != L.tile.rows() || L.shown.cols() != L.tile.cols()) {
     L.shown = L.tile;
     if (L.log_scale)
       for (Eigen::Index k = 0; k < L.shown.size(); k++)
         L.shown.data()[k] = L.shown.data()[k] > 0 ? std::max(bottom, std::log10(L.shown.data()[k])) : bottom;
   }
-  unsigned tex = gfx::render(&a.heatmaps["long"], L.shown, shown_version, gfx::Colormap::Sequential,
-                             L.log_scale ? bottom : 0, L.log_scale ? top : hi, int(side), int(side), a.view.light);
+  unsigned tex = gfx::render(&screen().heatmaps["long"], L.shown, shown_version, gfx::Colormap::Sequential,
+                             L.log_scale ? bottom : 0, L.log_scale ? top : hi, int(side), int(side), screen().light);
   if (tex) ImGui::Image((ImTextureID)(intptr_t)tex, ImVec2(side, side), ImVec2(0, 1), ImVec2(1, 0));
   ImGui::SetCursorScreenPos(p0);
   ImGui::InvisibleButton("long:map", ImVec2(side, side));

@@ -3,7 +3,7 @@
 // knock-out, and the next-token prediction with and without the knocked-out heads.
 #include <algorithm>
 #include <cmath>
-#include "app/host.h"
+#include "modes/host.h"
 #include "core/format.h"
 #include "models/sample.h"
 #include "ui/ui.h"
@@ -12,14 +12,11 @@ namespace attn::ui {
 
 namespace {
 
-ModelView& mv() { return app().model; }
 
 // Opening by Hugging Face name: the known small models with their download sizes, a free field,
 // the question before anything is fetched, and the download's progress with a Cancel
-void draw_by_name() {
-  App& a = app();
-  const float s = a.dpi;
-  ModelView& M = mv();
+void draw_by_name(ModelView& M) {
+  const float s = screen().dpi;
   if (M.downloading) {
     const double mb = 1024.0 * 1024.0;
     const float frac = M.dl_total > 0 ? float(M.dl_done / M.dl_total) : 0.0f;
@@ -77,10 +74,8 @@ void draw_by_name() {
   mark("model:byname");
 }
 
-void draw_open() {
-  App& a = app();
-  const float s = a.dpi;
-  ModelView& M = mv();
+void draw_open(ModelView& M) {
+  const float s = screen().dpi;
   ImGui::PushTextWrapPos(ImGui::GetContentRegionAvail().x);
   ImGui::TextUnformatted("Open a real model: a Hugging Face checkpoint's files from your own disk, run here, sent nowhere.");
   ImGui::TextDisabled("GPT-2, Llama (Llama 2/3, TinyLlama, SmolLM2), Mistral or Qwen2, in F32, F16 or BF16. Pick or drop "
@@ -99,7 +94,7 @@ void draw_open() {
     mark("model:open");
   }
   ImGui::Dummy(ImVec2(0, 6 * s));
-  if (host::is_web()) draw_by_name();
+  if (host::is_web()) draw_by_name(M);
   else ImGui::TextDisabled("By name: download the folder (huggingface-cli download OWNER/NAME) and start with --model=FOLDER.");
   if (!M.error.empty()) {
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x);
@@ -111,7 +106,7 @@ void draw_open() {
 
 // a probability as a bar the panel's width, the value on it; grey: the full model's, behind it
 void prob_bar(double p, double was, bool compare, float width) {
-  const float s = app().dpi;
+  const float s = screen().dpi;
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const float h = ImGui::GetTextLineHeight();
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -127,9 +122,8 @@ void prob_bar(double p, double was, bool compare, float width) {
 
 // the next-token prediction at the last position: the likeliest as bars, shaped by temperature,
 // top-k and top-p; with knocked-out heads, every head's in grey behind; the logit lens
-void draw_prediction() {
-  const float s = app().dpi;
-  ModelView& M = mv();
+void draw_prediction(ModelView& M) {
+  const float s = screen().dpi;
   const int V = M.m.cfg.spec.vocab;
   const bool knocked = std::count(M.knocked.begin(), M.knocked.end(), 1) > 0;
   ImGui::TextUnformatted(knocked ? "Next token, with the knocked-out heads" : "Next token");
@@ -179,9 +173,8 @@ void draw_prediction() {
 
 // Generate: the text continued token by token from the KV cache; each new token's attention row
 // in the selected head appended under the last as it comes
-void draw_generate_controls() {
-  const float s = app().dpi;
-  ModelView& M = mv();
+void draw_generate_controls(ModelView& M) {
+  const float s = screen().dpi;
   if (M.generating) {
     if (ImGui::Button("Stop")) model_stop_generating();
     mark("model:stop");
@@ -200,9 +193,8 @@ void draw_generate_controls() {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Greedy: always the likeliest token. Off: drawn with the temperature, top-k and top-p of the next-token panel");
 }
 
-void draw_generate() {
-  const float s = app().dpi;
-  ModelView& M = mv();
+void draw_generate(ModelView& M) {
+  const float s = screen().dpi;
   const nn::Spec& sp = M.m.cfg.spec;
   if (M.gen.tokens.empty() && M.gen_error.empty()) return;
   ImGui::TextUnformatted("Generated");
@@ -244,12 +236,10 @@ void draw_generate() {
   }
 }
 
-void draw_grid() {
-  App& a = app();
-  const float s = a.dpi;
-  ModelView& M = mv();
+void draw_grid(ModelView& M) {
+  const float s = screen().dpi;
   const int L = M.layers(), H = M.heads(), T = M.tokens();
-  ImGui::TextUnformatted(a.narrow ? "Every head (rows: layers)" : "Every head (rows: layers, columns: heads)");
+  ImGui::TextUnformatted(screen().narrow ? "Every head (rows: layers)" : "Every head (rows: layers, columns: heads)");
   help_marker("Each map is one head's attention on your text: row i is the query token, column j the key it reads. The "
               "label is the pattern it shows most (previous-token, induction, first-token or sink, self, uniform) and the "
               "score that decided it. Click a head to select it; a knocked-out head is crossed.");
@@ -286,10 +276,8 @@ void draw_grid() {
   }
 }
 
-void draw_selected() {
-  App& a = app();
-  const float s = a.dpi;
-  ModelView& M = mv();
+void draw_selected(ModelView& M) {
+  const float s = screen().dpi;
   const int H = M.heads(), T = M.tokens();
   const train::HeadLabel& lab = M.labels[size_t(M.layer) * H + M.head];
   ImGui::Text("Layer %d, head %d: %s", M.layer_name(M.layer), M.head_name(M.head), train::head_kind_name(lab.kind));
@@ -322,10 +310,8 @@ void draw_selected() {
 }
 
 // the head view: the selected layer's heads as coloured toggles, their token lines together
-void draw_lines() {
-  App& a = app();
-  const float s = a.dpi;
-  ModelView& M = mv();
+void draw_lines(ModelView& M) {
+  const float s = screen().dpi;
   const int H = M.heads(), T = M.tokens();
   if (int(M.line_heads.size()) != H) M.line_heads.assign(size_t(H), 0);
   ImGui::Text("Token lines, layer %d", M.layer_name(M.layer));
@@ -355,9 +341,8 @@ void draw_lines() {
 }
 
 // the text as chips: each token's text, its id and bytes on hover
-void draw_chips() {
-  const float s = app().dpi;
-  ModelView& M = mv();
+void draw_chips(ModelView& M) {
+  const float s = screen().dpi;
   ImGui::TextDisabled("%d tokens", M.tokens());
   for (int i = 0; i < M.tokens(); i++) {
     if (i) ImGui::SameLine(0, 3 * s);
@@ -381,43 +366,40 @@ void draw_chips() {
 
 // the maps on the left, the selected head and its token lines on the right (and, with a model to
 // run, the next-token panel and Generate); one column on a phone
-void draw_body(bool with_model) {
-  App& a = app();
-  const float s = a.dpi;
-  if (a.narrow) {
-    draw_grid();
+void draw_body(ModelView& M, bool with_model) {
+  const float s = screen().dpi;
+  if (screen().narrow) {
+    draw_grid(M);
     ImGui::Separator();
-    draw_selected();
-    draw_lines();
+    draw_selected(M);
+    draw_lines(M);
     if (with_model) {
-      draw_prediction();
-      draw_generate();
+      draw_prediction(M);
+      draw_generate(M);
     }
     return;
   }
   const float right = std::min(380 * s, ImGui::GetContentRegionAvail().x * 0.38f);
   ImGui::BeginChild("##modelgrid", ImVec2(ImGui::GetContentRegionAvail().x - right - 10 * s, 0), false);
-  draw_grid();
+  draw_grid(M);
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("##modelside", ImVec2(right, 0), false);
-  draw_selected();
+  draw_selected(M);
   ImGui::Separator();
   if (with_model) {
-    draw_prediction();
+    draw_prediction(M);
     ImGui::Separator();
-    draw_generate();
+    draw_generate(M);
     ImGui::Separator();
   }
-  draw_lines();
+  draw_lines(M);
   ImGui::EndChild();
 }
 
 // attention handed in (a notebook's model_view / head_view): the weights as given, no model
-void draw_given() {
-  App& a = app();
-  const float s = a.dpi;
-  ModelView& M = mv();
+void draw_given(ModelView& M) {
+  const float s = screen().dpi;
   if (M.loaded) {
     if (ImGui::SmallButton("Back to the open model")) { M.given = false; model_run(); return; }
   } else if (ImGui::SmallButton("Open a real model")) {
@@ -429,7 +411,7 @@ void draw_given() {
   ImGui::TextDisabled("%d layer(s) × %d head(s) on %d tokens, shown as given: no model runs here, so there is no "
                       "prediction and no knock-out", M.layers(), M.heads(), M.tokens());
   ImGui::PopTextWrapPos();
-  draw_chips();
+  draw_chips(M);
   ImGui::Separator();
   if (M.given_lines_first) {
     if (M.layers() > 1) {
@@ -440,28 +422,25 @@ void draw_given() {
       ImGui::SameLine();
       ImGui::TextDisabled("(layer %d of the model)", M.layer_name(M.layer));
     }
-    draw_lines();
+    draw_lines(M);
     return;
   }
-  draw_body(false);
+  draw_body(M, false);
 }
 
 }  // namespace
 
-void draw_model_part(const std::string& part) {
-  ModelView& M = mv();
-  if (!M.given && (!M.ran || !M.loaded)) { draw_model(); return; }  // nothing to show yet: the mode itself (open, progress)
-  if (part == "modelheads") draw_grid();
-  else if (part == "lines") draw_lines();
-  else if (part == "next" && !M.given) draw_prediction();
+void draw_model_part(ModelView& M, const std::string& part) {
+  if (!M.given && (!M.ran || !M.loaded)) { draw_model(M); return; }  // nothing to show yet: the mode itself (open, progress)
+  if (part == "modelheads") draw_grid(M);
+  else if (part == "lines") draw_lines(M);
+  else if (part == "next" && !M.given) draw_prediction(M);
 }
 
-void draw_model() {
-  App& a = app();
-  const float s = a.dpi;
-  ModelView& M = mv();
+void draw_model(ModelView& M) {
+  const float s = screen().dpi;
   if (M.given && !M.downloading && M.pending.empty() && !M.choosing) {
-    draw_given();
+    draw_given(M);
     return;
   }
   if (!M.loaded || M.downloading || !M.pending.empty() || M.choosing) {
@@ -469,7 +448,7 @@ void draw_model() {
       if (ImGui::Button("Back to the open model")) { M.choosing = false; M.pending.clear(); }
       mark("model:back");
     }
-    draw_open();
+    draw_open(M);
     return;
   }
   if (ImGui::SmallButton("Open another model")) M.choosing = true;
@@ -497,13 +476,13 @@ void draw_model() {
   if (M.running()) {
     ImGui::TextDisabled("running the model: layer %d of %d…", std::min(M.job_layer(), M.m.cfg.spec.layers), M.m.cfg.spec.layers);
   } else if (M.ran) {
-    draw_generate_controls();
+    draw_generate_controls(M);
   }
   if (!M.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "%s", M.error.c_str());
   if (!M.ran) return;
-  draw_chips();
+  draw_chips(M);
   ImGui::Separator();
-  draw_body(true);
+  draw_body(M, true);
 }
 
 }  // namespace attn::ui

@@ -15,15 +15,14 @@ std::string kernels_label() {
   return s + (kern::fused_madd() ? " · FMA" : " · SIMD");
 }
 
-void draw_perf_badge(float room) {
-  const App& a = app();
+void draw_perf_badge(float room, const Stepper& sp, const TrainView& tv) {
   char text[200];
   const std::string kernels = kernels_label();
-  if (a.view.train && a.train.playing)
-    std::snprintf(text, sizeof text, "training %.0f steps/s · %.1f ms a step · %s", a.train.steps_per_s,
-                  a.train.step_ms, kernels.c_str());
+  if (sp.view.train && tv.playing)
+    std::snprintf(text, sizeof text, "training %.0f steps/s · %.1f ms a step · %s", tv.steps_per_s,
+                  tv.step_ms, kernels.c_str());
   else
-    std::snprintf(text, sizeof text, "recompute %.2f ms · %s", a.trace.compute_ms, kernels.c_str());
+    std::snprintf(text, sizeof text, "recompute %.2f ms · %s", sp.trace.compute_ms, kernels.c_str());
   if (ImGui::CalcTextSize(text).x > room) return;
   ImGui::SameLine();
   ImGui::TextDisabled("%s", text);

@@ -10,8 +10,7 @@ namespace {
 // horizontal bars, one per key; values in [lo, hi], zero line at 0
 void bars(const char* id, const std::vector<float>& vals, const std::vector<std::string>& labels, float lo, float hi,
           ImU32 pos_col, ImU32 neg_col, float width, bool show_labels) {
-  App& a = app();
-  const float s = a.dpi, row_h = ImGui::GetTextLineHeight() + 2 * s;
+  const float s = screen().dpi, row_h = ImGui::GetTextLineHeight() + 2 * s;
   const float label_w = show_labels ? 70 * s : 0, num_w = 46 * s;
   const float bar_w = std::max(20 * s, width - label_w - num_w);
   ImVec2 p = ImGui::GetCursorScreenPos();
@@ -32,7 +31,7 @@ void bars(const char* id, const std::vector<float>& vals, const std::vector<std:
     }
     float x = p.x + label_w + bar_w * (std::clamp(v, lo, hi) - lo) / std::max(hi - lo, 1e-9f);
     dl->AddRectFilled(ImVec2(std::min(zero_x, x), y + 2 * s), ImVec2(std::max(zero_x, x) + 1, y + row_h - 2 * s), v >= 0 ? pos_col : neg_col, 2 * s);
-    ImGui::PushFont(a.font_mono);
+    ImGui::PushFont(screen().font_mono);
     dl->AddText(ImVec2(p.x + label_w + bar_w + 4 * s, y), ImGui::GetColorU32(ImGuiCol_Text), fmt(v, 3).c_str());
     ImGui::PopFont();
   }
@@ -41,26 +40,25 @@ void bars(const char* id, const std::vector<float>& vals, const std::vector<std:
 }
 }  // namespace
 
-void draw_row_bars() {
-  App& a = app();
-  const Trace& t = a.trace;
+void draw_row_bars(Stepper& sp) {
+  const Trace& t = sp.trace;
   if (!t.ok) return;
-  const int h = std::clamp(a.view.head, 0, t.n_heads - 1), i = std::clamp(a.view.query, 0, t.n_q - 1);
+  const int h = std::clamp(sp.view.head, 0, t.n_heads - 1), i = std::clamp(sp.view.query, 0, t.n_q - 1);
   const HeadTrace& ht = t.heads[size_t(h)];
-  const float s = a.dpi;
+  const float s = screen().dpi;
   ImGui::Text("Query");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(std::min(170 * s, ImGui::GetContentRegionAvail().x * 0.5f));
   if (ImGui::BeginCombo("##query", t.tokens_q[size_t(i)].c_str())) {
     for (int r = 0; r < t.n_q; r++)
-      if (ImGui::Selectable((std::to_string(r + 1) + " " + t.tokens_q[size_t(r)]).c_str(), r == i)) a.view.query = r;
+      if (ImGui::Selectable((std::to_string(r + 1) + " " + t.tokens_q[size_t(r)]).c_str(), r == i)) sp.view.query = r;
     ImGui::EndCombo();
   }
   mark("query");
   help_marker("The selected query row (↑/↓, or click a row of any n×n matrix). Its scores and weights are drawn as bars.");
   ImGui::SameLine();
   ImGui::TextDisabled("head %d", h + 1);
-  if (Config c = a.cfg; temperature_slider("##T", &c.temperature, "temperature T = %.2f")) edit_config(c);
+  if (Config c = sp.cfg; temperature_slider("##T", &c.temperature, "temperature T = %.2f")) edit_config(c);
   const RowStats& st = ht.stats[size_t(i)];
   ImGui::PushTextWrapPos(0);
   ImGui::Text("entropy %.3f nats (max %.3f) · max weight %.3f · %d nonzero", st.entropy, std::log(double(t.n_k)), st.max_w, st.nonzero);
@@ -120,7 +118,7 @@ void draw_row_bars() {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddRectFilled(p, ImVec2(p.x + W, p.y + H), ImGui::GetColorU32(ImGuiCol_FrameBg));
     // values on the bars when a bar is wide enough for "0.00" at the number font's size
-    ImGui::PushFont(a.font_mono);
+    ImGui::PushFont(screen().font_mono);
     const bool values = bw >= ImGui::CalcTextSize("0.00").x + 4 * s;
     for (int j = 0; j < nk; j++) {
       float hgt = std::clamp(v[size_t(j)], 0.0f, 1.0f) * (H - 2 * s);

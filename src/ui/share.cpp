@@ -6,16 +6,15 @@
 #include "io/matrix_text.h"
 #include "io/npy.h"
 #include "imgui_stdlib.h"
-#include "app/host.h"
+#include "modes/host.h"
 
 namespace attn::ui {
 
-std::vector<ExportItem> export_items() {
-  const App& a = app();
-  const Trace& t = a.trace;
+std::vector<ExportItem> export_items(const Stepper& sp) {
+  const Trace& t = sp.trace;
   std::vector<ExportItem> items;
   if (!t.ok) return items;
-  const int h = std::min(a.view.head, t.n_heads - 1);
+  const int h = std::min(sp.view.head, t.n_heads - 1);
   const std::string hs = " (head " + std::to_string(h + 1) + ")", hstem = "_h" + std::to_string(h + 1);
   const auto D = gfx::Colormap::Diverging, S = gfx::Colormap::Sequential;
   const HeadTrace& ht = t.heads[size_t(h)];
@@ -51,8 +50,7 @@ std::string base_url(bool embed) {
 }
 }  // namespace
 
-void draw_share_button() {
-  App& a = app();
+void draw_share_button(Stepper& sp) {
   if (ImGui::SmallButton("Share / Embed")) ImGui::OpenPopup("share");
   mark("share");
   if (!ImGui::BeginPopup("share")) return;
@@ -62,11 +60,11 @@ void draw_share_button() {
   std::string link, snippet;  // this frame's (ImGui copies what it shows)
   link = base_url(false) + "#" + encode_state(st);
   st.embed = true;
-  st.panels = a.view.embed ? a.view.panels : "stage,row";
+  st.panels = sp.view.embed ? sp.view.panels : "stage,row";
   std::string embed_state = encode_state(st);
   snippet = "<iframe src=\"" + base_url(true) + "#" + embed_state + "\" title=\"Attention Playground\" width=\"100%\" height=\"560\" loading=\"lazy\" style=\"border:0\"></iframe>";
-  const float w = 480 * a.dpi;
-  if (a.cfg.input == Input::Matrices || a.cfg.input == Input::Weights || (a.cfg.input == Input::QKV && a.preset.empty()))
+  const float w = 480 * screen().dpi;
+  if (sp.cfg.input == Input::Matrices || sp.cfg.input == Input::Weights || (sp.cfg.input == Input::QKV && sp.preset.empty()))
     ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "Imported matrices are not part of the link: it opens the last preset or sentence.");
   ImGui::TextUnformatted("Link to exactly this view");
   ImGui::SetNextItemWidth(w);
@@ -83,19 +81,18 @@ void draw_share_button() {
   ImGui::EndPopup();
 }
 
-void draw_export_button() {
-  App& a = app();
+void draw_export_button(Stepper& sp) {
   if (ImGui::SmallButton("Export")) ImGui::OpenPopup("export");
   mark("export");
   if (!ImGui::BeginPopup("export")) return;
-  if (ImGui::Button("PNG of this view (2×)")) { a.capture = 1; ImGui::CloseCurrentPopup(); }
+  if (ImGui::Button("PNG of this view (2×)")) { screen().capture = 1; ImGui::CloseCurrentPopup(); }
   mark("export:view_png");
   ImGui::Separator();
-  int& pick = a.view.export_pick;
-  std::vector<ExportItem> items = export_items();
+  int& pick = sp.view.export_pick;
+  std::vector<ExportItem> items = export_items(sp);
   if (items.empty()) { ImGui::EndPopup(); return; }
   pick = std::min(pick, int(items.size()) - 1);
-  ImGui::SetNextItemWidth(240 * a.dpi);
+  ImGui::SetNextItemWidth(240 * screen().dpi);
   if (ImGui::BeginCombo("matrix", items[size_t(pick)].label.c_str())) {
     for (int i = 0; i < int(items.size()); i++) {
       if (ImGui::Selectable(items[size_t(i)].label.c_str(), i == pick)) pick = i;
@@ -105,7 +102,7 @@ void draw_export_button() {
   }
   mark("export:matrix");
   const ExportItem& it = items[size_t(pick)];
-  if (ImGui::Button("PNG (2×)")) { a.capture = 2; a.capture_matrix = it.stem; ImGui::CloseCurrentPopup(); }
+  if (ImGui::Button("PNG (2×)")) { screen().capture = 2; screen().capture_matrix = it.stem; ImGui::CloseCurrentPopup(); }
   mark("export:png");
   ImGui::SameLine();
   if (ImGui::Button("CSV")) set_status(host::save_file(it.stem + ".csv", to_csv(*it.m), "text/csv"));
@@ -126,11 +123,10 @@ void draw_export_button() {
   ImGui::EndPopup();
 }
 
-void draw_capture_matrix() {
-  App& a = app();
-  for (const ExportItem& it : export_items()) {
-    if (it.stem != a.capture_matrix) continue;
-    const Trace& t = a.trace;
+void draw_capture_matrix(Stepper& sp) {
+  for (const ExportItem& it : export_items(sp)) {
+    if (it.stem != screen().capture_matrix) continue;
+    const Trace& t = sp.trace;
     const bool rows_q = it.id != MatrixId::K && it.id != MatrixId::V && it.id != MatrixId::Count;
     const bool cols_k = it.id == MatrixId::Weights || it.id == MatrixId::Scores || it.id == MatrixId::Scaled ||
                         it.id == MatrixId::Masked || it.id == MatrixId::LinWeights;
@@ -138,23 +134,23 @@ void draw_capture_matrix() {
     v.key = "capture";
     v.title = it.label.c_str();
     v.id = it.id;
-    v.head = a.view.head;
+    v.head = sp.view.head;
     v.m = it.m;
     v.rows = rows_q ? &t.tokens_q : (it.id == MatrixId::Count ? nullptr : &t.tokens_k);
     v.cols = cols_k ? &t.tokens_k : nullptr;
     v.cmap = it.cmap;
-    v.max_w = ImGui::GetIO().DisplaySize.x - 40 * a.dpi;
-    v.max_h = ImGui::GetIO().DisplaySize.y - 60 * a.dpi;
+    v.max_w = ImGui::GetIO().DisplaySize.x - 40 * screen().dpi;
+    v.max_h = ImGui::GetIO().DisplaySize.y - 60 * screen().dpi;
     // NOTE: an auto-resizing window is hidden on its first frame; use the whole display and
     // crop to the matrix's own rectangle instead.
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
     ImGui::Begin("##capture", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings);
     ImGui::BeginGroup();
-    matrix_view(v);
+    matrix_view(sp, v);
     ImGui::EndGroup();
     const ImVec2 p0 = ImGui::GetItemRectMin(), p1 = ImGui::GetItemRectMax(), pad = ImGui::GetStyle().WindowPadding;
-    a.capture_crop = Rect{p0.x - pad.x, p0.y - pad.y, p1.x + pad.x, p1.y + pad.y};
+    screen().capture_crop = Rect{p0.x - pad.x, p0.y - pad.y, p1.x + pad.x, p1.y + pad.y};
     ImGui::End();
   }
 }

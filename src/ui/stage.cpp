@@ -14,6 +14,7 @@ namespace {
 
 // Flow layout: each matrix takes its natural width and goes beside the previous one when it fits.
 struct Flow {
+  Stepper& sp;
   float right = ImGui::GetCursorScreenPos().x + ImGui::GetContentRegionAvail().x;
   bool first = true;
   void place(MatrixView v) {
@@ -22,7 +23,7 @@ struct Flow {
     if (!first && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x * 2 + w <= right) ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 2);
     first = false;
     ImGui::BeginGroup();
-    matrix_view(v);
+    matrix_view(sp, v);
     ImGui::EndGroup();
   }
   // views side by side on one row, sharing its width equally, each at most h tall
@@ -35,7 +36,7 @@ struct Flow {
       if (!firsts) ImGui::SameLine(0, gap);
       firsts = false;
       ImGui::BeginGroup();
-      matrix_view(*v);
+      matrix_view(sp, *v);
       ImGui::EndGroup();
     }
     first = false;
@@ -48,11 +49,10 @@ std::vector<std::string> feature_labels(int d) {
   return r;
 }
 
-void saturation_plot() {
-  App& a = app();
-  static std::vector<SaturationPoint> curve;
+void saturation_plot(Stepper& sp) {
+  std::vector<SaturationPoint>& curve = sp.view.saturation;
   if (curve.empty()) curve = saturation_curve(16, 48, 1);
-  const float s = a.dpi, W = std::min(ImGui::GetContentRegionAvail().x, 420 * s), H = 110 * s;
+  const float s = screen().dpi, W = std::min(ImGui::GetContentRegionAvail().x, 420 * s), H = 110 * s;
   ImGui::TextUnformatted("Largest softmax weight of 16 random keys as d_k grows");
   ImVec2 p = ImGui::GetCursorScreenPos();
   ImGui::Dummy(ImVec2(W, H + 18 * s));
@@ -66,7 +66,7 @@ void saturation_plot() {
   }
   // mark the current d_k
   int cur = 0;
-  for (int i = 0; i < n; i++) if (curve[size_t(i)].d_k <= a.trace.d_head) cur = i;
+  for (int i = 0; i < n; i++) if (curve[size_t(i)].d_k <= sp.trace.d_head) cur = i;
   dl->AddLine(ImVec2(pt(cur, 0).x, p.y), ImVec2(pt(cur, 0).x, p.y + H), ImGui::GetColorU32(ImGuiCol_TextDisabled), 1.0f);
   for (int i = 0; i < n; i += 3) {
     std::string l = std::to_string(curve[size_t(i)].d_k);
@@ -76,33 +76,32 @@ void saturation_plot() {
   ImGui::SameLine();
   ImGui::TextColored(ImVec4(0.31f, 0.63f, 0.9f, 1), "scaled by 1/√d_k");
   ImGui::SameLine();
-  ImGui::TextDisabled("(x: d_k = 1 … 512, line: this model's d_k = %d)", a.trace.d_head);
+  ImGui::TextDisabled("(x: d_k = 1 … 512, line: this model's d_k = %d)", sp.trace.d_head);
 }
 
 }  // namespace
 
-void draw_stage() {
-  App& a = app();
-  const Trace& t = a.trace;
+void draw_stage(Stepper& sp) {
+  const Trace& t = sp.trace;
   if (!t.ok) {
     ImGui::TextColored(ImVec4(1, 0.4f, 0.3f, 1), "Cannot compute: %s", t.error.c_str());
     return;
   }
-  if (a.view.backward) {  // the backward stages replace the forward stage: its title, formula and matrices
-    draw_backward_stage();
-    draw_explain_card();
+  if (sp.view.backward) {  // the backward stages replace the forward stage: its title, formula and matrices
+    draw_backward_stage(sp);
+    draw_explain_card(sp);
     return;
   }
-  const int h = std::clamp(a.view.head, 0, t.n_heads - 1);
+  const int h = std::clamp(sp.view.head, 0, t.n_heads - 1);
   const HeadTrace& ht = t.heads[size_t(h)];
-  const StageText st = stage_text(a.view.stage, t);
-  draw_formula(std::to_string(a.view.stage + 1) + ". " + stage_markup(Stage(a.view.stage)), a.font_title, a.font_title->FontSize,
+  const StageText st = stage_text(sp.view.stage, t);
+  draw_formula(std::to_string(sp.view.stage + 1) + ". " + stage_markup(Stage(sp.view.stage)), screen().font_title, screen().font_title->FontSize,
                ImGui::GetColorU32(ImGuiCol_Text));
-  if (t.n_heads > 1 && a.view.stage >= 1 && a.view.stage <= 6) {
+  if (t.n_heads > 1 && sp.view.stage >= 1 && sp.view.stage <= 6) {
     ImGui::SameLine();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "head %d of %d", h + 1, t.n_heads);
   }
-  draw_formula(st.formula, a.font_ui, a.font_ui->FontSize * 1.15f, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetContentRegionAvail().x);
+  draw_formula(st.formula, screen().font_ui, screen().font_ui->FontSize * 1.15f, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetContentRegionAvail().x);
   mark("formula");
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("%s", st.prose);
@@ -111,20 +110,20 @@ void draw_stage() {
 
   // linked highlighting from last frame's hover: weight (i, j) -> query row i, key row j
   int hq = -1, hk = -1, hc = -1;
-  if (a.view.hover_prev) {
-    MatrixId id = a.view.hover_prev_id;
+  if (sp.view.hover_prev) {
+    MatrixId id = sp.view.hover_prev_id;
     if (id == MatrixId::Weights || id == MatrixId::Scores || id == MatrixId::Scaled || id == MatrixId::Masked || id == MatrixId::LinWeights) {
-      hq = a.view.hover_prev_i;
-      hk = a.view.hover_prev_j;
+      hq = sp.view.hover_prev_i;
+      hk = sp.view.hover_prev_j;
     } else if (id == MatrixId::HeadOut) {
-      hq = a.view.hover_prev_i;
-      hc = a.view.hover_prev_j;
+      hq = sp.view.hover_prev_i;
+      hc = sp.view.hover_prev_j;
     }
   }
-  const float avail_h = std::max(200 * a.dpi, ImGui::GetContentRegionAvail().y - 90 * a.dpi);
+  const float avail_h = std::max(200 * screen().dpi, ImGui::GetContentRegionAvail().y - 90 * screen().dpi);
   // NOTE: an embed reports its content height to the host page, which resizes the iframe; sizes
   // that followed the iframe's height would feed back, so embeds use a fixed matrix height.
-  const float tall = a.narrow || a.view.embed ? 420 * a.dpi : avail_h;
+  const float tall = screen().narrow || sp.view.embed ? 420 * screen().dpi : avail_h;
   // Q/K/V or the weights themselves were given: there are no embeddings or projections
   const bool qkv_in = t.cfg.input == Input::QKV || t.cfg.input == Input::Weights;
   const int dh = t.d_head, off = qkv_in ? 0 : h * dh;
@@ -136,15 +135,14 @@ void draw_stage() {
     return v;
   };
   const auto D = gfx::Colormap::Diverging, Sq = gfx::Colormap::Sequential;
-  static std::vector<std::string> feat;
-  feat = feature_labels(t.d_model);
-  if (a.pin_on) {  // pin and compare replaces the stage's matrices
-    draw_compare();
-    draw_explain_card();
+  const std::vector<std::string> feat = feature_labels(t.d_model);  // the views below point at it
+  if (sp.pin_on) {  // pin and compare replaces the stage's matrices
+    draw_compare(sp);
+    draw_explain_card(sp);
     return;
   }
-  Flow flow;
-  switch (Stage(a.view.stage)) {
+  Flow flow{sp};
+  switch (Stage(sp.view.stage)) {
     case Stage::Embed: {
       if (qkv_in) { ImGui::TextWrapped("This preset gives Q, K and V directly: there are no embeddings. Step on to Q / K / V."); break; }
       const bool pe = t.cfg.posenc == PosEnc::Sinusoidal;
@@ -163,7 +161,7 @@ void draw_stage() {
       break;
     }
     case Stage::Project: {
-      static char tq[32], tk[32], tv[32];
+      char tq[32], tk[32], tv[32];  // the titles (matrix_view draws them now)
       std::snprintf(tq, sizeof tq, "Q  (head %d)", h + 1);
       std::snprintf(tk, sizeof tk, "K  (head %d)", h + 1);
       std::snprintf(tv, sizeof tv, "V  (head %d)", h + 1);
@@ -175,7 +173,7 @@ void draw_stage() {
       q.max_h = k.max_h = v.max_h = tall * 0.5f;
       flow.place(q); flow.place(k); flow.place(v);
       if (!qkv_in && ImGui::CollapsingHeader("Weights W_q, W_k, W_v (editable)")) {
-        Flow wf;
+        Flow wf{sp};
         MatrixView wq = view("Wq", "W_q", MatrixId::Count, t.Wq, &feat, nullptr, D), wk = view("Wk", "W_k", MatrixId::Count, t.Wk, &feat, nullptr, D),
                    wv = view("Wv", "W_v", MatrixId::Count, t.Wv, &feat, nullptr, D);
         wq.editable = wk.editable = wv.editable = true;
@@ -204,9 +202,9 @@ void draw_stage() {
         ImGui::SameLine();
         int dk_log = 0;
         while ((1 << dk_log) < dh) dk_log++;
-        ImGui::SetNextItemWidth(std::min(220 * a.dpi, ImGui::GetContentRegionAvail().x * 0.5f));
+        ImGui::SetNextItemWidth(std::min(220 * screen().dpi, ImGui::GetContentRegionAvail().x * 0.5f));
         if (ImGui::SliderInt("##dk", &dk_log, 0, 6, ("d_k = " + std::to_string(1 << dk_log)).c_str())) {
-          Config c = a.cfg;
+          Config c = sp.cfg;
           c.d_model = std::min(512, (1 << dk_log) * c.n_heads);
           c.edits.clear();
           edit_config(c);
@@ -214,9 +212,9 @@ void draw_stage() {
         mark("d_k");
         help_marker("d_k is each head's width (d_model / heads). Raise it with scaling off to watch the weights collapse onto one key.");
         ImGui::SameLine();
-        bool on = a.cfg.scale != ScaleMode::None;
+        bool on = sp.cfg.scale != ScaleMode::None;
         if (ImGui::Checkbox("scaling on", &on)) {
-          Config c = a.cfg;
+          Config c = sp.cfg;
           c.scale = on ? ScaleMode::Auto : ScaleMode::None;
           edit_config(c);
         }
@@ -226,7 +224,7 @@ void draw_stage() {
       sc.max_h = sd.max_h = tall * 0.5f;
       sc.select_rows = sd.select_rows = true;
       flow.place(sc); flow.place(sd);
-      saturation_plot();
+      saturation_plot(sp);
       break;
     }
     case Stage::Mask: {
@@ -235,7 +233,7 @@ void draw_stage() {
       m.max_h = tall * 0.85f;
       flow.place(m);
       if (t.cfg.mask == MaskKind::Custom && ImGui::Button("Reset painted mask")) {
-        Config c = a.cfg;
+        Config c = sp.cfg;
         c.mask = MaskKind::None;
         c.custom_mask.clear();
         edit_config(c);
@@ -246,7 +244,7 @@ void draw_stage() {
       const bool lin = t.cfg.linear && ht.lin_weights.size() > 0;
       MatrixView wv = view("A", "weights A", MatrixId::Weights, ht.weights, &t.tokens_q, &t.tokens_k, Sq);
       wv.select_rows = true;
-      wv.highlight_row = a.view.query;
+      wv.highlight_row = sp.view.query;
       wv.max_h = tall * 0.58f;
       flow.place(wv);
       if (lin) {
@@ -254,7 +252,7 @@ void draw_stage() {
         lv.max_h = tall * 0.6f;
         flow.place(lv);
       }
-      Flow f2;
+      Flow f2{sp};
       MatrixView q = view("Qn", "Q", MatrixId::Q, ht.q, &t.tokens_q, nullptr, D), k = view("Kn", "K", MatrixId::K, ht.k, &t.tokens_k, nullptr, D),
                  v = view("Vn", "V", MatrixId::V, ht.v, &t.tokens_k, nullptr, D);
       q.highlight_row = hq; k.highlight_row = hk; v.highlight_row = hk;
@@ -292,14 +290,14 @@ void draw_stage() {
     }
     default: break;
   }
-  draw_explain_card();
+  draw_explain_card(sp);
 }
 
 // What the outlines drawn for a hovered cell mean (the tooltip beside the cell has its arithmetic),
 // or "" when the hovered matrix outlines nothing elsewhere.
-std::string outline_note(const App& a) {
-  const View& v = a.view;
-  const Trace& t = a.trace;
+std::string outline_note(const Stepper& sp) {
+  const View& v = sp.view;
+  const Trace& t = sp.trace;
   const int i = v.hover_prev_i, j = v.hover_prev_j;
   auto tok = [](const std::vector<std::string>& ts, int k) {
     return k >= 0 && k < int(ts.size()) ? " (\"" + ts[size_t(k)] + "\")" : std::string();
@@ -320,14 +318,13 @@ std::string outline_note(const App& a) {
   return "";
 }
 
-void draw_explain_card() {
-  App& a = app();
-  const View& v = a.view;
+void draw_explain_card(Stepper& sp) {
+  const View& v = sp.view;
   ImGui::Spacing();
   ImGui::Separator();
   // a hovered cell has its arithmetic in the tooltip beside it: here, what the outlines add
   if (v.hover_prev) {
-    const std::string note = outline_note(a);
+    const std::string note = outline_note(sp);
     ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled("%s", note.empty() ? "Click a cell to keep its arithmetic here." : note.c_str());
     ImGui::PopTextWrapPos();
@@ -335,16 +332,16 @@ void draw_explain_card() {
   }
   // no hover (a tapped cell on a touch screen, or the cursor elsewhere): the pinned cell's arithmetic
   Explanation e;
-  if (v.pinned) e = explain(a.trace, v.pin_id, v.pin_head, v.pin_i, v.pin_j);
+  if (v.pinned) e = explain(sp.trace, v.pin_id, v.pin_head, v.pin_i, v.pin_j);
   if (!e.ok) {
     ImGui::TextDisabled("Hover or tap any cell to see the arithmetic that produced it.");
     return;
   }
   if (!e.math.empty()) {
-    draw_formula(e.math, a.font_mono, a.font_mono->FontSize * 1.1f, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetContentRegionAvail().x);
+    draw_formula(e.math, screen().font_mono, screen().font_mono->FontSize * 1.1f, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetContentRegionAvail().x);
     return;
   }
-  ImGui::PushFont(a.font_mono);
+  ImGui::PushFont(screen().font_mono);
   ImGui::PushTextWrapPos(0);
   ImGui::TextUnformatted(e.text.c_str());
   ImGui::PopTextWrapPos();

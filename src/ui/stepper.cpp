@@ -2,14 +2,13 @@
 // the head selector, theme and help. The current stage is highlighted.
 #include <algorithm>
 #include "ui/ui.h"
-#include "app/host.h"
+#include "modes/host.h"
 
 namespace attn::ui {
 
-void draw_stepper() {
-  App& a = app();
-  const float s = a.dpi;
-  if (a.view.embed) {
+void draw_stepper(Stepper& sp, const TrainView& tv) {
+  const float s = screen().dpi;
+  if (sp.view.embed) {
     // embedded: no title row, just a way out to the full playground at the same state
     if (ImGui::SmallButton("Open full playground ↗")) {
       ShareState st = share_state();
@@ -18,35 +17,35 @@ void draw_stepper() {
       host::open_url("index.html#" + encode_state(st));
     }
     mark("open_full");
-    if (a.view.train) return;  // an embed of the Train views: they have their own controls
+    if (sp.view.train) return;  // an embed of the Train views: they have their own controls
     ImGui::SameLine();
   } else {
-    ImGui::PushFont(a.font_title);
+    ImGui::PushFont(screen().font_title);
     ImGui::TextUnformatted("Attention Playground");
     ImGui::PopFont();
     // right-aligned share, export, theme and help; on a phone they get their own row
     const ImGuiStyle& st = ImGui::GetStyle();
     const float bw = ImGui::CalcTextSize("Share / EmbedExportLight themeHelp (H)").x + 8 * st.FramePadding.x + 3 * st.ItemSpacing.x + 4 * s;
-    if (!a.narrow) {
+    if (!screen().narrow) {
       ImGui::SameLine();
       ImGui::TextDisabled("every step of attention, live");
       // the room left between the subtitle's end and the right-aligned buttons (the cursor is on the next line now)
       const float used = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x;
-      draw_perf_badge(ImGui::GetWindowContentRegionMax().x - bw - used - 2 * st.ItemSpacing.x - 10 * s);
+      draw_perf_badge(ImGui::GetWindowContentRegionMax().x - bw - used - 2 * st.ItemSpacing.x - 10 * s, sp, tv);
       ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 10 * s, ImGui::GetWindowContentRegionMax().x - bw));
     }
-    draw_share_button();
+    draw_share_button(sp);
     ImGui::SameLine();
-    draw_export_button();
+    draw_export_button(sp);
     ImGui::SameLine();
-    if (ImGui::SmallButton(a.view.light ? "Dark theme" : "Light theme")) a.view.light = !a.view.light;
+    if (ImGui::SmallButton(sp.view.light ? "Dark theme" : "Light theme")) sp.view.light = !sp.view.light;
     mark("theme");
     ImGui::SameLine();
-    if (ImGui::SmallButton("Help (H)")) a.view.show_help = !a.view.show_help;
+    if (ImGui::SmallButton("Help (H)")) sp.view.show_help = !sp.view.show_help;
     mark("help");
   }
 
-  if (!a.view.embed) {
+  if (!sp.view.embed) {
     // the two modes beside the stepper: a button each, lit while its mode is on; one mode at a time
     auto mode_button = [&](const char* label, const char* name, bool* mode, bool* other, const char* tip) {
       const bool on = *mode;  // the click below flips it: push and pop by the value before
@@ -56,16 +55,16 @@ void draw_stepper() {
       mark(name);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", *mode ? "Back to the stepper" : tip);
     };
-    mode_button("Train", "train", &a.view.train, &a.view.model, "Train a small transformer here and watch its heads form");
+    mode_button("Train", "train", &sp.view.train, &sp.view.model, "Train a small transformer here and watch its heads form");
     ImGui::SameLine();
-    mode_button("Model", "model", &a.view.model, &a.view.train,
+    mode_button("Model", "model", &sp.view.model, &sp.view.train,
                 "Open a real model (GPT-2, Llama, Qwen2, ...) and see its every head on your text");
-    if (a.view.train || a.view.model) {
+    if (sp.view.train || sp.view.model) {
       // the Train mode has its own controls: only the status line stays
-      if (!a.status.empty()) {
+      if (!screen().status.empty()) {
         ImGui::SameLine();
         ImGui::PushTextWrapPos(0.0f);  // a long message wraps at the window's edge (a phone's narrow width)
-        ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.2f, 1), "%s", a.status.c_str());
+        ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.2f, 1), "%s", screen().status.c_str());
         ImGui::PopTextWrapPos();
       }
       return;
@@ -73,21 +72,21 @@ void draw_stepper() {
     ImGui::SameLine();
   }
   const int last = int(Stage::Count) - 1;
-  if (ImGui::ArrowButton("prev", ImGuiDir_Left)) { a.view.stage = std::max(0, a.view.stage - 1); a.view.playing = false; }
+  if (ImGui::ArrowButton("prev", ImGuiDir_Left)) { sp.view.stage = std::max(0, sp.view.stage - 1); sp.view.playing = false; }
   mark("prev");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Previous stage (←)");
   ImGui::SameLine();
-  if (ImGui::ArrowButton("next", ImGuiDir_Right)) { a.view.stage = std::min(last, a.view.stage + 1); a.view.playing = false; }
+  if (ImGui::ArrowButton("next", ImGuiDir_Right)) { sp.view.stage = std::min(last, sp.view.stage + 1); sp.view.playing = false; }
   mark("next");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Next stage (→)");
   ImGui::SameLine();
-  if (ImGui::Button(a.view.playing ? "Pause" : "Play")) { a.view.playing = !a.view.playing; a.view.play_last_ms = 0; }
+  if (ImGui::Button(sp.view.playing ? "Pause" : "Play")) { sp.view.playing = !sp.view.playing; sp.view.play_last_ms = 0; }
   mark("play");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Step through the stages automatically (Space)");
-  if (!a.view.embed) {
+  if (!sp.view.embed) {
     ImGui::SameLine();
-    if (ImGui::Button(a.pin_on ? "Unpin A" : "Pin as A")) {
-      if (a.pin_on) unpin();
+    if (ImGui::Button(sp.pin_on ? "Unpin A" : "Pin as A")) {
+      if (sp.pin_on) unpin();
       else pin_current();
     }
     mark("pin");
@@ -95,7 +94,7 @@ void draw_stepper() {
       ImGui::SetTooltip("Keep what you see now as A. Then change anything (mask, temperature, positions…): each stage "
                         "shows A, the new B and the difference B − A, number by number. The link keeps both.");
     ImGui::SameLine();
-    if (ImGui::Button(a.view.backward ? "Forward" : "Backward")) a.view.backward = !a.view.backward;
+    if (ImGui::Button(sp.view.backward ? "Forward" : "Backward")) sp.view.backward = !sp.view.backward;
     mark("backward");
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("Step backward through the gradients of L = the selected query's output row (Σ_c y_ic): ∂L/∂Y → ∂L/∂α → ∂L/∂s → "
@@ -107,37 +106,37 @@ void draw_stepper() {
     const std::string label = std::to_string(i + 1) + " " + stage_markup(Stage(i));
     const float w = formula_button_width(label);
     if (ImGui::GetCursorPosX() + w > ImGui::GetWindowContentRegionMax().x) ImGui::NewLine();
-    const bool cur = i == a.view.stage;
+    const bool cur = i == sp.view.stage;
     if (cur) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
     else ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_FrameBg));
-    if (formula_button(("##stage" + std::to_string(i)).c_str(), label)) { a.view.stage = i; a.view.playing = false; }
+    if (formula_button(("##stage" + std::to_string(i)).c_str(), label)) { sp.view.stage = i; sp.view.playing = false; }
     ImGui::PopStyleColor();
     mark(("stage" + std::to_string(i)).c_str());
   }
   // head selector
-  if (a.trace.n_heads > 1) {
+  if (sp.trace.n_heads > 1) {
     ImGui::TextUnformatted("Head");
-    for (int h = 0; h < a.trace.n_heads; h++) {
+    for (int h = 0; h < sp.trace.n_heads; h++) {
       ImGui::SameLine();
-      const bool cur = h == a.view.head && !a.view.heads_grid;
+      const bool cur = h == sp.view.head && !sp.view.heads_grid;
       ImGui::PushStyleColor(ImGuiCol_Button, cur ? head_color(h, 0.85f) : head_color(h, 0.25f));
       ImGui::PushStyleColor(ImGuiCol_Text, cur ? ImVec4(0, 0, 0, 1) : ImGui::GetStyleColorVec4(ImGuiCol_Text));
-      if (ImGui::Button(std::to_string(h + 1).c_str())) { a.view.head = h; a.view.heads_grid = false; }
+      if (ImGui::Button(std::to_string(h + 1).c_str())) { sp.view.head = h; sp.view.heads_grid = false; }
       ImGui::PopStyleColor(2);
       mark(("head" + std::to_string(h)).c_str());
     }
     ImGui::SameLine();
-    if (ImGui::Checkbox("All heads", &a.view.heads_grid)) {}
+    if (ImGui::Checkbox("All heads", &sp.view.heads_grid)) {}
     mark("heads_grid");
     help_marker("Show every head's weights as a grid of small heatmaps; click one to open it (G).");
   }
   // status line: the last refusal, export or import message, and any engine notices
-  if (!a.status.empty()) {
+  if (!screen().status.empty()) {
     ImGui::SameLine();
-    ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.2f, 1), "%s", a.status.c_str());
+    ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.2f, 1), "%s", screen().status.c_str());
   }
-  for (const std::string& n : a.trace.notices) ImGui::TextDisabled("note: %s", n.c_str());
-  if (!a.gfx_error.empty()) ImGui::TextColored(ImVec4(1, 0.3f, 0.3f, 1), "%s", a.gfx_error.c_str());
+  for (const std::string& n : sp.trace.notices) ImGui::TextDisabled("note: %s", n.c_str());
+  if (!screen().gfx_error.empty()) ImGui::TextColored(ImVec4(1, 0.3f, 0.3f, 1), "%s", screen().gfx_error.c_str());
 }
 
 }  // namespace attn::ui

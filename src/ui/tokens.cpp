@@ -9,8 +9,7 @@ namespace attn::ui {
 
 int token_lines(const std::vector<LineHead>& heads, int n_q, int n_k, const std::vector<std::string>& tokens_q,
                 const std::vector<std::string>& tokens_k, int focus) {
-  App& a = app();
-  const float s = a.dpi;
+  const float s = screen().dpi;
   const int n = std::max(n_q, n_k);
   const int shown = std::min(n, 48);
   const int sq = std::min(n_q, shown), sk = std::min(n_k, shown);
@@ -35,7 +34,7 @@ int token_lines(const std::vector<LineHead>& heads, int n_q, int n_k, const std:
       }
     }
   int clicked = -1;
-  ImGui::PushFont(a.font_mono);
+  ImGui::PushFont(screen().font_mono);
   const float lh = ImGui::GetTextLineHeight();
   for (int i = 0; i < sq; i++) {
     const std::string& tok = tokens_q[size_t(i)];
@@ -78,18 +77,17 @@ int token_lines(const std::vector<LineHead>& heads, int n_q, int n_k, const std:
   return clicked;
 }
 
-void draw_tokens() {
-  App& a = app();
-  const Trace& t = a.trace;
+void draw_tokens(Stepper& sp) {
+  const Trace& t = sp.trace;
   if (!t.ok) return;
-  bool& all_heads = a.view.tokens_all_heads;
+  bool& all_heads = sp.view.tokens_all_heads;
   ImGui::Checkbox("All heads at once", &all_heads);
   help_marker("Each line joins a query (left) to a key (right); thicker and more opaque means more weight. Click a token on the left to focus its row.");
   std::vector<LineHead> heads;
   for (int h = 0; h < t.n_heads; h++)
-    if (all_heads || h == a.view.head) heads.push_back({h, t.heads[size_t(h)].weights.data(), "head " + std::to_string(h + 1)});
-  const int q = token_lines(heads, t.n_q, t.n_k, t.tokens_q, t.tokens_k, a.view.query);
-  if (q >= 0) a.view.query = q;
+    if (all_heads || h == sp.view.head) heads.push_back({h, t.heads[size_t(h)].weights.data(), "head " + std::to_string(h + 1)});
+  const int q = token_lines(heads, t.n_q, t.n_k, t.tokens_q, t.tokens_k, sp.view.query);
+  if (q >= 0) sp.view.query = q;
 }
 
 }  // namespace attn::ui

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include "ui/ui.h"
-#include "app/host.h"
+#include "modes/host.h"
 #include "engine/train_rules.h"
 #include "imgui_stdlib.h"
 #include "io/snapshots.h"
@@ -20,11 +20,8 @@ namespace {
 
 // ---------------------------------------------------------------- helpers
 
-TrainView& tv() { return app().train; }
-
 // the run the grid, the measures, Open and Generate show (a lesson may train several)
-TrainRun& shown_run() {
-  TrainView& T = tv();
+TrainRun& shown_run(TrainView& T) {
   T.shown = std::clamp(T.shown, 0, int(T.runs.size()) - 1);
   return T.runs[size_t(T.shown)];
 }
@@ -69,12 +66,10 @@ bool stops_slider(const char* id, int* v, std::initializer_list<int> all, TrainK
   return true;
 }
 
-void draw_settings() {
-  App& a = app();
-  TrainView& T = tv();
+void draw_settings(TrainView& T) {
   train::TrainConfig c = T.cfg;  // edited here, handed to edit_train_config() at the end if anything changed
   bool ch = false;
-  const float s = a.dpi;
+  const float s = screen().dpi;
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("Lessons: one click sets up a run and starts it.");
   for (const auto& [name, text] : train_lessons()) {
@@ -219,7 +214,7 @@ struct Series {
 
 // A line plot of several series over steps, y in [lo, hi] (log10 when log), hover reads the value.
 void plot(const char* id, const std::vector<Series>& series, float height, bool log, float lo, float hi, const char* what) {
-  const float s = app().dpi;
+  const float s = screen().dpi;
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const float w = ImGui::GetContentRegionAvail().x;
   ImGui::InvisibleButton(id, ImVec2(w, height));
@@ -289,15 +284,13 @@ void legend(const std::vector<Series>& series) {
   }
 }
 
-void draw_curves() {
-  TrainView& T = tv();
-  const float s = app().dpi;
+void draw_curves(TrainView& T) {
+  const float s = screen().dpi;
   std::vector<Series> loss, acc;
   float lmax = 0.1f, lmin = 10;
   // the training batches' accuracy of the main run, as a 20-step mean (faint): against the held-out
   // curve it shows memorization (grokking) or generalization
-  static std::vector<float> batch_mean;
-  batch_mean.clear();
+  std::vector<float> batch_mean;
   if (!T.runs.empty()) {
     double acc20 = 0;
     const std::vector<float>& b = T.runs[0].batch_acc;
@@ -335,10 +328,8 @@ const train::Snapshot* shown(const TrainRun& r, int scrub) {
   return &r.snaps[size_t(scrub)];
 }
 
-void draw_grid() {
-  App& a = app();
-  TrainView& T = tv();
-  const float s = a.dpi;
+void draw_grid(TrainView& T) {
+  const float s = screen().dpi;
   if (T.runs.empty()) return;
   if (T.runs.size() > 1) {
     ImGui::TextUnformatted("Show");
@@ -350,7 +341,7 @@ void draw_grid() {
     help_marker("Which run's attention, head measures and gradients are shown (and opened in the stepper or generated "
                 "from): the lesson trains them side by side from the same seed.");
   }
-  const TrainRun& r = shown_run();
+  const TrainRun& r = shown_run(T);
   // the timeline: every recorded snapshot of the main run
   const int n = int(r.snaps.size());
   int idx = T.scrub < 0 ? n - 1 : std::min(T.scrub, n - 1);
@@ -400,11 +391,10 @@ void draw_grid() {
 
 // ---------------------------------------------------------------- heads and gradients
 
-void draw_heads_and_grads() {
-  TrainView& T = tv();
-  const float s = app().dpi;
+void draw_heads_and_grads(TrainView& T) {
+  const float s = screen().dpi;
   if (T.runs.empty()) return;
-  const TrainRun& r = shown_run();
+  const TrainRun& r = shown_run(T);
   const train::Snapshot* sn = shown(r, T.scrub);
   if (!sn) return;
   const int L = r.t.cfg.model.layers, H = r.t.cfg.model.heads, Tn = r.t.task.seq;
@@ -440,10 +430,8 @@ void draw_heads_and_grads() {
   // each head's entropy over the recorded steps, for the selected layer
   {
     const int l = std::clamp(T.layer, 0, L - 1);
-    static std::vector<std::vector<float>> ent;
-    static std::vector<int> at;
-    ent.assign(size_t(H), {});
-    at.clear();
+    std::vector<std::vector<float>> ent(static_cast<size_t>(H));  // (H, snapshots)
+    std::vector<int> at;
     for (const train::Snapshot& x : r.snaps) {
       if (x.step < 0) continue;
       at.push_back(int(x.step));
@@ -499,21 +487,19 @@ void draw_heads_and_grads() {
 
 // ---------------------------------------------------------------- open in stepper, generate, export
 
-void draw_actions() {
-  App& a = app();
-  TrainView& T = tv();
+void draw_actions(TrainView& T) {
   if (T.runs.empty()) return;
-  const TrainRun& r = shown_run();
+  const TrainRun& r = shown_run(T);
   const int L = r.t.cfg.model.layers, H = r.t.cfg.model.heads;
   ImGui::TextUnformatted("Open in stepper");
   help_marker("Puts layer L's learned W_q, W_k, W_v, W_o and the probe's residual stream (after LayerNorm) into the "
               "staged pipeline: every stepper view, hover arithmetic and backward stage then works on learned attention. "
               "Click a head in the grid to choose it.");
   int layer1 = std::clamp(T.layer, 0, L - 1) + 1, head1 = std::clamp(T.head, 0, H - 1) + 1;  // shown 1-based
-  ImGui::SetNextItemWidth(90 * a.dpi);
+  ImGui::SetNextItemWidth(90 * screen().dpi);
   ImGui::SliderInt("##tlayer", &layer1, 1, L, "layer %d", ImGuiSliderFlags_AlwaysClamp);
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(90 * a.dpi);
+  ImGui::SetNextItemWidth(90 * screen().dpi);
   ImGui::SliderInt("##thead", &head1, 1, H, "head %d", ImGuiSliderFlags_AlwaysClamp);
   T.layer = std::clamp(layer1, 1, L) - 1;
   T.head = std::clamp(head1, 1, H) - 1;
@@ -525,7 +511,7 @@ void draw_actions() {
   ImGui::TextUnformatted("Generate");
   help_marker("The trained model continues your prompt one token at a time (greedy, with a KV cache); below, each "
               "step's new attention row for the selected layer, one line per head.");
-  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - 90 * a.dpi);
+  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - 90 * screen().dpi);
   ImGui::InputText("##tprompt", &T.prompt);
   mark("train:prompt");
   ImGui::SameLine();
@@ -541,7 +527,7 @@ void draw_actions() {
     // the newest rows: (L, H, t) for the last fed token, the selected layer
     const std::vector<float>& rows = T.gen_rows.back();
     const int t = int(T.gen_rows.size());
-    const float cw = std::min(14.0f * a.dpi, (ImGui::GetContentRegionAvail().x - 30 * a.dpi) / float(t));
+    const float cw = std::min(14.0f * screen().dpi, (ImGui::GetContentRegionAvail().x - 30 * screen().dpi) / float(t));
     ImDrawList* dl = ImGui::GetWindowDrawList();
     for (int h = 0; h < H; h++) {
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h)), "H%d", h + 1);
@@ -586,7 +572,7 @@ void draw_actions() {
   }
   mark("train:export_model");
   ImGui::SameLine();
-  if (ImGui::SmallButton("Picture")) a.capture = 1;
+  if (ImGui::SmallButton("Picture")) screen().capture = 1;
   mark("train:export_png");
   // as a real checkpoint: GPT-2's files, opened in the Model mode or downloaded
   const std::string why = train_hf_inexpressible();
@@ -613,8 +599,7 @@ void draw_actions() {
   }
 }
 
-void draw_status() {
-  TrainView& T = tv();
+void draw_status(TrainView& T) {
   if (T.runs.empty()) {
     if (!T.error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.3f, 1), "%s", T.error.c_str());
     return;
@@ -638,8 +623,7 @@ void draw_status() {
 
 namespace {
 // the first visit loads the first lesson, paused
-void ensure_configured() {
-  TrainView& T = tv();
+void ensure_configured(TrainView& T) {
   if (T.configured) return;
   T.configured = true;
   train_lesson(train_lessons().front().first);
@@ -647,19 +631,17 @@ void ensure_configured() {
 }
 }  // namespace
 
-void draw_train_part(const std::string& part) {
-  ensure_configured();
-  if (part == "curves") { draw_status(); draw_curves(); }
-  else if (part == "attention") draw_grid();
-  else if (part == "measures") draw_heads_and_grads();
-  else if (part == "settings") draw_settings();
+void draw_train_part(TrainView& T, const std::string& part) {
+  ensure_configured(T);
+  if (part == "curves") { draw_status(T); draw_curves(T); }
+  else if (part == "attention") draw_grid(T);
+  else if (part == "measures") draw_heads_and_grads(T);
+  else if (part == "settings") draw_settings(T);
 }
 
-void draw_train() {
-  App& a = app();
-  TrainView& T = tv();
-  ensure_configured();
-  const float s = a.dpi;
+void draw_train(TrainView& T) {
+  ensure_configured(T);
+  const float s = screen().dpi;
   if (!T.lesson.empty()) {
     for (const auto& [name, text] : train_lessons())
       if (name == T.lesson) {
@@ -668,32 +650,32 @@ void draw_train() {
         ImGui::PopTextWrapPos();
       }
   }
-  if (a.narrow) {
-    draw_status();
-    draw_curves();
-    draw_grid();
-    if (ImGui::CollapsingHeader("Settings and lessons", ImGuiTreeNodeFlags_DefaultOpen)) draw_settings();
-    if (ImGui::CollapsingHeader("Heads and gradients")) draw_heads_and_grads();
-    if (ImGui::CollapsingHeader("Open, generate, export")) draw_actions();
+  if (screen().narrow) {
+    draw_status(T);
+    draw_curves(T);
+    draw_grid(T);
+    if (ImGui::CollapsingHeader("Settings and lessons", ImGuiTreeNodeFlags_DefaultOpen)) draw_settings(T);
+    if (ImGui::CollapsingHeader("Heads and gradients")) draw_heads_and_grads(T);
+    if (ImGui::CollapsingHeader("Open, generate, export")) draw_actions(T);
     return;
   }
   const float avail_h = ImGui::GetContentRegionAvail().y;
   const float left_w = 290 * s, right_w = std::min(380 * s, ImGui::GetIO().DisplaySize.x * 0.3f);
   ImGui::BeginChild("tsettings", ImVec2(left_w, avail_h), true);
-  draw_settings();
+  draw_settings(T);
   ImGui::EndChild();
   ImGui::SameLine();
   const float center_w = ImGui::GetContentRegionAvail().x - right_w - ImGui::GetStyle().ItemSpacing.x;
   ImGui::BeginChild("tcenter", ImVec2(center_w, avail_h), true);
-  draw_status();
-  draw_curves();
-  draw_grid();
+  draw_status(T);
+  draw_curves(T);
+  draw_grid(T);
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("tside", ImVec2(right_w, avail_h), true);
-  draw_heads_and_grads();
+  draw_heads_and_grads(T);
   ImGui::Separator();
-  draw_actions();
+  draw_actions(T);
   ImGui::EndChild();
 }
 

@@ -4,11 +4,18 @@
 #include <string>
 #include <utility>
 #include <vector>
-#include "app/app.h"
+#include "modes/modes.h"
 #include "imgui.h"
 #include "ui/formula.h"
 
 namespace attn::ui {
+
+// ---- the frame (common.cpp): what every panel draws with, whatever its mode. The app hands it in
+// at the start of each frame (as ImGui holds its own context); the panels get their mode's state
+// as an argument and never reach for the whole App.
+void begin_frame(Screen* screen);
+Screen& screen();
+void mark(const char* name);  // records the last item's rectangle under name (Screen::rects)
 
 // ---- shared widgets (common.cpp)
 // A combo of an option's values, each with its label; width > 0 sets the combo's width. Each
@@ -60,7 +67,7 @@ struct MatrixView {
 };
 // Draws a matrix: heatmap (shader) with numbers when cells are large enough, labels, legend,
 // hover explanation, linked highlights, cell editing. Returns true when hovered.
-bool matrix_view(const MatrixView& v);
+bool matrix_view(Stepper& sp, const MatrixView& v);
 float matrix_view_width(const MatrixView& v);  // the width matrix_view will take
 
 // One head's (T, T) weights as a small heatmap (the heatmap pass: thousands of cells as rectangles
@@ -91,31 +98,31 @@ float formula_button_width(const std::string& markup);
 std::string stage_markup(Stage s);
 
 // ---- panels
-void draw_stepper();       // stepper.cpp: stage row, prev/next/play
-void draw_stage();         // stage.cpp: the current stage's formula, prose and matrices
-void draw_controls();      // controls.cpp: every config control with (?) tooltips
-void draw_row_bars();      // row.cpp: selected query's scores vs weights, normalizer comparison
-void draw_tokens();        // tokens.cpp: BertViz-style lines
-void draw_heads_grid();    // heads.cpp: all heads as small heatmaps
-void draw_cost();          // cost.cpp: n^2 cells, memory, FLOPs, time
-void draw_perf_badge(float room);  // perf.cpp: last recompute time, kernel backend, SIMD (if it fits)
+void draw_stepper(Stepper& sp, const TrainView& tv);       // stepper.cpp: stage row, prev/next/play
+void draw_stage(Stepper& sp);         // stage.cpp: the current stage's formula, prose and matrices
+void draw_controls(Stepper& sp);      // controls.cpp: every config control with (?) tooltips
+void draw_row_bars(Stepper& sp);      // row.cpp: selected query's scores vs weights, normalizer comparison
+void draw_tokens(Stepper& sp);        // tokens.cpp: BertViz-style lines
+void draw_heads_grid(Stepper& sp);    // heads.cpp: all heads as small heatmaps
+void draw_cost(Stepper& sp);          // cost.cpp: n^2 cells, memory, FLOPs, time
+void draw_perf_badge(float room, const Stepper& sp, const TrainView& tv);  // perf.cpp: last recompute time, kernel backend, SIMD (if it fits)
 std::string kernels_label();        // perf.cpp: "wasm-simd128-fma kernels · FMA": the build and whether madd fuses here
-void draw_help();          // help.cpp: shortcuts overlay
-void draw_tour();          // tour.cpp: the first visit's guided minute (when View::tour_step >= 0)
-void end_tour();           // tour.cpp: dismisses it for good (remembered between sessions)
-void draw_long();          // long.cpp: the fused path at large n, pan/zoom weight map
-void draw_check();         // check.cpp: the Check tab: your Q, K, V and output against the reference
-void draw_train();         // train.cpp: the Train mode (settings, curves, the probe's heads over time)
-void draw_train_part(const std::string& part);  // train.cpp: one part for embeds: curves, attention, measures, settings
-void draw_model();         // model.cpp: the Model mode (a real checkpoint's heads on your text)
-void draw_model_part(const std::string& part);  // one part for embeds: modelheads, lines, next
-void draw_backward_stage(); // backward.cpp: the current stage's gradients (View::backward)
-void draw_compare();       // compare.cpp: A | B | B − A of the stage's matrix, when something is pinned
-void draw_explain_card();  // stage.cpp: what a hovered cell's outlines mean, or a pinned cell's arithmetic
-void draw_import_dialog(); // import.cpp: "use this matrix as X / W / Q / K / V"
-void draw_share_button();  // share.cpp: link and iframe snippet
-void draw_export_button(); // share.cpp: PNG / CSV / JSON / .npy / NumPy
-void draw_capture_matrix();// share.cpp: the single matrix drawn for a PNG export
+void draw_help(Stepper& sp);          // help.cpp: shortcuts overlay
+void draw_tour(Stepper& sp);          // tour.cpp: the first visit's guided minute (when View::tour_step >= 0)
+void end_tour(Stepper& sp);           // tour.cpp: dismisses it for good (remembered between sessions)
+void draw_long(LongView& lv);          // long.cpp: the fused path at large n, pan/zoom weight map
+void draw_check(Stepper& sp);         // check.cpp: the Check tab: your Q, K, V and output against the reference
+void draw_train(TrainView& tv);         // train.cpp: the Train mode (settings, curves, the probe's heads over time)
+void draw_train_part(TrainView& tv, const std::string& part);  // train.cpp: one part for embeds: curves, attention, measures, settings
+void draw_model(ModelView& mv);         // model.cpp: the Model mode (a real checkpoint's heads on your text)
+void draw_model_part(ModelView& mv, const std::string& part);  // one part for embeds: modelheads, lines, next
+void draw_backward_stage(Stepper& sp); // backward.cpp: the current stage's gradients (View::backward)
+void draw_compare(Stepper& sp);       // compare.cpp: A | B | B − A of the stage's matrix, when something is pinned
+void draw_explain_card(Stepper& sp);  // stage.cpp: what a hovered cell's outlines mean, or a pinned cell's arithmetic
+void draw_import_dialog(Stepper& sp); // import.cpp: "use this matrix as X / W / Q / K / V"
+void draw_share_button(Stepper& sp);  // share.cpp: link and iframe snippet
+void draw_export_button(Stepper& sp); // share.cpp: PNG / CSV / JSON / .npy / NumPy
+void draw_capture_matrix(Stepper& sp);// share.cpp: the single matrix drawn for a PNG export
 
 // Every matrix that can be exported, for the current head.
 struct ExportItem {
@@ -125,6 +132,6 @@ struct ExportItem {
   MatrixId id;
   gfx::Colormap cmap;
 };
-std::vector<ExportItem> export_items();
+std::vector<ExportItem> export_items(const Stepper& sp);
 
 }  // namespace attn::ui

@@ -9,20 +9,23 @@ import sys
 
 # Folder -> project folders it must not include. A folder may always include itself.
 FORBIDDEN = {
-    "kernels":  {"text", "core", "engine", "nn", "models", "train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
-    "core":     {"text", "engine", "nn", "models", "train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
-    "engine":   {"text", "nn", "models", "train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
-    "nn":       {"text", "engine", "models", "train", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
-    "train":    {"text", "models", "io", "lessons", "gfx", "ui", "app", "platform", "cli"},
-    "io":       {"text", "models", "gfx", "ui", "app", "platform", "cli"},
-    "lessons":  {"text", "models", "io", "gfx", "ui", "app", "platform", "cli"},
-    "text":     {"core", "engine", "nn", "train", "lessons", "models", "gfx", "ui", "app", "platform", "cli"},
-    "models":   {"engine", "train", "lessons", "gfx", "ui", "app", "platform", "cli"},
-    "gfx":      {"text", "nn", "models", "train", "io", "lessons", "ui", "app", "platform", "cli"},
-    "ui":       {"platform", "cli"},
+    "kernels":  {"text", "core", "engine", "nn", "models", "train", "io", "lessons", "gfx", "modes", "ui", "app", "platform", "cli"},
+    "core":     {"text", "engine", "nn", "models", "train", "io", "lessons", "gfx", "modes", "ui", "app", "platform", "cli"},
+    "engine":   {"text", "nn", "models", "train", "io", "lessons", "gfx", "modes", "ui", "app", "platform", "cli"},
+    "nn":       {"text", "engine", "models", "train", "io", "lessons", "gfx", "modes", "ui", "app", "platform", "cli"},
+    "train":    {"text", "models", "io", "lessons", "gfx", "modes", "ui", "app", "platform", "cli"},
+    "io":       {"text", "models", "gfx", "modes", "ui", "app", "platform", "cli"},
+    "lessons":  {"text", "models", "io", "gfx", "modes", "ui", "app", "platform", "cli"},
+    "text":     {"core", "engine", "nn", "train", "lessons", "models", "gfx", "modes", "ui", "app", "platform", "cli"},
+    "models":   {"engine", "train", "lessons", "gfx", "modes", "ui", "app", "platform", "cli"},
+    "gfx":      {"text", "nn", "models", "train", "io", "lessons", "modes", "ui", "app", "platform", "cli"},
+    # the modes' state and what they do: no drawing, no platform (they ask through modes/host.h)
+    "modes":    {"ui", "app", "platform", "cli"},
+    # the panels draw a mode's state and change it through the modes' functions; the frame is not theirs
+    "ui":       {"app", "platform", "cli"},
     "app":      {"cli"},
-    "platform": {"ui", "app", "cli"},
-    "cli":      {"gfx", "ui", "app", "platform"},
+    "platform": {"modes", "ui", "app", "cli"},
+    "cli":      {"gfx", "modes", "ui", "app", "platform"},
 }
 PROJECT = set(FORBIDDEN)
 # headers the build generates (no folder in their name), and the one folder that includes each
@@ -76,6 +79,9 @@ def check(src):
                     if folder != "platform" and re.match(r"\s*#\s*(if|ifdef|ifndef|elif)\b.*__EMSCRIPTEN__", line):
                         problems.append(f"{rel}:{n}: #if on __EMSCRIPTEN__ outside src/platform/ "
                                         "(the platform layer is the only place that knows it is on the web)")
+                    if folder == "ui" and re.search(r"(?<![\w.:>])app\(\)", line.split("//")[0]):
+                        problems.append(f"{rel}:{n}: a panel calls app() (the whole App); "
+                                        "it gets the state of the mode it draws as an argument")
                     m = re.match(r'\s*#\s*include\s*([<"])([^>"]+)[>"]', line)
                     if not m:
                         continue

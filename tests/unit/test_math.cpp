@@ -122,6 +122,16 @@ TEST_CASE("math: every normalizer's backward against finite differences of its e
       return p;
     };
     const std::vector<double> p = forward(zpos);
+    {  // the one dispatch every caller uses gives the row from the definitions above
+      std::vector<double> za, pa;
+      for (int j = 0; j < n; j++) if (allowed[j]) za.push_back(zpos[size_t(j)]);
+      pa.resize(za.size());
+      double shift = -1, denom = -1;
+      size_t bad = 99;
+      REQUIRE(normalize_exact(c.norm, c.alpha, za, &pa, &shift, &denom, &bad));
+      for (int j = 0, k = 0; j < n; j++) if (allowed[j]) CHECK(pa[size_t(k++)] == doctest::Approx(p[size_t(j)]).epsilon(1e-14));
+      if (c.norm == Normalizer::Softmax) CHECK(shift == *std::max_element(za.begin(), za.end()));
+    }
     std::vector<double> dz(n);
     REQUIRE(normalize_backward(c.norm, c.alpha, p.data(), dp.data(), n, allowed, zpos.data(), dz.data()));
     const std::vector<double> want = numeric_grad(zpos, [&](const std::vector<double>& z) {
@@ -142,6 +152,14 @@ TEST_CASE("math: every normalizer's backward against finite differences of its e
     std::vector<double> zf(n);
     for (int j = 0; j < n; j++) zf[size_t(j)] = double(logits[size_t(j)]);
     CHECK(max_abs_diff(dze, dz) < 1e-6);  // z rounded to float in the engine's row
+  }
+  {
+    const std::vector<double> z = {0.5, 2.0, -0.25, 1.0};
+    std::vector<double> pz(z.size());
+    double shift = 0, denom = 0;
+    size_t bad = 99;
+    CHECK_FALSE(normalize_exact(Normalizer::Sum, 1.5, z, &pz, &shift, &denom, &bad));
+    CHECK(bad == 2);
   }
   std::vector<double> p(n, 1.0 / n), dz(n);
   CHECK_FALSE(normalize_backward(Normalizer::Hardmax, 1.5, p.data(), dp.data(), n, nullptr, static_cast<const double*>(nullptr), dz.data()));

@@ -1,6 +1,6 @@
 // normalize.cpp: turns each row of scores into weights. Softmax exponentiates, so it
 // amplifies differences; its alternatives differ in how many keys keep nonzero weight.
-// Sections: softmax | sum | sigmoid | sparsemax | entmax | hardmax | rows, stats, dropout
+// Sections: one row (its exact normalizer in core/normalize.cpp) | rows, stats, dropout
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -47,48 +47,18 @@ bool normalize_row_exact(const float* logits, int n, Normalizer norm, float temp
     idx.push_back(-1);
     z.push_back(double(*sink) / double(temperature));
   }
-  // pass 2: the normalizer itself. All of them are shift-invariant, so the sparse ones work on
-  // z - max: thresholds near 1 then keep their precision even for logits of 1e30.
+  // pass 2: the normalizer itself (core/normalize.cpp: one exact row per normalizer)
   Row p(z.size(), 0.0);
-  const double zmax = *std::max_element(z.begin(), z.end());
-  Row zs = z;
-  for (double& v : zs) v -= zmax;
-  switch (norm) {
-    case Normalizer::Softmax: softmax_exact(z, &p, &out->shift, &out->denom); break;
-    case Normalizer::Sum: {
-      double s = 0;
-      for (size_t i = 0; i < z.size(); i++) {
-        if (!(z[i] > 0)) {
-          if (err) {
-            char score[32];  // %g: -0.3086, 1e-08 and 1e+30 alike, not to_string's six fixed decimals
-            std::snprintf(score, sizeof score, "%.4g", z[i] * temperature);
-            *err = "sum normalization needs every score > 0, but key " + std::to_string(idx[i] + 1) +
-                   " has score " + score + "; use softmax or a positive input";
-          }
-          return false;
-        }
-        s += z[i];
-      }
-      for (size_t i = 0; i < z.size(); i++) p[i] = z[i] / s;
-      out->denom = s;
-      break;
+  size_t bad = 0;
+  if (!normalize_exact(norm, double(alpha), z, &p, &out->shift, &out->denom, &bad)) {
+    if (err) {
+      char score[32];  // %g: -0.3086, 1e-08 and 1e+30 alike, not to_string's six fixed decimals
+      std::snprintf(score, sizeof score, "%.4g", z[bad] * temperature);
+      *err = "sum normalization needs every score > 0, but key " + std::to_string(idx[bad] + 1) +
+             " has score " + score + "; use softmax or a positive input";
     }
-    case Normalizer::Sigmoid:
-      for (size_t i = 0; i < z.size(); i++) p[i] = 1.0 / (1.0 + std::exp(-z[i]));
-      break;
-    case Normalizer::Sparsemax: sparsemax_exact(zs, &p, &out->shift); break;
-    case Normalizer::Entmax:
-      if (alpha <= 1.0f) softmax_exact(z, &p, &out->shift, &out->denom);
-      else if (alpha >= 2.0f) sparsemax_exact(zs, &p, &out->shift);
-      else if (alpha == 1.5f) entmax15_exact(zs, &p, &out->shift);
-      else entmax_exact(zs, alpha, &p, &out->shift);
-      break;
-    case Normalizer::Hardmax: hardmax_exact(z, &p); break;
-    case Normalizer::Count: break;  // not a value
+    return false;
   }
-  // report tau on the caller's scale: sparsemax thresholds z, entmax thresholds (alpha-1) z
-  if (norm == Normalizer::Sparsemax || (norm == Normalizer::Entmax && alpha >= 2.0f)) out->shift += zmax;
-  else if (norm == Normalizer::Entmax && alpha > 1.0f) out->shift += (double(alpha) - 1.0) * zmax;
   for (size_t i = 0; i < z.size(); i++)
     if (idx[i] >= 0) out->w[size_t(idx[i])] = float(p[i]);
   if (exact)

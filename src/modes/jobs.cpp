@@ -1,19 +1,19 @@
 // jobs.cpp: the one scheduler (jobs.h) and the Long n job.
-#include "app/jobs.h"
+#include "modes/jobs.h"
+#include "modes/host.h"
 #include <algorithm>
-#include "app/app.h"
-#include "platform/platform.h"
+#include "modes/modes.h"
 
 namespace attn {
 
 Slice run_slice(double budget_ms, const std::function<bool()>& step) {
   Slice s;
-  const double t0 = platform::now_ms();
+  const double t0 = host::now_ms();
   do {
     s.more = step();
     s.steps++;
-  } while (s.more && platform::now_ms() - t0 < budget_ms);
-  s.ms = platform::now_ms() - t0;
+  } while (s.more && host::now_ms() - t0 < budget_ms);
+  s.ms = host::now_ms() - t0;
   return s;
 }
 
@@ -37,9 +37,9 @@ void long_run() {
   LongView& L = app().longv;
   Mat Q, K, V;
   long_random_inputs(L.n, L.d, 1, &Q, &K, &V);
-  const double t0 = platform::now_ms();
+  const double t0 = host::now_ms();
   const bool started = long_begin(std::move(Q), std::move(K), std::move(V), L.causal, &L.job);
-  L.run_ms = platform::now_ms() - t0;
+  L.run_ms = host::now_ms() - t0;
   L.job.threads = engine_threads();
   if (!started) {
     set_status("refused: " + L.job.t.error);

@@ -1,13 +1,13 @@
 // check.cpp: the Check tab's verdict. Someone's one head (Q, K, V, their output and, optionally,
 // the gradients) against the engine's float64 checker, with the playground's options as the
 // attention they meant.
-#include "app/app.h"
+#include "modes/modes.h"
 
 namespace attn {
 
 void check_run() {
   App& a = app();
-  auto& c = a.check;
+  auto& c = a.stepper.check;
   if (!(c.q.size() && c.k.size() && c.v.size() && c.out.size())) return;
   CheckInput in;
   in.Q = {c.q.cast<double>()};
@@ -20,7 +20,7 @@ void check_run() {
     if (c.dk.size()) in.dk = {c.dk.cast<double>()};
     if (c.dv.size()) in.dv = {c.dv.cast<double>()};
   }
-  in.cfg = a.cfg;
+  in.cfg = a.stepper.cfg;
   in.cfg.sinks.resize(in.cfg.sinks.empty() ? 0 : 1);  // one head here
   in.precision = c.precision == 1 ? Precision::F16 : c.precision == 2 ? Precision::BF16 : Precision::F32;
   c.result = check_attention(in);

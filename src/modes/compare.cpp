@@ -3,7 +3,7 @@
 // A's state as well (pin=...), so a comparison can be shared.
 #include <algorithm>
 #include <cmath>
-#include "app/app.h"
+#include "modes/modes.h"
 
 namespace attn {
 
@@ -33,28 +33,28 @@ const Mat* stage_matrix(const Trace& t, int stage, int head, std::string* name) 
 
 void pin_current() {
   App& a = app();
-  if (!a.trace.ok) { set_status("nothing to pin: the current setup does not compute"); return; }
-  a.pin_on = true;
-  a.pin_cfg = a.cfg;
-  a.pin_preset = a.preset;
-  a.pin_trace = a.trace;
-  a.version++;  // the compare heatmaps re-upload
+  if (!a.stepper.trace.ok) { set_status("nothing to pin: the current setup does not compute"); return; }
+  a.stepper.pin_on = true;
+  a.stepper.pin_cfg = a.stepper.cfg;
+  a.stepper.pin_preset = a.stepper.preset;
+  a.stepper.pin_trace = a.stepper.trace;
+  a.stepper.version++;  // the compare heatmaps re-upload
   set_status("pinned as A: change anything, and B (what you see) is compared with A cell by cell");
 }
 
 void unpin() {
   App& a = app();
-  a.pin_on = false;
-  a.pin_trace = Trace{};
-  a.version++;
+  a.stepper.pin_on = false;
+  a.stepper.pin_trace = Trace{};
+  a.stepper.version++;
 }
 
 std::string pin_state() {
   const App& a = app();
-  if (!a.pin_on) return "";
+  if (!a.stepper.pin_on) return "";
   ShareState s;
-  s.cfg = a.pin_cfg;
-  s.preset = a.pin_preset;
+  s.cfg = a.stepper.pin_cfg;
+  s.preset = a.stepper.pin_preset;
   return encode_state(s);
 }
 
@@ -62,16 +62,16 @@ bool apply_pin(const std::string& text, std::string* err) {
   App& a = app();
   std::vector<std::string> notes;
   ShareState s = decode_state(text, &notes);
-  Trace t = forward(s.cfg, a.limits);
+  Trace t = forward(s.cfg, a.stepper.limits);
   if (!t.ok) {
     *err = "the pinned state A does not compute: " + t.error;
     return false;
   }
-  a.pin_on = true;
-  a.pin_cfg = s.cfg;
-  a.pin_preset = s.preset;
-  a.pin_trace = std::move(t);
-  a.version++;
+  a.stepper.pin_on = true;
+  a.stepper.pin_cfg = s.cfg;
+  a.stepper.pin_preset = s.preset;
+  a.stepper.pin_trace = std::move(t);
+  a.stepper.version++;
   if (!notes.empty()) *err = "pinned state A: " + notes[0];
   return true;
 }
@@ -79,10 +79,10 @@ bool apply_pin(const std::string& text, std::string* err) {
 CompareView compare_now() {
   const App& a = app();
   CompareView c;
-  if (!a.pin_on) return c;
+  if (!a.stepper.pin_on) return c;
   std::string name_b;
-  c.a = stage_matrix(a.pin_trace, a.view.stage, a.view.head, &c.name);
-  c.b = stage_matrix(a.trace, a.view.stage, a.view.head, &name_b);
+  c.a = stage_matrix(a.stepper.pin_trace, a.stepper.view.stage, a.stepper.view.head, &c.name);
+  c.b = stage_matrix(a.stepper.trace, a.stepper.view.stage, a.stepper.view.head, &name_b);
   if (!c.a || !c.b) {
     c.why = "this stage has no matrix in " + std::string(!c.a ? "A" : "B") + " (Q, K and V were given directly)";
     return c;

@@ -1,6 +1,7 @@
-// host.h: what the panels may ask of the machine they run on (time, files, clipboard, links).
-// The UI never includes the platform layer: these forward to it, so src/ui/ stays the same code
-// on the desktop and the web, and the build's include check can hold the wall (README, Layout).
+// host.h: what the modes and the panels may ask of the machine they run on (time, files,
+// clipboard, links, a model's download). Neither includes the platform layer: these forward to it
+// (src/app/host.cpp), so src/modes/ and src/ui/ stay the same code on the desktop and the web, and
+// the build's include check can hold the wall (README, Layout).
 #pragma once
 #include <string>
 
@@ -18,5 +19,7 @@ void open_url(const std::string& url);    // relative to the page, in a new tab 
 bool escape_pressed();                    // Escape was pressed since the last frame
 std::string load_setting(const std::string& key);  // kept between sessions ("" when unknown)
 void save_setting(const std::string& key, const std::string& value);
+void fetch_model(const std::string& name);  // the web: downloads a Hugging Face model's files (model_download_progress/done report)
+void cancel_fetch();
 
 }  // namespace attn::host

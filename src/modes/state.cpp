@@ -1,7 +1,7 @@
 // state.cpp: the app's state as JSON, for the page's test hook and (later) the host page.
 #include <cmath>
 #include <cstdio>
-#include "app/app.h"
+#include "modes/modes.h"
 #include "kernels/kernels.h"
 
 namespace attn {
@@ -20,12 +20,12 @@ std::string esc(const std::string& s) {
 
 std::string state_json() {
   const App& a = app();
-  const Trace& t = a.trace;
-  const View& v = a.view;
+  const Trace& t = a.stepper.trace;
+  const View& v = a.stepper.view;
   auto f = [](double x) { return sig_text(x, 6); };
   std::string hover;
   if (v.hover_prev) {
-    Explanation e = v.hover_prev_grad != GradId::Count ? explain_grad(t, a.grads, v.hover_prev_grad, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j)
+    Explanation e = v.hover_prev_grad != GradId::Count ? explain_grad(t, a.stepper.grads, v.hover_prev_grad, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j)
                                                        : explain(t, v.hover_prev_id, v.hover_prev_head, v.hover_prev_i, v.hover_prev_j);
     hover = "{\"matrix\":\"" + std::string(matrix_name(v.hover_prev_id)) + "\",\"head\":" + std::to_string(v.hover_prev_head) +
             ",\"i\":" + std::to_string(v.hover_prev_i) +
@@ -44,18 +44,18 @@ std::string state_json() {
          "\"frames\":" + std::to_string(a.frames) +
          ",\"ok\":" + (t.ok ? "true" : "false") +
          ",\"error\":\"" + esc(t.error) + "\"" +
-         ",\"status\":\"" + esc(a.status) + "\"" +
-         ",\"preset\":\"" + esc(a.preset) + "\"" +
+         ",\"status\":\"" + esc(a.screen.status) + "\"" +
+         ",\"preset\":\"" + esc(a.stepper.preset) + "\"" +
          ",\"stage\":" + std::to_string(v.stage) +
          ",\"tour_step\":" + std::to_string(v.tour_step) +
-         ",\"pin\":" + (a.pin_on ? "true" : "false") +
+         ",\"pin\":" + (a.stepper.pin_on ? "true" : "false") +
          ",\"backward\":" + (v.backward ? "true" : "false") +
          ",\"check\":" + [&] {  // the Check tab: loaded tensors, and the verdict once run
-           std::string r = "{\"loaded\":" + std::to_string(int(a.check.q.size() > 0) + int(a.check.k.size() > 0) + int(a.check.v.size() > 0) +
-                                                          int(a.check.out.size() > 0)) +
-                           ",\"ran\":" + (a.check.ran ? "true" : "false") + ",\"pass\":" + (a.check.result.pass ? "true" : "false") +
-                           ",\"error\":\"" + esc(a.check.result.error) + "\",\"causes\":[";
-           for (size_t i = 0; i < a.check.result.causes.size(); i++) r += (i ? ",\"" : "\"") + esc(a.check.result.causes[i].id) + "\"";
+           std::string r = "{\"loaded\":" + std::to_string(int(a.stepper.check.q.size() > 0) + int(a.stepper.check.k.size() > 0) + int(a.stepper.check.v.size() > 0) +
+                                                          int(a.stepper.check.out.size() > 0)) +
+                           ",\"ran\":" + (a.stepper.check.ran ? "true" : "false") + ",\"pass\":" + (a.stepper.check.result.pass ? "true" : "false") +
+                           ",\"error\":\"" + esc(a.stepper.check.result.error) + "\",\"causes\":[";
+           for (size_t i = 0; i < a.stepper.check.result.causes.size(); i++) r += (i ? ",\"" : "\"") + esc(a.stepper.check.result.causes[i].id) + "\"";
            return r + "]}";
          }() +
          ",\"stage_name\":\"" + esc(stage_name(Stage(v.stage))) + "\"" +
@@ -64,19 +64,19 @@ std::string state_json() {
          ",\"heads_grid\":" + (v.heads_grid ? "true" : "false") +
          ",\"theme\":\"" + (v.light ? "light" : "dark") + "\"" +
          ",\"help\":" + (v.show_help ? "true" : "false") +
-         ",\"narrow\":" + (a.narrow ? "true" : "false") +
-         ",\"dpr\":" + f(a.dpi) +
+         ",\"narrow\":" + (a.screen.narrow ? "true" : "false") +
+         ",\"dpr\":" + f(a.screen.dpi) +
          ",\"embed\":" + (v.embed ? "true" : "false") +
          ",\"panels\":\"" + esc(v.panels) + "\"" +
-         ",\"content_height\":" + f(a.content_height) +
+         ",\"content_height\":" + f(a.screen.content_height) +
          ",\"url_state\":\"" + esc(encode_state(share_state())) + "\"" +
          ",\"n_q\":" + std::to_string(t.n_q) + ",\"n_k\":" + std::to_string(t.n_k) +
-         ",\"d_model\":" + std::to_string(a.cfg.d_model) + ",\"n_heads\":" + std::to_string(a.cfg.n_heads) +
-         ",\"normalizer\":\"" + name_of(a.cfg.normalizer) + "\"" +
-         ",\"mask\":\"" + name_of(a.cfg.mask) + "\"" +
-         ",\"posenc\":\"" + name_of(a.cfg.posenc) + "\"" +
-         ",\"temperature\":" + f(a.cfg.temperature) +
-         ",\"edits\":" + std::to_string(a.cfg.edits.size()) +
+         ",\"d_model\":" + std::to_string(a.stepper.cfg.d_model) + ",\"n_heads\":" + std::to_string(a.stepper.cfg.n_heads) +
+         ",\"normalizer\":\"" + name_of(a.stepper.cfg.normalizer) + "\"" +
+         ",\"mask\":\"" + name_of(a.stepper.cfg.mask) + "\"" +
+         ",\"posenc\":\"" + name_of(a.stepper.cfg.posenc) + "\"" +
+         ",\"temperature\":" + f(a.stepper.cfg.temperature) +
+         ",\"edits\":" + std::to_string(a.stepper.cfg.edits.size()) +
          ",\"compute_ms\":" + f(t.compute_ms) +
          ",\"output_sum\":" + [&] {  // to 17 digits: any changed output bit almost surely shows; builds and thread counts compare
            double sum = 0;
@@ -110,7 +110,7 @@ std::string compare_json() {
     }
     return r + "]";
   };
-  return std::string("{\"on\":") + (app().pin_on ? "true" : "false") + ",\"ok\":" + (c.ok ? "true" : "false") +
+  return std::string("{\"on\":") + (app().stepper.pin_on ? "true" : "false") + ",\"ok\":" + (c.ok ? "true" : "false") +
          ",\"name\":\"" + esc(c.name) + "\",\"why\":\"" + esc(c.why) + "\",\"rows\":" + std::to_string(c.ok ? c.diff.rows() : 0) +
          ",\"cols\":" + std::to_string(c.ok ? c.diff.cols() : 0) + ",\"a\":" + list(c.ok ? c.a : nullptr) +
          ",\"b\":" + list(c.ok ? c.b : nullptr) + ",\"diff\":" + list(c.ok ? &c.diff : nullptr) + "}";

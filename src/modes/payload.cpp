@@ -5,7 +5,7 @@
 // before anything on screen changes: a refused payload leaves the state as it was.
 #include <cmath>
 #include <cstring>
-#include "app/app.h"
+#include "modes/modes.h"
 #include "core/halfs.h"
 #include "io/json.h"
 
@@ -184,8 +184,8 @@ bool load_attention(const Json& meta, const std::string& bytes, bool lines_first
   M.version++;
   model_label_heads();
   App& ap = app();
-  ap.view.model = true;
-  ap.view.train = false;
+  ap.stepper.view.model = true;
+  ap.stepper.view.train = false;
   return true;
 }
 
@@ -262,9 +262,9 @@ bool load_check(const Json& meta, const std::string& bytes, std::string* err) {
   const std::string p = prec && prec->kind == Json::Str ? prec->str : "fp32";
   if (p != "fp32" && p != "fp16" && p != "bf16") { *err = "precision '" + p.substr(0, 20) + "': use fp32, fp16 or bf16"; return false; }
   App& a = app();
-  a.preset.clear();
+  a.stepper.preset.clear();
   edit_config(c);
-  auto& ck = a.check;
+  auto& ck = a.stepper.check;
   ck = {};
   ck.q = c.Q_in;
   ck.k = c.K_in;
@@ -294,19 +294,19 @@ bool app_load_payload(const std::string& meta_text, const std::string& bytes, st
   if (v == "stepper") {
     Config c;
     if (!load_stepper(meta, bytes, &c, err)) return false;
-    a.preset.clear();
+    a.stepper.preset.clear();
     edit_config(c);
-    a.view.model = a.view.train = false;
-    a.view.head = std::clamp(int_of(meta, "head", 0), 0, c.n_heads - 1);
-    a.view.stage = std::clamp(int_of(meta, "stage", 5), 0, 7);
-    a.view.query = std::clamp(int_of(meta, "query", int(c.Q_in.rows()) - 1), 0, int(c.Q_in.rows()) - 1);
+    a.stepper.view.model = a.stepper.view.train = false;
+    a.stepper.view.head = std::clamp(int_of(meta, "head", 0), 0, c.n_heads - 1);
+    a.stepper.view.stage = std::clamp(int_of(meta, "stage", 5), 0, 7);
+    a.stepper.view.query = std::clamp(int_of(meta, "query", int(c.Q_in.rows()) - 1), 0, int(c.Q_in.rows()) - 1);
     return true;
   }
   if (v == "check") {
     if (!load_check(meta, bytes, err)) return false;
-    a.view.model = a.view.train = false;
-    a.view.show_check = true;
-    a.view.stage = 6;  // the weighted sum: the output being checked
+    a.stepper.view.model = a.stepper.view.train = false;
+    a.stepper.view.show_check = true;
+    a.stepper.view.stage = 6;  // the weighted sum: the output being checked
     return true;
   }
   *err = "view '" + v.substr(0, 30) + "': use model, head, stepper or check";

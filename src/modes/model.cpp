@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include "app/app.h"
-#include "app/jobs.h"
+#include "modes/modes.h"
+#include "modes/jobs.h"
+#include "modes/host.h"
 #include "core/format.h"
 #include "io/json.h"
 #include "io/share_state.h"
 #include "models/sample.h"
-#include "platform/platform.h"
 
 namespace attn {
 
@@ -69,7 +69,7 @@ void model_add_file(const std::string& name, std::string bytes) {
 bool model_open() {
   ModelView& M = mv();
   App& a = app();
-  const double t0 = platform::now_ms();
+  const double t0 = host::now_ms();
   models::Model m;
   std::string err, tok_err;
   text::Tokenizer tok;
@@ -98,14 +98,14 @@ bool model_open() {
   M.tok = std::move(tok);
   M.has_tokenizer = has_tokenizer;
   M.error.clear();
-  M.load_ms = platform::now_ms() - t0;
+  M.load_ms = host::now_ms() - t0;
   const nn::Spec& s = M.m.cfg.spec;
   M.knocked.assign(size_t(s.layers) * s.attn.heads, 0);
   M.layer = std::min(M.layer, s.layers - 1);
   M.head = std::min(M.head, s.attn.heads - 1);
   if (!M.has_tokenizer && M.ids_text.empty()) M.ids_text = "1, 2, 3, 4";
-  a.view.model = true;
-  a.view.train = false;
+  a.stepper.view.model = true;
+  a.stepper.view.train = false;
   model_run();
   set_status(M.has_tokenizer ? "opened the model: type a sentence and press Run"
                              : "opened the model without a tokenizer (" + tok_err + "): type token ids");
@@ -151,11 +151,11 @@ void model_run() {
     M.jobs.back().opt = opt;
   }
   M.job_ids = ids;
-  M.job_t0 = platform::now_ms();
+  M.job_t0 = host::now_ms();
   if (M.generating) model_stop_generating();  // another text or other heads: the generation was of the last one
 }
 
-void model_text_edited() { mv().typed_ms = platform::now_ms(); }
+void model_text_edited() { mv().typed_ms = host::now_ms(); }
 
 namespace {
 // the pass done: it goes on screen with its labels and logit lens
@@ -173,7 +173,7 @@ void show_pass(ModelView& M) {
   M.error.clear();
   M.ran = true;
   M.version++;
-  M.run_ms = platform::now_ms() - M.job_t0;
+  M.run_ms = host::now_ms() - M.job_t0;
 }
 
 // one step of the first job: its start, one layer, or its logits; false (error shown) when it failed
@@ -260,7 +260,7 @@ void model_continue() {
   // a pass: layers until a slice of the frame is used (one at least), so the page keeps answering
   if (M.running()) {
     run_slice(kModelSliceMs, [&] { return job_step(M) && M.running(); });
-  } else if (M.typed_ms >= 0 && platform::now_ms() - M.typed_ms > 400) {
+  } else if (M.typed_ms >= 0 && host::now_ms() - M.typed_ms > 400) {
     model_run();
   }
   if (!M.generating) return;
@@ -326,13 +326,13 @@ bool model_open_in_stepper(int layer, int head) {
       for (int j = std::max(0, i - s.attn.window + 1); j <= i; j++) c.custom_mask[size_t(i) * T + j] = 1;
   }
   App& a = app();
-  a.preset.clear();
+  a.stepper.preset.clear();
   edit_config(c);
-  a.view.model = false;
-  a.view.head = 0;
-  a.view.heads_grid = false;
-  a.view.stage = 5;  // normalization: the weights
-  a.view.query = T - 1;
+  a.stepper.view.model = false;
+  a.stepper.view.head = 0;
+  a.stepper.view.heads_grid = false;
+  a.stepper.view.stage = 5;  // normalization: the weights
+  a.stepper.view.query = T - 1;
   set_status("layer " + std::to_string(layer) + ", head " + std::to_string(head) + " of " + name_of(M.m.cfg.family) +
              " in the stepper: Q (after RoPE), K and V are the model's own on your " + std::to_string(T) + " tokens");
   return true;
@@ -379,13 +379,13 @@ void model_download() {
   M.dl_file.clear();
   M.dl_done = M.dl_total = M.dl_all_done = 0;
   M.error.clear();
-  platform::fetch_model(M.pending);
+  host::fetch_model(M.pending);
 }
 
 void model_cancel_download() {
   ModelView& M = mv();
   if (!M.downloading) { M.pending.clear(); return; }
-  platform::cancel_fetch();
+  host::cancel_fetch();
   M.downloading = false;
   M.pending.clear();
   M.files.clear();  // what came so far is dropped; an open model stays open

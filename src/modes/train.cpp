@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include "app/app.h"
+#include "modes/modes.h"
 #include "io/hf_export.h"
-#include "app/jobs.h"
+#include "modes/jobs.h"
 #include "lessons/train_lessons.h"
-#include "app/host.h"
+#include "modes/host.h"
 #include "io/train_files.h"
 #include "train/settings.h"
 
@@ -133,7 +133,7 @@ void train_continue() {
   // The slice: 12 ms a frame (at least one step), so drawing and input keep their pace. Where a frame
   // itself takes long (software rendering), the slice grows to a quarter of the rest of the frame,
   // at most 40 ms: the frame rate then drops by at most a quarter, and training is not starved.
-  const double rest = std::max(0.0, app().frame_ms - T.last_slice_ms);
+  const double rest = std::max(0.0, app().screen.frame_ms - T.last_slice_ms);
   T.frame_rest_ms = T.frame_rest_ms > 0 ? 0.9 * T.frame_rest_ms + 0.1 * rest : rest;
   T.slice_ms = std::clamp(0.25 * T.frame_rest_ms, 12.0, 40.0);
   const Slice sl = run_slice(T.slice_ms, [&] {
@@ -189,12 +189,12 @@ bool train_open_in_stepper(int layer, int head) {
     return false;
   }
   App& a = app();
-  a.preset.clear();
+  a.stepper.preset.clear();
   edit_config(g);
-  a.view.train = false;
-  a.view.head = std::clamp(head, 0, g.n_heads - 1);
-  a.view.heads_grid = false;
-  a.view.stage = 5;  // normalization: the weights
+  a.stepper.view.train = false;
+  a.stepper.view.head = std::clamp(head, 0, g.n_heads - 1);
+  a.stepper.view.heads_grid = false;
+  a.stepper.view.stage = 5;  // normalization: the weights
   set_status("layer " + std::to_string(layer + 1) + " of the trained model (step " + std::to_string(r.t.step) +
              ") in the stepper: X is its input after LayerNorm on the probe");
   return true;
@@ -264,7 +264,7 @@ bool train_import_model(const std::string& name, const std::string& bytes) {
   T.scrub = -1;
   T.gen_tokens.clear();
   T.gen_rows.clear();
-  app().view.train = true;
+  app().stepper.view.train = true;
   char b[64];
   std::snprintf(b, sizeof b, "%.1f %%", 100.0 * acc);
   set_status(name + ": a trained " + c.task.name + " model (held-out accuracy " + b +
@@ -309,7 +309,7 @@ bool apply_train_setup(const std::string& text, std::string* err) {
 std::string train_json() {
   const TrainView& T = tv();
   auto f = [](double v) { return sig_text(std::isfinite(v) ? v : -1.0, 6); };
-  std::string j = "{\"mode\":" + std::string(app().view.train ? "true" : "false") + ",\"ready\":" + (T.ready ? "true" : "false") +
+  std::string j = "{\"mode\":" + std::string(app().stepper.view.train ? "true" : "false") + ",\"ready\":" + (T.ready ? "true" : "false") +
                   ",\"playing\":" + (T.playing ? "true" : "false") + ",\"lesson\":\"" + T.lesson + "\"" +
                   ",\"error\":\"" + (T.error.find('"') == std::string::npos ? T.error : std::string("(quoted)")) + "\"" +
                   ",\"steps_per_s\":" + f(T.steps_per_s) + ",\"step_ms\":" + f(T.step_ms) + ",\"slice_ms\":" + f(T.slice_ms) + ",\"scrub\":" + std::to_string(T.scrub) +
@@ -327,7 +327,7 @@ std::string train_json() {
   double wq_diff = -1;
   if (!T.runs.empty()) {
     const TrainRun& r = T.runs[size_t(std::clamp(T.shown, 0, int(T.runs.size()) - 1))];
-    const Mat& wq = app().cfg.Wq;
+    const Mat& wq = app().stepper.cfg.Wq;
     const int d = r.t.cfg.model.d_model, l = std::clamp(T.layer, 0, r.t.cfg.model.layers - 1);
     if (wq.rows() == d && wq.cols() == d) {
       wq_diff = 0;
