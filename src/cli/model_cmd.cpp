@@ -103,7 +103,7 @@ bool read_input(const std::string& dir, const std::string& ids_text, bool text_g
   if (ids_text.empty() == !text_given) return (*err = "give the input as --ids 464,3290,318 or as --text \"...\" (one of them)"), false;
   if (!models::read_model_dir(dir, files, err)) return false;
   std::string tok_err;
-  *has_tokenizer = text::load_tokenizer(*files, tok, &tok_err);
+  *has_tokenizer = text::load_tokenizer(models::text_files(*files), tok, &tok_err);
   ids->clear();
   if (text_given) {
     if (!*has_tokenizer) return (*err = dir + ": " + tok_err), false;
@@ -300,7 +300,7 @@ int tokenize_main(const std::vector<std::string>& a) {
   models::Files files;
   std::string err;
   text::Tokenizer tok;
-  if (!models::read_model_dir(dir, &files, &err, false) || !text::load_tokenizer(files, &tok, &err)) return fail(dir + ": " + err);
+  if (!models::read_model_dir(dir, &files, &err, false) || !text::load_tokenizer(models::text_files(files), &tok, &err)) return fail(dir + ": " + err);
   const std::vector<int> ids = tok.encode(text);
   std::string out = "{\"ids\": [";
   for (size_t i = 0; i < ids.size(); i++) out += (i ? ", " : "") + std::to_string(ids[i]);

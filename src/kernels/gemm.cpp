@@ -120,6 +120,46 @@ void gemv(int n, int k, const float* x, const float* B, int ldb, float* y) {
   }
 }
 
+void gemv_t(int n, int k, const float* x, const float* B, int ldb, float* y) {
+  ATTN_EXPECT(n >= 0 && k >= 0 && ldb >= k && (n == 0 || (y && (k == 0 || (x && B)))));
+  const int kv = k / W * W;
+  // four rows at a time, each x vector loaded once for the four: the loop streams B
+  auto tail = [&](const float* b, int j0) {
+    float t = 0;
+    for (int p = j0; p < k; p++) t += x[p] * b[p];
+    return t;
+  };
+  auto sum = [](F v) {
+    alignas(32) float l[W];
+    store(l, v);
+    float t = 0;
+    for (int i = 0; i < W; i++) t += l[i];
+    return t;
+  };
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *b0 = B + size_t(j) * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+    F s0 = splat(0), s1 = splat(0), s2 = splat(0), s3 = splat(0);
+    for (int p = 0; p < kv; p += W) {
+      const F xv = load(x + p);
+      s0 = madd(xv, load(b0 + p), s0);
+      s1 = madd(xv, load(b1 + p), s1);
+      s2 = madd(xv, load(b2 + p), s2);
+      s3 = madd(xv, load(b3 + p), s3);
+    }
+    y[j] = sum(s0) + tail(b0, kv);
+    y[j + 1] = sum(s1) + tail(b1, kv);
+    y[j + 2] = sum(s2) + tail(b2, kv);
+    y[j + 3] = sum(s3) + tail(b3, kv);
+  }
+  for (; j < n; j++) {
+    const float* b = B + size_t(j) * ldb;
+    F s0 = splat(0);
+    for (int p = 0; p < kv; p += W) s0 = madd(load(x + p), load(b + p), s0);
+    y[j] = sum(s0) + tail(b, kv);
+  }
+}
+
 void gemm_tn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
              bool accumulate) {
   ATTN_EXPECT(m >= 0 && n >= 0 && k >= 0 && lda >= m && ldb >= n && ldc >= n);  // A is (k, m), read transposed

@@ -62,6 +62,10 @@ void gemm_tn(int m, int n, int k, const float* A, int lda, const float* B, int l
 // y (1, n) = x (1, k) . B (k, n): one row of gemm, bit-identical to that row of a full product
 // (how an edit of one input row is recomputed without packing B)
 void gemv(int n, int k, const float* x, const float* B, int ldb, float* y);
+// y (n) = B (n, k) . x (k): one row of gemm_nt with alpha 1, without packing B (decoding one token
+// reads each weight once; packing it first cost two thirds of a GPT-2 decode step). Each y_j is a dot
+// product of two contiguous rows in SIMD lanes, so its bits are not gemm_nt's (the tolerance is).
+void gemv_t(int n, int k, const float* x, const float* B, int ldb, float* y);
 // C (m, n) = alpha * A (m, k) . B^T, with B given as (n, k)
 void gemm_nt(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
              float alpha = 1.0f);

@@ -35,11 +35,24 @@ bool read_model_dir(const std::string& dir, Files* out, std::string* err, bool w
                         name == "model.safetensors.index.json" ||
                         (with_weights && is_weights_file(name));
     if (!wanted || !e.is_regular_file(ec)) continue;
-    if (!read_file(e.path().string(), &(*out)[name], err)) return false;
+    if (is_weights_file(name)) {
+      if (!map_file(e.path().string(), &(*out)[name], err)) return false;
+    } else {
+      std::string bytes;
+      if (!read_file(e.path().string(), &bytes, err)) return false;
+      (*out)[name] = std::move(bytes);
+    }
   }
   if (ec) { *err = dir + ": " + ec.message(); return false; }
   if (with_weights && !out->count("config.json")) { *err = dir + ": no config.json in this folder"; return false; }
   return true;
+}
+
+std::map<std::string, std::string> text_files(const Files& files) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, bytes] : files)
+    if (!is_weights_file(name)) out[name] = bytes.text();
+  return out;
 }
 
 bool is_weights_file(const std::string& name) {
@@ -68,8 +81,8 @@ bool run_model_start(const Model& m, const std::vector<int>& ids, const RunOptio
     return false;
   }
   nn::Cache<float>& c = out->cache;
-  c.keep_weights = true;
-  c.keep_resid = true;
+  c.keep_weights = !opt.lean;
+  c.keep_resid = !opt.lean;
   c.knocked_out.clear();
   if (!opt.knock_out.empty()) {
     c.knocked_out.assign(size_t(s.layers) * s.attn.heads, 0);
@@ -84,6 +97,7 @@ bool run_model_start(const Model& m, const std::vector<int>& ids, const RunOptio
   }
   out->ids = ids;
   out->last_logits = opt.last_logits;
+  out->lean = opt.lean;
   try {
     nn::forward_begin(s, m.W, 1, T, 0, ids.data(), &c);
   } catch (const std::bad_alloc&) {
@@ -93,9 +107,28 @@ bool run_model_start(const Model& m, const std::vector<int>& ids, const RunOptio
   return true;
 }
 
+namespace {
+// A lean pass: layer l's intermediates, all but its keys and values, become layer l + 1's buffers
+// (emptied, so each is filled as on a first pass; the capacity stays), or are freed after the last.
+void hand_on(nn::Cache<float>* c, int l) {
+  auto& a = c->layers[size_t(l)];
+  const bool last = l + 1 == int(c->layers.size());
+  auto& b = last ? a : c->layers[size_t(l) + 1];
+  for (auto [x, y] : {std::pair{&a.q, &b.q}, {&a.p, &b.p}, {&a.o, &b.o}, {&a.a, &b.a}, {&a.m, &b.m}, {&a.u, &b.u},
+                      {&a.gt, &b.gt}, {&a.g, &b.g}, {&a.resid, &b.resid}, {&a.n1.xhat, &b.n1.xhat},
+                      {&a.n1.rstd, &b.n1.rstd}, {&a.n2.xhat, &b.n2.xhat}, {&a.n2.rstd, &b.n2.rstd}}) {
+    if (last) { std::vector<float>().swap(*x); continue; }
+    std::swap(*x, *y);
+    x->clear();
+    y->clear();
+  }
+}
+}  // namespace
+
 bool run_model_layer(const Model& m, int l, Pass* out, std::string* err) {
   try {
     nn::forward_block(m.cfg.spec, m.W, l, nn::Run(), &out->cache);
+    if (out->lean) hand_on(&out->cache, l);
   } catch (const std::bad_alloc&) {
     *err = "out of memory running " + std::to_string(out->ids.size()) + " tokens (every head's weights are kept: try fewer tokens)";
     return false;

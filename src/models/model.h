@@ -6,15 +6,18 @@
 #include <map>
 #include <string>
 #include <vector>
+#include "io/files.h"
 #include "models/config.h"
 #include "nn/transformer.h"
 
 namespace attn::models {
 
 // A checkpoint's files by name ("config.json", "model.safetensors", "model-00001-of-00002.safetensors",
-// "model.safetensors.index.json", ...), their bytes in memory: read from a folder natively, handed
-// over by the page on the web.
-using Files = std::map<std::string, std::string>;
+// "model.safetensors.index.json", ...): natively the weights are mapped from the folder and the
+// small files read, on the web the page hands every file over.
+using Files = std::map<std::string, FileBytes>;
+// the files that are not weights (config.json, the tokenizer's), as text: what the tokenizer reads
+std::map<std::string, std::string> text_files(const Files& files);
 
 struct Model {
   Model() = default;
@@ -23,7 +26,7 @@ struct Model {
   Model(const Model&) = delete;
   Config cfg;
   std::vector<float> arena;          // the weights widened to float32: norms, biases (all of them when widened)
-  Files keep;                        // the weight files' bytes: the matrices are read there, in their stored width
+  Files keep;                        // the weight files' bytes (mapped natively): the matrices are read there, in their stored width
   bool widened = false;              // every weight is in arena (load_model's in_place false)
   nn::Weights<const float> W;        // views into arena and keep
   std::string dtype;                 // as stored: "F32", "F16", "BF16" (or "mixed")
@@ -53,12 +56,18 @@ bool is_weights_file(const std::string& name);  // natively; false on the web, w
 struct RunOptions {
   std::vector<std::pair<int, int>> knock_out;
   bool last_logits = false;  // the logits of the last position alone (the head is a large product: T V d)
+  // only what the next token needs: each layer's keys and values (to generate on from the cache)
+  // and the logits. The other intermediates of a layer are handed to the next one (its buffers
+  // reused), attention takes the fused path (no (T, T) weights): a pass of T tokens holds one
+  // layer's activations instead of every layer's. For Generate and benchmarks, not for the views.
+  bool lean = false;
 };
 struct Pass {
   nn::Cache<float> cache;     // layers[l].{q, k, v, p, o, resid}, f
   std::vector<float> logits;  // (T, V), or (1, V) with last_logits
   std::vector<int> ids;       // (T) the tokens run
   bool last_logits = false;
+  bool lean = false;          // RunOptions::lean: cache.layers[l] holds k and v only
 };
 bool run_model(const Model& m, const std::vector<int>& ids, const RunOptions& opt, Pass* out, std::string* err);
 // run_model in steps, for a pass spread over frames (the Model mode): start (checks the ids and the

@@ -17,12 +17,12 @@ namespace {
 
 struct Located {
   const std::string* file_name;
-  const std::string* bytes;
+  const FileBytes* bytes;
   SafetensorsEntry e;
 };
 using Table = std::map<std::string, Located>;
 
-bool index_file(const std::string& name, const std::string& bytes, Table* t, std::string* err) {
+bool index_file(const std::string& name, const FileBytes& bytes, Table* t, std::string* err) {
   std::vector<SafetensorsEntry> entries;
   std::string e;
   if (!safetensors_index(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &entries, &e)) {
@@ -44,7 +44,7 @@ bool index_files(const Files& files, Table* t, size_t* bytes, std::string* err) 
   if (idx != files.end()) {
     Json root;
     const Json* map = nullptr;
-    if (!json_parse(idx->second, &root) || !(map = root.get("weight_map")) || map->kind != Json::Obj) {
+    if (!json_parse(idx->second.text(), &root) || !(map = root.get("weight_map")) || map->kind != Json::Obj) {
       *err = "model.safetensors.index.json: not a JSON object with a 'weight_map' object";
       return false;
     }
@@ -273,7 +273,7 @@ bool load_model(Files files, Model* out, std::string* err, bool in_place) {
   const auto cfg = files.find("config.json");
   if (cfg == files.end()) { *err = "no config.json among the files"; return false; }
   Model m;
-  if (!read_config(cfg->second, &m.cfg, err)) return false;
+  if (!read_config(cfg->second.text(), &m.cfg, err)) return false;
   Table table;
   if (!index_files(files, &table, &m.file_bytes, err)) return false;
   Arena A{table, in_place, {}, {}, 0, {}};

@@ -73,7 +73,7 @@ bool model_open() {
   models::Model m;
   std::string err, tok_err;
   text::Tokenizer tok;
-  const bool has_tokenizer = text::load_tokenizer(M.files, &tok, &tok_err);  // before the files go to the model
+  const bool has_tokenizer = text::load_tokenizer(models::text_files(M.files), &tok, &tok_err);  // before the files go to the model
   bool ok = false;
   try {
     ok = models::load_model(std::move(M.files), &m, &err);

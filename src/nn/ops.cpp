@@ -25,11 +25,19 @@ void transpose(int rows, int cols, const S* src, int ld, S* dst) {
 template <>
 void mm<float>(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool acc,
                std::vector<float>*) {
+  if (m == 1 && !acc) return kern::gemv(n, k, A, B, ldb, C);  // a decoded token: gemm's bits, B not packed
   kern::gemm(m, n, k, A, lda, B, ldb, C, ldc, acc);
 }
 template <>
 void mm_nt<float>(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool acc,
                   std::vector<float>* tmp) {
+  if (m == 1) {  // a decoded token: each weight row read once, in place
+    if (!acc) return kern::gemv_t(n, k, A, B, ldb, C);
+    tmp->resize(size_t(n));
+    kern::gemv_t(n, k, A, B, ldb, tmp->data());
+    for (int j = 0; j < n; j++) C[j] += (*tmp)[size_t(j)];
+    return;
+  }
   if (!acc) return kern::gemm_nt(m, n, k, A, lda, B, ldb, C, ldc, 1.0f);
   tmp->resize(size_t(n) * k);
   transpose(n, k, B, ldb, tmp->data());

@@ -1,20 +1,23 @@
 // bench.mjs: make bench. Runs our kernels (wasm under node, native) and the peers on the same
 // inputs, one process per implementation and size, checks every result against our scalar
 // reference before timing it, and writes build/bench/results.json plus a table of ratios.
-//   node tests/bench/bench.mjs BUILD_DIR [--smoke]
+//   node tests/bench/bench.mjs BUILD_DIR [--smoke] [--train | --models]
 // --smoke: n = 64 and the 512 x 8-head shapes once each, 1 repetition, and 2 training steps per
-// model: proves the harness works. --train: the training rows alone.
+// model, the real-model rows at a toy size: proves the harness works. --train: the training rows
+// alone; --models: the real-model rows alone (model_rows.mjs).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { FMA_FLAGS, nodeHasRelaxedSimd } from '../unit/node_fma.mjs';
+import { modelRows, modelTable } from './model_rows.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const build = resolve(process.argv[2] || 'build');
 const smoke = process.argv.includes('--smoke');
 const trainOnly = process.argv.includes('--train');  // only the training rows
+const modelsOnly = process.argv.includes('--models');  // only the real-model rows (model_rows.mjs)
 const out = join(build, 'bench');
 const nativeBench = join(build, 'native', 'attn_bench');
 const wasmBench = join(build, 'wasm', 'attn_bench.js');
@@ -27,9 +30,9 @@ const reps = smoke ? 1 : 5;
 
 // (n, d, heads, causal, proj)
 const configs = [];
-for (const n of trainOnly ? [] : smoke ? [64] : [64, 256, 1024, 4096, 16384])
+for (const n of trainOnly || modelsOnly ? [] : smoke ? [64] : [64, 256, 1024, 4096, 16384])
   for (const causal of [0, 1]) configs.push({ n, d: 64, heads: 1, causal, proj: 0 });
-for (const proj of trainOnly ? [] : [0, 1]) configs.push({ n: 512, d: 64, heads: 8, causal: 0, proj });
+for (const proj of trainOnly || modelsOnly ? [] : [0, 1]) configs.push({ n: 512, d: 64, heads: 8, causal: 0, proj });
 
 // The peers keep three (heads, n, n) float tensors: at n = 16384 that is 3 GiB, past what a wasm
 // heap can hold, so they are not run there (recorded as skipped, with the reason).
@@ -85,7 +88,7 @@ function measurePeak(impl) {
   peaks[impl].push(r);
   return r.gflops;
 }
-if (!smoke && !trainOnly) for (const impl of Object.keys(peaks)) console.log(`  ${impl.padEnd(20)} ${measurePeak(impl).toFixed(1)} GFLOP/s`);
+if (!smoke && !trainOnly && !modelsOnly) for (const impl of Object.keys(peaks)) console.log(`  ${impl.padEnd(20)} ${measurePeak(impl).toFixed(1)} GFLOP/s`);
 
 for (const c of configs) {
   const name = `n${c.n}_d${c.d}_h${c.heads}_c${c.causal}_p${c.proj}`;
@@ -129,7 +132,7 @@ for (const c of configs) {
 // (FlashAttention-2's, given the forward's O and lse) against PyTorch CPU autograd on one thread
 // and tfjs-backend-wasm's tf.grads of its best forward. The reference rows (attn_bench backgen, in
 // double) check every implementation's dQ, dK, dV.
-const backNs = trainOnly ? [] : smoke ? [64] : [256, 1024, 4096, 16384];
+const backNs = trainOnly || modelsOnly ? [] : smoke ? [64] : [256, 1024, 4096, 16384];
 const backImpls = [
   ['attn-wasm', (dir) => ['node', ['--no-experimental-fetch', wasmBench, 'backward', dir, 'attn-wasm', reps]]],
   ['attn-wasm-fma', (dir) => ['node', [...fmaNode, 'backward', dir, 'attn-wasm-fma', reps]], () => fmaSkip],
@@ -170,7 +173,7 @@ for (const n of backNs) {
   backRows.push({ n, get: (i) => { const r = best.get(i); return r && !r.error && !r.skipped ? r : null; } });
 }
 
-if (!smoke && !trainOnly) {
+if (!smoke && !trainOnly && !modelsOnly) {
   console.log('\n## staged trace (every intermediate, as the UI recomputes on an edit)');
   // the page uses threads when it is cross-origin isolated (make serve), the desktop app always
   for (const [impl, file, args] of [['attn-wasm-staged', 'node', ['--no-experimental-fetch', wasmBench, 'staged', 256, 8, 512, 20]],
@@ -197,7 +200,7 @@ const trainImpls = [
   ['tfjs-wasm-train', (m, dir, steps) => ['node', [join(here, 'tfjs_train_peer.mjs'), dir, m, steps]]],
 ];
 const trainRows = [];
-for (const m of ['a', 'b', 'c']) {
+for (const m of modelsOnly ? [] : ['a', 'b', 'c']) {
   const dir = join(out, 'data', `train_${m}`);
   mkdirSync(dir, { recursive: true });
   execFileSync(nativeBench, ['traingen', dir, m], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -225,8 +228,14 @@ for (const m of ['a', 'b', 'c']) {
   }
   trainRows.push({ m, get: (i) => { const r = best.get(i); return r && !r.error ? r.ms_median : 0; } });
 }
+// the real models (model_rows.mjs): prefill and decode of a GPT-2-small and a SmolLM2-135M shape
+if (!trainOnly) {
+  const m = modelRows({ out, smoke, nativeBench, wasmBench, fmaNode, fmaSkip, measurePeak, runJson });
+  results.push(...m.records);
+  failures += m.failures;
+}
 for (const [impl, runs] of Object.entries(peaks))
-  if (!trainOnly) record(smoke ? { impl, skipped: 'smoke mode' } : { ...runs.reduce((a, b) => (b.gflops > a.gflops ? b : a)), runs: runs.length,
+  if (!trainOnly && peaks[impl].length) record(smoke ? { impl, skipped: 'smoke mode' } : { ...runs.reduce((a, b) => (b.gflops > a.gflops ? b : a)), runs: runs.length,
     gflops_range: [Math.min(...runs.map((r) => r.gflops)), Math.max(...runs.map((r) => r.gflops))] });
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
@@ -249,6 +258,7 @@ function table(header, cells) {
     console.log(`| ${c.n} | ${c.heads} | ${c.causal ? 'yes' : 'no'} | ${c.proj ? 'yes' : 'no'} | ${cells(get).join(' | ')} |`);
   }
 }
+if (configs.length) {
 const share = (r, best) => (r && best ? `${Math.round(100 * r.gflops / (r.peak_gflops_same_moment || best))}% / ${Math.round(100 * r.gflops / best)}%` : '-');
 table(['attn-wasm ms', 'attn-wasm-fma ms', 'best wasm peer (1 thread)', 'speed-up (simd128 / fma)', '% SIMD peak (that moment / best)',
   '% FMA peak (that moment / best)', 'attn-native ms', 'numpy ms', 'speed-up'], (get) => {
@@ -263,12 +273,16 @@ table(['attn-wasm-2t ms', 'ort-wasm-2t ms', 'speed-up', 'attn-wasm-2t over attn-
   const t2 = get('attn-wasm-2t'), o2 = get('ort-wasm-2t'), w = get('attn-wasm');
   return [f(t2?.ms_median), f(o2?.ms_median), t2 && o2 ? f(o2.ms_median / t2.ms_median) + '×' : '-', t2 && w ? f(w.ms_median / t2.ms_median) + '×' : '-'];
 });
+}
+if (trainRows.length) {
 console.log('\n| model | attn-native ms | attn-wasm ms | attn-wasm-fma ms | torch-cpu-1t ms | tfjs-wasm-train ms | native / torch | wasm / torch (simd128 / fma) | wasm-fma / tfjs |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const { m, get } of trainRows) {
   const [n, w, wf, t, j] = ['attn-native', 'attn-wasm', 'attn-wasm-fma', 'torch-cpu-1t', 'tfjs-wasm-train'].map(get);
   console.log(`| ${m} | ${f(n)} | ${f(w)} | ${f(wf)} | ${f(t)} | ${f(j)} | ${n && t ? f(t / n) + '×' : '-'} | ${w && t ? f(t / w) + '×' : '-'} / ${wf && t ? f(t / wf) + '×' : '-'} | ${wf && j ? f(j / wf) + '×' : '-'} |`);
 }
+}
+if (backRows.length) {
 console.log('\n| n (backward) | attn-wasm ms | attn-wasm-fma ms | tfjs-wasm-grad ms (with forward) | wasm-fma / tfjs (with forward) | attn-native ms | torch-cpu-1t ms | native / torch | wasm heap MB |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const { n, get } of backRows) {
@@ -277,5 +291,7 @@ for (const { n, get } of backRows) {
     `${wf && j ? `${f(j.ms_median / wf.ms_median)}× (${f(j.ms_fwd_bwd / wf.ms_fwd_bwd)}×)` : '-'} | ${f(nat?.ms_median)} | ${f(t?.ms_median)} | ` +
     `${nat && t ? f(t.ms_median / nat.ms_median) + '×' : '-'} | ${wf ? wf.peak_mem_mb.toFixed(1) : '-'} |`);
 }
+}
+if (!trainOnly) modelTable(results);
 console.log(`\nwrote ${join(out, 'results.json')} (${results.length} records)`);
 if (failures) { console.error(`bench: ${failures} of our runs failed or disagreed with the reference`); process.exit(1); }

@@ -6,6 +6,7 @@
 //   attn_bench backgen DIR / backward DIR IMPL REPS   the fused backward (dO and reference gradients)
 //   attn_bench peak IMPL                       mul+add throughput from registers: the SIMD peak
 //   attn_bench traingen DIR MODEL / train MODEL IMPL STEPS   training steps (bench_train.cpp)
+//   attn_bench model DIR IMPL T DECODE REPS    a real checkpoint's prefill and decode (bench_model.cpp)
 // Inputs are a fixed hash of the index, so every implementation sees the same numbers.
 #include <sys/resource.h>
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "platform/allocator.h"
 #include "bench_simd.h"
 #include "bench_train.h"
+#include "bench_model.h"
 
 namespace {
 
@@ -459,6 +461,7 @@ int main(int argc, char** argv) {
   else if (cmd == "gemm") rc = cmd_gemm(argc, argv);
   else if (cmd == "traingen") rc = cmd_traingen(argc, argv);
   else if (cmd == "train") rc = cmd_train(argc, argv);
-  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS [THREADS [x|temperature]] | backgen DIR | backward DIR IMPL REPS | peak IMPL | traingen DIR a|b|c | train a|b|c IMPL STEPS\n");
+  else if (cmd == "model") rc = cmd_model(argc, argv);
+  if (rc == 2) std::fprintf(stderr, "usage: attn_bench gen DIR N D HEADS CAUSAL PROJ | run DIR IMPL REPS [THREADS] | staged N HEADS D_MODEL REPS [THREADS [x|temperature]] | backgen DIR | backward DIR IMPL REPS | peak IMPL | traingen DIR a|b|c | train a|b|c IMPL STEPS | model DIR IMPL T DECODE REPS\n");
   return rc;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Every character the UI can draw has a glyph: each non-ASCII character in a string literal of
-src/app, ui, lessons, io and engine must be in one of the two embedded fonts (they borrow each other's glyphs)
+src/app, modes, ui, lessons, io and engine must be in one of the two embedded fonts (they borrow each other's glyphs)
 and inside the glyph ranges app.cpp asks ImGui to load. Dear ImGui draws a missing glyph as '?',
 which no other test would notice.
 Usage: glyphs.py SOURCE_DIR UI_FONT NUMBER_FONT"""
@@ -73,7 +73,7 @@ def main():
     have = set().union(*(cmap_chars(f) for f in fonts))
     ranges = loaded_ranges(os.path.join(src, "src/app/app.cpp"))
     # every folder whose strings reach the screen
-    files = sorted(f for d in ("app", "ui", "gfx", "lessons", "io", "engine", "engine/stages")
+    files = sorted(f for d in ("app", "modes", "ui", "gfx", "lessons", "io", "engine", "engine/stages")
                    for f in glob.glob(os.path.join(src, "src", d, "*.cpp")) + glob.glob(os.path.join(src, "src", d, "*.h")))
     bad = []
     checked = 0

@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string config =
       "{\"model_type\": \"gpt2\", \"n_embd\": 4, \"n_head\": 2, \"n_layer\": 1, \"n_positions\": 4, \"vocab_size\": 5}";
   for (int as_index = 0; as_index < 2; as_index++) {
-    attn::models::Files files{{"config.json", config}};
+    attn::models::Files files;
+    files["config.json"] = config;
     if (as_index) {
       files["model.safetensors.index.json"] = bytes;
       files["model-00001-of-00001.safetensors"] = bytes;  // the index may point at it
@@ -20,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     attn::models::Model m;
     std::string err;
-    if (!attn::models::load_model(files, &m, &err)) {
+    if (!attn::models::load_model(std::move(files), &m, &err)) {
       if (err.empty()) __builtin_trap();
       continue;
     }

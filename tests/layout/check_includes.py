@@ -49,6 +49,8 @@ def angle_allowed(folder, header):
         return header in STD or header in INTRINSICS
     if folder in ("core", "nn"):
         return header in STD  # no Eigen: built with the kernels' instruction set (the trained model's, nn's)
+    if folder == "io" and header in ("fcntl.h", "sys/mman.h", "sys/stat.h", "unistd.h"):
+        return True  # files.cpp maps a checkpoint's weights (POSIX mmap; emscripten reads instead)
     if folder == "cli" and header == "unistd.h":
         return True  # the CLI is native only: isatty() decides how progress is drawn
     if folder == "text":

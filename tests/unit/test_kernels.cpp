@@ -152,6 +152,24 @@ TEST_CASE("kernels: gemv gives the bits of each row of gemm, and matches the ref
     }
 }
 
+// gemv_t is one row of gemm_nt (B given as (n, k)) without packing: the decode path's product
+TEST_CASE("kernels: gemv_t is the reference's row of A Bᵀ") {
+  for (int n : kSizes)
+    for (int k : {1, 3, 7, 8, 64, 300, 600}) {
+      const int ldb = k + 3;
+      auto x = random(static_cast<size_t>(k), 21 + k), B = random(size_t(n) * ldb, 22 + n);
+      std::vector<float> y(static_cast<size_t>(n), 7.0f), r(static_cast<size_t>(n));
+      attn::kern::gemv_t(n, k, x.data(), B.data(), ldb, y.data());
+      attn::kref::gemm_nt(1, n, k, x.data(), k, B.data(), ldb, r.data(), n);
+      INFO("gemv_t n=" << n << " k=" << k);
+      CHECK(nmse(y, r) <= gemm_tolerance(k));
+      // one row's answer by hand: Σ_p x_p B_jp in double
+      double want = 0;
+      for (int p = 0; p < k; p++) want += double(x[size_t(p)]) * B[size_t(n - 1) * ldb + p];
+      CHECK(std::fabs(y[size_t(n - 1)] - want) <= 1e-5 * (1 + std::fabs(want)) * std::sqrt(double(k)));
+    }
+}
+
 // several threads split the rows of C; every element must keep its single-threaded bits
 TEST_CASE("kernels: gemm_threads gives the bits of gemm") {
   for (int m : {1, 15, 16, 33, 101})

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <string>
 #include <vector>
+#include <filesystem>
 #include "core/rng.h"
+#include "io/files.h"
 #include "io/tensor_file.h"
 #include "models/generate.h"
 #include "models/model.h"
@@ -211,6 +213,72 @@ TEST_CASE("models: the logit lens and greedy generation from the KV cache are th
     CHECK(sum == doctest::Approx(1).epsilon(1e-5));
   }
   CHECK(g.T == int(text.size()));
+}
+
+// a pass for the next token alone keeps each layer's keys and values and nothing else, and gives the
+// full pass's logits (attention on the fused path, to float rounding) and the same generation
+TEST_CASE("models: a lean pass is the definition's last logits, holds only the KV cache, and generates alike") {
+  const std::vector<Tensor> t = llama_tensors(7);
+  models::Model m;
+  std::string err;
+  REQUIRE_MESSAGE(models::load_model(llama_files(t), &m, &err), err);
+  const std::vector<int> ids = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
+  models::RunOptions lean;
+  lean.last_logits = lean.lean = true;
+  models::Pass a, b;
+  REQUIRE_MESSAGE(models::run_model(m, ids, lean, &a, &err), err);
+  REQUIRE(models::run_model(m, ids, {}, &b, &err));
+  const std::vector<double> want = reference_logits(t, ids);  // (T, V)
+  REQUIRE(a.logits.size() == size_t(V));
+  for (int v = 0; v < V; v++) CHECK(a.logits[size_t(v)] == doctest::Approx(want[want.size() - V + v]).epsilon(1e-5));
+  for (const auto& layer : a.cache.layers) {
+    CHECK(layer.k.size() == ids.size() * Hkv * dh);
+    CHECK(layer.v.size() == ids.size() * Hkv * dh);
+    CHECK(layer.p.empty());
+    CHECK(layer.q.empty());
+    CHECK(layer.u.empty());
+    CHECK(layer.a.empty());
+    CHECK(layer.resid.empty());
+  }
+  models::Generation ga, gb;
+  models::generation_start(a, false, &ga);
+  models::generation_start(b, false, &gb);
+  for (int step = 0; step < 5; step++) {
+    REQUIRE(models::generation_step(m, {}, &ga, &err));
+    REQUIRE(models::generation_step(m, {}, &gb, &err));
+  }
+  CHECK(ga.tokens == gb.tokens);
+}
+
+// a checkpoint's folder: the weights mapped (where the system maps files), the small files read
+TEST_CASE("models: a folder's weights are mapped, not copied, and load as the bytes would") {
+  const std::string dir = "attn_test_mapped_checkpoint";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directory(dir);
+  models::Files mem = llama_files(llama_tensors(5));
+  std::string err;
+  for (const auto& [name, bytes] : mem) REQUIRE(write_file(dir + "/" + name, bytes.text(), &err));
+  models::Files files;
+  REQUIRE_MESSAGE(models::read_model_dir(dir, &files, &err), err);
+  REQUIRE(files.count("model.safetensors"));
+  const FileBytes& w = files.at("model.safetensors");
+  CHECK(w.text() == mem.at("model.safetensors").text());
+#if !defined(__EMSCRIPTEN__)
+  CHECK(w.mapped());  // natively a mapping; under node the bytes are read
+#endif
+  CHECK_FALSE(files.at("config.json").mapped());
+  models::Model m, r;
+  REQUIRE_MESSAGE(models::load_model(std::move(files), &m, &err), err);
+  REQUIRE(models::load_model(std::move(mem), &r, &err));
+  models::Pass pm, pr;
+  REQUIRE(models::run_model(m, {3, 1, 4}, {}, &pm, &err));
+  REQUIRE(models::run_model(r, {3, 1, 4}, {}, &pr, &err));
+  CHECK(pm.logits == pr.logits);
+  // a moved mapping stays one mapping: the model still reads it after its Files were moved
+  models::Model moved = std::move(m);
+  REQUIRE(models::run_model(moved, {3, 1, 4}, {}, &pm, &err));
+  CHECK(pm.logits == pr.logits);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("models: sampling keeps top-k, reaches top-p, and is greedy at temperature 0") {
