@@ -4,7 +4,8 @@
 #   make unit     the fast loop: build and run the native unit tests alone
 #   make desktop  run the native app        make web   static site in build/web
 #   make cli      build build/native/attn   make clean
-#   make bench    our kernels vs tfjs-backend-wasm, onnxruntime-web and numpy: build/bench/results.json
+#   make bench    our kernels vs tfjs-backend-wasm, onnxruntime-web and numpy, real models vs
+#                 onnxruntime-web and llama.cpp-wasm (wllama): build/bench/results.json
 #   make python   the notebook package with the page inside: build/python/attention_playground-*.whl
 
 BUILD     ?= build
