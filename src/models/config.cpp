@@ -7,7 +7,7 @@
 namespace attn::models {
 
 namespace {
-const char* const kFamilyNames[] = {"gpt2", "llama", "mistral", "qwen2"};
+const char* const kFamilyNames[] = {"gpt2", "llama", "mistral", "qwen2", "qwen3"};
 static_assert(sizeof(kFamilyNames) / sizeof(kFamilyNames[0]) == size_t(Family::Count), "a name for every family");
 
 // Reads config.json's keys with the family's defaults, naming the key on every failure
@@ -123,8 +123,8 @@ bool read_llama(Keys& k, Config* c) {
   const std::string act = k.text("hidden_act", "silu");
   if (act != "silu") return k.fail("hidden_act '" + act + "' is not supported (silu: SwiGLU's gate)");
   if (c->family == Family::Mistral && !k.integer("sliding_window", 1, 1 << 24, 0, &window)) return false;
-  if (c->family == Family::Qwen2) {
-    bool use = false;  // Qwen2's sliding_window applies only with use_sliding_window
+  if (c->family == Family::Qwen2 || c->family == Family::Qwen3) {
+    bool use = false;  // Qwen's sliding_window applies only with use_sliding_window
     if (!k.boolean("use_sliding_window", false, &use)) return false;
     if (use && !k.integer("sliding_window", 1, 1 << 24, 0, &window)) return false;
   }
@@ -133,6 +133,7 @@ bool read_llama(Keys& k, Config* c) {
   c->qkv_bias = attention_bias || c->family == Family::Qwen2;
   c->o_bias = attention_bias && c->family == Family::Llama;
   c->mlp_bias = mlp_bias && c->family == Family::Llama;
+  if (c->family == Family::Qwen3) a.qk_norm_eps = eps;  // q_norm, k_norm: RMSNorm(head_dim, rms_norm_eps)
   s.pos = PosEnc::Rope;
   s.norm = {nn::NormKind::Rms, eps};
   a.pos = PosEnc::Rope;

@@ -1,15 +1,16 @@
 // config.h: a Hugging Face checkpoint's config.json, read by model_type into the one transformer's
 // spec (nn::Spec). GPT-2 (gpt2) and the Llama family (llama: Llama 2/3.x, TinyLlama, SmolLM/SmolLM2;
-// mistral; qwen2: Qwen2/2.5). Anything else is refused by name.
+// mistral; qwen2: Qwen2/2.5; qwen3: Qwen3's dense models, per-head q/k RMSNorm). Anything else is
+// refused by name.
 #pragma once
 #include <string>
 #include "nn/transformer.h"
 
 namespace attn::models {
 
-enum class Family { Gpt2, Llama, Mistral, Qwen2, Count };
-const char* name_of(Family f);       // the model_type: "gpt2", "llama", "mistral", "qwen2"
-std::string supported_families();    // "gpt2, llama, mistral, qwen2"
+enum class Family { Gpt2, Llama, Mistral, Qwen2, Qwen3, Count };
+const char* name_of(Family f);       // the model_type: "gpt2", "llama", "mistral", "qwen2", "qwen3"
+std::string supported_families();    // "gpt2, llama, mistral, qwen2, qwen3"
 
 struct Config {
   Family family = Family::Gpt2;

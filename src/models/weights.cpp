@@ -251,6 +251,10 @@ bool llama_weights(const Config& c, Arena* A, bool build, Model* m) {
     b.attn.k = lin(p + "self_attn.k_proj", d, dkv, c.qkv_bias);
     b.attn.v = lin(p + "self_attn.v_proj", d, dkv, c.qkv_bias);
     b.attn.o = lin(p + "self_attn.o_proj", dq, d, c.o_bias);
+    if (c.family == Family::Qwen3) {  // each head's q and k normalized over head_dim before RoPE
+      b.attn.q_norm = get(p + "self_attn.q_norm.weight", {s.attn.d_head});
+      b.attn.k_norm = get(p + "self_attn.k_norm.weight", {s.attn.d_head});
+    }
     b.ln2 = {get(p + "post_attention_layernorm.weight", {d}), nullptr};
     b.mlp.gate = lin(p + "mlp.gate_proj", d, ff, c.mlp_bias);
     b.mlp.up = lin(p + "mlp.up_proj", d, ff, c.mlp_bias);

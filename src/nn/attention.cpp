@@ -6,6 +6,7 @@
 #include <cmath>
 #include <type_traits>
 #include "core/normalize.h"
+#include "core/norms.h"
 #include "core/rng.h"
 #include "kernels/expect.h"
 #include "nn/layers.h"
@@ -87,6 +88,12 @@ void attention_forward(const AttentionSpec& s, int B, int T, int pos0, int d, co
   linear_forward(N, a, W.q, c->q.data(), false, &tmp);
   linear_forward(N, a, W.k, k_new, false, &tmp);
   linear_forward(N, a, W.v, v_new, false, &tmp);
+  if (s.qk_norm_eps >= 0) {  // Qwen3: every head's q and k RMS-normalized over its dh, before the rotation
+    ATTN_EXPECT(W.q_norm && W.k_norm);
+    tmp.resize(size_t(N) * H);  // each head row's 1/rms (not kept: inference only)
+    rms_norm(N * H, dh, c->q.data(), W.q_norm, tmp.data(), c->q.data(), s.qk_norm_eps);
+    rms_norm(N * s.kv_heads, dh, k_new, W.k_norm, tmp.data(), k_new, s.qk_norm_eps);
+  }
   if (s.pos == PosEnc::Rope) {  // rotate Q and the new K by each row's position
     rope_rows(s, B, T, pos0, c->q.data(), H, false);
     rope_rows(s, B, T, pos0, k_new, s.kv_heads, false);
@@ -168,6 +175,7 @@ void attention_backward(const AttentionSpec& s, int B, int T, int d, const S* a,
   const bool dropped = !c.keep.empty();
   const S keep_scale = dropped ? S(1) / (S(1) - S(dropout)) : S(1);
   ATTN_EXPECT(c.k.size() == size_t(N) * dkv);  // no KV cache: pos0 = 0
+  ATTN_EXPECT(s.qk_norm_eps < 0);               // Qwen3's q/k norms are for running checkpoints, not training
   std::vector<S>&tmp = w->tmp, &dO = w->dO, &dQ = w->dq, &dK = w->dk, &dV = w->dv;
   dO.resize(size_t(N) * dq);
   dQ.resize(size_t(N) * dq);

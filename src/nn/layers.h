@@ -89,6 +89,7 @@ struct AttentionSpec {
   double rope_theta = 10000.0;
   std::vector<double> rope_freqs;  // (dh / 2) when a rope_scaling replaces theta^(-2p/dh); else empty
   float scale = 1.0f;      // on q·k (1/sqrt(dh) in every real model)
+  double qk_norm_eps = -1; // >= 0: each head's q and k RMS-normalized over dh (weights q_norm, k_norm) before RoPE (Qwen3)
   float temperature = 1.0f;
   Normalizer norm = Normalizer::Softmax;  // softmax, sparsemax or entmax (alpha 1.5)
   float dropout = 0.0f;    // on the weights, while training
@@ -99,7 +100,11 @@ struct AttentionSpec {
   int kv_width() const { return kv_heads * d_head; }
 };
 template <class T>
-struct AttentionWeights { Linear<T> q, k, v, o; };  // q (d, H dh), k, v (d, H_kv dh), o (H dh, d)
+struct AttentionWeights {
+  Linear<T> q, k, v, o;    // q (d, H dh), k, v (d, H_kv dh), o (H dh, d)
+  T* q_norm = nullptr;     // (dh) Qwen3's per-head RMSNorm of q, when AttentionSpec::qk_norm_eps >= 0
+  T* k_norm = nullptr;     // (dh) and of k
+};
 
 // What attention keeps of a pass, per layer. k and v hold every key so far: (B, pos0 + T, H_kv dh);
 // across decode steps (B = 1) they are the KV cache.

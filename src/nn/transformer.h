@@ -1,5 +1,5 @@
 // transformer.h: one decoder-only transformer, strung from the layers of layers.h. The model the
-// playground trains and the real checkpoints it opens (GPT-2, Llama, Mistral, Qwen2) are specs of
+// playground trains and the real checkpoints it opens (GPT-2, Llama, Mistral, Qwen2, Qwen3) are specs of
 // this one function list (llm.c's gpt2_forward):
 //
 //   h = embed(x)                                   (B·T, d)

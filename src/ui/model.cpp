@@ -78,7 +78,7 @@ void draw_open(ModelView& M) {
   const float s = screen().dpi;
   ImGui::PushTextWrapPos(ImGui::GetContentRegionAvail().x);
   ImGui::TextUnformatted("Open a real model: a Hugging Face checkpoint's files from your own disk, run here, sent nowhere.");
-  ImGui::TextDisabled("GPT-2, Llama (Llama 2/3, TinyLlama, SmolLM2), Mistral or Qwen2, in F32, F16 or BF16. Pick or drop "
+  ImGui::TextDisabled("GPT-2, Llama (Llama 2/3, TinyLlama, SmolLM2), Mistral, Qwen2 or Qwen3, in F32, F16 or BF16. Pick or drop "
                       "config.json, model.safetensors (or its shards with model.safetensors.index.json) and tokenizer.json "
                       "together; on the desktop, start it with --model=FOLDER.");
   ImGui::PopTextWrapPos();

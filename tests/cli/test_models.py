@@ -96,6 +96,9 @@ def llama_checkpoint(family="llama", d=48, heads=6, kv=2, head_dim=12, layers=2,
             if bias:
                 W[p + f"self_attn.{name}_proj.bias"] = r(out, scale=0.3)
         W[p + "self_attn.o_proj.weight"] = r(d, heads * head_dim, scale=0.2)
+        if family == "qwen3":  # RMSNorm over each head's dims, of q and of k, before RoPE
+            W[p + "self_attn.q_norm.weight"] = (1 + r(head_dim, scale=0.3).float()).to(DTYPES[dtype])
+            W[p + "self_attn.k_norm.weight"] = (1 + r(head_dim, scale=0.3).float()).to(DTYPES[dtype])
         W[p + "post_attention_layernorm.weight"] = (1 + r(d, scale=0.1).float()).to(DTYPES[dtype])
         W[p + "mlp.gate_proj.weight"] = r(ff, d, scale=0.3)
         W[p + "mlp.up_proj.weight"] = r(ff, d, scale=0.3)
@@ -252,8 +255,10 @@ def llama_reference(cfg, W, ids, knocked=(), bugs=()):
         p = f"model.layers.{layer}."
         a = rms(h, p + "input_layernorm.weight")
         heads = lambda x, n: x.reshape(T, n, dh).transpose(1, 0, 2)  # noqa: E731
-        q = rope_half_split(heads(lin(a, p + "self_attn.q_proj"), H), inv, il)
-        k = rope_half_split(heads(lin(a, p + "self_attn.k_proj"), Hkv), inv, il)
+        q, k = heads(lin(a, p + "self_attn.q_proj"), H), heads(lin(a, p + "self_attn.k_proj"), Hkv)
+        if cfg["model_type"] == "qwen3":  # Qwen3RMSNorm(head_dim) on every head's q and k
+            q, k = rms(q, p + "self_attn.q_norm.weight"), rms(k, p + "self_attn.k_norm.weight")
+        q, k = rope_half_split(q, inv, il), rope_half_split(k, inv, il)
         v = heads(lin(a, p + "self_attn.v_proj"), Hkv)
         probs, o = attention(q, k, v, window, [hh for (ll, hh) in knocked if ll == layer], bugs, d)
         h = h + lin(o.transpose(1, 0, 2).reshape(T, H * dh), p + "self_attn.o_proj")
@@ -326,6 +331,21 @@ class Models(TempDirCase):
         cfg, W = llama_checkpoint(kv=1, head_dim=16, heads=4, theta=10000.0, tied=True, rope_scaling=rs)
         self.check("llama-mqa", cfg, W, [5, 1, 40, 22, 3, 3, 17, 8, 9], llama_reference, shards=3)
 
+    def test_qwen3_qk_norm_bf16(self):
+        # Qwen3: no biases, each head's q and k RMS-normalized before RoPE, GQA, tied, theta 1e6
+        cfg, W = llama_checkpoint(family="qwen3", dtype="BF16", tied=True, theta=1e6)
+        r, ref = self.check("qwen3", cfg, W, [7, 3, 50, 21, 9, 0, 11], llama_reference)
+        self.assertIn("qwen3, 2 layers, 6 heads (2 KV) of 12", r.stdout)
+        # the norms matter: the reference without them is far from what was dumped
+        plain = llama_reference(dict(cfg, model_type="qwen2"), W, [7, 3, 50, 21, 9, 0, 11])
+        self.assertGreater(np.abs(plain["q.0"] - ref["q.0"]).max(), 0.1)
+        # a Qwen3 checkpoint without its q_norm is refused by name
+        W2 = {n: t for n, t in W.items() if n != "model.layers.1.self_attn.q_norm.weight"}
+        folder = self.path("qwen3-missing")
+        write_checkpoint(folder, cfg, W2)
+        bad = self.attn("--model", folder, "--ids", "1,2", code=2)
+        self.assertIn("model.layers.1.self_attn.q_norm.weight", bad.stderr)
+
     def test_qwen2_biases_f16(self):
         cfg, W = llama_checkpoint(family="qwen2", dtype="F16", bias=True, tied=True, theta=1e6)
         self.check("qwen2", cfg, W, [7, 3, 50, 21, 9, 0, 11], llama_reference)
@@ -348,7 +368,8 @@ class Models(TempDirCase):
 
     def test_greedy_generation_from_the_kv_cache(self):
         for name, (cfg, W), ref in (("gen-gpt2", gpt2_checkpoint(), gpt2_reference),
-                                    ("gen-llama", llama_checkpoint(), llama_reference)):
+                                    ("gen-llama", llama_checkpoint(), llama_reference),
+                                    ("gen-qwen3", llama_checkpoint(family="qwen3", tied=True), llama_reference)):
             folder = self.path(name)
             write_checkpoint(folder, cfg, W)
             ids = [3, 17, 5]
@@ -508,7 +529,7 @@ class Models(TempDirCase):
         nan["h.1.ln_2.weight"] = W["h.1.ln_2.weight"].clone()
         nan["h.1.ln_2.weight"][5] = float("nan")
         expect("nan", cfg, nan, "tensor 'h.1.ln_2.weight' has NaN at flat index 5")
-        expect("mamba", dict(cfg, model_type="mamba"), W, "model_type 'mamba' is not supported; supported: gpt2, llama, mistral, qwen2")
+        expect("mamba", dict(cfg, model_type="mamba"), W, "model_type 'mamba' is not supported; supported: gpt2, llama, mistral, qwen2, qwen3")
         expect("heads", dict(cfg, n_head=5), W, "n_embd 32 is not a multiple of n_head 5")
         expect("noembd", {k: v for k, v in cfg.items() if k != "n_embd"}, W, "config.json: 'n_embd' is missing")
         expect("vocab", cfg, W, "token 1 is id 50, past the vocabulary of 50", ids="1,50")
