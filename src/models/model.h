@@ -59,7 +59,8 @@ struct RunOptions {
   // only what the next token needs: each layer's keys and values (to generate on from the cache)
   // and the logits. The other intermediates of a layer are handed to the next one (its buffers
   // reused), attention takes the fused path (no (T, T) weights): a pass of T tokens holds one
-  // layer's activations instead of every layer's. For Generate and benchmarks, not for the views.
+  // layer's activations instead of every layer's. For the next token alone (make bench): the
+  // Model mode and attn model keep every intermediate for their views and dumps.
   bool lean = false;
 };
 struct Pass {

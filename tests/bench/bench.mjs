@@ -230,7 +230,7 @@ for (const m of modelsOnly ? [] : ['a', 'b', 'c']) {
 }
 // the real models (model_rows.mjs): prefill and decode of a GPT-2-small and a SmolLM2-135M shape
 if (!trainOnly) {
-  const m = modelRows({ out, smoke, nativeBench, wasmBench, fmaNode, fmaSkip, measurePeak, runJson });
+  const m = modelRows({ out, smoke, nativeBench, wasmBench, fmaNode, fmaSkip, measurePeak });
   results.push(...m.records);
   failures += m.failures;
 }

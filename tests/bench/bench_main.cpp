@@ -8,9 +8,7 @@
 //   attn_bench traingen DIR MODEL / train MODEL IMPL STEPS   training steps (bench_train.cpp)
 //   attn_bench model DIR IMPL T DECODE REPS    a real checkpoint's prefill and decode (bench_model.cpp)
 // Inputs are a fixed hash of the index, so every implementation sees the same numbers.
-#include <sys/resource.h>
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -21,13 +19,17 @@
 #include "kernels/kernels.h"
 #include "io/npy.h"
 #include "platform/allocator.h"
+#include "bench_clock.h"
 #include "bench_simd.h"
 #include "bench_train.h"
 #include "bench_model.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::max_rss_mb;
+using bench::median;
+using bench::ms_since;
 
 // NOTE: V8 compiles a wasm function first with its baseline compiler and uses the optimized
 // version only from the next call on (no on-stack replacement), and binaryen inlines any function
@@ -39,7 +41,6 @@ Fn opaque(Fn f) {
   p = f;
   return p;
 }
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // murmur3's finalizer of (index, stream): uniform in [-1, 1) with 24 bits
 float hashed(uint32_t i, uint32_t stream) {
@@ -57,12 +58,6 @@ struct Cfg {
   int n = 0, d = 64, heads = 1, causal = 0, proj = 0;
   int width() const { return heads * d; }  // d_model
 };
-
-double max_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024.0;
-}
 
 bool load(const std::string& path, std::vector<float>* out) {
   attn::Mat m;
@@ -207,11 +202,6 @@ void print_record(const char* impl, const Cfg& c, double ms, double mem, double 
               attention_flops(c) / (ms * 1e6), mem, err, extra);
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 // DIR IMPL REPS, the arguments of run and backward, and the folder's cfg.txt: 0, or the exit code
 struct RunArgs {
   std::string dir;
@@ -262,7 +252,7 @@ int cmd_run(int argc, char** argv) {
 #if defined(__EMSCRIPTEN__)
   // getrusage is empty under emscripten; the wasm heap (it never shrinks, so it is the high-water
   // mark, inputs included) is what a browser tab would have to give us
-  mem = double(__builtin_wasm_memory_size(0)) * 65536 / 1048576;
+  mem = bench::high_water_mb();
   std::snprintf(extra, sizeof extra, ",\"wasm_heap_mb\":%.1f", mem);
 #endif
   print_record(impl, c, median(times), mem, err, extra);
@@ -369,7 +359,7 @@ int cmd_backward(int argc, char** argv) {
   }
   double mem = 0;
 #if defined(__EMSCRIPTEN__)
-  mem = double(__builtin_wasm_memory_size(0)) * 65536 / 1048576;  // the heap's high-water mark
+  mem = bench::high_water_mb();  // the heap's high-water mark
 #endif
   const double ms = median(times), frac = c.causal ? (n + 1) / (2.0 * n) : 1.0;
   // five (n, n, d) products: S again, dV, dP, dQ, dK (FlashAttention-2's count, 2.5x the forward's)

@@ -3,13 +3,12 @@
 // loaded, and run as attn model runs it: prefill (every position through every layer, the last
 // position's logits) and decode (one token at a time from the KV cache), on one thread.
 //   attn_bench model DIR IMPL T DECODE REPS   one JSON record per measured quantity (see below)
-#include <sys/resource.h>
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
+#include "bench_clock.h"
 #include "bench_model.h"
 #include "kernels/kernels.h"
 #include "models/generate.h"
@@ -17,24 +16,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-// the memory the process holds now: natively the resident high-water mark, in wasm the heap (it
-// never shrinks, so it is the high-water mark too, the files included)
-double memory_mb() {
-#if defined(__EMSCRIPTEN__)
-  return double(__builtin_wasm_memory_size(0)) * 65536 / 1048576;
-#else
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024.0;
-#endif
-}
+using bench::Clock;
+using bench::median;
+using bench::ms_since;
 
 // Multiply-adds ×2 of a prefill of T tokens with the last position's logits: every projection and
 // the MLP at every position, causal attention (scores and the weighted sum over the keys each query
@@ -92,14 +76,14 @@ int cmd_model(int argc, char** argv) {
     times.push_back(ms_since(t0));
   }
   const double ms = median(times), gflops = prefill_flops(m.cfg.spec, T) / (ms * 1e6);
-  const double file_mb = double(m.file_bytes) / 1048576, lean_mb = memory_mb();
+  const double file_mb = double(m.file_bytes) / 1048576, lean_mb = bench::high_water_mb();
   // once more as the Model mode runs it, every head's weights and every intermediate kept
   M::RunOptions full;
   full.last_logits = true;
   M::Pass kept;
   t0 = Clock::now();
   if (!M::run_model(m, ids, full, &kept, &err)) { std::fprintf(stderr, "error: %s\n", err.c_str()); return 1; }
-  const double full_ms = ms_since(t0), full_mb = memory_mb();
+  const double full_ms = ms_since(t0), full_mb = bench::high_water_mb();
   kept = M::Pass();
   // the next token and its logit: the peers' must agree (bench.mjs compares them)
   const std::vector<float>& lg = pass.logits;  // (1, V)
@@ -122,7 +106,7 @@ int cmd_model(int argc, char** argv) {
     }
     std::printf("{\"impl\":\"%s\",\"pass\":\"model_decode\",\"T\":%d,\"ms_median\":%.3f,\"tokens\":%d,"
                 "\"file_mb\":%.1f,\"peak_mem_mb\":%.1f,\"dtype\":\"%s\"}\n",
-                impl.c_str(), T, median(steps), decode, file_mb, memory_mb(), m.dtype.c_str());
+                impl.c_str(), T, median(steps), decode, file_mb, bench::high_water_mb(), m.dtype.c_str());
   }
   return 0;
 }

@@ -1,8 +1,8 @@
 // bench_simd.cpp: the SIMD peak and the register tile from L1 (bench_simd.h says why this is a
 // file of its own). Built with the kernels' instruction set, and without Eigen.
 #include "bench_simd.h"
+#include "bench_clock.h"
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <vector>
 #include "kernels/kernels.h"
@@ -11,8 +11,8 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+using bench::Clock;
+using bench::ms_since;
 // a call nothing can inline (see bench_main.cpp's opaque())
 template <typename Fn>
 Fn opaque(Fn f) {

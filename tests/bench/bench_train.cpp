@@ -5,11 +5,11 @@
 //   attn_bench train MODEL IMPL STEPS       time STEPS steps after 3 warm-up steps; one JSON record
 // Every framework takes the same 3 + STEPS steps on the same batch, so their last losses agree too.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
+#include "bench_clock.h"
 #include "bench_train.h"
 #include "io/files.h"
 #include "io/npy.h"
@@ -53,11 +53,6 @@ bool bench_config(const std::string& m, TrainConfig* c) {
   return true;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 }  // namespace
 
 int cmd_traingen(int argc, char** argv) {
@@ -97,9 +92,9 @@ int cmd_train(int argc, char** argv) {
   std::vector<double> times;
   double first = 0, last = 0;
   for (int i = 0; i < 3 + steps; i++) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = bench::Clock::now();
     const StepStats st = t.train_step_on(b);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms = bench::ms_since(t0);
     if (!st.ok) { std::fprintf(stderr, "error: %s\n", st.error.c_str()); return 1; }
     if (i == 0) first = st.loss;
     last = st.loss;
@@ -107,7 +102,7 @@ int cmd_train(int argc, char** argv) {
   }
   std::printf("{\"impl\":\"%s\",\"pass\":\"train_step\",\"model\":\"%s\",\"ms_median\":%.4f,\"ms_min\":%.4f,"
               "\"steps\":%d,\"loss_first\":%.7g,\"loss_last\":%.7g,\"params\":%zu}\n",
-              impl.c_str(), model.c_str(), median(times), *std::min_element(times.begin(), times.end()), steps, first, last,
+              impl.c_str(), model.c_str(), bench::median(times), *std::min_element(times.begin(), times.end()), steps, first, last,
               t.lay.total);
   return 0;
 }

@@ -1,22 +1,36 @@
 // model_rows.mjs: the real-model rows of make bench. model_files.py writes a GPT-2-small-shaped
-// checkpoint (124 M parameters, F32) and a SmolLM2-135M-shaped one (BF16), random weights, and
-// both as ONNX exports; then, on one thread: prefill at T = 128 and 512 (the last position's
-// logits) and decode at 512 (ms per token from the KV cache), ours natively and in wasm (SIMD128,
-// and FMA with our share of the FMA peak measured right before), against onnxruntime-web on the
-// ONNX export of the same weights, and llama.cpp in wasm (@wllama/wllama) on a GGUF of them. Every
-// result's largest logit must be attn-native's, or its row is rejected (wllama's text is not checked). Records: pass "model_prefill" | "model_decode", model "gpt2-124m" | "smollm2-135m".
+// checkpoint (124 M parameters, F32) and a SmolLM2-135M-shaped one (BF16), random weights, each
+// also as an ONNX export and a GGUF file; then, on one thread: prefill at T = 128 and 512 (the last
+// position's logits) and decode at 512 (ms per token from the KV cache), ours natively and in wasm
+// (SIMD128, and FMA with our share of the FMA peak measured right before), against onnxruntime-web
+// on the ONNX export and llama.cpp in wasm (@wllama/wllama) on the GGUF. Every result's largest
+// logit must be attn-native's, or its row is rejected (wllama gives text: it is not checked).
+// Records: pass "model_prefill" | "model_decode", model "gpt2-124m" | "smollm2-135m".
 import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-
 // The largest logit agrees to float32 rounding through the layers (the argmax itself may flip
 // between two near-tied tokens, so it is reported, not compared)
 const close = (r, ref) => Math.abs(r.logit_top - ref.logit_top) <= 1e-3 * Math.max(1, Math.abs(ref.logit_top));
 
-export function modelRows({ out, smoke, nativeBench, wasmBench, fmaNode, fmaSkip, measurePeak, runJson }) {
+// One implementation's process: its JSON records (one per pass), each tagged with the model, or a
+// single failed record naming the first lines of the error
+function run(impl, file, args, model, T) {
+  try {
+    const text = execFileSync(file, args.map(String), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1800000,
+      maxBuffer: 1 << 24 });
+    const rs = text.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => ({ ...JSON.parse(l), model }));
+    if (!rs.length) throw new Error(`no JSON record from ${file} ${args.join(' ')}`);
+    return rs;
+  } catch (e) {
+    return [{ impl, pass: 'model_prefill', model, T, error: String(e.message).split('\n').slice(0, 2).join(' ') }];
+  }
+}
+
+export function modelRows({ out, smoke, nativeBench, wasmBench, fmaNode, fmaSkip, measurePeak }) {
   const dir = join(out, 'models');
   execFileSync('/usr/bin/python3', [join(here, 'model_files.py'), dir, ...(smoke ? ['--smoke'] : [])],
     { stdio: ['ignore', 'ignore', 'inherit'], timeout: 1800000 });
@@ -29,8 +43,11 @@ export function modelRows({ out, smoke, nativeBench, wasmBench, fmaNode, fmaSkip
   ];
   const records = [];
   let failures = 0;
-  const line = (r) => console.log(`  ${r.impl.padEnd(20)} ${r.error ? `FAILED: ${r.error}` : r.skipped ? `skipped: ${r.skipped}` :
-    `${r.ms_median.toFixed(1)} ms${r.gflops ? `  ${r.gflops.toFixed(1)} GFLOP/s` : ''}${r.peak_mem_mb ? `  mem ${r.peak_mem_mb} MB` : ''}`}`);
+  const keep = (r) => {
+    records.push(r);
+    console.log(`  ${r.impl.padEnd(20)} ${r.error ? `FAILED: ${r.error}` : r.skipped ? `skipped: ${r.skipped}` :
+      `${r.ms_median.toFixed(1)} ms${r.gflops ? `  ${r.gflops.toFixed(1)} GFLOP/s` : ''}${r.peak_mem_mb ? `  mem ${r.peak_mem_mb} MB` : ''}`}`);
+  };
   for (const model of ['gpt2-124m', 'smollm2-135m']) {
     const folder = join(dir, model);
     for (const T of lengths) {
@@ -38,55 +55,27 @@ export function modelRows({ out, smoke, nativeBench, wasmBench, fmaNode, fmaSkip
       const decode = T === decodeAt ? decodeTokens : 0;
       let ref = null;
       for (const [impl, cmd, peakOf] of ours) {
-        if (impl === 'attn-wasm-fma' && fmaSkip) { records.push({ impl, pass: 'model_prefill', model, T, skipped: fmaSkip }); continue; }
-        try {
-          const peakNow = peakOf && !smoke ? measurePeak(peakOf) : 0;
-          const text = execFileSync(...cmd(folder, T, decode).map((x, i) => (i === 1 ? x.map(String) : x)),
-            { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1800000, maxBuffer: 1 << 24 });
-          for (const l of text.trim().split('\n').filter((s) => s.startsWith('{'))) {
-            const r = { ...JSON.parse(l), model };
-            if (r.pass === 'model_prefill') {
-              if (peakNow) r.peak_gflops_same_moment = peakNow;
-              // every build of ours runs the same arithmetic up to float rounding: the same largest logit
-              if (ref && !close(r, ref)) r.error = `largest logit ${r.logit_top} (token ${r.top}), attn-native's ${ref.logit_top} (token ${ref.top})`;
-              if (!ref && !r.error) ref = r;
-            }
-            if (r.error) failures++;
-            records.push(r);
-            line(r);
+        if (impl === 'attn-wasm-fma' && fmaSkip) { keep({ impl, pass: 'model_prefill', model, T, skipped: fmaSkip }); continue; }
+        const peakNow = peakOf && !smoke ? measurePeak(peakOf) : 0;
+        for (const r of run(impl, ...cmd(folder, T, decode), model, T)) {
+          if (r.pass === 'model_prefill' && !r.error) {
+            if (peakNow) r.peak_gflops_same_moment = peakNow;
+            // every build of ours runs the same arithmetic up to float rounding: the same largest logit
+            if (ref && !close(r, ref)) r.error = `largest logit ${r.logit_top} (token ${r.top}), attn-native's ${ref.logit_top} (token ${ref.top})`;
+            if (!ref && !r.error) ref = r;
           }
-        } catch (e) {
-          failures++;
-          const r = { impl, pass: 'model_prefill', model, T, error: String(e.message).split('\n').slice(0, 2).join(' ') };
-          records.push(r);
-          line(r);
+          if (r.error) failures++;
+          keep(r);
         }
       }
       // the peer: onnxruntime-web, one thread, on the ONNX export of the same weights
-      let r;
-      try {
-        r = { ...runJson('node', [join(here, 'ort_model_peer.mjs'), folder, T, reps, 1]), model };
-        if (ref && !close(r, ref)) r.error = `largest logit ${r.logit_top} (token ${r.top}), ours ${ref.logit_top} (token ${ref.top})`;
-      } catch (e) {
-        r = { impl: 'ort-wasm-1t', pass: 'model_prefill', model, T, error: String(e.message).split('\n').slice(0, 2).join(' ') };
+      for (const r of run('ort-wasm-1t', 'node', [join(here, 'ort_model_peer.mjs'), folder, T, reps, 1], model, T)) {
+        if (!r.error && ref && !close(r, ref)) r.error = `largest logit ${r.logit_top} (token ${r.top}), ours ${ref.logit_top} (token ${ref.top})`;
+        keep(r);
       }
-      records.push(r);
-      line(r);
       // llama.cpp in wasm (wllama, one thread, in Chromium) on the GGUF of the same weights. It gives
       // text, not logits, so its rows are timed, not checked (its prompt must be T tokens long).
-      try {
-        const text = execFileSync('node', [join(here, 'wllama_peer.mjs'), folder, T, decode, reps].map(String),
-          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1800000 });
-        for (const l of text.trim().split('\n').filter((x) => x.startsWith('{'))) {
-          const w = { ...JSON.parse(l), model };
-          records.push(w);
-          line(w);
-        }
-      } catch (e) {
-        const w = { impl: 'wllama-wasm-1t', pass: 'model_prefill', model, T, error: String(e.message).split('\n').slice(0, 2).join(' ') };
-        records.push(w);
-        line(w);
-      }
+      for (const r of run('wllama-wasm-1t', 'node', [join(here, 'wllama_peer.mjs'), folder, T, decode, reps], model, T)) keep(r);
     }
   }
   return { records, failures };
